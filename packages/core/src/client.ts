@@ -1,0 +1,175 @@
+/** `createClient`: the public face of the executor. */
+import { Call } from './call.js';
+import { compose, type Runner } from './compose.js';
+import type { RouteDescriptor } from './descriptor.js';
+import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, ValidationError } from './errors.js';
+import type { HeaderRecord, HttpResponse, Transport } from './http.js';
+import type { Middleware, PipelineStep } from './middleware.js';
+import { orderMiddleware } from './order.js';
+import { buildRequest, mergeHeaders } from './request.js';
+import { createKyTransport } from './transports/ky.js';
+import { createUndiciTransport } from './transports/undici.js';
+import { validateInput } from './validate.js';
+
+export interface ClientOptions {
+  /** Absolute http(s) URL that route paths are appended to. */
+  readonly baseUrl: string;
+  /** `'ky'` (default), `'undici'` (the fast path), or your own Transport. */
+  readonly transport?: 'ky' | 'undici' | Transport;
+  /** Middleware for every call, placed by phase; see `identify()`. */
+  readonly middleware?: readonly Middleware[];
+  /** Milliseconds one attempt may take, response body included. Default 30 000. */
+  readonly timeout?: number;
+  /** Headers sent on every call. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Response headers that carry the server's correlation id, first match wins. */
+  readonly correlationIdHeaders?: readonly string[];
+  /** A safe one-line description of an error response for HttpError's message; by default its `code`. */
+  readonly describeError?: (response: HttpResponse) => string | undefined;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** Milliseconds one attempt may take; the client's `timeout` by default. */
+  readonly timeout?: number;
+  /** Milliseconds the whole call may take, retries and waits included. */
+  readonly totalTimeout?: number;
+  /** When the whole call must be over (a Date or epoch milliseconds); the earlier of this and totalTimeout wins. */
+  readonly deadline?: Date | number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Middleware for this call only, placed among the client's by phase and anchors. */
+  readonly middleware?: readonly Middleware[];
+}
+
+export interface CallResult<Output> {
+  readonly data: Output;
+  readonly status: number;
+  readonly headers: Readonly<HeaderRecord>;
+  /** Physical attempts made (0 when a middleware answered without sending). */
+  readonly attempts: number;
+  readonly correlationId: string | undefined;
+}
+
+export interface Client {
+  readonly baseUrl: string;
+  call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, options?: CallOptions): Promise<CallResult<Output>>;
+  /** The pipeline that will run, outermost first, ending with the transport. */
+  identify(options?: Pick<CallOptions, 'middleware'>): PipelineStep[];
+  /** Closes middleware (innermost first) and the transport; later calls reject with ClientClosedError. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id'];
+
+function describeByCode(response: HttpResponse): string | undefined {
+  const code = (response.data as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function checkMs(name: string, value: number | undefined): void {
+  if (value !== undefined && !(value >= 0)) throw new ConfigurationError(`${name} must be a non-negative number of milliseconds`);
+}
+
+function deadlineOf(options: CallOptions, now: number): number {
+  checkMs('totalTimeout', options.totalTimeout);
+  const fromTotal = options.totalTimeout === undefined ? Infinity : now + options.totalTimeout;
+  const absolute = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);
+  return Math.min(fromTotal, absolute);
+}
+
+function resolveTransport(choice: ClientOptions['transport']): Transport {
+  if (choice === undefined || choice === 'ky') return createKyTransport();
+  if (choice === 'undici') return createUndiciTransport();
+  return choice;
+}
+
+export function createClient(options: ClientOptions): Client {
+  let base: URL;
+  try {
+    base = new URL(options.baseUrl);
+  } catch {
+    throw new ConfigurationError('baseUrl must be an absolute URL');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new ConfigurationError('baseUrl must be an http or https URL');
+  checkMs('timeout', options.timeout);
+
+  const baseUrl = options.baseUrl;
+  const transport = resolveTransport(options.transport);
+  const middleware = options.middleware ?? [];
+  const ordered = orderMiddleware(middleware);
+  const defaultRunner = compose(ordered, transport);
+  const defaultHeaders = mergeHeaders({}, options.headers);
+  const attemptTimeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
+  const describeError = options.describeError ?? describeByCode;
+  let closing: Promise<void> | undefined;
+
+  const orderFor = (extra: readonly Middleware[] | undefined): readonly Middleware[] =>
+    extra?.length ? orderMiddleware([...middleware, ...extra]) : ordered;
+
+  const runnerFor = (extra: readonly Middleware[] | undefined): Runner =>
+    extra?.length ? compose(orderFor(extra), transport) : defaultRunner;
+
+  const correlationOf = (headers: Readonly<HeaderRecord>): string | undefined => {
+    for (const name of correlationHeaders) if (headers[name] !== undefined) return headers[name];
+    return undefined;
+  };
+
+  return {
+    baseUrl,
+
+    async call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, callOptions: CallOptions = {}): Promise<CallResult<Output>> {
+      const { operationId } = route;
+      if (closing) throw new ClientClosedError('the client is closed', { operationId });
+      const problems = validateInput(route, input);
+      if (problems.length > 0) throw new ValidationError(problems, { operationId });
+      const { signal } = callOptions;
+      if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
+      checkMs('timeout', callOptions.timeout);
+
+      const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
+      const now = Date.now();
+      const call = new Call(route, input, request, signal, deadlineOf(callOptions, now), callOptions.timeout ?? attemptTimeout);
+      let response: HttpResponse;
+      try {
+        response = await runnerFor(callOptions.middleware)(call);
+      } catch (error) {
+        if (error instanceof SwitchboardError) {
+          error.operationId ??= operationId;
+          error.attempts = call.attempt;
+        }
+        throw error;
+      }
+
+      const correlationId = correlationOf(response.headers);
+      if (response.status < 200 || response.status > 299) {
+        const error = new HttpError({
+          operationId,
+          status: response.status,
+          body: response.data,
+          headers: response.headers,
+          correlationId,
+          detail: describeError(response),
+        });
+        error.attempts = call.attempt;
+        throw error;
+      }
+      return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attempt, correlationId };
+    },
+
+    identify(identifyOptions = {}): PipelineStep[] {
+      const steps: PipelineStep[] = orderFor(identifyOptions.middleware).map(({ name, phase }) => ({ name, phase }));
+      steps.push({ name: transport.name, phase: 'transport' });
+      return steps;
+    },
+
+    close(): Promise<void> {
+      closing ??= (async () => {
+        for (const m of [...ordered].reverse()) await m.close?.();
+        await transport.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Composes ordered middleware and a transport into one function: outer phases, then the attempt
+ * boundary (a fresh request copy, abort and deadline checks), then attempt middleware, then the
+ * transport. `next` may be called any number of times: each call is one more attempt.
+ */
+import type { Call } from './call.js';
+import type { HttpResponse, Transport } from './http.js';
+import type { Middleware } from './middleware.js';
+
+export type Runner = (call: Call) => Promise<HttpResponse>;
+
+/** Runs `step`, turning a synchronous throw into a rejection so that every `next()` is a promise. */
+function settle(step: () => Promise<HttpResponse>): Promise<HttpResponse> {
+  try {
+    return step();
+  } catch (error) {
+    // Rethrown as is: whatever a middleware threw is the caller's to see.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    return Promise.reject(error);
+  }
+}
+
+export function compose(ordered: readonly Middleware[], transport: Transport): Runner {
+  const outer = ordered.filter((m) => m.phase !== 'attempt');
+  const inner = ordered.filter((m) => m.phase === 'attempt');
+
+  const runInner = (call: Call, i: number): Promise<HttpResponse> => {
+    const middleware = inner[i];
+    if (middleware === undefined) return transport.send(call.request, call.transportOptions());
+    return middleware.handle(call, () => settle(() => runInner(call, i + 1)));
+  };
+
+  const runOuter = (call: Call, i: number): Promise<HttpResponse> => {
+    const middleware = outer[i];
+    if (middleware === undefined) {
+      call.beginAttempt();
+      return runInner(call, 0);
+    }
+    return middleware.handle(call, () => settle(() => runOuter(call, i + 1)));
+  };
+
+  return (call) => settle(() => runOuter(call, 0));
+}

@@ -1,0 +1,195 @@
+/**
+ * The typed errors every Switchboard call rejects with. Each has a stable `code`.
+ *
+ * They are built only from safe fields: operation ids, path templates, statuses, error codes.
+ * Never from a URL, a request, or a library's error, whose messages and properties carry full
+ * URLs (query-string secrets) and request headers (Authorization).
+ */
+import type { ValidationProblem } from './descriptor.js';
+import type { HeaderRecord } from './http.js';
+
+export interface SwitchboardErrorOptions {
+  readonly operationId?: string | undefined;
+}
+
+export abstract class SwitchboardError extends Error {
+  abstract readonly code: string;
+  /** The operation the error belongs to; the executor fills it in where a transport could not. */
+  operationId: string | undefined;
+  /** How many attempts the call made before failing (0 when it failed before sending). */
+  attempts = 0;
+
+  constructor(message: string, options: SwitchboardErrorOptions = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.operationId = options.operationId;
+  }
+
+  /** Fields of the subclass for `toJSON`; all of them safe to log. */
+  protected details(): Record<string, unknown> {
+    return {};
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      operationId: this.operationId,
+      attempts: this.attempts,
+      ...this.details(),
+    };
+  }
+}
+
+function prefix(operationId: string | undefined): string {
+  return operationId ? `${operationId}: ` : '';
+}
+
+/** The input does not satisfy the descriptor: nothing was sent. */
+export class ValidationError extends SwitchboardError {
+  readonly code = 'E_VALIDATION';
+  readonly problems: readonly ValidationProblem[];
+
+  constructor(problems: readonly ValidationProblem[], options: SwitchboardErrorOptions = {}) {
+    const list = problems.map((p) => `${p.pointer || '(input)'} ${p.message}`).join('; ');
+    super(`${prefix(options.operationId)}invalid input: ${list}`, options);
+    this.problems = problems;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { problems: this.problems };
+  }
+}
+
+export interface HttpErrorOptions extends SwitchboardErrorOptions {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Readonly<HeaderRecord>;
+  readonly correlationId?: string | undefined;
+  /** A safe, human description of the failure (the server's error code, say). */
+  readonly detail?: string | undefined;
+}
+
+/** The server answered with a status outside 2xx. */
+export class HttpError extends SwitchboardError {
+  readonly code = 'E_HTTP';
+  readonly status: number;
+  /** The parsed response body (an error document, usually). */
+  readonly body: unknown;
+  /** Response headers, without `set-cookie`. */
+  readonly headers: Readonly<HeaderRecord>;
+  readonly correlationId: string | undefined;
+
+  constructor(options: HttpErrorOptions) {
+    const detail = options.detail ? `: ${options.detail}` : '';
+    super(`${prefix(options.operationId)}HTTP ${options.status}${detail}`, options);
+    this.status = options.status;
+    this.body = options.body;
+    const { 'set-cookie': _dropped, ...headers } = options.headers;
+    this.headers = headers;
+    this.correlationId = options.correlationId;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { status: this.status, correlationId: this.correlationId, body: this.body };
+  }
+}
+
+export type TimeoutKind = 'attempt' | 'deadline';
+
+/** An attempt took longer than its timeout, or the call ran past its deadline. */
+export class TimeoutError extends SwitchboardError {
+  readonly code = 'E_TIMEOUT';
+  readonly kind: TimeoutKind;
+  readonly timeoutMs: number;
+
+  constructor(kind: TimeoutKind, timeoutMs: number, options: SwitchboardErrorOptions = {}) {
+    const what = kind === 'deadline' ? 'call deadline exceeded' : 'attempt timed out';
+    super(`${prefix(options.operationId)}${what} after ${Math.round(timeoutMs)} ms`, options);
+    this.kind = kind;
+    this.timeoutMs = timeoutMs;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { kind: this.kind, timeoutMs: this.timeoutMs };
+  }
+}
+
+/** Error codes of failures that happen before a request can have reached the server. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** No HTTP response: the connection failed, was reset, or closed early. */
+export class NetworkError extends SwitchboardError {
+  readonly code = 'E_NETWORK';
+  /** The system or library error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, …). */
+  readonly causeCode: string;
+  /**
+   * False only when the failure proves the server never got the request (connection refused,
+   * name not resolved): the one case where replaying a non-idempotent call is safe.
+   */
+  readonly requestMayHaveBeenSent: boolean;
+
+  constructor(causeCode: string, options: SwitchboardErrorOptions = {}) {
+    const sent = !NOT_SENT_CODES.has(causeCode);
+    const outcome = sent ? 'the server may have received the request' : 'the request was not sent';
+    super(`${prefix(options.operationId)}network error ${causeCode}; ${outcome}`, options);
+    this.causeCode = causeCode;
+    this.requestMayHaveBeenSent = sent;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { causeCode: this.causeCode, requestMayHaveBeenSent: this.requestMayHaveBeenSent };
+  }
+}
+
+/** The caller's signal aborted the call. */
+export class AbortError extends SwitchboardError {
+  readonly code = 'E_ABORTED';
+  /** The signal's reason, as the caller gave it. */
+  readonly reason: unknown;
+
+  constructor(reason: unknown, options: SwitchboardErrorOptions = {}) {
+    super(`${prefix(options.operationId)}aborted`, options);
+    this.reason = reason;
+  }
+
+  protected override details(): Record<string, unknown> {
+    const reason = this.reason instanceof Error ? this.reason.name : typeof this.reason;
+    return { reason };
+  }
+}
+
+/** The response said it was JSON but was not. */
+export class ResponseParseError extends SwitchboardError {
+  readonly code = 'E_RESPONSE_PARSE';
+  readonly status: number;
+  readonly contentType: string;
+
+  constructor(status: number, contentType: string, options: SwitchboardErrorOptions = {}) {
+    super(`${prefix(options.operationId)}HTTP ${status} response is not valid JSON (${contentType})`, options);
+    this.status = status;
+    this.contentType = contentType;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { status: this.status, contentType: this.contentType };
+  }
+}
+
+/** The client or its middleware are set up wrongly (duplicate names, unknown anchors). */
+export class ConfigurationError extends SwitchboardError {
+  readonly code = 'E_CONFIG';
+}
+
+/** The call was made after `client.close()`. */
+export class ClientClosedError extends SwitchboardError {
+  readonly code = 'E_CLOSED';
+}

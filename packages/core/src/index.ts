@@ -1,0 +1,38 @@
+export type { CallContext } from './context.js';
+export {
+  defineRoute,
+  type BodySpec,
+  type HttpMethod,
+  type InputOf,
+  type InputValidator,
+  type OutputOf,
+  type ParamSpec,
+  type ParamType,
+  type ParamValue,
+  type RouteDescriptor,
+  type ScalarType,
+  type ValidationProblem,
+} from './descriptor.js';
+export {
+  AbortError,
+  ClientClosedError,
+  ConfigurationError,
+  HttpError,
+  NetworkError,
+  ResponseParseError,
+  SwitchboardError,
+  TimeoutError,
+  ValidationError,
+  type HttpErrorOptions,
+  type SwitchboardErrorOptions,
+  type TimeoutKind,
+} from './errors.js';
+export type { HeaderRecord, HttpRequest, HttpResponse, Transport, TransportOptions } from './http.js';
+export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
+export { CallState, createStateKey, type StateKey } from './state.js';
+export { createClient, type CallOptions, type CallResult, type Client, type ClientOptions } from './client.js';
+export { createKyTransport, type KyTransportOptions } from './transports/ky.js';
+export { createUndiciTransport, type UndiciTransportOptions } from './transports/undici.js';
+export { orderMiddleware } from './order.js';
+export { validateInput } from './validate.js';
+export { buildRequest } from './request.js';

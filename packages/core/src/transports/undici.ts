@@ -1,0 +1,98 @@
+/**
+ * The fast path: undici's request API on a private keep-alive Agent. On Node 20 it does several
+ * times the requests per second of fetch (and so of ky) at high concurrency, at a fraction of the CPU.
+ */
+import type * as UndiciModule from 'undici';
+import { hasNoBody, parseBody } from '../body.js';
+import type { HeaderRecord, HttpResponse, Transport } from '../http.js';
+import { AttemptSignal, toTransportError } from './failure.js';
+
+export interface UndiciTransportOptions {
+  /** Connections per origin; unlimited by default. */
+  readonly connections?: number;
+  /** How long an idle connection is kept, in ms. */
+  readonly keepAliveTimeout?: number;
+}
+
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+
+let undiciModule: Promise<typeof UndiciModule> | undefined;
+
+/**
+ * Importing undici installs its Agent as the process-wide dispatcher (the one Node's own fetch
+ * uses) when none is set yet. Node's fetch sets its own on first use, so we let it do that first,
+ * with a request that never leaves the process: the import then finds a dispatcher and leaves
+ * the process exactly as Node itself would have.
+ */
+function loadUndici(): Promise<typeof UndiciModule> {
+  undiciModule ??= (async () => {
+    if ((globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER] === undefined) {
+      await (await fetch('data:,')).arrayBuffer();
+    }
+    return import('undici');
+  })();
+  return undiciModule;
+}
+
+function splitUrl(url: string): { origin: string; path: string } {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
+}
+
+function toHeaderRecord(raw: Record<string, string | string[] | undefined>): HeaderRecord {
+  const headers: HeaderRecord = {};
+  for (const name of Object.keys(raw)) {
+    const value = raw[name];
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
+  let agent: UndiciModule.Agent | undefined;
+  let agentLoading: Promise<UndiciModule.Agent> | undefined;
+  const getAgent = (): Promise<UndiciModule.Agent> =>
+    (agentLoading ??= loadUndici().then((undici) => {
+      agent = new undici.Agent({
+        keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
+        ...(options.connections !== undefined ? { connections: options.connections } : {}),
+      });
+      return agent;
+    }));
+
+  return {
+    name: 'undici',
+    async send(request, sendOptions): Promise<HttpResponse> {
+      const dispatcher = agent ?? (await getAgent());
+      const attempt = new AttemptSignal(sendOptions);
+      try {
+        const { origin, path } = splitUrl(request.url);
+        const response = await dispatcher.request({
+          origin,
+          path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body ?? null,
+          signal: attempt.signal,
+          // Our AttemptSignal bounds the whole attempt; undici's own 300 s timers would only
+          // turn a long attempt into a different error.
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        });
+        const headers = toHeaderRecord(response.headers);
+        let text = '';
+        if (hasNoBody(request.method, response.statusCode)) await response.body.dump();
+        else text = await response.body.text();
+        const data = parseBody(response.statusCode, headers['content-type'], text, sendOptions.operationId);
+        return { status: response.statusCode, headers, data };
+      } catch (error) {
+        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut });
+      } finally {
+        attempt.dispose();
+      }
+    },
+    async close(): Promise<void> {
+      if (agentLoading) await (await agentLoading).close();
+    },
+  };
+}

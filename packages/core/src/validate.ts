@@ -1,0 +1,110 @@
+/** Checks a call's input against its descriptor, collecting every problem rather than the first. */
+import type { ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
+
+type Problems = ValidationProblem[];
+
+function typeProblem(type: ScalarType, value: unknown): string | undefined {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? undefined : 'must be a string';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be a boolean';
+    case 'integer':
+      return Number.isSafeInteger(value) ? undefined : 'must be an integer';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? undefined : 'must be a finite number';
+  }
+}
+
+function scalarProblems(
+  spec: Pick<ParamSpec, 'enum' | 'minimum' | 'maximum' | 'minLength' | 'maxLength'>,
+  type: ScalarType,
+  value: unknown,
+  pointer: string,
+  problems: Problems,
+): void {
+  const wrongType = typeProblem(type, value);
+  if (wrongType) {
+    problems.push({ pointer, message: wrongType });
+    return;
+  }
+  if (spec.enum && !spec.enum.includes(value as ParamValue)) {
+    problems.push({ pointer, message: `must be one of ${spec.enum.map((v) => JSON.stringify(v)).join(', ')}` });
+  }
+  if (typeof value === 'number') {
+    if (spec.minimum !== undefined && value < spec.minimum) problems.push({ pointer, message: `must be at least ${spec.minimum}` });
+    if (spec.maximum !== undefined && value > spec.maximum) problems.push({ pointer, message: `must be at most ${spec.maximum}` });
+  }
+  if (typeof value === 'string') {
+    if (spec.minLength !== undefined && value.length < spec.minLength) {
+      problems.push({ pointer, message: `must have at least ${spec.minLength} characters` });
+    }
+    if (spec.maxLength !== undefined && value.length > spec.maxLength) {
+      problems.push({ pointer, message: `must have at most ${spec.maxLength} characters` });
+    }
+  }
+}
+
+function paramProblems(spec: ParamSpec, value: unknown, problems: Problems): void {
+  const pointer = `/${spec.name}`;
+  if (spec.type !== 'array') {
+    scalarProblems(spec, spec.type, value, pointer, problems);
+    return;
+  }
+  if (!Array.isArray(value)) {
+    problems.push({ pointer, message: 'must be an array' });
+    return;
+  }
+  const itemType = spec.items?.type ?? 'string';
+  value.forEach((item, i) => scalarProblems({ enum: spec.items?.enum }, itemType, item, `${pointer}/${i}`, problems));
+}
+
+function pathParamProblems(spec: ParamSpec, value: unknown, problems: Problems): void {
+  const pointer = `/${spec.name}`;
+  if (value === undefined || value === null) {
+    problems.push({ pointer, message: 'is required' });
+  } else if (value === '') {
+    problems.push({ pointer, message: 'must not be empty' });
+  } else if (value === '.' || value === '..') {
+    // URL parsers resolve these (and their %2E spellings) as dot segments, which would send
+    // the request to another resource; no encoding can keep them inside their segment.
+    problems.push({ pointer, message: `must not be "${value}"` });
+  } else {
+    paramProblems(spec, value, problems);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Every problem with `input` for `route`; an empty list means it can be sent. */
+export function validateInput(route: RouteDescriptor, input: unknown): ValidationProblem[] {
+  const problems: Problems = [];
+  if (input !== undefined && !isRecord(input)) {
+    return [{ pointer: '', message: 'must be an object of named parameters' }];
+  }
+  const values = input ?? {};
+
+  for (const spec of route.pathParams) pathParamProblems(spec, values[spec.name], problems);
+  for (const spec of route.queryParams) {
+    const value = values[spec.name];
+    if (value === undefined) {
+      if (spec.required) problems.push({ pointer: `/${spec.name}`, message: 'is required' });
+    } else {
+      paramProblems(spec, value, problems);
+    }
+  }
+  if (route.body?.required && values.body === undefined) problems.push({ pointer: '/body', message: 'is required' });
+
+  for (const key of Object.keys(values)) {
+    const known =
+      (key === 'body' && route.body !== undefined) ||
+      route.pathParams.some((p) => p.name === key) ||
+      route.queryParams.some((p) => p.name === key);
+    if (!known) problems.push({ pointer: `/${key}`, message: `is not a parameter of ${route.operationId}` });
+  }
+
+  if (route.validate) problems.push(...route.validate(input));
+  return problems;
+}

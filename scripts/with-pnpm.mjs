@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Lets `npm test` and `npm run demo` work on a machine that has only Node and npm:
+// finds (or fetches) the pnpm pinned in package.json, installs the workspace from the
+// lockfile, then runs the named root script with it.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const script = process.argv[2];
+const extraArgs = process.argv.slice(3);
+if (!script) {
+  console.error('usage: node scripts/with-pnpm.mjs <root script> [args…]');
+  process.exit(2);
+}
+
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pinned = /^pnpm@([^+]+)/.exec(packageManager)?.[1];
+if (!pinned) throw new Error('package.json must pin pnpm in "packageManager"');
+
+// Corepack must not stop a non-interactive run (CI has no stdin) to ask before downloading.
+const env = { ...process.env, COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', COREPACK_ENABLE_STRICT: '0' };
+const isWindows = process.platform === 'win32';
+
+function works(command, args) {
+  const probe = spawnSync(command, [...args, '--version'], { cwd: root, env, encoding: 'utf8', shell: isWindows });
+  return probe.status === 0 && probe.stdout.trim() === pinned;
+}
+
+const candidates = [
+  ['pnpm', []],
+  ['corepack', ['pnpm']],
+  ['npx', ['--yes', `pnpm@${pinned}`]],
+];
+const found = candidates.find(([command, args]) => works(command, args));
+if (!found) {
+  console.error(`could not run pnpm ${pinned} through pnpm, corepack or npx`);
+  process.exit(1);
+}
+const [command, prefix] = found;
+
+function run(args) {
+  const child = spawnSync(command, [...prefix, ...args], { cwd: root, env, stdio: 'inherit', shell: isWindows });
+  if (child.status !== 0) process.exit(child.status ?? 1);
+}
+
+run(['install', '--frozen-lockfile', ...(process.env.CI ? [] : ['--prefer-offline'])]);
+run(['run', script, ...extraArgs]);
