@@ -124,6 +124,7 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_BAD_PORT',
 ]);
 
 /** No HTTP response: the connection failed, was reset, or closed early. */

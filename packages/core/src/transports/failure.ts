@@ -4,9 +4,13 @@ import type { TransportOptions } from '../http.js';
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, cause } = error as { code?: unknown; cause?: unknown };
+  const { code, cause, message } = error as { code?: unknown; cause?: unknown; message?: unknown };
   // fetch wraps the socket error: TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } }).
-  return codeOf(cause) ?? (typeof code === 'string' ? code : undefined);
+  const inner = codeOf(cause);
+  if (inner !== undefined) return inner;
+  if (typeof code === 'string') return code;
+  // fetch refuses ports on the WHATWG "bad ports" list (6000, 6665, …) before connecting, with no code.
+  return message === 'bad port' ? 'ERR_BAD_PORT' : undefined;
 }
 
 export interface FailureState {

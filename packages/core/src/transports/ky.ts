@@ -1,5 +1,5 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
-import ky, { TimeoutError as KyTimeoutError } from 'ky';
+import type * as KyModule from 'ky';
 import { hasNoBody, parseBody } from '../body.js';
 import type { HeaderRecord, HttpResponse, Transport } from '../http.js';
 import { AttemptSignal, toTransportError } from './failure.js';
@@ -12,21 +12,33 @@ export interface KyTransportOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
-function isKyTimeout(error: unknown): boolean {
-  return error instanceof KyTimeoutError;
-}
+type KyInstance = KyModule.KyInstance;
+
+// ky builds a Request when it is first imported, which makes Node install its fetch dispatcher
+// process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
+let kyModule: Promise<typeof KyModule> | undefined;
+const loadKy = (): Promise<typeof KyModule> => (kyModule ??= import('ky'));
 
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
-  // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
-  const client = ky.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  let client: KyInstance | undefined;
+  let isKyTimeout: (error: unknown) => boolean = () => false;
+  let loading: Promise<KyInstance> | undefined;
+  const getClient = (): Promise<KyInstance> =>
+    (loading ??= loadKy().then((module) => {
+      isKyTimeout = (error) => error instanceof module.TimeoutError;
+      // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
+      client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+      return client;
+    }));
 
   return {
     name: 'ky',
     async send(request, sendOptions): Promise<HttpResponse> {
+      const ky = client ?? (await getClient());
       // ky's timeout stops at the response headers; ours also bounds the body read.
       const attempt = new AttemptSignal(sendOptions);
       try {
-        const response = await client(request.url, {
+        const response = await ky(request.url, {
           method: request.method,
           headers: request.headers,
           body: request.body,

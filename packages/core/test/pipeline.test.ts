@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigurationError,
+  createClient,
+  createStateKey,
+  type HttpResponse,
+  type Middleware,
+  type Phase,
+  type Transport,
+} from '@switchboard/core';
+import { getThing } from '../../../test/support/routes.js';
+
+/** A transport that answers 200 at once and logs each send into the shared log. */
+function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => ({ status: 200, headers: {}, data: {} })): Transport & { sent: number } {
+  const transport = {
+    name: 'fake',
+    sent: 0,
+    send(): Promise<HttpResponse> {
+      transport.sent++;
+      log.push('SEND');
+      return Promise.resolve(answer(transport.sent));
+    },
+    close: () => Promise.resolve(),
+  };
+  return transport;
+}
+
+function logging(log: string[], name: string, phase: Phase, extra: Partial<Middleware> = {}): Middleware {
+  return {
+    name,
+    phase,
+    ...extra,
+    async handle(_ctx, next) {
+      log.push(`START ${name}`);
+      try {
+        return await next();
+      } finally {
+        log.push(`END ${name}`);
+      }
+    },
+  };
+}
+
+const baseUrl = 'http://127.0.0.1:9';
+
+describe('middleware ordering', () => {
+  it('runs phases outermost first whatever the order they were given in', async () => {
+    const log: string[] = [];
+    const client = createClient({
+      baseUrl,
+      transport: recordingTransport(log),
+      middleware: [logging(log, 'auth', 'attempt'), logging(log, 'retry', 'retry'), logging(log, 'logger', 'operation')],
+    });
+    await client.call(getThing, { thingId: 'a' });
+    expect(log).toEqual(['START logger', 'START retry', 'START auth', 'SEND', 'END auth', 'END retry', 'END logger']);
+  });
+
+  it('keeps insertion order inside a phase and honours before/after anchors', () => {
+    const log: string[] = [];
+    const client = createClient({
+      baseUrl,
+      transport: recordingTransport(log),
+      middleware: [
+        logging(log, 'a', 'attempt'),
+        logging(log, 'b', 'attempt'),
+        logging(log, 'c', 'attempt', { before: 'a' }),
+        logging(log, 'd', 'attempt', { after: 'c' }),
+        logging(log, 'e', 'attempt', { after: 'b' }),
+      ],
+    });
+    expect(client.identify().map((s) => s.name)).toEqual(['c', 'd', 'a', 'b', 'e', 'fake']);
+  });
+
+  it('places per-call middleware in its phase without touching the client defaults', async () => {
+    const log: string[] = [];
+    const client = createClient({
+      baseUrl,
+      transport: recordingTransport(log),
+      middleware: [logging(log, 'logger', 'operation'), logging(log, 'auth', 'attempt')],
+    });
+    const extra = [logging(log, 'per-call-attempt', 'attempt', { before: 'auth' }), logging(log, 'per-call-op', 'operation')];
+    await client.call(getThing, { thingId: 'a' }, { middleware: extra });
+    expect(log).toEqual([
+      'START logger',
+      'START per-call-op',
+      'START per-call-attempt',
+      'START auth',
+      'SEND',
+      'END auth',
+      'END per-call-attempt',
+      'END per-call-op',
+      'END logger',
+    ]);
+    log.length = 0;
+    await client.call(getThing, { thingId: 'a' });
+    expect(log).toEqual(['START logger', 'START auth', 'SEND', 'END auth', 'END logger']);
+  });
+
+  it('identify() lists exactly what runs, in the order it runs', async () => {
+    const log: string[] = [];
+    const middleware = [
+      logging(log, 'tracing', 'attempt'),
+      logging(log, 'limiter', 'attempt', { before: 'tracing' }),
+      logging(log, 'retry', 'retry'),
+      logging(log, 'log', 'operation'),
+    ];
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware });
+    const extra = [logging(log, 'mine', 'retry', { before: 'retry' })];
+    await client.call(getThing, { thingId: 'a' }, { middleware: extra });
+    const started = log.filter((l) => l.startsWith('START ')).map((l) => l.slice(6));
+    const steps = client.identify({ middleware: extra });
+    expect(steps.map((s) => s.name)).toEqual([...started, 'fake']);
+    expect(steps.map((s) => s.phase)).toEqual(['operation', 'retry', 'retry', 'attempt', 'attempt', 'transport']);
+  });
+
+  it('rejects duplicate names, also between client and per-call middleware', async () => {
+    const log: string[] = [];
+    expect(() =>
+      createClient({ baseUrl, transport: recordingTransport(log), middleware: [logging(log, 'x', 'attempt'), logging(log, 'x', 'retry')] }),
+    ).toThrow(ConfigurationError);
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [logging(log, 'x', 'attempt')] });
+    await expect(client.call(getThing, { thingId: 'a' }, { middleware: [logging(log, 'x', 'operation')] })).rejects.toThrow(
+      /two middleware are named "x"/,
+    );
+    expect(log).toEqual([]);
+  });
+
+  it('rejects anchors that name no middleware of the same phase, cycles, and unknown phases', () => {
+    const log: string[] = [];
+    const make = (middleware: Middleware[]) => () => createClient({ baseUrl, transport: recordingTransport(log), middleware });
+    expect(make([logging(log, 'a', 'attempt', { before: 'missing' })])).toThrow(/anchor/);
+    expect(make([logging(log, 'a', 'attempt'), logging(log, 'b', 'retry', { after: 'a' })])).toThrow(/retry phase/);
+    expect(make([logging(log, 'a', 'attempt', { after: 'b' }), logging(log, 'b', 'attempt', { after: 'a' })])).toThrow(/cycle/);
+    expect(make([logging(log, 'a', 'bogus' as Phase)])).toThrow(/unknown phase/);
+    expect(make([logging(log, 'a', 'attempt', { before: 'b', after: 'c' })])).toThrow(/both before and after/);
+  });
+});
+
+describe('calling next', () => {
+  it('sends nothing when a middleware answers without calling next', async () => {
+    const log: string[] = [];
+    const transport = recordingTransport(log);
+    const cache: Middleware = {
+      name: 'cache',
+      phase: 'operation',
+      handle: () => Promise.resolve({ status: 200, headers: {}, data: { id: 'cached', name: 'from cache' } }),
+    };
+    const client = createClient({ baseUrl, transport, middleware: [cache] });
+    const result = await client.call(getThing, { thingId: 'a' });
+    expect(result.data).toEqual({ id: 'cached', name: 'from cache' });
+    expect(result.attempts).toBe(0);
+    expect(transport.sent).toBe(0);
+  });
+
+  it('sends twice when a middleware calls next twice, each attempt from a fresh request copy', async () => {
+    const log: string[] = [];
+    const seen: { attempt: number; headers: Record<string, string> }[] = [];
+    const transport = recordingTransport(log, (n) => ({ status: n === 1 ? 503 : 200, headers: {}, data: {} }));
+    const twice: Middleware = {
+      name: 'retry-once',
+      phase: 'retry',
+      async handle(_ctx, next) {
+        const first = await next();
+        return first.status === 503 ? next() : first;
+      },
+    };
+    const stamp: Middleware = {
+      name: 'stamp',
+      phase: 'attempt',
+      handle(ctx, next) {
+        seen.push({ attempt: ctx.attempt, headers: { ...ctx.request.headers } });
+        ctx.request.headers[`x-attempt-${ctx.attempt}`] = 'yes';
+        return next();
+      },
+    };
+    const outer: Middleware = {
+      name: 'outer',
+      phase: 'operation',
+      handle(ctx, next) {
+        ctx.request.headers['x-call'] = 'every attempt';
+        return next();
+      },
+    };
+    const client = createClient({ baseUrl, transport, middleware: [outer, twice, stamp] });
+    const result = await client.call(getThing, { thingId: 'a' });
+    expect(transport.sent).toBe(2);
+    expect(result.attempts).toBe(2);
+    expect(seen.map((s) => s.attempt)).toEqual([1, 2]);
+    expect(seen[1]?.headers['x-call']).toBe('every attempt');
+    expect(seen[1]?.headers['x-attempt-1']).toBeUndefined();
+  });
+
+  it('lets middleware share typed state within one call, and only that call', async () => {
+    const log: string[] = [];
+    const tokenKey = createStateKey<{ value: string }>('token');
+    const seen: (string | undefined)[] = [];
+    const writer: Middleware = {
+      name: 'writer',
+      phase: 'attempt',
+      handle(ctx, next) {
+        if (ctx.input && (ctx.input as { thingId: string }).thingId === 'first') ctx.state.set(tokenKey, { value: 'abc' });
+        return next();
+      },
+    };
+    const reader: Middleware = {
+      name: 'reader',
+      phase: 'operation',
+      async handle(ctx, next) {
+        const response = await next();
+        seen.push(ctx.state.get(tokenKey)?.value);
+        return response;
+      },
+    };
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [writer, reader] });
+    await client.call(getThing, { thingId: 'first' });
+    await client.call(getThing, { thingId: 'second' });
+    expect(seen).toEqual(['abc', undefined]);
+  });
+
+  it('turns a middleware that throws synchronously into a rejection its outer middleware can catch', async () => {
+    const log: string[] = [];
+    const caught: unknown[] = [];
+    const thrower: Middleware = {
+      name: 'thrower',
+      phase: 'attempt',
+      handle() {
+        throw new Error('sync boom');
+      },
+    };
+    const catcher: Middleware = {
+      name: 'catcher',
+      phase: 'retry',
+      handle(_ctx, next) {
+        const pending = next();
+        expect(pending).toBeInstanceOf(Promise);
+        return pending.catch((error: unknown) => {
+          caught.push(error);
+          throw error;
+        });
+      },
+    };
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [thrower, catcher] });
+    await expect(client.call(getThing, { thingId: 'a' })).rejects.toThrow('sync boom');
+    expect(caught).toHaveLength(1);
+  });
+
+  it('closes middleware innermost first, once, then refuses calls', async () => {
+    const log: string[] = [];
+    const closable = (name: string, phase: Phase): Middleware => ({
+      ...logging(log, name, phase),
+      close: () => {
+        log.push(`CLOSE ${name}`);
+        return Promise.resolve();
+      },
+    });
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [closable('auth', 'attempt'), closable('log', 'operation')] });
+    await Promise.all([client.close(), client.close()]);
+    expect(log).toEqual(['CLOSE auth', 'CLOSE log']);
+    await expect(client.call(getThing, { thingId: 'a' })).rejects.toMatchObject({ code: 'E_CLOSED' });
+  });
+});

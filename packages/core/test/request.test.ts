@@ -1,0 +1,169 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, defineRoute, type RouteDescriptor, ValidationError } from '@switchboard/core';
+import { createThing, deleteThing, getThing, listThings } from '../../../test/support/routes.js';
+
+const baseUrl = 'http://api.switchboard.test';
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+interface Seen {
+  readonly method: string;
+  readonly path: string;
+  readonly body: unknown;
+  readonly headers: Record<string, string | string[]>;
+}
+
+/** Intercepts every request to baseUrl, whatever its method and path, and records it. */
+function interceptAll(): Seen[] {
+  const seen: Seen[] = [];
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+    nock(baseUrl)
+      .intercept(() => true, method)
+      .reply(function (uri, body) {
+        seen.push({ method, path: uri, body, headers: this.req.headers });
+        return [200, { id: 'x', name: 'y' }];
+      });
+  }
+  return seen;
+}
+
+/** Calls through the real ky transport and returns what nock saw. */
+async function sent(call: (client: ReturnType<typeof createClient>) => Promise<unknown>): Promise<Seen> {
+  const seen = interceptAll();
+  await call(createClient({ baseUrl }));
+  expect(seen).toHaveLength(1);
+  return seen[0]!;
+}
+
+describe('paths', () => {
+  it.each([
+    ['plain', 'abc-123', '/api/things/abc-123'],
+    ['slash', 'a/b', '/api/things/a%2Fb'],
+    ['space', 'a b', '/api/things/a%20b'],
+    ['query and fragment characters', 'a?b=c#d', '/api/things/a%3Fb%3Dc%23d'],
+    ['percent', '100%', '/api/things/100%25'],
+    ['dots inside an id', 'a..b', '/api/things/a..b'],
+    ['traversal attempt', '../../admin', '/api/things/..%2F..%2Fadmin'],
+    ['unicode', 'héllo-日本', '/api/things/h%C3%A9llo-%E6%97%A5%E6%9C%AC'],
+    ['emoji', '💬', '/api/things/%F0%9F%92%AC'],
+  ])('keeps a %s id inside its segment', async (_name, thingId, path) => {
+    expect((await sent((c) => c.call(getThing, { thingId }))).path).toBe(path);
+  });
+
+  it('fills several parameters', async () => {
+    expect((await sent((c) => c.call(deleteThing, { thingId: 't/1', memberId: 'm 2' }))).path).toBe('/api/things/t%2F1/members/m%202');
+  });
+});
+
+describe('query strings', () => {
+  it.each([
+    ['nothing when every value is undefined', {}, '/api/things'],
+    ['numbers and enums', { pageSize: 25, sortOrder: 'descending' as const }, '/api/things?pageSize=25&sortOrder=descending'],
+    ['undefined values left out', { pageSize: undefined, after: 'c1' }, '/api/things?after=c1'],
+    ['arrays as repeated keys', { tag: ['a', 'b c'] }, '/api/things?tag=a&tag=b%20c'],
+    ['reserved characters encoded', { after: 'x&y=z#w' }, '/api/things?after=x%26y%3Dz%23w'],
+    ['decimals', { ratio: 0.5 }, '/api/things?ratio=0.5'],
+  ])('serialises %s', async (_name, input, path) => {
+    expect((await sent((c) => c.call(listThings, input))).path).toBe(path);
+  });
+
+  it('serialises booleans', async () => {
+    expect((await sent((c) => c.call(getThing, { thingId: 'a', verbose: false }))).path).toBe('/api/things/a?verbose=false');
+  });
+});
+
+describe('bodies', () => {
+  it('sends JSON with its content type', async () => {
+    const seen = await sent((c) => c.call(createThing, { body: { name: 'naïve "quoted" 💬' } }));
+    expect(seen.body).toEqual({ name: 'naïve "quoted" 💬' });
+    expect(seen.headers['content-type']).toBe('application/json');
+    expect(seen.headers.accept).toBe('application/json');
+  });
+
+  it('sends no body and no content type when there is none', async () => {
+    const seen = await sent((c) => c.call(getThing, { thingId: 'a' }));
+    expect(seen.body).toBe('');
+    expect(seen.headers['content-type']).toBeUndefined();
+  });
+
+  it('merges client and call headers, call last', async () => {
+    const seen: Record<string, unknown>[] = [];
+    nock(baseUrl)
+      .get('/api/things/a')
+      .reply(function () {
+        seen.push(this.req.headers);
+        return [200, {}];
+      });
+    const client = createClient({ baseUrl, headers: { 'X-Team': 'support', 'X-Env': 'dev' } });
+    await client.call(getThing, { thingId: 'a' }, { headers: { 'x-env': 'test' } });
+    expect(seen[0]).toMatchObject({ 'x-team': 'support', 'x-env': 'test' });
+  });
+});
+
+describe('validation', () => {
+  /** Calls with bad input; asserts nothing was sent and returns the error. */
+  async function rejected(call: (client: ReturnType<typeof createClient>) => Promise<unknown>): Promise<ValidationError> {
+    const seen = interceptAll();
+    const error = await call(createClient({ baseUrl })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(seen).toEqual([]);
+    return error as ValidationError;
+  }
+
+  it('lists every problem at once, with JSON pointers, and sends nothing', async () => {
+    const error = await rejected((c) =>
+      c.call(listThings, { pageSize: 500, sortOrder: 'sideways' as 'ascending', tag: ['ok', 3 as unknown as string], ratio: Number.NaN }),
+    );
+    expect(error.code).toBe('E_VALIDATION');
+    expect(error.operationId).toBe('listThings');
+    expect(error.problems).toEqual([
+      { pointer: '/pageSize', message: 'must be at most 100' },
+      { pointer: '/sortOrder', message: 'must be one of "ascending", "descending"' },
+      { pointer: '/tag/1', message: 'must be a string' },
+      { pointer: '/ratio', message: 'must be a finite number' },
+    ]);
+    expect(error.attempts).toBe(0);
+  });
+
+  it.each([
+    ['missing', {}, 'is required'],
+    ['empty', { thingId: '' }, 'must not be empty'],
+    ['a dot segment', { thingId: '..' }, 'must not be ".."'],
+    ['the current-directory segment', { thingId: '.' }, 'must not be "."'],
+    ['not a string', { thingId: 42 }, 'must be a string'],
+  ])('rejects a path parameter that is %s', async (_name, input, message) => {
+    const error = await rejected((c) => c.call(getThing, input as { thingId: string }));
+    expect(error.problems).toEqual([{ pointer: '/thingId', message }]);
+  });
+
+  it('rejects a missing required body, an unknown parameter, and a non-integer', async () => {
+    const error = await rejected((c) => c.call(createThing, {} as { body: { name: string } }));
+    expect(error.problems).toEqual([{ pointer: '/body', message: 'is required' }]);
+    const typo = await rejected((c) => c.call(listThings, { pageSise: 5 } as never));
+    expect(typo.problems).toEqual([{ pointer: '/pageSise', message: 'is not a parameter of listThings' }]);
+    const fraction = await rejected((c) => c.call(listThings, { pageSize: 2.5 }));
+    expect(fraction.problems).toEqual([{ pointer: '/pageSize', message: 'must be an integer' }]);
+  });
+
+  it('runs the descriptor’s own validator and merges its problems', async () => {
+    const withSchema = defineRoute<{ body: { text: string } }, unknown>({
+      ...(createThing as RouteDescriptor),
+      operationId: 'sendText',
+      validate: (input) =>
+        ((input as { body?: { text?: unknown } }).body?.text as string).length > 5 ? [{ pointer: '/body/text', message: 'is too long' }] : [],
+    });
+    const error = await rejected((c) => c.call(withSchema, { body: { text: 'far too long' }, extra: 1 } as never));
+    expect(error.problems).toEqual([
+      { pointer: '/extra', message: 'is not a parameter of sendText' },
+      { pointer: '/body/text', message: 'is too long' },
+    ]);
+  });
+
+  it('rejects input that is not an object', async () => {
+    const error = await rejected((c) => c.call(getThing, 'a' as never));
+    expect(error.problems).toEqual([{ pointer: '', message: 'must be an object of named parameters' }]);
+  });
+});

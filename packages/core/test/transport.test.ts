@@ -1,0 +1,196 @@
+/** One suite, run against both transports and a real server on 127.0.0.1. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AbortError,
+  createClient,
+  HttpError,
+  type Middleware,
+  NetworkError,
+  ResponseParseError,
+  TimeoutError,
+} from '@switchboard/core';
+import { closedPort, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
+import { createThing, deleteThing, getThing } from '../../../test/support/routes.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Calls next again after a failure, as a retry middleware would. */
+const retryOnFailure: Middleware = {
+  name: 'retry-on-failure',
+  phase: 'retry',
+  handle: (_ctx, next) => next().catch(() => next()),
+};
+
+describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
+  let server: Loopback;
+  const client = () => createClient({ baseUrl: server.url, transport, correlationIdHeaders: ['inin-correlation-id'] });
+
+  beforeAll(async () => {
+    server = await startLoopback();
+  });
+  afterAll(() => server.close());
+
+  it('sends method, path, headers and body, and parses a JSON answer', async () => {
+    server.answer(json(200, { id: 't1', name: 'made' }, { 'X-Custom': 'Yes', 'inin-correlation-id': 'corr-1' }));
+    const result = await client().call(createThing, { body: { name: 'made' } }, { headers: { 'x-trace': 'abc' } });
+    expect(result).toMatchObject({ status: 200, data: { id: 't1', name: 'made' }, attempts: 1, correlationId: 'corr-1' });
+    expect(result.headers['x-custom']).toBe('Yes');
+    const seen = server.requests.at(-1)!;
+    expect(seen).toMatchObject({ method: 'POST', url: '/api/things', body: '{"name":"made"}' });
+    expect(seen.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', 'x-trace': 'abc' });
+  });
+
+  it('gives undefined data for 204 and text for a text body', async () => {
+    server.answer((_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    expect((await client().call(deleteThing, { thingId: 'a', memberId: 'b' })).data).toBeUndefined();
+    server.answer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('plain words');
+    });
+    expect((await client().call(getThing, { thingId: 'a' })).data).toBe('plain words');
+  });
+
+  it('parses +json content types', async () => {
+    server.answer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/problem+json; charset=utf-8' });
+      res.end('{"ok":true}');
+    });
+    expect((await client().call(getThing, { thingId: 'a' })).data).toEqual({ ok: true });
+  });
+
+  it('turns a non-2xx answer into an HttpError with the parsed body and correlation id', async () => {
+    server.answer(json(404, { code: 'not.found', status: 404, message: 'nope' }, { 'inin-correlation-id': 'corr-404', 'set-cookie': 's=1' }));
+    const error = await client().call(getThing, { thingId: 'missing' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({
+      code: 'E_HTTP',
+      status: 404,
+      operationId: 'getThing',
+      correlationId: 'corr-404',
+      attempts: 1,
+      body: { code: 'not.found', status: 404, message: 'nope' },
+      message: 'getThing: HTTP 404: not.found',
+    });
+    expect((error as HttpError).headers['set-cookie']).toBeUndefined();
+  });
+
+  it('turns malformed JSON into a ResponseParseError carrying the status, not a crash', async () => {
+    server.answer((_req, res) => {
+      res.writeHead(502, { 'content-type': 'application/json' });
+      res.end('{"truncated":');
+    });
+    const error = await client().call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseParseError);
+    expect(error).toMatchObject({ code: 'E_RESPONSE_PARSE', status: 502, operationId: 'getThing', attempts: 1 });
+  });
+
+  it('times out an attempt whose headers are slow', async () => {
+    server.answer(async (_req, res) => {
+      await sleep(400);
+      json(200, {})(_req, res);
+    });
+    const error = await createClient({ baseUrl: server.url, transport, timeout: 80 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt', timeoutMs: 80 });
+  });
+
+  it('times out an attempt whose body is slow', async () => {
+    server.answer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"a":');
+      await sleep(400);
+      res.end('1}');
+    });
+    const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
+  });
+
+  it('says "deadline" when the call deadline, not the attempt timeout, cut it short', async () => {
+    server.answer(async (_req, res) => {
+      await sleep(400);
+      json(200, {})(_req, res);
+    });
+    const started = Date.now();
+    const error = await client().call(getThing, { thingId: 'a' }, { totalTimeout: 80 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
+    expect(Date.now() - started).toBeLessThan(350);
+  });
+
+  it('rejects at once, sending nothing, when the signal is already aborted', async () => {
+    const before = server.requests.length;
+    const reason = new Error('user left');
+    const error = await client().call(getThing, { thingId: 'a' }, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).reason).toBe(reason);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('aborts a request in flight and sends no further attempt', async () => {
+    server.answer(async (_req, res) => {
+      await sleep(300);
+      json(200, {})(_req, res);
+    });
+    const before = server.requests.length;
+    const controller = new AbortController();
+    const retrying = createClient({ baseUrl: server.url, transport, middleware: [retryOnFailure] });
+    const pending = retrying.call(getThing, { thingId: 'a' }, { signal: controller.signal });
+    setTimeout(() => controller.abort('stop'), 50);
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as AbortError).reason).toBe('stop');
+    await sleep(350);
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('reports a refused connection as a NetworkError that proves nothing was sent', async () => {
+    const port = await closedPort();
+    const error = await createClient({ baseUrl: `http://127.0.0.1:${port}`, transport }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error).toMatchObject({ code: 'E_NETWORK', causeCode: 'ECONNREFUSED', requestMayHaveBeenSent: false, operationId: 'getThing' });
+  });
+
+  it.runIf(transport === 'ky')('reports a port that fetch refuses to use as a NetworkError that proves nothing was sent', async () => {
+    // 6000 is on fetch's "bad ports" list: it fails before connecting, with no error code of its own.
+    const error = await createClient({ baseUrl: 'http://127.0.0.1:6000', transport }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_NETWORK', causeCode: 'ERR_BAD_PORT', requestMayHaveBeenSent: false });
+  });
+
+  it('reports a reset after the request was read as an ambiguous NetworkError', async () => {
+    server.answer((_req, res) => {
+      res.socket?.destroy();
+    });
+    const error = await client().call(createThing, { body: { name: 'x' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as NetworkError).requestMayHaveBeenSent).toBe(true);
+  });
+
+  it('reports a reset in the middle of the body as a NetworkError', async () => {
+    server.answer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"partial":');
+      await sleep(20);
+      res.socket?.destroy();
+    });
+    const error = await client().call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+  });
+
+  it('keeps connections alive between calls', async () => {
+    const ports = new Set<number>();
+    const c = client();
+    // A connection goes back to the pool a tick after its body is read, so back-to-back calls
+    // may alternate between two; without keep-alive each call would open its own.
+    for (let i = 0; i < 6; i++) {
+      server.answer((req, res) => {
+        ports.add(res.socket?.remotePort ?? -1);
+        json(200, {})(req, res);
+      });
+      await c.call(getThing, { thingId: 'a' });
+    }
+    expect(ports.size).toBeLessThanOrEqual(2);
+    await c.close();
+  });
+});
