@@ -10,6 +10,7 @@ import {
   type CallContext,
   createClient,
   createStateKey,
+  headersFromRecord,
   defineRoute,
   type HttpResponse,
   type InputOf,
@@ -75,7 +76,7 @@ describe('the public API of @switchboard/core', () => {
       name: 'in-memory',
       send(request): Promise<HttpResponse> {
         sent.push(`${request.method} ${request.url}`);
-        return Promise.resolve({ status: 200, headers: {}, data: { id: 'fake', priority: 'low' } });
+        return Promise.resolve({ status: 200, headers: headersFromRecord(), data: { id: 'fake', priority: 'low' } });
       },
       close: () => Promise.resolve(),
     };

@@ -3,7 +3,7 @@ import { Call } from './call.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, ValidationError } from './errors.js';
-import type { HeaderRecord, HttpResponse, Transport } from './http.js';
+import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
 import type { Middleware, PipelineStep } from './middleware.js';
 import { orderMiddleware } from './order.js';
 import { buildRequest, mergeHeaders } from './request.js';
@@ -44,7 +44,7 @@ export interface CallOptions {
 export interface CallResult<Output> {
   readonly data: Output;
   readonly status: number;
-  readonly headers: Readonly<HeaderRecord>;
+  readonly headers: ResponseHeaders;
   /** Physical attempts made (0 when a middleware answered without sending). */
   readonly attempts: number;
   readonly correlationId: string | undefined;
@@ -111,8 +111,11 @@ export function createClient(options: ClientOptions): Client {
   const runnerFor = (extra: readonly Middleware[] | undefined): Runner =>
     extra?.length ? compose(orderFor(extra), transport) : defaultRunner;
 
-  const correlationOf = (headers: Readonly<HeaderRecord>): string | undefined => {
-    for (const name of correlationHeaders) if (headers[name] !== undefined) return headers[name];
+  const correlationOf = (headers: ResponseHeaders): string | undefined => {
+    for (const name of correlationHeaders) {
+      const value = headers.get(name);
+      if (value !== undefined) return value;
+    }
     return undefined;
   };
 

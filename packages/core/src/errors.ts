@@ -6,7 +6,7 @@
  * URLs (query-string secrets) and request headers (Authorization).
  */
 import type { ValidationProblem } from './descriptor.js';
-import type { HeaderRecord } from './http.js';
+import type { HeaderRecord, ResponseHeaders } from './http.js';
 
 export interface SwitchboardErrorOptions {
   readonly operationId?: string | undefined;
@@ -65,7 +65,7 @@ export class ValidationError extends SwitchboardError {
 export interface HttpErrorOptions extends SwitchboardErrorOptions {
   readonly status: number;
   readonly body: unknown;
-  readonly headers: Readonly<HeaderRecord>;
+  readonly headers: ResponseHeaders;
   readonly correlationId?: string | undefined;
   /** A safe, human description of the failure (the server's error code, say). */
   readonly detail?: string | undefined;
@@ -86,7 +86,7 @@ export class HttpError extends SwitchboardError {
     super(`${prefix(options.operationId)}HTTP ${options.status}${detail}`, options);
     this.status = options.status;
     this.body = options.body;
-    const { 'set-cookie': _dropped, ...headers } = options.headers;
+    const { 'set-cookie': _dropped, ...headers } = options.headers.toObject();
     this.headers = headers;
     this.correlationId = options.correlationId;
   }

@@ -12,15 +12,24 @@ export interface HttpRequest {
   body: string | undefined;
 }
 
+/** Read-only response headers; names are case-insensitive. */
+export interface ResponseHeaders {
+  /** The header's value, repeated headers joined with ", "; undefined when absent. */
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+  /** Every header as a plain object with lower-case names. */
+  toObject(): HeaderRecord;
+}
+
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Readonly<HeaderRecord>;
+  readonly headers: ResponseHeaders;
   /** Parsed JSON for JSON responses, text for other bodies, undefined for none (204). */
   readonly data: unknown;
 }
 
 export interface TransportOptions {
-  /** The caller's signal: aborting it aborts the request and the body read. */
+  /** The caller's signal, if any: aborting it aborts the request and the body read. */
   readonly signal: AbortSignal | undefined;
   /** Milliseconds this attempt may take, headers and body included; Infinity for none. */
   readonly timeout: number;

@@ -27,7 +27,8 @@ export {
   type SwitchboardErrorOptions,
   type TimeoutKind,
 } from './errors.js';
-export type { HeaderRecord, HttpRequest, HttpResponse, Transport, TransportOptions } from './http.js';
+export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
+export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
 export { CallState, createStateKey, type StateKey } from './state.js';
 export { createClient, type CallOptions, type CallResult, type Client, type ClientOptions } from './client.js';

@@ -3,6 +3,7 @@ import {
   ConfigurationError,
   createClient,
   createStateKey,
+  headersFromRecord,
   type HttpResponse,
   type Middleware,
   type Phase,
@@ -11,7 +12,7 @@ import {
 import { getThing } from '../../../test/support/routes.js';
 
 /** A transport that answers 200 at once and logs each send into the shared log. */
-function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => ({ status: 200, headers: {}, data: {} })): Transport & { sent: number } {
+function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => ({ status: 200, headers: headersFromRecord(), data: {} })): Transport & { sent: number } {
   const transport = {
     name: 'fake',
     sent: 0,
@@ -143,7 +144,7 @@ describe('calling next', () => {
     const cache: Middleware = {
       name: 'cache',
       phase: 'operation',
-      handle: () => Promise.resolve({ status: 200, headers: {}, data: { id: 'cached', name: 'from cache' } }),
+      handle: () => Promise.resolve({ status: 200, headers: headersFromRecord(), data: { id: 'cached', name: 'from cache' } }),
     };
     const client = createClient({ baseUrl, transport, middleware: [cache] });
     const result = await client.call(getThing, { thingId: 'a' });
@@ -155,7 +156,7 @@ describe('calling next', () => {
   it('sends twice when a middleware calls next twice, each attempt from a fresh request copy', async () => {
     const log: string[] = [];
     const seen: { attempt: number; headers: Record<string, string> }[] = [];
-    const transport = recordingTransport(log, (n) => ({ status: n === 1 ? 503 : 200, headers: {}, data: {} }));
+    const transport = recordingTransport(log, (n) => ({ status: n === 1 ? 503 : 200, headers: headersFromRecord(), data: {} }));
     const twice: Middleware = {
       name: 'retry-once',
       phase: 'retry',

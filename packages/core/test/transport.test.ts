@@ -34,7 +34,8 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     server.answer(json(200, { id: 't1', name: 'made' }, { 'X-Custom': 'Yes', 'inin-correlation-id': 'corr-1' }));
     const result = await client().call(createThing, { body: { name: 'made' } }, { headers: { 'x-trace': 'abc' } });
     expect(result).toMatchObject({ status: 200, data: { id: 't1', name: 'made' }, attempts: 1, correlationId: 'corr-1' });
-    expect(result.headers['x-custom']).toBe('Yes');
+    expect(result.headers.get('X-Custom')).toBe('Yes');
+    expect(result.headers.toObject()).toMatchObject({ 'x-custom': 'Yes', 'content-type': 'application/json' });
     const seen = server.requests.at(-1)!;
     expect(seen).toMatchObject({ method: 'POST', url: '/api/things', body: '{"name":"made"}' });
     expect(seen.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', 'x-trace': 'abc' });

@@ -29,33 +29,34 @@ export function toTransportError(error: unknown, options: TransportOptions, stat
 }
 
 /**
- * An AbortController that aborts when the caller's signal does or when `timeout` ms pass,
- * remembering which; `dispose()` removes the timer and the listener.
+ * The per-attempt timer: calls `onFire` when `timeout` ms pass or the caller's signal aborts,
+ * remembering which. It does not create an AbortSignal of its own: on Node 20 an AbortSignal
+ * passed to undici costs about 30 % of its throughput, and one passed to ky makes ky combine it
+ * with its own through AbortSignal.any, about 10 %. Transports turn `onFire` into whatever their
+ * library aborts with most cheaply.
  */
-export class AttemptSignal {
-  readonly controller = new AbortController();
+export class AttemptTimer {
   timedOut = false;
   readonly #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #outer: AbortSignal | undefined;
-  readonly #onAbort = (): void => this.controller.abort();
+  readonly #onAbort: (() => void) | undefined;
 
-  constructor(options: TransportOptions) {
-    this.#outer = options.signal;
-    this.#outer?.addEventListener('abort', this.#onAbort, { once: true });
+  constructor(options: TransportOptions, onFire: () => void, watchSignal = true) {
     if (Number.isFinite(options.timeout)) {
       this.#timer = setTimeout(() => {
         this.timedOut = true;
-        this.controller.abort();
+        onFire();
       }, Math.max(0, options.timeout));
     }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
+    if (watchSignal && options.signal) {
+      this.#outer = options.signal;
+      this.#onAbort = onFire;
+      this.#outer.addEventListener('abort', this.#onAbort, { once: true });
+    }
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#outer?.removeEventListener('abort', this.#onAbort);
+    if (this.#onAbort) this.#outer?.removeEventListener('abort', this.#onAbort);
   }
 }

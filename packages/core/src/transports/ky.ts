@@ -1,8 +1,9 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
 import type * as KyModule from 'ky';
 import { hasNoBody, parseBody } from '../body.js';
-import type { HeaderRecord, HttpResponse, Transport } from '../http.js';
-import { AttemptSignal, toTransportError } from './failure.js';
+import { headersFromFetch } from '../headers.js';
+import type { HttpResponse, Transport } from '../http.js';
+import { AttemptTimer, toTransportError } from './failure.js';
 
 // setTimeout's ceiling: ky rejects anything larger.
 const MAX_TIMER_MS = 2_147_483_647;
@@ -18,6 +19,15 @@ type KyInstance = KyModule.KyInstance;
 // process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
 let kyModule: Promise<typeof KyModule> | undefined;
 const loadKy = (): Promise<typeof KyModule> => (kyModule ??= import('ky'));
+
+/** Rejects when the timer fires first; the read itself is left to finish or fail on its own. */
+function within<T>(read: Promise<T>, timer: (onFire: () => void) => AttemptTimer): Promise<T> {
+  let attempt: AttemptTimer | undefined;
+  const timedOut = new Promise<never>((_resolve, reject) => {
+    attempt = timer(() => reject(new Error('body read timed out')));
+  });
+  return Promise.race([read, timedOut]).finally(() => attempt?.dispose());
+}
 
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
@@ -35,26 +45,30 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
     name: 'ky',
     async send(request, sendOptions): Promise<HttpResponse> {
       const ky = client ?? (await getClient());
-      // ky's timeout stops at the response headers; ours also bounds the body read.
-      const attempt = new AttemptSignal(sendOptions);
+      const started = performance.now();
+      let bodyTimer: AttemptTimer | undefined;
       try {
+        // ky's timeout covers the wait for the response headers; the caller's signal, when
+        // there is one, also aborts the body read.
         const response = await ky(request.url, {
           method: request.method,
           headers: request.headers,
           body: request.body,
-          signal: attempt.signal,
+          signal: sendOptions.signal,
           timeout: Number.isFinite(sendOptions.timeout) ? Math.min(Math.max(1, sendOptions.timeout), MAX_TIMER_MS) : false,
         });
-        const text = hasNoBody(request.method, response.status) ? '' : await response.text();
-        const headers: HeaderRecord = {};
-        response.headers.forEach((value, name) => {
-          headers[name] = value;
-        });
-        return { status: response.status, headers, data: parseBody(response.status, headers['content-type'], text, sendOptions.operationId) };
+        let text = '';
+        if (!hasNoBody(request.method, response.status)) {
+          // The rest of the attempt's time bounds the body. A timed-out read is abandoned, not
+          // cancelled (only an AbortSignal could), so its connection frees up when the server
+          // finishes or fetch's own body timeout ends it.
+          const left = { ...sendOptions, timeout: sendOptions.timeout - (performance.now() - started) };
+          text = await within(response.text(), (onFire) => (bodyTimer = new AttemptTimer(left, onFire, false)));
+        }
+        const headers = headersFromFetch(response.headers);
+        return { status: response.status, headers, data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId) };
       } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, isLibraryTimeout: isKyTimeout });
-      } finally {
-        attempt.dispose();
+        throw toTransportError(error, sendOptions, { timedOut: bodyTimer?.timedOut ?? false, isLibraryTimeout: isKyTimeout });
       }
     },
     close: () => Promise.resolve(),

@@ -2,10 +2,12 @@
  * The fast path: undici's request API on a private keep-alive Agent. On Node 20 it does several
  * times the requests per second of fetch (and so of ky) at high concurrency, at a fraction of the CPU.
  */
+import { EventEmitter } from 'node:events';
 import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
-import type { HeaderRecord, HttpResponse, Transport } from '../http.js';
-import { AttemptSignal, toTransportError } from './failure.js';
+import { headersFromNode } from '../headers.js';
+import type { HttpResponse, Transport } from '../http.js';
+import { AttemptTimer, toTransportError } from './failure.js';
 
 export interface UndiciTransportOptions {
   /** Connections per origin; unlimited by default. */
@@ -39,15 +41,6 @@ function splitUrl(url: string): { origin: string; path: string } {
   return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
 }
 
-function toHeaderRecord(raw: Record<string, string | string[] | undefined>): HeaderRecord {
-  const headers: HeaderRecord = {};
-  for (const name of Object.keys(raw)) {
-    const value = raw[name];
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
-}
-
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   let agent: UndiciModule.Agent | undefined;
   let agentLoading: Promise<UndiciModule.Agent> | undefined;
@@ -64,7 +57,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
     name: 'undici',
     async send(request, sendOptions): Promise<HttpResponse> {
       const dispatcher = agent ?? (await getAgent());
-      const attempt = new AttemptSignal(sendOptions);
+      // undici takes an EventEmitter as its abort signal, at a fraction of an AbortSignal's cost.
+      const abort = new EventEmitter();
+      const attempt = new AttemptTimer(sendOptions, () => abort.emit('abort'));
       try {
         const { origin, path } = splitUrl(request.url);
         const response = await dispatcher.request({
@@ -73,17 +68,17 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           method: request.method,
           headers: request.headers,
           body: request.body ?? null,
-          signal: attempt.signal,
+          signal: abort,
           // Our AttemptSignal bounds the whole attempt; undici's own 300 s timers would only
           // turn a long attempt into a different error.
           headersTimeout: 0,
           bodyTimeout: 0,
         });
-        const headers = toHeaderRecord(response.headers);
+        const headers = headersFromNode(response.headers);
         let text = '';
         if (hasNoBody(request.method, response.statusCode)) await response.body.dump();
         else text = await response.body.text();
-        const data = parseBody(response.statusCode, headers['content-type'], text, sendOptions.operationId);
+        const data = parseBody(response.statusCode, headers.get('content-type'), text, sendOptions.operationId);
         return { status: response.statusCode, headers, data };
       } catch (error) {
         throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut });
