@@ -2,11 +2,12 @@
 import { Call } from './call.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
-import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, ValidationError } from './errors.js';
+import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
 import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
 import type { Middleware, PipelineStep } from './middleware.js';
 import { orderMiddleware } from './order.js';
-import { buildRequest, mergeHeaders } from './request.js';
+import { buildRequest, compileRoute, mergeHeaders } from './request.js';
+import { MAX_TIMER_MS } from './transports/failure.js';
 import { createKyTransport } from './transports/ky.js';
 import { createUndiciTransport } from './transports/undici.js';
 import { validateInput } from './validate.js';
@@ -55,7 +56,10 @@ export interface Client {
   call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, options?: CallOptions): Promise<CallResult<Output>>;
   /** The pipeline that will run, outermost first, ending with the transport. */
   identify(options?: Pick<CallOptions, 'middleware'>): PipelineStep[];
-  /** Closes middleware (innermost first) and the transport; later calls reject with ClientClosedError. */
+  /**
+   * Refuses new calls (ClientClosedError), waits for the calls in flight to settle, then closes
+   * middleware (innermost first) and the transport.
+   */
   close(): Promise<void>;
 }
 
@@ -75,7 +79,59 @@ function deadlineOf(options: CallOptions, now: number): number {
   checkMs('totalTimeout', options.totalTimeout);
   const fromTotal = options.totalTimeout === undefined ? Infinity : now + options.totalTimeout;
   const absolute = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);
+  if (Number.isNaN(absolute)) throw new ConfigurationError('deadline must be a valid Date or epoch milliseconds');
   return Math.min(fromTotal, absolute);
+}
+
+function checkBaseUrl(baseUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigurationError('baseUrl must be an absolute URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('baseUrl must be an http or https URL');
+  // Paths are appended to it as text: a query or fragment would swallow them, and credentials
+  // in a URL end up in logs.
+  if (url.search || url.hash || baseUrl.includes('?') || baseUrl.includes('#')) throw new ConfigurationError('baseUrl must not have a query or fragment');
+  if (url.username || url.password) throw new ConfigurationError('baseUrl must not carry credentials; use a middleware');
+}
+
+function isResponse(value: unknown): value is HttpResponse {
+  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && typeof (value as { headers?: { get?: unknown } }).headers?.get === 'function';
+}
+
+/**
+ * Settles with `pending`, or earlier when the deadline passes or the signal aborts: a
+ * middleware that waits (a backoff, a queue) without watching them cannot hold the caller.
+ * What it does afterwards cannot send: every attempt checks both before it goes out.
+ */
+function bounded(pending: Promise<HttpResponse>, call: Call): Promise<HttpResponse> {
+  const { signal, deadline, route } = call;
+  if (deadline === Infinity && signal === undefined) return pending;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = (): void => finish(() => reject(new AbortError(signal?.reason, { operationId: route.operationId })));
+    const finish = (settle: () => void): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      settle();
+    };
+    const left = call.timeLeft();
+    if (left <= MAX_TIMER_MS) {
+      timer = setTimeout(
+        () => finish(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
+        left,
+      );
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (response) => finish(() => resolve(response)),
+      // Passed on as the pipeline threw it.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      (error: unknown) => finish(() => reject(error)),
+    );
+  });
 }
 
 function resolveTransport(choice: ClientOptions['transport']): Transport {
@@ -85,13 +141,7 @@ function resolveTransport(choice: ClientOptions['transport']): Transport {
 }
 
 export function createClient(options: ClientOptions): Client {
-  let base: URL;
-  try {
-    base = new URL(options.baseUrl);
-  } catch {
-    throw new ConfigurationError('baseUrl must be an absolute URL');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new ConfigurationError('baseUrl must be an http or https URL');
+  checkBaseUrl(options.baseUrl);
   checkMs('timeout', options.timeout);
 
   const baseUrl = options.baseUrl;
@@ -104,6 +154,7 @@ export function createClient(options: ClientOptions): Client {
   const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   const describeError = options.describeError ?? describeByCode;
   let closing: Promise<void> | undefined;
+  const inFlight = new Set<Promise<unknown>>();
 
   const orderFor = (extra: readonly Middleware[] | undefined): readonly Middleware[] =>
     extra?.length ? orderMiddleware([...middleware, ...extra]) : ordered;
@@ -125,6 +176,7 @@ export function createClient(options: ClientOptions): Client {
     async call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, callOptions: CallOptions = {}): Promise<CallResult<Output>> {
       const { operationId } = route;
       if (closing) throw new ClientClosedError('the client is closed', { operationId });
+      compileRoute(route);
       const problems = validateInput(route, input);
       if (problems.length > 0) throw new ValidationError(problems, { operationId });
       const { signal } = callOptions;
@@ -132,17 +184,23 @@ export function createClient(options: ClientOptions): Client {
       checkMs('timeout', callOptions.timeout);
 
       const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
-      const now = Date.now();
-      const call = new Call(route, input, request, signal, deadlineOf(callOptions, now), callOptions.timeout ?? attemptTimeout);
+      const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout);
       let response: HttpResponse;
+      const running = runnerFor(callOptions.middleware)(call);
+      inFlight.add(running);
+      const forget = (): void => void inFlight.delete(running);
+      running.then(forget, forget);
       try {
-        response = await runnerFor(callOptions.middleware)(call);
+        response = await bounded(running, call);
       } catch (error) {
         if (error instanceof SwitchboardError) {
           error.operationId ??= operationId;
           error.attempts = call.attempt;
         }
         throw error;
+      }
+      if (!isResponse(response)) {
+        throw new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });
       }
 
       const correlationId = correlationOf(response.headers);
@@ -169,6 +227,7 @@ export function createClient(options: ClientOptions): Client {
 
     close(): Promise<void> {
       closing ??= (async () => {
+        await Promise.allSettled(inFlight);
         for (const m of [...ordered].reverse()) await m.close?.();
         await transport.close();
       })();

@@ -1,7 +1,8 @@
 /**
  * Composes ordered middleware and a transport into one function: outer phases, then the attempt
- * boundary (a fresh request copy, abort and deadline checks), then attempt middleware, then the
- * transport. `next` may be called any number of times: each call is one more attempt.
+ * boundary (an attempt context with its own request copy; abort and deadline checks), then
+ * attempt middleware, then the transport. `next` may be called any number of times, also
+ * concurrently: each call is one more attempt.
  */
 import type { Call } from './call.js';
 import type { HttpResponse, Transport } from './http.js';
@@ -24,18 +25,19 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
   const outer = ordered.filter((m) => m.phase !== 'attempt');
   const inner = ordered.filter((m) => m.phase === 'attempt');
 
-  const runInner = (call: Call, i: number): Promise<HttpResponse> => {
+  const runInner = (attempt: Call, i: number): Promise<HttpResponse> => {
     const middleware = inner[i];
-    if (middleware === undefined) return transport.send(call.request, call.transportOptions());
-    return middleware.handle(call, () => settle(() => runInner(call, i + 1)));
+    if (middleware === undefined) {
+      // Attempt middleware may have waited (for a token, for quota): check again, last thing.
+      attempt.assertCanSend();
+      return transport.send(attempt.request, attempt.transportOptions());
+    }
+    return middleware.handle(attempt, () => settle(() => runInner(attempt, i + 1)));
   };
 
   const runOuter = (call: Call, i: number): Promise<HttpResponse> => {
     const middleware = outer[i];
-    if (middleware === undefined) {
-      call.beginAttempt();
-      return runInner(call, 0);
-    }
+    if (middleware === undefined) return runInner(call.beginAttempt(), 0);
     return middleware.handle(call, () => settle(() => runOuter(call, i + 1)));
   };
 

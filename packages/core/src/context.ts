@@ -9,19 +9,18 @@ export interface CallContext {
   /** The caller's validated input. */
   readonly input: unknown;
   /**
-   * The request about to be sent. Each attempt starts from a fresh copy of the call's request,
-   * so what an attempt-phase middleware writes (an Authorization header) never leaks into the
-   * next attempt; what an operation- or retry-phase middleware writes before the first attempt
-   * applies to all of them.
+   * The request. Operation and retry middleware see the call's request: what they write applies
+   * to every attempt that starts afterwards. Attempt middleware see their attempt's own copy:
+   * what they write (an Authorization header) never leaks into another attempt.
    */
   request: HttpRequest;
-  /** 0 before the first attempt, then 1, 2, … */
+  /** For attempt middleware, this attempt's number (1, 2, …); for outer middleware, attempts started so far. */
   readonly attempt: number;
   /** The caller's signal, if any. */
   readonly signal: AbortSignal | undefined;
   /** Epoch milliseconds by which the whole call must end; Infinity for none. */
   readonly deadline: number;
-  /** Milliseconds one attempt may take; middleware may change it for the attempts to come. */
+  /** Milliseconds one attempt may take; outer middleware change it for the attempts to come, attempt middleware for their own. */
   attemptTimeout: number;
   /** Epoch milliseconds when the call started. */
   readonly startedAt: number;

@@ -71,13 +71,27 @@ export interface HttpErrorOptions extends SwitchboardErrorOptions {
   readonly detail?: string | undefined;
 }
 
+/**
+ * Response headers an HttpError keeps: those that explain the failure or say when to retry.
+ * Others can carry secrets (`location` with a signed URL, `www-authenticate`, `set-cookie`,
+ * vendor token headers), so they are left out rather than listed one by one.
+ */
+const KEPT_HEADER = /^(?:content-type|content-length|date|retry-after|server|via|x-request-id|[\w-]*correlation-id|inin-[\w-]+|x-ratelimit-[\w-]+|ratelimit(?:-[\w-]+)?)$/;
+
+function keptHeaders(headers: ResponseHeaders): HeaderRecord {
+  const all = headers.toObject();
+  const kept: HeaderRecord = {};
+  for (const name of Object.keys(all)) if (KEPT_HEADER.test(name)) kept[name] = all[name] as string;
+  return kept;
+}
+
 /** The server answered with a status outside 2xx. */
 export class HttpError extends SwitchboardError {
   readonly code = 'E_HTTP';
   readonly status: number;
   /** The parsed response body (an error document, usually). */
   readonly body: unknown;
-  /** Response headers, without `set-cookie`. */
+  /** The response headers that explain the failure (content type, retry hints, correlation and rate-limit headers). */
   readonly headers: Readonly<HeaderRecord>;
   readonly correlationId: string | undefined;
 
@@ -86,8 +100,7 @@ export class HttpError extends SwitchboardError {
     super(`${prefix(options.operationId)}HTTP ${options.status}${detail}`, options);
     this.status = options.status;
     this.body = options.body;
-    const { 'set-cookie': _dropped, ...headers } = options.headers.toObject();
-    this.headers = headers;
+    this.headers = keptHeaders(options.headers);
     this.correlationId = options.correlationId;
   }
 

@@ -16,8 +16,13 @@ class RecordHeaders implements ResponseHeaders {
   }
 
   get(name: string): string | undefined {
-    const value = this.#raw[name] ?? this.#raw[name.toLowerCase()];
+    const value = this.#own(name) ?? this.#own(name.toLowerCase());
     return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  // Own properties only: get('constructor') must not find Object.prototype's.
+  #own(name: string): string | string[] | undefined {
+    return Object.prototype.hasOwnProperty.call(this.#raw, name) ? this.#raw[name] : undefined;
   }
 
   has(name: string): boolean {

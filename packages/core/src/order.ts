@@ -9,14 +9,24 @@ function anchorOf(m: Middleware): string | undefined {
 function orderPhase(phase: Phase, members: readonly Middleware[]): Middleware[] {
   const placed = members.filter((m) => anchorOf(m) === undefined);
   let pending = members.filter((m) => anchorOf(m) !== undefined);
+  // Several middleware placed after one anchor line up after each other, in insertion order.
+  const lastAfter = new Map<string, Middleware>();
   // Anchored middleware may point at other anchored ones: place whatever can be placed
   // until a round places nothing.
   while (pending.length > 0) {
     const stillPending: Middleware[] = [];
     for (const m of pending) {
-      const index = placed.findIndex((p) => p.name === anchorOf(m));
-      if (index === -1) stillPending.push(m);
-      else placed.splice(m.before !== undefined ? index : index + 1, 0, m);
+      const anchor = anchorOf(m) as string;
+      const index = placed.findIndex((p) => p.name === anchor);
+      if (index === -1) {
+        stillPending.push(m);
+      } else if (m.before !== undefined) {
+        placed.splice(index, 0, m);
+      } else {
+        const previous = lastAfter.get(anchor);
+        placed.splice((previous ? placed.indexOf(previous) : index) + 1, 0, m);
+        lastAfter.set(anchor, m);
+      }
     }
     if (stillPending.length === pending.length) {
       const names = stillPending.map((m) => `"${m.name}" (${m.before ? 'before' : 'after'} "${anchorOf(m)}")`);

@@ -1,6 +1,8 @@
 /** Turns a validated input into the HTTP request its descriptor describes. */
 import type { ParamValue, RouteDescriptor } from './descriptor.js';
+import { ConfigurationError, ValidationError } from './errors.js';
 import type { HeaderRecord, HttpRequest } from './http.js';
+import { ownValue } from './validate.js';
 
 /** Literal pieces of a path template with the parameter names between them. */
 interface CompiledPath {
@@ -8,10 +10,25 @@ interface CompiledPath {
   readonly names: readonly string[];
 }
 
-// Descriptors are immutable data, so each template is split once.
+// Descriptors are immutable data, so each is checked and its template split once.
 const compiledPaths = new WeakMap<RouteDescriptor, CompiledPath>();
 
-function compilePath(route: RouteDescriptor): CompiledPath {
+function routeProblem(route: RouteDescriptor, names: readonly string[]): string | undefined {
+  if (!route.path.startsWith('/')) return `path "${route.path}" must start with "/"`;
+  const specs = route.pathParams.map((p) => p.name);
+  const unspecified = names.filter((n) => !specs.includes(n));
+  if (unspecified.length > 0) return `path placeholders without a pathParams entry: ${unspecified.join(', ')}`;
+  const unused = specs.filter((n) => !names.includes(n));
+  if (unused.length > 0) return `pathParams not in the path template: ${unused.join(', ')}`;
+  if (route.body && (route.method === 'GET' || route.method === 'HEAD')) return `a ${route.method} operation cannot take a body`;
+  return undefined;
+}
+
+/**
+ * Checks a descriptor once and splits its path template; a broken descriptor (a placeholder
+ * with no parameter, a relative path) is a ConfigurationError before anything is sent.
+ */
+export function compileRoute(route: RouteDescriptor): CompiledPath {
   let compiled = compiledPaths.get(route);
   if (!compiled) {
     const parts = route.path.split(/\{([^}]+)\}/);
@@ -19,6 +36,8 @@ function compilePath(route: RouteDescriptor): CompiledPath {
       literals: parts.filter((_, i) => i % 2 === 0),
       names: parts.filter((_, i) => i % 2 === 1),
     };
+    const problem = routeProblem(route, compiled.names);
+    if (problem) throw new ConfigurationError(`descriptor ${route.operationId}: ${problem}`, { operationId: route.operationId });
     compiledPaths.set(route, compiled);
   }
   return compiled;
@@ -26,10 +45,10 @@ function compilePath(route: RouteDescriptor): CompiledPath {
 
 /** Path with every value encoded into its own segment: `/`, `?`, `#`, spaces, unicode included. */
 export function expandPath(route: RouteDescriptor, values: Readonly<Record<string, unknown>>): string {
-  const { literals, names } = compilePath(route);
+  const { literals, names } = compileRoute(route);
   let path = literals[0] ?? '';
   for (let i = 0; i < names.length; i++) {
-    path += encodeURIComponent(String(values[names[i] as string])) + (literals[i + 1] ?? '');
+    path += encodeURIComponent(String(ownValue(values, names[i] as string))) + (literals[i + 1] ?? '');
   }
   return path;
 }
@@ -38,7 +57,7 @@ export function expandPath(route: RouteDescriptor, values: Readonly<Record<strin
 export function serializeQuery(route: RouteDescriptor, values: Readonly<Record<string, unknown>>): string {
   let query = '';
   for (const spec of route.queryParams) {
-    const value = values[spec.name];
+    const value = ownValue(values, spec.name);
     if (value === undefined) continue;
     const key = encodeURIComponent(spec.name);
     for (const item of Array.isArray(value) ? (value as ParamValue[]) : [value as ParamValue]) {
@@ -53,10 +72,32 @@ export function joinUrl(baseUrl: string, path: string, query: string): string {
   return `${base}${path}${query ? `?${query}` : ''}`;
 }
 
-/** Lower-cases header names; later sources win. */
+// CR and LF would end the header line and start another; NUL is never valid.
+const HEADER_BREAK = /[\r\n\0]/;
+
+/** Lower-cases header names; later sources win. Rejects values that would split the request. */
 export function mergeHeaders(target: HeaderRecord, source: Readonly<Record<string, string>> | undefined): HeaderRecord {
-  if (source) for (const name of Object.keys(source)) target[name.toLowerCase()] = source[name] as string;
+  if (source) {
+    for (const name of Object.keys(source)) {
+      const value = source[name] as string;
+      if (HEADER_BREAK.test(value) || HEADER_BREAK.test(name)) throw new ConfigurationError(`header ${JSON.stringify(name)} contains a line break or NUL`);
+      target[name.toLowerCase()] = value;
+    }
+  }
   return target;
+}
+
+function serializeBody(route: RouteDescriptor, body: unknown): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch (error) {
+    // Only the error's name: the engine's message may quote the body.
+    const reason = error instanceof Error ? error.name : 'error';
+    throw new ValidationError([{ pointer: '/body', message: `cannot be serialised as JSON (${reason})` }], { operationId: route.operationId });
+  }
+  if (json === undefined) throw new ValidationError([{ pointer: '/body', message: 'must be a JSON value' }], { operationId: route.operationId });
+  return json;
 }
 
 export function buildRequest(
@@ -69,8 +110,9 @@ export function buildRequest(
   const values = (input ?? {}) as Readonly<Record<string, unknown>>;
   const headers: HeaderRecord = { accept: 'application/json', ...defaultHeaders };
   let body: string | undefined;
-  if (route.body && values.body !== undefined) {
-    body = JSON.stringify(values.body);
+  const bodyValue = route.body ? ownValue(values, 'body') : undefined;
+  if (bodyValue !== undefined) {
+    body = serializeBody(route, bodyValue);
     headers['content-type'] = 'application/json';
   }
   mergeHeaders(headers, callHeaders);

@@ -3,6 +3,14 @@ import type { ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProb
 
 type Problems = ValidationProblem[];
 
+// With the u flag a well-formed pair is one code point; only an unpaired half is a Cs code point.
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/** An own property: a parameter named like an Object.prototype member must not read it. */
+export function ownValue(values: Readonly<Record<string, unknown>>, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
+}
+
 function typeProblem(type: ScalarType, value: unknown): string | undefined {
   switch (type) {
     case 'string':
@@ -36,6 +44,8 @@ function scalarProblems(
     if (spec.maximum !== undefined && value > spec.maximum) problems.push({ pointer, message: `must be at most ${spec.maximum}` });
   }
   if (typeof value === 'string') {
+    // encodeURIComponent throws on these: no URL can carry them.
+    if (UNPAIRED_SURROGATE.test(value)) problems.push({ pointer, message: 'must not contain unpaired UTF-16 surrogates' });
     if (spec.minLength !== undefined && value.length < spec.minLength) {
       problems.push({ pointer, message: `must have at least ${spec.minLength} characters` });
     }
@@ -86,16 +96,16 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
   }
   const values = input ?? {};
 
-  for (const spec of route.pathParams) pathParamProblems(spec, values[spec.name], problems);
+  for (const spec of route.pathParams) pathParamProblems(spec, ownValue(values, spec.name), problems);
   for (const spec of route.queryParams) {
-    const value = values[spec.name];
+    const value = ownValue(values, spec.name);
     if (value === undefined) {
       if (spec.required) problems.push({ pointer: `/${spec.name}`, message: 'is required' });
     } else {
       paramProblems(spec, value, problems);
     }
   }
-  if (route.body?.required && values.body === undefined) problems.push({ pointer: '/body', message: 'is required' });
+  if (route.body?.required && ownValue(values, 'body') === undefined) problems.push({ pointer: '/body', message: 'is required' });
 
   for (const key of Object.keys(values)) {
     const known =

@@ -113,6 +113,19 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
 
     await client().call(getWithToken, { ...input, pageSize: 99, extra: SECRET_QUERY } as never).catch(capture('validation'));
 
+    server.answer((_req, res) => {
+      res.writeHead(302, {
+        location: `https://elsewhere.test/cb?access_token=${SECRET_QUERY}`,
+        'www-authenticate': `Bearer realm="x", error="invalid_token", token="${SECRET_TOKEN}"`,
+        'x-amz-security-token': SECRET_TOKEN,
+        'retry-after': '3',
+      });
+      res.end();
+    });
+    await client().call(getWithToken, input).catch(capture('redirect'));
+
+    await client().call(getWithToken, input, { deadline: Date.now() - 5_000 }).catch(capture('pastDeadline'));
+
     const closed = client();
     await closed.close();
     await closed.call(getWithToken, input).catch(capture('closed'));
@@ -141,6 +154,8 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     expect(e.parse).toMatchObject({ code: 'E_RESPONSE_PARSE', status: 200 });
     expect(e.validation).toBeInstanceOf(ValidationError);
     expect(e.validation).toMatchObject({ code: 'E_VALIDATION', attempts: 0 });
+    expect(e.redirect).toMatchObject({ code: 'E_HTTP', status: 302, headers: { 'retry-after': '3' } });
+    expect(e.pastDeadline).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline', timeoutMs: 0, attempts: 0 });
     expect(e.closed).toBeInstanceOf(ClientClosedError);
     expect(e.closed).toMatchObject({ code: 'E_CLOSED' });
     expect(e.config).toBeInstanceOf(ConfigurationError);
@@ -153,7 +168,7 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
 
   it('never shows a secret in a message, a stack, JSON or util.inspect', async () => {
     const errors = await provokeAll();
-    expect(Object.keys(errors)).toHaveLength(10);
+    expect(Object.keys(errors)).toHaveLength(12);
     for (const [name, error] of Object.entries(errors)) {
       const text = everyRendering(error);
       for (const secret of SECRETS) expect(text.includes(secret), `${name} shows ${secret}:\n${text}`).toBe(false);

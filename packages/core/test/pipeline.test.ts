@@ -72,6 +72,23 @@ describe('middleware ordering', () => {
     expect(client.identify().map((s) => s.name)).toEqual(['c', 'd', 'a', 'b', 'e', 'fake']);
   });
 
+  it('keeps insertion order among middleware anchored to the same one', () => {
+    const log: string[] = [];
+    const client = createClient({
+      baseUrl,
+      transport: recordingTransport(log),
+      middleware: [
+        logging(log, 'a', 'attempt'),
+        logging(log, 'z', 'attempt'),
+        logging(log, 'x', 'attempt', { after: 'a' }),
+        logging(log, 'y', 'attempt', { after: 'a' }),
+        logging(log, 'p', 'attempt', { before: 'z' }),
+        logging(log, 'q', 'attempt', { before: 'z' }),
+      ],
+    });
+    expect(client.identify().map((s) => s.name)).toEqual(['a', 'x', 'y', 'p', 'q', 'z', 'fake']);
+  });
+
   it('places per-call middleware in its phase without touching the client defaults', async () => {
     const log: string[] = [];
     const client = createClient({
@@ -191,6 +208,70 @@ describe('calling next', () => {
     expect(seen[1]?.headers['x-attempt-1']).toBeUndefined();
   });
 
+  it('gives concurrent attempts (hedging) each their own request and attempt number', async () => {
+    const log: string[] = [];
+    const sent: string[] = [];
+    const transport: Transport = {
+      name: 'fake',
+      send(request) {
+        sent.push(request.headers['x-attempt'] ?? 'none');
+        return Promise.resolve({ status: 200, headers: headersFromRecord(), data: {} });
+      },
+      close: () => Promise.resolve(),
+    };
+    const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
+    const slowStamp: Middleware = {
+      name: 'slow-stamp',
+      phase: 'attempt',
+      async handle(ctx, next) {
+        const mine = ctx.attempt;
+        // The first attempt waits longer, so the second starts (and stamps) while it waits.
+        await new Promise((resolve) => setTimeout(resolve, mine === 1 ? 30 : 5));
+        ctx.request.headers['x-attempt'] = String(mine);
+        expect(ctx.attempt).toBe(mine);
+        return next();
+      },
+    };
+    const client = createClient({ baseUrl, transport, middleware: [hedge, slowStamp] });
+    expect((await client.call(getThing, { thingId: 'a' })).attempts).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(sent).toEqual(['2', '1']);
+    expect(log).toEqual([]);
+  });
+
+  it('applies what a retry middleware writes between attempts to the attempts after it', async () => {
+    const log: string[] = [];
+    const seen: (string | undefined)[] = [];
+    const transport: Transport = {
+      name: 'fake',
+      send(request) {
+        seen.push(request.headers['x-retry-reason']);
+        return Promise.resolve({ status: seen.length === 1 ? 503 : 200, headers: headersFromRecord(), data: {} });
+      },
+      close: () => Promise.resolve(),
+    };
+    const retry: Middleware = {
+      name: 'retry',
+      phase: 'retry',
+      async handle(ctx, next) {
+        const first = await next();
+        if (first.status !== 503) return first;
+        ctx.request.headers['x-retry-reason'] = '503';
+        return next();
+      },
+    };
+    await createClient({ baseUrl, transport, middleware: [retry] }).call(getThing, { thingId: 'a' });
+    expect(seen).toEqual([undefined, '503']);
+    expect(log).toEqual([]);
+  });
+
+  it('rejects with a ConfigurationError when a middleware returns no response', async () => {
+    const log: string[] = [];
+    const broken = { name: 'broken', phase: 'operation', handle: () => Promise.resolve(undefined) } as unknown as Middleware;
+    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [broken] });
+    await expect(client.call(getThing, { thingId: 'a' })).rejects.toMatchObject({ code: 'E_CONFIG', message: /broken|no response/ });
+  });
+
   it('lets middleware share typed state within one call, and only that call', async () => {
     const log: string[] = [];
     const tokenKey = createStateKey<{ value: string }>('token');
@@ -243,6 +324,68 @@ describe('calling next', () => {
     const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [thrower, catcher] });
     await expect(client.call(getThing, { thingId: 'a' })).rejects.toThrow('sync boom');
     expect(caught).toHaveLength(1);
+  });
+
+  it('settles at the deadline even while a middleware is still waiting', async () => {
+    const log: string[] = [];
+    const transport = recordingTransport(log, (n) => ({ status: n === 1 ? 503 : 200, headers: headersFromRecord(), data: {} }));
+    const sleepyRetry: Middleware = {
+      name: 'sleepy-retry',
+      phase: 'retry',
+      async handle(_ctx, next) {
+        await next();
+        await new Promise((resolve) => setTimeout(resolve, 400)); // a backoff that ignores the deadline
+        return next();
+      },
+    };
+    const client = createClient({ baseUrl, transport, middleware: [sleepyRetry] });
+    const started = Date.now();
+    await expect(client.call(getThing, { thingId: 'a' }, { totalTimeout: 60 })).rejects.toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
+    expect(Date.now() - started).toBeLessThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(transport.sent).toBe(1); // the late second attempt was refused at the attempt boundary
+  });
+
+  it('settles at once when aborted while a middleware is still waiting', async () => {
+    const log: string[] = [];
+    const transport = recordingTransport(log);
+    const slow: Middleware = {
+      name: 'slow',
+      phase: 'attempt',
+      async handle(_ctx, next) {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return next();
+      },
+    };
+    const controller = new AbortController();
+    const client = createClient({ baseUrl, transport, middleware: [slow] });
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('gone')), 30);
+    await expect(client.call(getThing, { thingId: 'a' }, { signal: controller.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
+    expect(Date.now() - started).toBeLessThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(transport.sent).toBe(0); // nothing is sent after the abort
+  });
+
+  it('close() lets calls in flight finish before it closes the transport', async () => {
+    const log: string[] = [];
+    const transport: Transport = {
+      name: 'slow',
+      async send() {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        log.push('SENT');
+        return { status: 200, headers: headersFromRecord(), data: {} };
+      },
+      close: () => {
+        log.push('TRANSPORT CLOSED');
+        return Promise.resolve();
+      },
+    };
+    const client = createClient({ baseUrl, transport });
+    const pending = client.call(getThing, { thingId: 'a' });
+    await client.close();
+    await expect(pending).resolves.toMatchObject({ status: 200 });
+    expect(log).toEqual(['SENT', 'TRANSPORT CLOSED']);
   });
 
   it('closes middleware innermost first, once, then refuses calls', async () => {

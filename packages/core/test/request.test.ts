@@ -162,8 +162,78 @@ describe('validation', () => {
     ]);
   });
 
+  it('rejects unpaired surrogates, which no URL can carry', async () => {
+    const error = await rejected((c) => c.call(listThings, { after: 'x\uD800', tag: ['ok', '\uDC00y'] }));
+    expect(error.problems).toEqual([
+      { pointer: '/tag/1', message: 'must not contain unpaired UTF-16 surrogates' },
+      { pointer: '/after', message: 'must not contain unpaired UTF-16 surrogates' },
+    ]);
+    const path = await rejected((c) => c.call(getThing, { thingId: '\uD83D' }));
+    expect(path.problems).toEqual([{ pointer: '/thingId', message: 'must not contain unpaired UTF-16 surrogates' }]);
+  });
+
+  it.each([
+    ['a BigInt', { name: 10n }],
+    ['a cycle', (() => { const o: Record<string, unknown> = { name: 'x' }; o.self = o; return o; })()],
+    ['a function', () => 'x'],
+  ])('rejects a body that is not JSON (%s)', async (_name, body) => {
+    const error = await rejected((c) => c.call(createThing, { body } as never));
+    expect(error.problems).toEqual([{ pointer: '/body', message: expect.stringMatching(/JSON/) as string }]);
+  });
+
   it('rejects input that is not an object', async () => {
     const error = await rejected((c) => c.call(getThing, 'a' as never));
     expect(error.problems).toEqual([{ pointer: '', message: 'must be an object of named parameters' }]);
+  });
+});
+
+describe('set-up errors', () => {
+  const base = {
+    operationId: 'broken',
+    method: 'GET',
+    queryParams: [],
+    auth: 'none',
+    idempotent: true,
+    deprecated: false,
+    successStatus: 200,
+  } as const;
+
+  it.each([
+    ['a placeholder with no parameter spec', { ...base, path: '/things/{thingId}', pathParams: [] }, /thingId/],
+    ['a path parameter missing from the template', { ...base, path: '/things', pathParams: [{ name: 'thingId', type: 'string' }] }, /thingId/],
+    ['a path that does not start with /', { ...base, path: 'things', pathParams: [] }, /must start with/],
+    ['a body on a GET', { ...base, path: '/things', pathParams: [], body: { required: false } }, /GET/],
+  ])('rejects a descriptor with %s, sending nothing', async (_name, descriptor, message) => {
+    const seen = interceptAll();
+    const error = await createClient({ baseUrl })
+      .call(defineRoute<Record<string, string>, unknown>(descriptor as RouteDescriptor<Record<string, string>, unknown>), { thingId: 'x' })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_CONFIG', message });
+    expect(seen).toEqual([]);
+  });
+
+  it.each([
+    ['a query', 'http://api.switchboard.test/?key=1'],
+    ['a fragment', 'http://api.switchboard.test/#x'],
+    ['credentials', 'http://user:pass@api.switchboard.test/'],
+    ['another scheme', 'ftp://api.switchboard.test/'],
+    ['no scheme', 'api.switchboard.test'],
+  ])('rejects a base URL with %s', (_name, url) => {
+    expect(() => createClient({ baseUrl: url })).toThrow(expect.objectContaining({ code: 'E_CONFIG' }) as Error);
+  });
+
+  it('rejects header values that would split the request, sending nothing', async () => {
+    const seen = interceptAll();
+    expect(() => createClient({ baseUrl, headers: { 'x-a': 'ok\r\nx-injected: 1' } })).toThrow(/x-a/);
+    const error = await createClient({ baseUrl }).call(getThing, { thingId: 'a' }, { headers: { 'x-b': 'v\n' } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_CONFIG', message: /x-b/ });
+    expect(seen).toEqual([]);
+  });
+
+  it('rejects deadlines and timeouts that are not numbers', async () => {
+    const client = createClient({ baseUrl });
+    await expect(client.call(getThing, { thingId: 'a' }, { deadline: new Date('nonsense') })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(client.call(getThing, { thingId: 'a' }, { deadline: Number.NaN })).rejects.toMatchObject({ code: 'E_CONFIG' });
+    await expect(client.call(getThing, { thingId: 'a' }, { timeout: Number.NaN })).rejects.toMatchObject({ code: 'E_CONFIG' });
   });
 });

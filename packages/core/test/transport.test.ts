@@ -36,6 +36,8 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     expect(result).toMatchObject({ status: 200, data: { id: 't1', name: 'made' }, attempts: 1, correlationId: 'corr-1' });
     expect(result.headers.get('X-Custom')).toBe('Yes');
     expect(result.headers.toObject()).toMatchObject({ 'x-custom': 'Yes', 'content-type': 'application/json' });
+    expect(result.headers.get('constructor')).toBeUndefined();
+    expect(result.headers.has('x-missing')).toBe(false);
     const seen = server.requests.at(-1)!;
     expect(seen).toMatchObject({ method: 'POST', url: '/api/things', body: '{"name":"made"}' });
     expect(seen.headers).toMatchObject({ 'content-type': 'application/json', accept: 'application/json', 'x-trace': 'abc' });
@@ -177,6 +179,77 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     });
     const error = await client().call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
+  });
+
+  it('sends nothing when the signal aborts while an attempt middleware is still working', async () => {
+    const before = server.requests.length;
+    const tokenFetch: Middleware = {
+      name: 'token-fetch',
+      phase: 'attempt',
+      async handle(_ctx, next) {
+        await sleep(60);
+        return next();
+      },
+    };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('changed my mind'), 20);
+    const error = await createClient({ baseUrl: server.url, transport, middleware: [tokenFetch] })
+      .call(getThing, { thingId: 'a' }, { signal: controller.signal })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_ABORTED', reason: 'changed my mind' });
+    await sleep(80);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it('does not follow redirects: a 3xx is an HttpError and the other origin sees nothing', async () => {
+    const elsewhere = await startLoopback();
+    try {
+      server.answer((_req, res) => {
+        res.writeHead(302, { location: `${elsewhere.url}/steal?sig=abc` });
+        res.end();
+      });
+      const error = await client().call(getThing, { thingId: 'a' }, { headers: { 'x-api-key': 'k-secret' } }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_HTTP', status: 302 });
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it('treats a timeout beyond the 32-bit timer limit as no timeout, not as 1 ms', async () => {
+    server.answer(async (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"slow":');
+      await sleep(30);
+      res.end('true}');
+    });
+    const result = await createClient({ baseUrl: server.url, transport, timeout: 3e9 }).call(getThing, { thingId: 'a' });
+    expect(result.data).toEqual({ slow: true });
+  });
+
+  it.each([
+    ['slash', 'a/b', '/prefix/api/things/a%2Fb'],
+    ['traversal', '../../admin', '/prefix/api/things/..%2F..%2Fadmin'],
+    ['unicode', 'héllo-日本', '/prefix/api/things/h%C3%A9llo-%E6%97%A5%E6%9C%AC'],
+    ['query characters', 'a?b#c', '/prefix/api/things/a%3Fb%23c'],
+  ])('keeps a %s id in its segment under a base URL with a path', async (_name, thingId, path) => {
+    for (const base of [`${server.url}/prefix`, `${server.url}/prefix/`]) {
+      await createClient({ baseUrl: base, transport }).call(getThing, { thingId });
+      expect(server.requests.at(-1)?.url).toBe(path);
+    }
+  });
+
+  it('frees the connection when a body read times out', async () => {
+    let closed: Promise<unknown> | undefined;
+    server.answer((_req, res) => {
+      closed = new Promise((resolve) => res.socket?.once('close', resolve));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"never":'); // and never finishes
+    });
+    const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
+    const freed = await Promise.race([closed?.then(() => 'closed'), sleep(1_000).then(() => 'still open')]);
+    expect(freed).toBe('closed');
   });
 
   it('keeps connections alive between calls', async () => {

@@ -1,6 +1,13 @@
 /** Maps whatever a transport library throws to one of our typed errors, never passing it through. */
-import { AbortError, NetworkError, SwitchboardError, TimeoutError } from '../errors.js';
+import { AbortError, ConfigurationError, NetworkError, SwitchboardError, TimeoutError } from '../errors.js';
 import type { TransportOptions } from '../http.js';
+
+/** setTimeout's ceiling: Node runs a longer timer after 1 ms, so anything longer means "none". */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+export function hasTimer(timeout: number): boolean {
+  return timeout <= MAX_TIMER_MS;
+}
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -10,7 +17,11 @@ function codeOf(error: unknown): string | undefined {
   if (inner !== undefined) return inner;
   if (typeof code === 'string') return code;
   // fetch refuses ports on the WHATWG "bad ports" list (6000, 6665, …) before connecting, with no code.
-  return message === 'bad port' ? 'ERR_BAD_PORT' : undefined;
+  if (message === 'bad port') return 'ERR_BAD_PORT';
+  // Any other TypeError from fetch without a cause was thrown while building the request
+  // (an invalid header value, say): nothing went out.
+  if (error instanceof TypeError && message !== 'fetch failed') return 'ERR_INVALID_REQUEST';
+  return undefined;
 }
 
 export interface FailureState {
@@ -21,19 +32,27 @@ export interface FailureState {
 }
 
 export function toTransportError(error: unknown, options: TransportOptions, state: FailureState): SwitchboardError {
-  if (error instanceof SwitchboardError) return error;
   const { operationId } = options;
+  // First: whatever the library made of it, an abort is the caller's, with the caller's reason.
   if (options.signal?.aborted) return new AbortError(options.signal.reason, { operationId });
+  if (error instanceof SwitchboardError) return error;
   if (state.timedOut || state.isLibraryTimeout?.(error)) return new TimeoutError(options.timeoutKind, options.timeout, { operationId });
   return new NetworkError(codeOf(error) ?? 'UNKNOWN', { operationId });
 }
 
+/** A transport's library failed to load: a set-up problem, not a network one. */
+export function loadError(transport: string, error: unknown): ConfigurationError {
+  const code = (error as { code?: unknown } | null)?.code;
+  return new ConfigurationError(`the ${transport} transport could not load its library${typeof code === 'string' ? ` (${code})` : ''}`);
+}
+
 /**
- * The per-attempt timer: calls `onFire` when `timeout` ms pass or the caller's signal aborts,
- * remembering which. It does not create an AbortSignal of its own: on Node 20 an AbortSignal
- * passed to undici costs about 30 % of its throughput, and one passed to ky makes ky combine it
- * with its own through AbortSignal.any, about 10 %. Transports turn `onFire` into whatever their
- * library aborts with most cheaply.
+ * The per-attempt timer: calls `onFire` when `timeout` ms pass or the caller's signal aborts
+ * (at once, on the next microtask, if it already has), remembering whether time ran out.
+ * It does not create an AbortSignal of its own: on Node 20 an AbortSignal passed to undici
+ * costs about 30 % of its throughput, and one passed to ky makes ky combine it with its own
+ * through AbortSignal.any, about 10 %. Transports turn `onFire` into whatever their library
+ * aborts with most cheaply.
  */
 export class AttemptTimer {
   timedOut = false;
@@ -42,16 +61,20 @@ export class AttemptTimer {
   readonly #onAbort: (() => void) | undefined;
 
   constructor(options: TransportOptions, onFire: () => void, watchSignal = true) {
-    if (Number.isFinite(options.timeout)) {
+    if (hasTimer(options.timeout)) {
       this.#timer = setTimeout(() => {
         this.timedOut = true;
         onFire();
       }, Math.max(0, options.timeout));
     }
     if (watchSignal && options.signal) {
-      this.#outer = options.signal;
-      this.#onAbort = onFire;
-      this.#outer.addEventListener('abort', this.#onAbort, { once: true });
+      if (options.signal.aborted) {
+        queueMicrotask(onFire);
+      } else {
+        this.#outer = options.signal;
+        this.#onAbort = onFire;
+        this.#outer.addEventListener('abort', this.#onAbort, { once: true });
+      }
     }
   }
 

@@ -3,10 +3,7 @@ import type * as KyModule from 'ky';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
-import { AttemptTimer, toTransportError } from './failure.js';
-
-// setTimeout's ceiling: ky rejects anything larger.
-const MAX_TIMER_MS = 2_147_483_647;
+import { AttemptTimer, hasTimer, loadError, toTransportError } from './failure.js';
 
 export interface KyTransportOptions {
   /** The fetch to use (a test double, an instrumented fetch); Node's global fetch by default. */
@@ -18,15 +15,26 @@ type KyInstance = KyModule.KyInstance;
 // ky builds a Request when it is first imported, which makes Node install its fetch dispatcher
 // process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
 let kyModule: Promise<typeof KyModule> | undefined;
-const loadKy = (): Promise<typeof KyModule> => (kyModule ??= import('ky'));
-
-/** Rejects when the timer fires first; the read itself is left to finish or fail on its own. */
-function within<T>(read: Promise<T>, timer: (onFire: () => void) => AttemptTimer): Promise<T> {
-  let attempt: AttemptTimer | undefined;
-  const timedOut = new Promise<never>((_resolve, reject) => {
-    attempt = timer(() => reject(new Error('body read timed out')));
+function loadKy(): Promise<typeof KyModule> {
+  kyModule ??= import('ky').catch((error: unknown) => {
+    kyModule = undefined;
+    throw loadError('ky', error);
   });
-  return Promise.race([read, timedOut]).finally(() => attempt?.dispose());
+  return kyModule;
+}
+
+/** Reads the body through a reader the attempt timer can cancel, which also frees the connection. */
+async function readText(body: ReadableStream<Uint8Array> | null, onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void): Promise<string> {
+  if (body === null) return '';
+  const reader = body.getReader();
+  onReader(reader);
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
@@ -34,41 +42,46 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let isKyTimeout: (error: unknown) => boolean = () => false;
   let loading: Promise<KyInstance> | undefined;
   const getClient = (): Promise<KyInstance> =>
-    (loading ??= loadKy().then((module) => {
-      isKyTimeout = (error) => error instanceof module.TimeoutError;
-      // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
-      client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
-      return client;
-    }));
+    (loading ??= loadKy().then(
+      (module) => {
+        isKyTimeout = (error) => error instanceof module.TimeoutError;
+        // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
+        client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+        return client;
+      },
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    ));
 
   return {
     name: 'ky',
     async send(request, sendOptions): Promise<HttpResponse> {
       const ky = client ?? (await getClient());
-      const started = performance.now();
-      let bodyTimer: AttemptTimer | undefined;
+      // ky's own timeout covers the wait for the headers; this timer cancels a slow body. The
+      // caller's signal goes to ky, which aborts both; we add no AbortSignal of our own.
+      let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+      const timer = new AttemptTimer(sendOptions, () => void reader?.cancel().catch(() => undefined), false);
       try {
-        // ky's timeout covers the wait for the response headers; the caller's signal, when
-        // there is one, also aborts the body read.
         const response = await ky(request.url, {
           method: request.method,
           headers: request.headers,
           body: request.body,
           signal: sendOptions.signal,
-          timeout: Number.isFinite(sendOptions.timeout) ? Math.min(Math.max(1, sendOptions.timeout), MAX_TIMER_MS) : false,
+          timeout: hasTimer(sendOptions.timeout) ? Math.max(1, sendOptions.timeout) : false,
+          // A redirect would resend our headers (an API key, say) to wherever it points.
+          redirect: 'manual',
         });
-        let text = '';
-        if (!hasNoBody(request.method, response.status)) {
-          // The rest of the attempt's time bounds the body. A timed-out read is abandoned, not
-          // cancelled (only an AbortSignal could), so its connection frees up when the server
-          // finishes or fetch's own body timeout ends it.
-          const left = { ...sendOptions, timeout: sendOptions.timeout - (performance.now() - started) };
-          text = await within(response.text(), (onFire) => (bodyTimer = new AttemptTimer(left, onFire, false)));
-        }
+        const text = hasNoBody(request.method, response.status) ? '' : await readText(response.body, (r) => (reader = r));
+        // A cancelled read ends like a finished one: only the timer knows the body is cut short.
+        if (timer.timedOut) throw new Error('body read timed out');
         const headers = headersFromFetch(response.headers);
         return { status: response.status, headers, data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId) };
       } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: bodyTimer?.timedOut ?? false, isLibraryTimeout: isKyTimeout });
+        throw toTransportError(error, sendOptions, { timedOut: timer.timedOut, isLibraryTimeout: isKyTimeout });
+      } finally {
+        timer.dispose();
       }
     },
     close: () => Promise.resolve(),

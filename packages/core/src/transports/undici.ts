@@ -7,7 +7,7 @@ import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromNode } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
-import { AttemptTimer, toTransportError } from './failure.js';
+import { AttemptTimer, loadError, toTransportError } from './failure.js';
 
 export interface UndiciTransportOptions {
   /** Connections per origin; unlimited by default. */
@@ -29,10 +29,16 @@ let undiciModule: Promise<typeof UndiciModule> | undefined;
 function loadUndici(): Promise<typeof UndiciModule> {
   undiciModule ??= (async () => {
     if ((globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER] === undefined) {
-      await (await fetch('data:,')).arrayBuffer();
+      // A stubbed fetch (msw, a test double) may refuse data: URLs; undici still has to load.
+      await fetch('data:,')
+        .then((response) => response.arrayBuffer())
+        .catch(() => undefined);
     }
     return import('undici');
-  })();
+  })().catch((error: unknown) => {
+    undiciModule = undefined;
+    throw loadError('undici', error);
+  });
   return undiciModule;
 }
 
@@ -45,13 +51,19 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   let agent: UndiciModule.Agent | undefined;
   let agentLoading: Promise<UndiciModule.Agent> | undefined;
   const getAgent = (): Promise<UndiciModule.Agent> =>
-    (agentLoading ??= loadUndici().then((undici) => {
-      agent = new undici.Agent({
-        keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
-        ...(options.connections !== undefined ? { connections: options.connections } : {}),
-      });
-      return agent;
-    }));
+    (agentLoading ??= loadUndici().then(
+      (undici) => {
+        agent = new undici.Agent({
+          keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
+          ...(options.connections !== undefined ? { connections: options.connections } : {}),
+        });
+        return agent;
+      },
+      (error: unknown) => {
+        agentLoading = undefined;
+        throw error;
+      },
+    ));
 
   return {
     name: 'undici',
