@@ -1,7 +1,8 @@
 /**
  * `pnpm bench`: end-to-end throughput, latency and client CPU of our transports against
  * node:http and bare ky, on a server in another process on 127.0.0.1; then the pipeline's own
- * cost per call. Options: --duration ms, --rounds n, --warmup ms, --quick.
+ * cost per call. Options: --duration ms, --rounds n, --warmup ms, --quick, --micro (the
+ * pipeline-cost table alone).
  */
 import './node-dispatcher-first.js';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '600' },
     quick: { type: 'boolean', default: false },
+    micro: { type: 'boolean', default: false },
   },
 });
 const durationMs = args.quick ? 400 : Number(args.duration);
@@ -61,6 +63,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
+
+if (args.micro) {
+  await runMicro({ calls: args.quick ? 50_000 : 200_000, rounds });
+  process.exit(0);
 }
 
 const { child, url } = await startServer();

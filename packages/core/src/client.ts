@@ -108,7 +108,6 @@ function isResponse(value: unknown): value is HttpResponse {
  */
 function bounded(pending: Promise<HttpResponse>, call: Call): Promise<HttpResponse> {
   const { signal, deadline, route } = call;
-  if (deadline === Infinity && signal === undefined) return pending;
   return new Promise<HttpResponse>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = (): void => finish(() => reject(new AbortError(signal?.reason, { operationId: route.operationId })));
@@ -154,7 +153,12 @@ export function createClient(options: ClientOptions): Client {
   const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   const describeError = options.describeError ?? describeByCode;
   let closing: Promise<void> | undefined;
-  const inFlight = new Set<Promise<unknown>>();
+  // Pipelines still running, and what close() waits on when there are some.
+  let running = 0;
+  let idle: (() => void) | undefined;
+  const finished = (): void => {
+    if (--running === 0) idle?.();
+  };
 
   const orderFor = (extra: readonly Middleware[] | undefined): readonly Middleware[] =>
     extra?.length ? orderMiddleware([...middleware, ...extra]) : ordered;
@@ -186,18 +190,21 @@ export function createClient(options: ClientOptions): Client {
       const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
       const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout);
       let response: HttpResponse;
-      const running = runnerFor(callOptions.middleware)(call);
-      inFlight.add(running);
-      const forget = (): void => void inFlight.delete(running);
-      running.then(forget, forget);
+      running++;
+      const pipeline = runnerFor(callOptions.middleware)(call);
+      const isBounded = call.deadline !== Infinity || signal !== undefined;
+      // A bounded call may settle before its pipeline does; close() waits for the pipeline.
+      if (isBounded) pipeline.then(finished, finished);
       try {
-        response = await bounded(running, call);
+        response = await (isBounded ? bounded(pipeline, call) : pipeline);
       } catch (error) {
         if (error instanceof SwitchboardError) {
           error.operationId ??= operationId;
           error.attempts = call.attempt;
         }
         throw error;
+      } finally {
+        if (!isBounded) finished();
       }
       if (!isResponse(response)) {
         throw new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });
@@ -227,7 +234,7 @@ export function createClient(options: ClientOptions): Client {
 
     close(): Promise<void> {
       closing ??= (async () => {
-        await Promise.allSettled(inFlight);
+        if (running > 0) await new Promise<void>((resolve) => (idle = resolve));
         for (const m of [...ordered].reverse()) await m.close?.();
         await transport.close();
       })();

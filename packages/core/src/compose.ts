@@ -4,7 +4,7 @@
  * attempt middleware, then the transport. `next` may be called any number of times, also
  * concurrently: each call is one more attempt.
  */
-import type { Call } from './call.js';
+import type { Attempt, Call } from './call.js';
 import type { HttpResponse, Transport } from './http.js';
 import type { Middleware } from './middleware.js';
 
@@ -25,7 +25,7 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
   const outer = ordered.filter((m) => m.phase !== 'attempt');
   const inner = ordered.filter((m) => m.phase === 'attempt');
 
-  const runInner = (attempt: Call, i: number): Promise<HttpResponse> => {
+  const runInner = (attempt: Attempt, i: number): Promise<HttpResponse> => {
     const middleware = inner[i];
     if (middleware === undefined) {
       // Attempt middleware may have waited (for a token, for quota): check again, last thing.
