@@ -28,12 +28,11 @@ async function readText(body: ReadableStream<Uint8Array> | null, onReader: (read
   if (body === null) return '';
   const reader = body.getReader();
   onReader(reader);
-  const decoder = new TextDecoder();
-  let text = '';
+  const chunks: Uint8Array[] = [];
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    text += decoder.decode(value, { stream: true });
+    if (done) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(value);
   }
 }
 
