@@ -12,7 +12,8 @@ export function parseBody(status: number, contentType: string | undefined, text:
   if (text.length === 0) return undefined;
   if (contentType === undefined || !JSON_TYPE.test(contentType)) return text;
   try {
-    return JSON.parse(text) as unknown;
+    // A UTF-8 byte order mark is allowed before JSON text (RFC 8259 §8.1) but not by JSON.parse.
+    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
   } catch {
     throw new ResponseParseError(status, contentType, { operationId });
   }

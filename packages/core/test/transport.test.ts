@@ -56,6 +56,17 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     expect((await client().call(getThing, { thingId: 'a' })).data).toBe('plain words');
   });
 
+  it('parses JSON that starts with a byte order mark, and multi-byte text split across chunks', async () => {
+    server.answer(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      const bytes = Buffer.from('\uFEFF{"text":"日本語 💬"}', 'utf8');
+      res.write(bytes.subarray(0, 12)); // splits a multi-byte character
+      await sleep(10);
+      res.end(bytes.subarray(12));
+    });
+    expect((await client().call(getThing, { thingId: 'a' })).data).toEqual({ text: '日本語 💬' });
+  });
+
   it('parses +json content types', async () => {
     server.answer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/problem+json; charset=utf-8' });
