@@ -1,0 +1,132 @@
+/**
+ * The conversation event stream: a websocket per guest at the `eventStreamUri` the create call
+ * hands out. Frames are `{ topicName, version, eventBody, metadata }`; a heartbeat frame goes
+ * out on an interval. Attaching the first socket routes the conversation.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Random } from './random.js';
+import type { Conversation, MediaRequest, Member, Message } from './store.js';
+import { memberJson, mediaRequestJson, messageJson, senderJson } from './store.js';
+
+export interface Frame {
+  readonly topicName: string;
+  readonly version: string;
+  readonly eventBody: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+}
+
+const STREAM_PATH = /^\/streaming\/conversations\/([^/?]+)$/;
+
+export class EventStreams {
+  readonly #server = new WebSocketServer({ noServer: true });
+  readonly #sockets = new Map<string, Set<WebSocket>>();
+  readonly #tokens = new Map<string, string>();
+  readonly #heartbeats = new Set<ReturnType<typeof setInterval>>();
+  framesSent = 0;
+
+  constructor(
+    private readonly random: Random,
+    private readonly heartbeatMs: number,
+    private readonly lookup: (conversationId: string) => Conversation | undefined,
+    private readonly onAttach: (conversation: Conversation) => void,
+  ) {}
+
+  /** The URI a guest connects to; the token in it admits that conversation's stream only. */
+  uriFor(wsBase: string, conversation: Conversation): string {
+    const token = this.random.uuid().replaceAll('-', '');
+    this.#tokens.set(conversation.id, token);
+    return `${wsBase}/streaming/conversations/${conversation.id}?token=${token}`;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://emulator');
+    const id = STREAM_PATH.exec(url.pathname)?.[1];
+    const conversation = id ? this.lookup(id) : undefined;
+    if (!conversation || url.searchParams.get('token') !== this.#tokens.get(conversation.id)) {
+      socket.end(`HTTP/1.1 ${conversation ? '401 Unauthorized' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.#server.handleUpgrade(request, socket, head, (ws) => this.#attach(conversation, ws));
+  }
+
+  #attach(conversation: Conversation, ws: WebSocket): void {
+    let sockets = this.#sockets.get(conversation.id);
+    if (!sockets) this.#sockets.set(conversation.id, (sockets = new Set()));
+    sockets.add(ws);
+    const heartbeat = setInterval(() => this.#send(ws, { topicName: 'channel.metadata', version: '2', eventBody: { message: 'WebSocket Heartbeat' }, metadata: {} }), this.heartbeatMs);
+    this.#heartbeats.add(heartbeat);
+    ws.on('close', () => {
+      clearInterval(heartbeat);
+      this.#heartbeats.delete(heartbeat);
+      sockets.delete(ws);
+    });
+    ws.on('error', () => ws.terminate());
+    if (!conversation.routed) {
+      conversation.routed = true;
+      this.onAttach(conversation);
+    }
+  }
+
+  #send(ws: WebSocket, frame: Frame): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify(frame));
+    this.framesSent++;
+  }
+
+  publish(conversationId: string, frame: Frame): void {
+    for (const ws of this.#sockets.get(conversationId) ?? []) this.#send(ws, frame);
+  }
+
+  // Frames for what happens in a conversation ------------------------------------------------
+
+  #frame(conversation: Conversation, topic: 'messages' | 'members' | 'mediarequests', type: string, eventBody: Record<string, unknown>): Frame {
+    return {
+      topicName: `v2.conversations.chats.${conversation.id}.${topic}`,
+      version: '2',
+      eventBody,
+      metadata: { CorrelationId: this.random.uuid(), type },
+    };
+  }
+
+  message(conversation: Conversation, message: Message): void {
+    this.publish(conversation.id, this.#frame(conversation, 'messages', 'message', messageJson(conversation, message)));
+  }
+
+  typing(conversation: Conversation, member: Member, id: string, timestamp: string): void {
+    const body = { id, conversation: { id: conversation.id }, sender: senderJson(conversation, member.id), timestamp };
+    this.publish(conversation.id, this.#frame(conversation, 'messages', 'typing-indicator', body));
+  }
+
+  memberChanged(conversation: Conversation, member: Member): void {
+    const body = { member: memberJson(member), conversation: { id: conversation.id }, timestamp: new Date().toISOString() };
+    this.publish(conversation.id, this.#frame(conversation, 'members', 'member-change', body));
+  }
+
+  mediaRequest(conversation: Conversation, request: MediaRequest): void {
+    this.publish(conversation.id, this.#frame(conversation, 'mediarequests', 'media-request', mediaRequestJson(conversation, request)));
+  }
+
+  get openSockets(): number {
+    let count = 0;
+    for (const set of this.#sockets.values()) count += set.size;
+    return count;
+  }
+
+  /** Closes every socket (1001, going away) and stops every heartbeat. */
+  async close(): Promise<void> {
+    for (const heartbeat of this.#heartbeats) clearInterval(heartbeat);
+    this.#heartbeats.clear();
+    const closing: Promise<unknown>[] = [];
+    for (const sockets of this.#sockets.values()) {
+      for (const ws of sockets) {
+        closing.push(new Promise((resolve) => ws.once('close', resolve)));
+        ws.close(1001, 'emulator stopping');
+        setTimeout(() => ws.terminate(), 500).unref();
+      }
+    }
+    await Promise.all(closing);
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * `startEmulator`: one fastify server on 127.0.0.1 serving the login host under `/login`, the
+ * API under `/api/v2`, event streams under `/streaming`, and test controls under `/__emulator`.
+ * Every API request goes through one pipeline: correlation id, auth as the spec says, rate
+ * limits, faults, validation, the operation, and one place that writes the answer.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { DEFAULT_AGENT, ScriptedAgent } from './agent.js';
+import { ApiError } from './api-error.js';
+import { type ErrorBody, errorBody, MESSAGES } from './error-body.js';
+import { EventStreams } from './event-stream.js';
+import { type Fault, FaultInjector, type FaultRule, faultRuleProblem } from './faults.js';
+import { type GuestClaims, GuestJwtIssuer } from './guest-jwt.js';
+import { type OAuthClient, OAuthServer } from './oauth.js';
+import type { Answer, OperationHandler, QueryValue, World } from './operation.js';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_ORG_RATE_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_TOKEN_TTL_SECONDS, type EmulatorOptions } from './options.js';
+import { createRandom } from './random.js';
+import { RateLimiter } from './rate-limit.js';
+import { adminHandlers } from './routes/admin.js';
+import { guestHandlers } from './routes/guest.js';
+import { bodyValidator, loadSpec, type SpecOperation, type SpecParam } from './spec.js';
+import { Stats } from './stats.js';
+import { Store } from './store.js';
+
+export interface Emulator {
+  /** Base URL of the API host (append `/api/v2/...`). */
+  readonly apiUrl: string;
+  /** Base URL of the login host (append `/oauth/token`). */
+  readonly loginUrl: string;
+  readonly organizationId: string;
+  /** The deployment it starts with. */
+  readonly deploymentId: string;
+  /** The OAuth client it starts with. */
+  readonly client: OAuthClient;
+  readonly stats: EmulatorStats;
+  readonly faults: {
+    add(rule: FaultRule): number;
+    remove(id: number): boolean;
+    clear(): void;
+  };
+  /** Has the scripted agent offer a media request (co-browse, screen share) in a conversation. */
+  offerMediaRequest(conversationId: string, types?: readonly ('COBROWSE' | 'SCREENSHARE')[]): string;
+  /** Closes every connection and socket, stops every timer. */
+  stop(): Promise<void>;
+}
+
+export interface EmulatorStats {
+  /** Requests received for an operation (`oauthToken` for the login host), optionally only those answered with a status or reset. */
+  requests(operationId: string, outcome?: number | 'reset'): number;
+  readonly totalRequests: number;
+  readonly tooManyRequests: number;
+  readonly faultsInjected: number;
+  readonly tokensIssued: number;
+  readonly openEventStreams: number;
+  /** Messages stored in a conversation: the proof that a write was not duplicated (or lost). */
+  messagesStored(conversationId: string): number;
+  snapshot(): Record<string, unknown>;
+}
+
+interface Pending {
+  readonly correlationId: string;
+  readonly operationId: string;
+  fault?: Fault | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    emulator: Pending;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const JSON_TYPE = /^application\/json\b/i;
+
+function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/** Query values typed by the spec, defaults applied; a bad value is Genesys' invalid.query.param.value. */
+function parseQuery(params: readonly SpecParam[], raw: Record<string, unknown>): Record<string, QueryValue> {
+  const query: Record<string, QueryValue> = {};
+  for (const spec of params) {
+    let value: unknown = raw[spec.name];
+    if (Array.isArray(value)) value = value.at(-1);
+    if (value === undefined) {
+      query[spec.name] = spec.default;
+      continue;
+    }
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const invalid = (allowed: string) => new ApiError(400, 'invalid.query.param.value', { value: text, parameter: spec.name, allowed });
+    if (spec.type === 'integer') {
+      const number = Number(text);
+      if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(number)) throw invalid('integers');
+      query[spec.name] = number;
+    } else if (spec.type === 'boolean') {
+      if (text !== 'true' && text !== 'false') throw invalid('true, false');
+      query[spec.name] = text === 'true';
+    } else {
+      if (spec.enum && !spec.enum.includes(text)) throw invalid(spec.enum.join(', '));
+      query[spec.name] = text;
+    }
+  }
+  return query;
+}
+
+/** Limits the spec states in prose (descriptions) rather than in schema keywords. */
+function checkQueryBounds(query: Record<string, QueryValue>): void {
+  const bound = (name: string, min: number, max: number) => {
+    const value = query[name];
+    if (typeof value === 'number' && (value < min || value > max)) {
+      throw new ApiError(400, 'invalid.query.param.value', { value: String(value), parameter: name, allowed: `${min} to ${max}` });
+    }
+  };
+  bound('maxResults', 1, 100);
+  bound('pageSize', 1, 100);
+  bound('pageNumber', 1, Number.MAX_SAFE_INTEGER);
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const random = createRandom(options.seed);
+  const spec = loadSpec();
+  const organizationId = options.organizationId ?? random.uuid();
+  const client: OAuthClient = options.clients?.[0] ?? { clientId: random.uuid(), clientSecret: randomBytes(24).toString('base64url') };
+  const oauth = new OAuthServer(options.clients ?? [client], options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS);
+  const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.orgRateLimit ?? DEFAULT_ORG_RATE_LIMIT);
+  const faults = new FaultInjector(random);
+  for (const rule of options.faults ?? []) faults.add(rule);
+  const stats = new Stats();
+  const store = new Store(random);
+  const agent = new ScriptedAgent(store, { ...DEFAULT_AGENT, ...options.agent });
+  const jwt = new GuestJwtIssuer();
+  const streams = new EventStreams(random, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, (id) => store.conversations.get(id), (c) => agent.routed(c));
+  store.listeners = {
+    memberChanged: (c, m) => streams.memberChanged(c, m),
+    message: (c, m) => streams.message(c, m),
+    typing: (c, m, id, at) => streams.typing(c, m, id, at),
+    mediaRequest: (c, r) => streams.mediaRequest(c, r),
+  };
+  const initialDeployments = options.deployments ?? [{ name: 'Switchboard emulator', description: 'The deployment the emulator starts with', disabled: false }];
+  const deploymentIds = initialDeployments.map((d) => store.saveDeployment(d).id);
+
+  const app = Fastify({ logger: false, bodyLimit: options.bodyLimit ?? 1_048_576, forceCloseConnections: true, keepAliveTimeout: 60_000 });
+  app.decorateRequest('emulator', null as unknown as Pending);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  let wsBase = '';
+  const world: World = {
+    store,
+    agent,
+    streams,
+    jwt,
+    organizationId,
+    get wsBase() {
+      return wsBase;
+    },
+  };
+
+  // Writing answers: the one place faults that change a response are applied -------------------
+
+  const send = async (request: FastifyRequest, reply: FastifyReply, status: number, body: unknown): Promise<void> => {
+    const { fault, operationId } = request.emulator;
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    if (payload) reply.header('content-type', 'application/json');
+    if (fault?.kind === 'reset' || fault?.kind === 'reset-mid-body' || fault?.kind === 'slow-body') {
+      reply.hijack();
+      const raw = reply.raw;
+      stats.record(operationId, fault.kind === 'slow-body' ? status : 'reset');
+      if (fault.kind === 'reset') {
+        raw.socket?.destroy();
+        return;
+      }
+      raw.writeHead(status, { ...(reply.getHeaders() as Record<string, string>), 'content-length': Buffer.byteLength(payload) });
+      if (fault.kind === 'reset-mid-body') {
+        raw.write(payload.slice(0, Math.floor(payload.length / 2)));
+        setTimeout(() => raw.socket?.destroy(), 10);
+        return;
+      }
+      raw.flushHeaders();
+      await sleep(fault.ms);
+      raw.end(payload);
+      return;
+    }
+    if (fault?.kind === 'slow-headers') await sleep(fault.ms);
+    stats.record(operationId, status);
+    const text = fault?.kind === 'malformed-json' && payload ? payload.slice(0, Math.max(1, Math.floor(payload.length / 2))) : payload;
+    await reply.code(status).send(text || undefined);
+  };
+
+  const sendError = (request: FastifyRequest, reply: FastifyReply, error: ApiError): Promise<void> => {
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    const body: ErrorBody = errorBody(error.status, error.errorCode, MESSAGES[error.errorCode], request.emulator.correlationId, error.params);
+    return send(request, reply, error.status, body);
+  };
+
+  // The request pipeline --------------------------------------------------------------------
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const correlationId = random.uuid();
+    request.emulator = { correlationId, operationId: (request.routeOptions.config as { operationId?: string }).operationId ?? 'unknown' };
+    reply.header('inin-correlation-id', correlationId);
+    done();
+  });
+
+  /** Checks the request's credentials as the operation's scheme requires; returns the rate-limit key. */
+  const authenticate = (request: FastifyRequest, operation: SpecOperation): { key: string; guest?: GuestClaims } => {
+    if (operation.authScheme === 'none') return { key: `ip:${request.ip}` };
+    const token = bearer(request);
+    if (!token) throw new ApiError(401, 'authentication.required');
+    if (operation.authScheme === 'oauth') {
+      if (!oauth.check(token).ok) throw new ApiError(401, 'bad.credentials');
+      return { key: token };
+    }
+    const guest = jwt.verify(token);
+    if (!guest) throw new ApiError(401, 'bad.credentials');
+    if (guest.conversationId !== (request.params as { conversationId?: string }).conversationId) throw new ApiError(403, 'not.authorized');
+    return { key: token, guest };
+  };
+
+  const rateLimit = (reply: FastifyReply, key: string): void => {
+    const decision = limiter.take(key, organizationId);
+    reply.header('inin-ratelimit-allowed', String(decision.limit));
+    reply.header('inin-ratelimit-count', String(decision.count));
+    reply.header('inin-ratelimit-reset', String(decision.resetSeconds));
+    if (!decision.allowed) {
+      throw new ApiError(429, 'too.many.requests.retry.after', { retryAfter: String(decision.resetSeconds) }, { 'retry-after': String(decision.resetSeconds) });
+    }
+  };
+
+  /** Applies a fault that replaces the operation; returns true when the answer is already decided. */
+  const applyLeadingFault = async (request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> => {
+    if (fault.kind === 'latency') await sleep(fault.ms);
+    if (fault.kind === 'status') {
+      const code = fault.status === 503 ? 'service.unavailable' : fault.status === 504 || fault.status === 408 ? 'request.timeout' : 'internal.server.error';
+      const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      await sendError(request, reply, new ApiError(fault.status, code, {}, headers));
+      return true;
+    }
+    if (fault.kind === 'reset' && !fault.processed) {
+      await send(request, reply, 0, undefined);
+      return true;
+    }
+    return false;
+  };
+
+  const handlers: Readonly<Record<string, OperationHandler>> = { ...adminHandlers, ...guestHandlers };
+  for (const operation of spec.operations) {
+    const handler = handlers[operation.operationId];
+    if (!handler) throw new Error(`the emulator has no handler for ${operation.operationId}`);
+    const validateBody = operation.body ? bodyValidator(operation.body.schemaRef) : undefined;
+
+    app.route({
+      method: operation.method,
+      url: fastifyPath(operation.path),
+      config: { operationId: operation.operationId },
+      handler: async (request, reply) => {
+        try {
+          const { key, guest } = authenticate(request, operation);
+          rateLimit(reply, key);
+          const fault = faults.pick({ operationId: operation.operationId, method: operation.method, path: request.url });
+          request.emulator.fault = fault;
+          if (fault && (await applyLeadingFault(request, reply, fault))) return;
+          if (request.body !== undefined && !JSON_TYPE.test(request.headers['content-type'] ?? '')) throw new ApiError(415, 'unsupported.media.type');
+          const query = parseQuery(operation.queryParams, request.query as Record<string, unknown>);
+          checkQueryBounds(query);
+          if (validateBody) {
+            if (request.body === undefined || request.body === null) throw new ApiError(400, 'bad.request');
+            const problems = validateBody(request.body);
+            if (problems.length > 0) throw new ApiError(400, 'constraint.validation', { violation: problems.map((p) => `${p.field}: ${p.problem}`).join('; ') });
+          }
+          const answer: Answer = handler({ params: request.params as Record<string, string>, query, body: request.body, guest, world, url: request.url });
+          await send(request, reply, answer.status, answer.body);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          await sendError(request, reply, error);
+        }
+      },
+    });
+  }
+
+  // The login host and token revocation -------------------------------------------------------
+
+  app.post('/login/oauth/token', { config: { operationId: 'oauthToken' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string>;
+    const oauthClient = oauth.authenticate(request.headers.authorization);
+    if (!oauthClient) {
+      stats.record('oauthToken', 400);
+      return reply.code(400).send({ error: 'invalid_client', description: 'client not found', error_description: 'client not found' });
+    }
+    if (form.grant_type !== 'client_credentials') {
+      stats.record('oauthToken', 400);
+      return reply.code(400).send({ error: 'unsupported_grant_type', description: 'grant type not supported', error_description: 'grant type not supported' });
+    }
+    const fault = faults.pick({ operationId: 'oauthToken', method: 'POST', path: request.url });
+    request.emulator.fault = fault;
+    if (fault && (await applyLeadingFault(request, reply, fault))) return reply;
+    await send(request, reply, 200, oauth.issue(oauthClient));
+    return reply;
+  });
+
+  app.delete('/api/v2/tokens/me', { config: { operationId: 'deleteTokensMe' } }, async (request, reply) => {
+    const token = bearer(request);
+    try {
+      if (!token) throw new ApiError(401, 'authentication.required');
+      if (!oauth.check(token).ok) throw new ApiError(401, 'bad.credentials');
+      oauth.revoke(token);
+      await send(request, reply, 204, undefined);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      await sendError(request, reply, error);
+    }
+    return reply;
+  });
+
+  // Test controls ---------------------------------------------------------------------------
+
+  const offerMediaRequest = (conversationId: string, types: readonly ('COBROWSE' | 'SCREENSHARE')[] = ['COBROWSE']): string => {
+    const conversation = store.conversations.get(conversationId);
+    if (!conversation) throw new Error(`no conversation ${conversationId}`);
+    return store.addMediaRequest(conversation, types).id;
+  };
+
+  const emulatorStats: EmulatorStats = {
+    requests: (operationId, outcome) => stats.requests(operationId, outcome),
+    get totalRequests() {
+      return stats.totalRequests;
+    },
+    get tooManyRequests() {
+      return stats.tooManyRequests;
+    },
+    get faultsInjected() {
+      return faults.injected;
+    },
+    get tokensIssued() {
+      return oauth.issuedCount;
+    },
+    get openEventStreams() {
+      return streams.openSockets;
+    },
+    messagesStored: (conversationId) => store.conversations.get(conversationId)?.messages.length ?? 0,
+    snapshot: () => ({
+      requests: stats.byOperation(),
+      totalRequests: stats.totalRequests,
+      tooManyRequests: stats.tooManyRequests,
+      faultsInjected: faults.injected,
+      tokensIssued: oauth.issuedCount,
+      openEventStreams: streams.openSockets,
+      eventFramesSent: streams.framesSent,
+      messagesStored: Object.fromEntries([...store.conversations.values()].map((c) => [c.id, c.messages.length])),
+    }),
+  };
+
+  app.get('/__emulator/stats', () => emulatorStats.snapshot());
+  app.get('/__emulator/faults', () => faults.list());
+  app.post('/__emulator/faults', async (request, reply) => {
+    const problem = faultRuleProblem(request.body);
+    if (problem) return reply.code(400).send({ error: problem });
+    return reply.code(201).send({ id: faults.add(request.body as FaultRule) });
+  });
+  app.delete('/__emulator/faults', async (_request, reply) => {
+    faults.clear();
+    return reply.code(204).send();
+  });
+  app.delete<{ Params: { id: string } }>('/__emulator/faults/:id', async (request, reply) => reply.code(faults.remove(Number(request.params.id)) ? 204 : 404).send());
+  app.post<{ Params: { id: string }; Body: { types?: ('COBROWSE' | 'SCREENSHARE')[] } | undefined }>('/__emulator/conversations/:id/mediarequests', async (request, reply) => {
+    if (!store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
+    return reply.code(201).send({ id: offerMediaRequest(request.params.id, request.body?.types) });
+  });
+
+  // Errors fastify raises itself (unparseable JSON, wrong media type, too large), as ErrorBodies --
+
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new ApiError(404, 'not.found')));
+  app.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
+    request.emulator ??= { correlationId: random.uuid(), operationId: 'unknown' };
+    if (error.statusCode === 415) return sendError(request, reply, new ApiError(415, 'unsupported.media.type'));
+    if (error.statusCode === 413) return sendError(request, reply, new ApiError(413, 'request.entity.too.large', { maximum: String(options.bodyLimit ?? 1_048_576) }));
+    if (error.statusCode === 400) return sendError(request, reply, new ApiError(400, 'bad.request'));
+    return sendError(request, reply, new ApiError(500, 'internal.server.error'));
+  });
+
+  app.server.on('upgrade', (request, socket, head: Buffer) => streams.handleUpgrade(request, socket, head));
+
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+  wsBase = `ws://127.0.0.1:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    apiUrl: origin,
+    loginUrl: `${origin}/login`,
+    organizationId,
+    deploymentId: deploymentIds[0] ?? '',
+    client,
+    stats: emulatorStats,
+    faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
+    offerMediaRequest,
+    stop: () =>
+      (stopping ??= (async () => {
+        agent.stop();
+        await streams.close();
+        await app.close();
+      })()),
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The contract the emulator serves: read from the repository's copy of the official WebChat
+ * API definition, never from the client's code. Routes, auth schemes, query parameters and body
+ * schemas all come from here.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+export type AuthScheme = 'none' | 'guestJwt' | 'oauth';
+
+export interface SpecParam {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'boolean' | 'number';
+  readonly required?: boolean;
+  readonly enum?: readonly string[];
+  readonly default?: string | number | boolean;
+}
+
+export interface SpecOperation {
+  readonly operationId: string;
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly authScheme: AuthScheme;
+  readonly pathParams: readonly SpecParam[];
+  readonly queryParams: readonly SpecParam[];
+  readonly body: { readonly required: boolean; readonly schemaRef: string } | null;
+  readonly responses: Readonly<Record<string, { readonly schemaRef: string | null }>>;
+}
+
+interface SpecFile {
+  readonly operations: readonly SpecOperation[];
+  readonly definitions: Readonly<Record<string, unknown>>;
+}
+
+export const SPEC_PATH = new URL('../../../spec/webchat-api.json', import.meta.url);
+
+let loaded: SpecFile | undefined;
+
+export function loadSpec(): SpecFile {
+  loaded ??= JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as SpecFile;
+  return loaded;
+}
+
+export interface BodyProblem {
+  readonly field: string;
+  readonly problem: string;
+}
+
+export type BodyValidator = (body: unknown) => readonly BodyProblem[];
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+function describe(error: ErrorObject): BodyProblem {
+  const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'body';
+  if (error.keyword === 'required') {
+    const missing = (error.params as { missingProperty: string }).missingProperty;
+    return { field: field === 'body' ? missing : `${field}.${missing}`, problem: 'may not be null' };
+  }
+  return { field, problem: error.message ?? 'is not valid' };
+}
+
+/** A validator for one of the spec's models, compiled once, on first use. */
+export function bodyValidator(schemaRef: string): BodyValidator {
+  return (body) => {
+    if (!ajv) {
+      ajv = new Ajv({ allErrors: true, strict: false });
+      addFormats.default(ajv, ['uri', 'date-time']);
+      ajv.addFormat('int32', true).addFormat('int64', true);
+      ajv.addSchema({ $id: 'webchat', definitions: loadSpec().definitions });
+    }
+    let validate = validators.get(schemaRef);
+    if (!validate) {
+      validate = ajv.compile({ $ref: `webchat#/definitions/${schemaRef}` });
+      validators.set(schemaRef, validate);
+    }
+    return validate(body) ? [] : (validate.errors ?? []).map(describe);
+  };
+}
