@@ -1,0 +1,115 @@
+/** The websocket script: routed on attach, the agent joins, greets, types and answers; heartbeats; leaving. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type Emulator, startEmulator } from '@switchboard/emulator';
+import { call, type Chat, GUEST, sleep, startChat } from './helpers.js';
+
+interface Frame {
+  topicName: string;
+  version: string;
+  eventBody: Record<string, unknown> & { member?: { id: string; role: string; state: string }; sender?: { id: string }; body?: string; message?: string };
+  metadata: { type?: string };
+}
+
+/** Opens the stream and collects frames; `until` waits for a frame matching a predicate. */
+async function attach(chat: Chat) {
+  const frames: Frame[] = [];
+  const waiters: { test: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
+  const ws = new WebSocket(chat.eventStreamUri);
+  ws.on('message', (data: Buffer) => {
+    const frame = JSON.parse(data.toString()) as Frame;
+    frames.push(frame);
+    for (const waiter of [...waiters]) {
+      if (waiter.test(frame)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(frame);
+      }
+    }
+  });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const until = (test: (f: Frame) => boolean, ms = 2_000) =>
+    new Promise<Frame>((resolve, reject) => {
+      const found = frames.find(test);
+      if (found) return resolve(found);
+      waiters.push({ test, resolve });
+      setTimeout(() => reject(new Error(`no such frame within ${ms} ms; saw ${frames.map((f) => f.metadata.type ?? f.topicName).join(', ')}`)), ms);
+    });
+  return { ws, frames, until };
+}
+
+let e: Emulator;
+beforeAll(async () => {
+  e = await startEmulator({ heartbeatMs: 100, agent: { joinDelayMs: 20, typingDelayMs: 20, replyDelayMs: 80 } });
+});
+afterAll(() => e.stop());
+
+describe('the event stream', () => {
+  it('routes the conversation only once the socket attaches, then the agent joins and greets', async () => {
+    const chat = await startChat(e);
+    await sleep(80);
+    const before = await call(e, 'GET', `${GUEST}/${chat.id}/members`, { token: chat.jwt });
+    expect((before.body as { total: number }).total).toBe(1); // nobody joins an unrouted chat
+
+    const stream = await attach(chat);
+    const joined = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT');
+    expect(joined.topicName).toBe(`v2.conversations.chats.${chat.id}.members`);
+    expect(joined.eventBody.member).toMatchObject({ state: 'CONNECTED' });
+    const greeting = await stream.until((f) => f.metadata.type === 'message');
+    expect(greeting).toMatchObject({ topicName: `v2.conversations.chats.${chat.id}.messages`, version: '2', eventBody: { bodyType: 'standard', sender: { role: 'AGENT' } } });
+    stream.ws.close();
+  });
+
+  it('shows the agent typing, then its answer, for each guest message; the guest’s own message comes too', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    const joined = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT');
+    const agentId = joined.eventBody.member?.id ?? '';
+    await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/messages`, { token: chat.jwt, body: { body: 'Where is my order?' } });
+    const own = await stream.until((f) => f.metadata.type === 'message' && f.eventBody.sender?.id === chat.member.id);
+    expect(own.eventBody.body).toBe('Where is my order?');
+    const typing = await stream.until((f) => f.metadata.type === 'typing-indicator');
+    expect(typing.eventBody.sender).toMatchObject({ id: agentId });
+    const reply = await stream.until((f) => f.metadata.type === 'message' && f.eventBody.sender?.id === agentId && f !== own && !String(f.eventBody.body).startsWith('Hello'));
+    expect(stream.frames.indexOf(typing)).toBeLessThan(stream.frames.indexOf(reply));
+    expect(String(reply.eventBody.body)).not.toContain('order'); // the agent does not repeat customer text
+
+    // The agent is a member too: the guest's JWT cannot write as the agent.
+    const asAgent = await call(e, 'POST', `${GUEST}/${chat.id}/members/${agentId}/messages`, { token: chat.jwt, body: { body: 'impostor' } });
+    expect(asAgent).toMatchObject({ status: 403, body: { code: 'not.authorized' } });
+    stream.ws.close();
+  });
+
+  it('sends heartbeat frames on its interval', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    await sleep(350);
+    const heartbeats = stream.frames.filter((f) => f.topicName === 'channel.metadata');
+    expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+    expect(heartbeats[0]?.eventBody.message).toBe('WebSocket Heartbeat');
+    stream.ws.close();
+  });
+
+  it('reports the guest leaving, then the agent leaving, as member changes', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT');
+    await call(e, 'DELETE', `${GUEST}/${chat.id}/members/${chat.member.id}`, { token: chat.jwt });
+    const left = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.id === chat.member.id);
+    expect(left.eventBody.member?.state).toBe('DISCONNECTED');
+    const agentLeft = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT' && f.eventBody.member.state === 'DISCONNECTED');
+    expect(agentLeft).toBeDefined();
+    stream.ws.close();
+  });
+
+  it('refuses a socket without the conversation’s stream token', async () => {
+    const chat = await startChat(e);
+    const forged = chat.eventStreamUri.replace(/token=\w+/, 'token=forged');
+    const status = await new Promise<number | undefined>((resolve) => {
+      const ws = new WebSocket(forged);
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      ws.on('open', () => resolve(101));
+      ws.on('error', () => undefined);
+    });
+    expect(status).toBe(401);
+  });
+});

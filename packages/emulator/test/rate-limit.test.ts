@@ -1,0 +1,65 @@
+/** Rate limits as Genesys applies them: per token and per organisation, with its 429 and headers. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '@switchboard/emulator';
+import { accessToken, call, sleep } from './helpers.js';
+
+let e: Emulator | undefined;
+afterEach(() => e?.stop());
+
+describe('rate limits', () => {
+  it('send inin-ratelimit headers on every answer and a normalised 429 past the per-token limit', async () => {
+    e = await startEmulator({ rateLimit: { limit: 3, windowSeconds: 2 } });
+    const token = await accessToken(e);
+    const counts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await call(e, 'GET', '/api/v2/webchat/settings', { token });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('inin-ratelimit-allowed')).toBe('3');
+      expect(Number(answer.headers.get('inin-ratelimit-reset'))).toBeGreaterThanOrEqual(0);
+      counts.push(answer.headers.get('inin-ratelimit-count') ?? '');
+    }
+    expect(counts).toEqual(['1', '2', '3']);
+
+    const limited = await call(e, 'GET', '/api/v2/webchat/settings', { token });
+    expect(limited.status).toBe(429);
+    const retryAfter = limited.headers.get('retry-after') ?? '';
+    expect(retryAfter).toMatch(/^[12]$/);
+    expect(limited.body).toEqual({
+      message: `Rate limit exceeded the maximum. Retry the request in [${retryAfter}] seconds`,
+      code: 'too.many.requests.retry.after',
+      status: 429,
+      messageWithParams: 'Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds',
+      messageParams: { retryAfter },
+      contextId: limited.headers.get('inin-correlation-id'),
+      details: [],
+      errors: [],
+    });
+    expect(e.stats.tooManyRequests).toBe(1);
+
+    await sleep(Number(retryAfter) * 1000 + 50);
+    expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(200);
+  });
+
+  it('count every token of the organisation against the per-org limit', async () => {
+    e = await startEmulator({ rateLimit: { limit: 100, windowSeconds: 60 }, orgRateLimit: { limit: 4, windowSeconds: 60 } });
+    const first = await accessToken(e);
+    const second = await accessToken(e);
+    const statuses: number[] = [];
+    for (const token of [first, second, first, second, first, second]) statuses.push((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    const limited = await call(e, 'GET', '/api/v2/webchat/settings', { token: second });
+    expect(limited.headers.get('inin-ratelimit-allowed')).toBe('4');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50);
+  });
+
+  it('limit guest JWTs per token as well', async () => {
+    e = await startEmulator({ rateLimit: { limit: 2, windowSeconds: 60 } });
+    const chat = (await call(e, 'POST', '/api/v2/webchat/guest/conversations', {
+      body: { organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'q' }, memberInfo: { displayName: 'x' } },
+    })).body as { id: string; jwt: string };
+    const path = `/api/v2/webchat/guest/conversations/${chat.id}/members`;
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await call(e, 'GET', path, { token: chat.jwt })).status);
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+});
