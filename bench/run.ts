@@ -1,8 +1,8 @@
 /**
  * `pnpm bench`: end-to-end throughput, latency and client CPU of our transports against
  * node:http and bare ky, on a server in another process on 127.0.0.1; then the pipeline's own
- * cost per call. Options: --duration ms, --rounds n, --warmup ms, --quick, --micro (the
- * pipeline-cost table alone).
+ * cost per call; then the emulator's own throughput. Options: --duration ms, --rounds n,
+ * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone).
  */
 import './node-dispatcher-first.js';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { type BenchClient, bareKyClient, bareUndiciClient, nodeHttpClient, pipelineClient } from './clients.js';
+import { runEmulatorBench } from './emulator.js';
 import { runMicro } from './micro.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '600' },
     quick: { type: 'boolean', default: false },
     micro: { type: 'boolean', default: false },
+    emulator: { type: 'boolean', default: false },
   },
 });
 const durationMs = args.quick ? 400 : Number(args.duration);
@@ -63,6 +65,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
+
+if (args.emulator) {
+  await runEmulatorBench({ durationMs, rounds, warmupMs });
+  process.exit(0);
 }
 
 if (args.micro) {
@@ -128,3 +135,5 @@ try {
 } finally {
   child.kill('SIGTERM');
 }
+
+await runEmulatorBench({ durationMs, rounds, warmupMs });
