@@ -22,6 +22,7 @@ export const DEFAULT_AGENT: AgentScript = {
 
 export class ScriptedAgent {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #stopped = false;
   readonly #agents = new Map<string, Member>();
 
   constructor(
@@ -30,6 +31,7 @@ export class ScriptedAgent {
   ) {}
 
   #later(ms: number, action: () => void): void {
+    if (this.#stopped) return;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       action();
@@ -73,6 +75,7 @@ export class ScriptedAgent {
   }
 
   stop(): void {
+    this.#stopped = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }

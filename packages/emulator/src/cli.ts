@@ -8,8 +8,8 @@ import { startEmulator } from './server.js';
 
 function rate(text: string | undefined, flag: string): RateLimit | undefined {
   if (text === undefined) return undefined;
-  const match = /^(\d+)\/(\d+)s$/.exec(text);
-  if (!match) throw new Error(`${flag} takes N/Ws, such as 300/60s`);
+  const match = /^([1-9]\d*)\/([1-9]\d*)s$/.exec(text);
+  if (!match) throw new Error(`${flag} takes N/Ws with N and W above 0, such as 300/60s`);
   return { limit: Number(match[1]), windowSeconds: Number(match[2]) };
 }
 
@@ -19,18 +19,17 @@ function integer(text: string | undefined, flag: string): number | undefined {
   return Number(text);
 }
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    'rate-limit': { type: 'string' },
-    'org-rate-limit': { type: 'string' },
-    'token-ttl': { type: 'string' },
-    seed: { type: 'string' },
-    'heartbeat-ms': { type: 'string' },
-  },
-});
-
 try {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'org-rate-limit': { type: 'string' },
+      'token-ttl': { type: 'string' },
+      seed: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+    },
+  });
   const emulator = await startEmulator({
     port: integer(values.port, '--port'),
     rateLimit: rate(values['rate-limit'], '--rate-limit'),

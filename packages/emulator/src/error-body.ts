@@ -58,6 +58,7 @@ export const MESSAGES = {
   'internal.server.error': 'The server encountered an unexpected condition which prevented it from fulfilling the request.',
   'service.unavailable': 'Service Unavailable - The server is currently unavailable (because it is overloaded or down for maintenance).',
   'request.timeout': 'The request timed out.',
+  'client.timeout': 'The client did not produce a request within the server timeout limit. This can be caused by a slow network connection and/or large payloads.',
   'chat.error.member.state': 'The conversation member is in a state which does not permit this action.',
   'chat.error.conversation.state': 'The conversation is in a state which does not permit this action.',
   'chat.deployment.disabled': 'The web chat deployment is disabled.',

@@ -25,6 +25,7 @@ export class EventStreams {
   readonly #tokens = new Map<string, string>();
   readonly #heartbeats = new Set<ReturnType<typeof setInterval>>();
   framesSent = 0;
+  #closing = false;
 
   constructor(
     private readonly random: Random,
@@ -43,6 +44,10 @@ export class EventStreams {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://emulator');
     const id = STREAM_PATH.exec(url.pathname)?.[1];
+    if (this.#closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
     const conversation = id ? this.lookup(id) : undefined;
     if (!conversation || url.searchParams.get('token') !== this.#tokens.get(conversation.id)) {
       socket.end(`HTTP/1.1 ${conversation ? '401 Unauthorized' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
@@ -52,6 +57,11 @@ export class EventStreams {
   }
 
   #attach(conversation: Conversation, ws: WebSocket): void {
+    // A handshake that completes while the emulator stops is closed at once.
+    if (this.#closing) {
+      ws.terminate();
+      return;
+    }
     let sockets = this.#sockets.get(conversation.id);
     if (!sockets) this.#sockets.set(conversation.id, (sockets = new Set()));
     sockets.add(ws);
@@ -116,15 +126,15 @@ export class EventStreams {
 
   /** Closes every socket (1001, going away) and stops every heartbeat. */
   async close(): Promise<void> {
+    this.#closing = true;
     for (const heartbeat of this.#heartbeats) clearInterval(heartbeat);
     this.#heartbeats.clear();
     const closing: Promise<unknown>[] = [];
-    for (const sockets of this.#sockets.values()) {
-      for (const ws of sockets) {
-        closing.push(new Promise((resolve) => ws.once('close', resolve)));
-        ws.close(1001, 'emulator stopping');
-        setTimeout(() => ws.terminate(), 500).unref();
-      }
+    // Every client the ws server tracks, including ones still finishing their handshake.
+    for (const ws of this.#server.clients) {
+      closing.push(new Promise((resolve) => ws.once('close', resolve)));
+      ws.close(1001, 'emulator stopping');
+      setTimeout(() => ws.terminate(), 500).unref();
     }
     await Promise.all(closing);
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

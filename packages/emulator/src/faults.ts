@@ -3,7 +3,7 @@
  * next 2 POSTs to messages"); one with `probability` draws from the seeded generator, so the
  * same seed fails the same requests.
  */
-import type { Random } from './random.js';
+import { createRandom, deriveSeed, type Random } from './random.js';
 
 export type Fault =
   /** Answer with this status (an ErrorBody), optionally with Retry-After; the operation does not run. */
@@ -40,6 +40,8 @@ export interface FaultRule {
 interface ActiveRule {
   readonly id: number;
   readonly rule: FaultRule;
+  /** This rule's own draws: other rules and other traffic never shift them. */
+  readonly random: Random;
   remaining: number;
 }
 
@@ -50,16 +52,24 @@ export interface RequestSummary {
 }
 
 const FAULT_KINDS = new Set(['status', 'latency', 'reset', 'reset-mid-body', 'malformed-json', 'slow-headers', 'slow-body']);
+const TIMED_KINDS = new Set(['latency', 'slow-headers', 'slow-body']);
+const FAULT_STATUSES = new Set([408, 500, 502, 503, 504]);
 
 /** Why a rule (from code or from the admin endpoint) cannot be used, if it cannot. */
 export function faultRuleProblem(rule: unknown): string | undefined {
   const r = rule as Partial<FaultRule> | null;
   if (typeof r !== 'object' || r === null) return 'a rule is an object';
-  if (typeof r.match !== 'object' || r.match === null) return 'match is required (operationId, method and/or path)';
-  if (typeof r.fault !== 'object' || r.fault === null || !FAULT_KINDS.has(r.fault.kind)) return `fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`;
+  const match = r.match as Record<string, unknown> | undefined;
+  if (typeof match !== 'object' || match === null || !['operationId', 'method', 'path'].some((k) => typeof match[k] === 'string')) {
+    return 'match needs an operationId, a method and/or a path';
+  }
+  const fault = r.fault as Record<string, unknown> | undefined;
+  if (typeof fault !== 'object' || fault === null || !FAULT_KINDS.has(fault.kind as string)) return `fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`;
+  if (fault.kind === 'status' && !FAULT_STATUSES.has(fault.status as number)) return `fault.status must be one of ${[...FAULT_STATUSES].join(', ')}`;
+  if (fault.retryAfter !== undefined && !(Number.isInteger(fault.retryAfter) && (fault.retryAfter as number) >= 0)) return 'fault.retryAfter must be whole seconds';
+  if (TIMED_KINDS.has(fault.kind as string) && !(typeof fault.ms === 'number' && fault.ms >= 0)) return `fault.ms is required for ${String(fault.kind)}`;
   if (r.times !== undefined && !(Number.isInteger(r.times) && r.times > 0)) return 'times must be a positive integer';
-  if (r.probability !== undefined && !(r.probability >= 0 && r.probability <= 1)) return 'probability must be between 0 and 1';
-  if ('ms' in r.fault && !(typeof r.fault.ms === 'number' && r.fault.ms >= 0)) return 'fault.ms must be a non-negative number';
+  if (r.probability !== undefined && !(typeof r.probability === 'number' && r.probability >= 0 && r.probability <= 1)) return 'probability must be between 0 and 1';
   return undefined;
 }
 
@@ -68,13 +78,13 @@ export class FaultInjector {
   #nextId = 1;
   injected = 0;
 
-  constructor(private readonly random: Random) {}
+  constructor(private readonly seed: number) {}
 
   add(rule: FaultRule): number {
     const problem = faultRuleProblem(rule);
     if (problem) throw new TypeError(`invalid fault rule: ${problem}`);
     const id = this.#nextId++;
-    this.#rules.push({ id, rule, remaining: rule.times ?? Infinity });
+    this.#rules.push({ id, rule, random: createRandom(deriveSeed(this.seed, 1000 + id)), remaining: rule.times ?? Infinity });
     return id;
   }
 
@@ -99,7 +109,7 @@ export class FaultInjector {
       if (match.operationId !== undefined && match.operationId !== request.operationId) continue;
       if (match.method !== undefined && match.method.toUpperCase() !== request.method) continue;
       if (match.path !== undefined && !request.path.startsWith(match.path)) continue;
-      if (probability !== undefined && this.random.next() >= probability) continue;
+      if (probability !== undefined && active.random.next() >= probability) continue;
       if (--active.remaining <= 0) this.remove(active.id);
       this.injected++;
       return fault;

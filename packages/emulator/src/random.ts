@@ -11,8 +11,21 @@ export interface Random {
   uuid(): string;
 }
 
+export function randomSeed(): number {
+  return randomBytes(4).readUInt32LE(0);
+}
+
+/**
+ * A seed for one independent stream of draws: each consumer (ids, correlation ids, each fault
+ * rule) gets its own, so that one drawing more (a request more, a timer firing earlier) never
+ * shifts what another draws.
+ */
+export function deriveSeed(seed: number, stream: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(stream + 1, 0xc2b2ae35)) >>> 0;
+}
+
 /** mulberry32: tiny, fast, and good enough to spread ids and fault draws. */
-export function createRandom(seed: number = randomBytes(4).readUInt32LE(0)): Random {
+export function createRandom(seed: number = randomSeed()): Random {
   let state = seed >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -54,6 +54,15 @@ export class RateLimiter {
     this.#perOrg = new FixedWindows(perOrg, now);
   }
 
+  /** The headers' view of the windows for `token` in `org`, counting nothing. */
+  peek(token: string, org: string): RateDecision {
+    const tokenWindow = this.#perToken.current(token);
+    const orgWindow = this.#perOrg.current(org);
+    const useOrg = this.#perOrg.rule.limit - orgWindow.count < this.#perToken.rule.limit - tokenWindow.count;
+    const [windows, window] = useOrg ? [this.#perOrg, orgWindow] : [this.#perToken, tokenWindow];
+    return { allowed: window.count < windows.rule.limit, limit: windows.rule.limit, count: window.count, resetSeconds: Math.ceil(windows.resetSeconds(window)) };
+  }
+
   /** Counts one request for `token` in `org`, unless either window is full. */
   take(token: string, org: string): RateDecision {
     const tokenWindow = this.#perToken.current(token);
@@ -62,7 +71,12 @@ export class RateLimiter {
     const orgLeft = this.#perOrg.rule.limit - orgWindow.count;
     const [windows, window, left] = orgLeft < tokenLeft ? [this.#perOrg, orgWindow, orgLeft] : [this.#perToken, tokenWindow, tokenLeft];
     if (left <= 0) {
-      return { allowed: false, limit: windows.rule.limit, count: window.count, resetSeconds: Math.max(1, Math.ceil(windows.resetSeconds(window))) };
+      // Both may be full: the client must wait for the later of the two.
+      const waits = [
+        tokenLeft <= 0 ? this.#perToken.resetSeconds(tokenWindow) : 0,
+        orgLeft <= 0 ? this.#perOrg.resetSeconds(orgWindow) : 0,
+      ];
+      return { allowed: false, limit: windows.rule.limit, count: window.count, resetSeconds: Math.max(1, Math.ceil(Math.max(...waits))) };
     }
     tokenWindow.count++;
     orgWindow.count++;

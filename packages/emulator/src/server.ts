@@ -16,8 +16,8 @@ import { type GuestClaims, GuestJwtIssuer } from './guest-jwt.js';
 import { type OAuthClient, OAuthServer } from './oauth.js';
 import type { Answer, OperationHandler, QueryValue, World } from './operation.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_ORG_RATE_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_TOKEN_TTL_SECONDS, type EmulatorOptions } from './options.js';
-import { createRandom } from './random.js';
-import { RateLimiter } from './rate-limit.js';
+import { createRandom, deriveSeed, randomSeed } from './random.js';
+import { type RateDecision, RateLimiter } from './rate-limit.js';
 import { adminHandlers } from './routes/admin.js';
 import { guestHandlers } from './routes/guest.js';
 import { bodyValidator, loadSpec, type SpecOperation, type SpecParam } from './spec.js';
@@ -62,6 +62,9 @@ export interface EmulatorStats {
 interface Pending {
   readonly correlationId: string;
   readonly operationId: string;
+  /** The key this request was counted under, once it was. */
+  rateKey?: string;
+  guest?: GuestClaims | undefined;
   fault?: Fault | undefined;
 }
 
@@ -70,8 +73,6 @@ declare module 'fastify' {
     emulator: Pending;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const JSON_TYPE = /^application\/json\b/i;
 
@@ -125,19 +126,22 @@ function checkQueryBounds(query: Record<string, QueryValue>): void {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const random = createRandom(options.seed);
+  const seed = options.seed ?? randomSeed();
+  // Independent streams, so that faults drawn by seed never depend on how much else was drawn.
+  const random = createRandom(deriveSeed(seed, 0));
+  const correlationIds = createRandom(deriveSeed(seed, 1));
   const spec = loadSpec();
   const organizationId = options.organizationId ?? random.uuid();
   const client: OAuthClient = options.clients?.[0] ?? { clientId: random.uuid(), clientSecret: randomBytes(24).toString('base64url') };
   const oauth = new OAuthServer(options.clients ?? [client], options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS);
   const limiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, options.orgRateLimit ?? DEFAULT_ORG_RATE_LIMIT);
-  const faults = new FaultInjector(random);
+  const faults = new FaultInjector(seed);
   for (const rule of options.faults ?? []) faults.add(rule);
   const stats = new Stats();
   const store = new Store(random);
   const agent = new ScriptedAgent(store, { ...DEFAULT_AGENT, ...options.agent });
   const jwt = new GuestJwtIssuer();
-  const streams = new EventStreams(random, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, (id) => store.conversations.get(id), (c) => agent.routed(c));
+  const streams = new EventStreams(createRandom(deriveSeed(seed, 2)), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, (id) => store.conversations.get(id), (c) => agent.routed(c));
   store.listeners = {
     memberChanged: (c, m) => streams.memberChanged(c, m),
     message: (c, m) => streams.message(c, m),
@@ -152,6 +156,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+
+  // Fault waits, released at stop() so that no timer outlives the emulator.
+  const waits = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: () => void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wait = { timer: setTimeout(() => (waits.delete(wait), resolve()), ms), resolve };
+      waits.add(wait);
+    });
 
   let wsBase = '';
   const world: World = {
@@ -168,9 +180,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   // Writing answers: the one place faults that change a response are applied -------------------
 
   const send = async (request: FastifyRequest, reply: FastifyReply, status: number, body: unknown): Promise<void> => {
-    const { fault, operationId } = request.emulator;
+    const { operationId } = request.emulator;
+    let { fault } = request.emulator;
     const payload = body === undefined ? '' : JSON.stringify(body);
     if (payload) reply.header('content-type', 'application/json');
+    // An answer without a body (204) has nothing to cut, break or delay: it is reset instead.
+    if (!payload && (fault?.kind === 'reset-mid-body' || fault?.kind === 'malformed-json' || fault?.kind === 'slow-body')) fault = { kind: 'reset', processed: true };
     if (fault?.kind === 'reset' || fault?.kind === 'reset-mid-body' || fault?.kind === 'slow-body') {
       reply.hijack();
       const raw = reply.raw;
@@ -182,7 +197,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       raw.writeHead(status, { ...(reply.getHeaders() as Record<string, string>), 'content-length': Buffer.byteLength(payload) });
       if (fault.kind === 'reset-mid-body') {
         raw.write(payload.slice(0, Math.floor(payload.length / 2)));
-        setTimeout(() => raw.socket?.destroy(), 10);
+        await sleep(10);
+        raw.socket?.destroy();
         return;
       }
       raw.flushHeaders();
@@ -204,11 +220,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   // The request pipeline --------------------------------------------------------------------
 
-  app.addHook('onRequest', (request, reply, done) => {
-    const correlationId = random.uuid();
+  const operationsById = new Map(spec.operations.map((o) => [o.operationId, o]));
+
+  // Before the body is parsed: an unauthenticated request gets its 401 whatever its body.
+  app.addHook('onRequest', async (request, reply) => {
+    const correlationId = correlationIds.uuid();
     request.emulator = { correlationId, operationId: (request.routeOptions.config as { operationId?: string }).operationId ?? 'unknown' };
     reply.header('inin-correlation-id', correlationId);
-    done();
+    const operation = operationsById.get(request.emulator.operationId);
+    if (!operation) return;
+    try {
+      const { key, guest } = authenticate(request, operation);
+      request.emulator.guest = guest;
+      request.emulator.rateKey = key;
+      rateLimit(reply, key);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      await sendError(request, reply, error);
+      return reply;
+    }
+  });
+
+  // Every answer reports the rate-limit window, also those that were not counted (401, 404, login).
+  app.addHook('onSend', async (request, reply) => {
+    if (reply.hasHeader('inin-ratelimit-allowed')) return;
+    const token = bearer(request);
+    setRateHeaders(reply, limiter.peek(token ?? `ip:${request.ip}`, organizationId));
   });
 
   /** Checks the request's credentials as the operation's scheme requires; returns the rate-limit key. */
@@ -226,11 +263,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return { key: token, guest };
   };
 
-  const rateLimit = (reply: FastifyReply, key: string): void => {
-    const decision = limiter.take(key, organizationId);
+  const setRateHeaders = (reply: FastifyReply, decision: RateDecision): void => {
     reply.header('inin-ratelimit-allowed', String(decision.limit));
     reply.header('inin-ratelimit-count', String(decision.count));
     reply.header('inin-ratelimit-reset', String(decision.resetSeconds));
+  };
+
+  const rateLimit = (reply: FastifyReply, key: string): void => {
+    const decision = limiter.take(key, organizationId);
+    setRateHeaders(reply, decision);
     if (!decision.allowed) {
       throw new ApiError(429, 'too.many.requests.retry.after', { retryAfter: String(decision.resetSeconds) }, { 'retry-after': String(decision.resetSeconds) });
     }
@@ -240,7 +281,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const applyLeadingFault = async (request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> => {
     if (fault.kind === 'latency') await sleep(fault.ms);
     if (fault.kind === 'status') {
-      const code = fault.status === 503 ? 'service.unavailable' : fault.status === 504 || fault.status === 408 ? 'request.timeout' : 'internal.server.error';
+      const code = fault.status === 503 ? 'service.unavailable' : fault.status === 504 ? 'request.timeout' : fault.status === 408 ? 'client.timeout' : 'internal.server.error';
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       await sendError(request, reply, new ApiError(fault.status, code, {}, headers));
       return true;
@@ -264,8 +305,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       config: { operationId: operation.operationId },
       handler: async (request, reply) => {
         try {
-          const { key, guest } = authenticate(request, operation);
-          rateLimit(reply, key);
+          const { guest } = request.emulator;
           const fault = faults.pick({ operationId: operation.operationId, method: operation.method, path: request.url });
           request.emulator.fault = fault;
           if (fault && (await applyLeadingFault(request, reply, fault))) return;
@@ -407,8 +447,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stop: () =>
       (stopping ??= (async () => {
         agent.stop();
+        const closingHttp = app.close(); // stops listening at once, then drops every connection
+        for (const wait of waits) {
+          clearTimeout(wait.timer);
+          wait.resolve();
+        }
+        waits.clear();
         await streams.close();
-        await app.close();
+        await closingHttp;
       })()),
   };
 }

@@ -57,6 +57,7 @@ export interface StoreEvents {
 }
 
 const DEFAULT_SETTINGS = { requireDeployment: false };
+const GUEST_INFO_FIELDS = ['displayName', 'firstName', 'lastName', 'email', 'phoneNumber', 'avatarImageUrl', 'customFields'] as const;
 
 export class Store {
   readonly deployments = new Map<string, Deployment>();
@@ -87,8 +88,10 @@ export class Store {
   // Conversations ---------------------------------------------------------------------------
 
   createConversation(organizationId: string, deploymentId: string, memberInfo: Record<string, unknown>, authenticated: boolean): Conversation {
+    // GuestMemberInfo's fields only: a caller cannot set state, role or dates.
+    const info = Object.fromEntries(GUEST_INFO_FIELDS.filter((k) => memberInfo[k] !== undefined).map((k) => [k, memberInfo[k]]));
     const customer: Member = {
-      ...(memberInfo as Partial<Member>),
+      ...(info as Partial<Member>),
       id: this.random.uuid(),
       role: 'CUSTOMER',
       state: 'CONNECTED',

@@ -101,14 +101,28 @@ describe('fault injection', () => {
     expect(e.stats.messagesStored(chat.id)).toBe(2); // both ran before their answers broke
   });
 
-  it('draws probabilistic faults from the seed: the same seed fails the same requests', async () => {
+  it('draws probabilistic faults from the seed: the same seed fails the same requests, whatever else happens', async () => {
     const outcomes: number[][] = [];
     for (let run = 0; run < 2; run++) {
-      const emulator = await startEmulator({ seed: 1234, faults: [{ match: { operationId: 'getWebchatSettings' }, fault: { kind: 'status', status: 500 }, probability: 0.5 }] });
+      const emulator = await startEmulator({
+        seed: 1234,
+        heartbeatMs: 5,
+        agent: { joinDelayMs: 1, typingDelayMs: 1, replyDelayMs: 2 },
+        faults: [{ match: { operationId: 'getWebchatSettings' }, fault: { kind: 'status', status: 500 }, probability: 0.5 }],
+      });
       const token = await accessToken(emulator);
+      // Other traffic, differently timed in each run: chats, a stream, agent replies, 404s.
+      const { chat, send } = await postMessage(emulator);
+      const { WebSocket } = await import('ws');
+      const ws = new WebSocket(chat.eventStreamUri);
       const statuses: number[] = [];
-      for (let i = 0; i < 20; i++) statuses.push((await call(emulator, 'GET', '/api/v2/webchat/settings', { token })).status);
+      for (let i = 0; i < 20; i++) {
+        if (i % (run + 2) === 0) await send();
+        if (i % (run + 3) === 0) await call(emulator, 'GET', '/api/v2/webchat/deployments/none', { token });
+        statuses.push((await call(emulator, 'GET', '/api/v2/webchat/settings', { token })).status);
+      }
       outcomes.push(statuses);
+      ws.terminate();
       await emulator.stop();
     }
     expect(outcomes[0]).toEqual(outcomes[1]);
@@ -135,6 +149,27 @@ describe('fault injection', () => {
     const stats = (await (await fetch(`${e.apiUrl}/__emulator/stats`)).json()) as { faultsInjected: number; requests: Record<string, Record<string, number>> };
     expect(stats.faultsInjected).toBe(2);
     expect(stats.requests.putWebchatSettings).toEqual({ '200': 1, '502': 2 });
+  });
+
+  it('resets an answer that has no body (204) when asked to break its body', async () => {
+    e = await startEmulator();
+    const token = await accessToken(e);
+    e.faults.add({ match: { operationId: 'deleteWebchatSettings' }, fault: { kind: 'malformed-json' }, times: 1 });
+    const answer = await raw(`${e.apiUrl}/api/v2/webchat/settings`, 'DELETE', { authorization: `Bearer ${token}` });
+    expect(answer.error).toBe('ECONNRESET');
+  });
+
+  it.each([
+    ['a status that is not a failure', { match: { path: '/' }, fault: { kind: 'status', status: 200 } }],
+    ['a timed fault without ms', { match: { path: '/' }, fault: { kind: 'latency' } }],
+    ['a match that matches everything', { match: {}, fault: { kind: 'reset' } }],
+    ['a fractional Retry-After', { match: { path: '/' }, fault: { kind: 'status', status: 503, retryAfter: 1.5 } }],
+    ['an unknown kind', { match: { path: '/' }, fault: { kind: 'explode' } }],
+  ])('refuses a rule with %s', async (_name, rule) => {
+    e = await startEmulator();
+    expect(() => e!.faults.add(rule as FaultRule)).toThrow(/invalid fault rule/);
+    const answer = await fetch(`${e.apiUrl}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    expect(answer.status).toBe(400);
   });
 
   it('can fail the login host too', async () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe('stopping', () => {
-  it('leaves no open handles: a process that used every part of it exits by itself after stop()', async () => {
+  it('leaves no open handles: a process that used every part of it exits by itself, at once, after stop()', async () => {
     const script = `
       import { startEmulator } from '@switchboard/emulator';
       import WebSocket from 'ws';
@@ -20,21 +20,32 @@ describe('stopping', () => {
       await new Promise((r) => ws.once('open', r));
       await fetch(e.apiUrl + '/api/v2/webchat/guest/conversations/' + chat.id + '/members/' + chat.member.id + '/messages', { method: 'POST',
         headers: { 'content-type': 'application/json', authorization: 'Bearer ' + chat.jwt }, body: JSON.stringify({ body: 'hi' }) });
-      // A keep-alive connection left idle, and an agent reply still scheduled.
+      // A keep-alive connection left idle, an agent reply still scheduled, a request held by an
+      // 8 s slow-headers fault, and a second websocket whose handshake races the stop.
       const agent = new Agent({ keepAlive: true });
       await new Promise((r) => request(e.apiUrl + '/__emulator/stats', { agent }, (res) => { res.resume(); res.on('end', r); }).end());
+      e.faults.add({ match: { operationId: 'getWebchatGuestConversationMembers' }, fault: { kind: 'slow-headers', ms: 8000 } });
+      const held = fetch(e.apiUrl + '/api/v2/webchat/guest/conversations/' + chat.id + '/members', { headers: { authorization: 'Bearer ' + chat.jwt } }).then((r) => r.status, () => 'reset');
+      await new Promise((r) => setTimeout(r, 50));
+      const late = new WebSocket(chat.eventStreamUri);
+      late.on('error', () => {});
       const started = Date.now();
       await e.stop();
       agent.destroy();
-      console.log(JSON.stringify({ stopMs: Date.now() - started, wsState: ws.readyState }));
+      console.log(JSON.stringify({ stopMs: Date.now() - started, wsState: ws.readyState, held: await held, stoppedAt: Date.now() }));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: `${root}/test`,
-      timeout: 10_000,
-    });
-    const result = JSON.parse(stdout.trim()) as { stopMs: number; wsState: number };
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: `${root}/test`, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    const exitedAt = Date.now();
+    expect(code).toBe(0);
+    const result = JSON.parse(out.trim()) as { stopMs: number; wsState: number; held: unknown; stoppedAt: number };
     expect(result.stopMs).toBeLessThan(2_000);
     expect(result.wsState).toBe(3); // CLOSED: the server closed it
+    expect([200, 'reset']).toContain(result.held); // the held request settled, one way or the other
+    // Nothing (agent timer, fault wait, heartbeat, socket) kept the process alive after stop().
+    expect(exitedAt - result.stoppedAt).toBeLessThan(1_500);
   });
 
   it('the CLI prints how to reach it and stops on SIGTERM with exit code 0', async () => {

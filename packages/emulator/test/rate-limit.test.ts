@@ -40,6 +40,35 @@ describe('rate limits', () => {
     expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(200);
   });
 
+  it('report the window on every answer, also those not counted: 401, 404, malformed JSON, the login host, tokens/me', async () => {
+    e = await startEmulator();
+    const token = await accessToken(e);
+    const answers = [
+      await call(e, 'GET', '/api/v2/webchat/settings'),
+      await call(e, 'GET', '/api/v2/no/such/route', { token }),
+      await call(e, 'POST', '/api/v2/webchat/deployments', { token, body: '{"name":' }),
+      await call(e, 'POST', '/api/v2/webchat/deployments', { body: '{"name":' }),
+      await call(e, 'DELETE', '/api/v2/tokens/me', { token }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([401, 404, 400, 401, 204]);
+    const login = await fetch(`${e.loginUrl}/oauth/token`, { method: 'POST' });
+    for (const headers of [...answers.map((a) => a.headers), login.headers]) {
+      expect(headers.get('inin-ratelimit-allowed')).toMatch(/^\d+$/);
+      expect(headers.get('inin-ratelimit-count')).toMatch(/^\d+$/);
+      expect(headers.get('inin-ratelimit-reset')).toMatch(/^\d+$/);
+      expect(headers.get('inin-correlation-id')).toBeTruthy();
+    }
+  });
+
+  it('say to wait for the later window when both the token and the org limit are full', async () => {
+    e = await startEmulator({ rateLimit: { limit: 1, windowSeconds: 5 }, orgRateLimit: { limit: 1, windowSeconds: 60 } });
+    const token = await accessToken(e);
+    expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(200);
+    const limited = await call(e, 'GET', '/api/v2/webchat/settings', { token });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(50);
+  });
+
   it('count every token of the organisation against the per-org limit', async () => {
     e = await startEmulator({ rateLimit: { limit: 100, windowSeconds: 60 }, orgRateLimit: { limit: 4, windowSeconds: 60 } });
     const first = await accessToken(e);
