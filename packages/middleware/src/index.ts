@@ -1,3 +1,3 @@
-// Auth, retry, rate limiting, tracing and logging middleware arrive with their issues; each is
-// built on @switchboard/core's Middleware contract, re-exported here for middleware authors.
 export type { CallContext, Middleware, Next, Phase } from '@switchboard/core';
+export { AuthError } from './errors.js';
+export { authByScheme, type AuthBySchemeOptions, type AuthorizationProvider } from './auth-scheme.js';

@@ -1,0 +1,150 @@
+/**
+ * `WebChatAPI`: the 19 operations on a Switchboard client, with auth chosen per operation (none,
+ * the conversation's guest JWT, or OAuth), Genesys' ErrorBody in HttpError messages, one
+ * deprecation warning per operation, guest sessions and pagination.
+ */
+import {
+  type CallOptions,
+  type CallResult,
+  type Client,
+  type ClientOptions,
+  createClient,
+  type Middleware,
+  type PipelineStep,
+  type RouteDescriptor,
+} from '@switchboard/core';
+import { AuthError, authByScheme, type AuthorizationProvider } from '@switchboard/middleware';
+import { describeGenesysError } from './error-body.js';
+import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
+import { WebChatOperations } from './generated/operations.js';
+import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
+import { GuestChat } from './guest-chat.js';
+import { paginateMembers, paginateMessages } from './pagination.js';
+import { type RegionName, regionUrls } from './regions.js';
+
+/** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
+export interface AccessTokenProvider {
+  getAccessToken(signal?: AbortSignal): string | Promise<string>;
+}
+
+export interface WebChatAPIOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError'> {
+  /** A Genesys Cloud region (`us_east_1` or `us-east-1`); or give `baseUrl`. */
+  readonly region?: RegionName;
+  /** The API's base URL, such as the emulator's `apiUrl`; overrides `region`. */
+  readonly baseUrl?: string;
+  /** OAuth for the deployment and settings operations: a token, or a provider asked on every attempt. */
+  readonly oauth?: string | AccessTokenProvider;
+  /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
+  readonly onDeprecated?: (operationId: string, message: string) => void;
+}
+
+const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
+
+function resolveBaseUrl(options: WebChatAPIOptions): string {
+  if (options.baseUrl) return options.baseUrl;
+  if (options.region) {
+    const urls = regionUrls(options.region);
+    if (!urls) throw new TypeError(`unknown Genesys Cloud region "${options.region}"`);
+    return urls.apiUrl;
+  }
+  throw new TypeError('WebChatAPI needs a region or a baseUrl');
+}
+
+function conversationOf(input: unknown): string | undefined {
+  const id = (input as { conversationId?: unknown } | undefined)?.conversationId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export class WebChatAPI extends WebChatOperations {
+  /** The Switchboard client underneath, for `identify()` and custom calls. */
+  readonly client: Client;
+  readonly baseUrl: string;
+  readonly #guestJwts = new Map<string, string>();
+  readonly #warned = new Set<string>();
+  readonly #onDeprecated: (operationId: string, message: string) => void;
+
+  constructor(options: WebChatAPIOptions) {
+    super();
+    this.baseUrl = resolveBaseUrl(options);
+    const { oauth } = options;
+    const oauthHeader: AuthorizationProvider = async (ctx) => {
+      if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
+      const token = typeof oauth === 'string' ? oauth : await oauth.getAccessToken(ctx.signal);
+      return `Bearer ${token}`;
+    };
+    const guestHeader: AuthorizationProvider = (ctx) => {
+      const conversationId = conversationOf(ctx.input);
+      const jwt = conversationId ? this.#guestJwts.get(conversationId) : undefined;
+      if (!jwt) {
+        throw new AuthError(`${ctx.route.operationId} needs the guest JWT of conversation ${conversationId ?? '(none)'}: start the chat with this client or call useGuestJwt()`, {
+          operationId: ctx.route.operationId,
+        });
+      }
+      return `Bearer ${jwt}`;
+    };
+    const auth = authByScheme({ schemes: { none: () => undefined, oauth: oauthHeader, guestJwt: guestHeader } });
+    const middleware: Middleware[] = [...(options.middleware ?? []), auth];
+    this.client = createClient({
+      ...options,
+      baseUrl: this.baseUrl,
+      middleware,
+      correlationIdHeaders: ['inin-correlation-id'],
+      describeError: describeGenesysError,
+    });
+    this.#onDeprecated =
+      options.onDeprecated ?? ((operationId, message) => process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
+  }
+
+  protected async invoke<Input, Output>(route: RouteDescriptor<Input, Output>, input: Input, options: CallOptions | undefined): Promise<CallResult<Output>> {
+    if (route.deprecated && !this.#warned.has(route.operationId)) {
+      this.#warned.add(route.operationId);
+      this.#onDeprecated(route.operationId, `${route.operationId} is deprecated. ${DEPRECATION}`);
+    }
+    const result = await this.client.call(route, input, options);
+    if (route.operationId === 'postWebchatGuestConversations') {
+      const created = result.data as CreateWebChatConversationResponse;
+      if (created.id && created.jwt) this.#guestJwts.set(created.id, created.jwt);
+    }
+    return result;
+  }
+
+  /** Any Genesys Cloud endpoint, described by your own descriptor, with this client's auth and middleware. */
+  call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, options?: CallOptions): Promise<CallResult<Output>> {
+    return this.client.call(route, input, options);
+  }
+
+  /** Lets this client act for a conversation started elsewhere. */
+  useGuestJwt(conversationId: string, jwt: string): void {
+    this.#guestJwts.set(conversationId, jwt);
+  }
+
+  forgetGuestJwt(conversationId: string): void {
+    this.#guestJwts.delete(conversationId);
+  }
+
+  /** Creates a guest chat (no auth) and returns it as a session bound to its conversation, member and JWT. */
+  async startGuestChat(request: CreateWebChatConversationRequest, options?: CallOptions): Promise<GuestChat> {
+    const { data } = await this.postWebchatGuestConversations({ body: request }, options);
+    if (!data.id || !data.member?.id || !data.eventStreamUri) throw new TypeError('the server created a chat without an id, member or event stream');
+    return new GuestChat(this, { conversationId: data.id, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member });
+  }
+
+  /** A conversation's messages, page by page (see GuestChat.messages). */
+  messages(params: GetWebchatGuestConversationMessagesInput, options?: CallOptions): AsyncGenerator<WebChatMessage, void, undefined> {
+    return paginateMessages(this, params, options);
+  }
+
+  /** A conversation's members, page by page. */
+  members(params: GetWebchatGuestConversationMembersInput, options?: CallOptions): AsyncGenerator<WebChatMemberInfo, void, undefined> {
+    return paginateMembers(this, params, options);
+  }
+
+  identify(): PipelineStep[] {
+    return this.client.identify();
+  }
+
+  close(): Promise<void> {
+    this.#guestJwts.clear();
+    return this.client.close();
+  }
+}
