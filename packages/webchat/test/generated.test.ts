@@ -1,0 +1,72 @@
+/** The generated code is current, and all 19 descriptors match the spec field by field. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { ParamSpec, RouteDescriptor } from '@switchboard/core';
+import { webChatRoutes } from '@switchboard/webchat';
+import { generate, OUTPUT_DIR, PROSE_LIMITS } from '../scripts/generate.js';
+import { spec } from './spec.js';
+
+describe('generated code', () => {
+  it.each(Object.entries(generate(spec)))('src/generated/%s is what the generator makes from the spec (run `pnpm --filter @switchboard/webchat generate`)', (file, content) => {
+    expect(readFileSync(new URL(file, OUTPUT_DIR), 'utf8')).toBe(content);
+  });
+
+  it('declares a type for each of the 26 definitions, and request variants without read-only fields', () => {
+    const models = readFileSync(new URL('models.ts', OUTPUT_DIR), 'utf8');
+    const names = Object.keys(spec.definitions);
+    expect(names).toHaveLength(26);
+    for (const name of names) expect(models).toContain(`export interface ${name} {`);
+    const deploymentInput = /export interface WebChatDeploymentInput \{([\s\S]*?)\n\}/.exec(models)?.[1] ?? '';
+    expect(deploymentInput).toContain('name?: string;');
+    expect(deploymentInput).not.toMatch(/\bid\?|selfUri/);
+  });
+});
+
+describe('the 19 descriptors', () => {
+  const routes = webChatRoutes as Readonly<Record<string, RouteDescriptor>>;
+
+  it('are exactly the spec’s operations', () => {
+    expect(Object.keys(routes).sort()).toEqual(spec.operations.map((o) => o.operationId).sort());
+    expect(Object.keys(routes)).toHaveLength(19);
+  });
+
+  it.each(spec.operations.map((op) => [op.operationId, op] as const))('%s matches the spec field by field', (operationId, op) => {
+    const route = routes[operationId] as RouteDescriptor;
+    expect(route.operationId).toBe(op.operationId);
+    expect(route.method).toBe(op.method);
+    expect(route.path).toBe(op.path);
+    expect(route.auth).toBe(op.authScheme);
+    expect(route.deprecated).toBe(op.deprecated);
+    expect(route.deprecated).toBe(true);
+    const success = Object.keys(op.responses).find((s) => s.startsWith('2'));
+    expect(route.successStatus).toBe(Number(success));
+    expect(route.idempotent).toBe(['GET', 'PUT', 'DELETE'].includes(op.method));
+
+    expect(route.pathParams.map((p) => ({ name: p.name, type: p.type, required: p.required }))).toEqual(
+      op.pathParams.map((p) => ({ name: p.name, type: p.type, required: true })),
+    );
+    const expectedQuery = op.queryParams.map((p) => {
+      const limits = PROSE_LIMITS.query[p.name] ?? {};
+      const expected: Partial<ParamSpec> = { name: p.name, type: p.type, required: Boolean(p.required) };
+      if (p.enum) Object.assign(expected, { enum: p.enum });
+      if (p.default !== undefined) Object.assign(expected, { default: p.default });
+      if ((p.minimum ?? limits.minimum) !== undefined) Object.assign(expected, { minimum: p.minimum ?? limits.minimum });
+      if ((p.maximum ?? limits.maximum) !== undefined) Object.assign(expected, { maximum: p.maximum ?? limits.maximum });
+      return expected;
+    });
+    expect(route.queryParams).toEqual(expectedQuery);
+
+    if (op.body) {
+      expect(route.body).toEqual({ schema: op.body.schemaRef, required: op.body.required });
+      expect(typeof route.validate).toBe('function');
+    } else {
+      expect(route.body).toBeUndefined();
+      expect(route.validate).toBeUndefined();
+    }
+  });
+
+  it('cap maxResults at 100, as the spec’s description says', () => {
+    const messages = routes.getWebchatGuestConversationMessages as RouteDescriptor;
+    expect(messages.queryParams.find((p) => p.name === 'maxResults')).toMatchObject({ maximum: 100, default: 100 });
+  });
+});
