@@ -116,9 +116,12 @@ describe('the public API of @switchboard/core', () => {
     const script = `
       const core = await import('@switchboard/core');
       const deep = await import('@switchboard/core/dist/errors.js').then(() => 'imported', (e) => e.code);
-      console.log(typeof core.createClient, typeof core.HttpError, deep);
+      const webchat = await import('@switchboard/webchat');
+      const middleware = await import('@switchboard/middleware');
+      const emulator = await import('@switchboard/emulator');
+      console.log(typeof core.createClient, typeof core.HttpError, deep, typeof webchat.WebChatAPI, typeof middleware.authByScheme, typeof emulator.startEmulator);
     `;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: `${root}/test` });
-    expect(stdout.trim()).toBe('function function ERR_PACKAGE_PATH_NOT_EXPORTED');
+    expect(stdout.trim()).toBe('function function ERR_PACKAGE_PATH_NOT_EXPORTED function function function');
   });
 });
