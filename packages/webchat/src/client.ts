@@ -12,6 +12,7 @@ import {
   type Middleware,
   type PipelineStep,
   type RouteDescriptor,
+  SwitchboardError,
 } from '@switchboard/core';
 import { AuthError, authByScheme, type AuthorizationProvider } from '@switchboard/middleware';
 import { describeGenesysError } from './error-body.js';
@@ -27,16 +28,15 @@ export interface AccessTokenProvider {
   getAccessToken(signal?: AbortSignal): string | Promise<string>;
 }
 
-export interface WebChatAPIOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError'> {
-  /** A Genesys Cloud region (`us_east_1` or `us-east-1`); or give `baseUrl`. */
-  readonly region?: RegionName;
-  /** The API's base URL, such as the emulator's `apiUrl`; overrides `region`. */
-  readonly baseUrl?: string;
+interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError'> {
   /** OAuth for the deployment and settings operations: a token, or a provider asked on every attempt. */
   readonly oauth?: string | AccessTokenProvider;
   /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
   readonly onDeprecated?: (operationId: string, message: string) => void;
 }
+
+/** Where the API is: a Genesys Cloud region (`us_east_1` or `us-east-1`), or a base URL such as the emulator's `apiUrl` (which wins). */
+export type WebChatAPIOptions = WebChatAPIBaseOptions & ({ readonly region: RegionName; readonly baseUrl?: string } | { readonly baseUrl: string; readonly region?: RegionName });
 
 const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
 
@@ -69,8 +69,14 @@ export class WebChatAPI extends WebChatOperations {
     const { oauth } = options;
     const oauthHeader: AuthorizationProvider = async (ctx) => {
       if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
-      const token = typeof oauth === 'string' ? oauth : await oauth.getAccessToken(ctx.signal);
-      return `Bearer ${token}`;
+      if (typeof oauth === 'string') return `Bearer ${oauth}`;
+      try {
+        return `Bearer ${await oauth.getAccessToken(ctx.signal)}`;
+      } catch (error) {
+        if (error instanceof SwitchboardError) throw error;
+        // Only the cause's name: a token library's message may quote credentials.
+        throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, { operationId: ctx.route.operationId });
+      }
     };
     const guestHeader: AuthorizationProvider = (ctx) => {
       const conversationId = conversationOf(ctx.input);
@@ -125,8 +131,12 @@ export class WebChatAPI extends WebChatOperations {
   /** Creates a guest chat (no auth) and returns it as a session bound to its conversation, member and JWT. */
   async startGuestChat(request: CreateWebChatConversationRequest, options?: CallOptions): Promise<GuestChat> {
     const { data } = await this.postWebchatGuestConversations({ body: request }, options);
-    if (!data.id || !data.member?.id || !data.eventStreamUri) throw new TypeError('the server created a chat without an id, member or event stream');
-    return new GuestChat(this, { conversationId: data.id, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member });
+    if (!data.id || !data.member?.id || !data.eventStreamUri) {
+      if (data.id) this.forgetGuestJwt(data.id);
+      throw new TypeError('the server created a chat without an id, member or event stream');
+    }
+    const conversationId = data.id;
+    return new GuestChat(this, { conversationId, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member }, () => this.forgetGuestJwt(conversationId));
   }
 
   /** A conversation's messages, page by page (see GuestChat.messages). */
@@ -143,8 +153,9 @@ export class WebChatAPI extends WebChatOperations {
     return this.client.identify();
   }
 
-  close(): Promise<void> {
+  /** Lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */
+  async close(): Promise<void> {
+    await this.client.close();
     this.#guestJwts.clear();
-    return this.client.close();
   }
 }

@@ -3,7 +3,8 @@
  * ids and tokens by hand. Messages go out in the order they were sent: each waits for the one
  * before it to settle, so a message that has to be retried is never overtaken by a later one.
  */
-import type { CallOptions, CallResult } from '@switchboard/core';
+import { inspect } from 'node:util';
+import { AbortError, type CallOptions, type CallResult } from '@switchboard/core';
 import type { CreateWebChatMessageRequest, WebChatGuestMediaRequest, WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
 import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
@@ -18,7 +19,11 @@ export interface GuestChatInfo {
   readonly member: WebChatMemberInfo;
 }
 
-const settled = (): void => undefined;
+/** The stream URI with its query (a credential) hidden, for logs and inspection. */
+function redactedUri(uri: string): string {
+  const query = uri.indexOf('?');
+  return query < 0 ? uri : `${uri.slice(0, query)}?REDACTED`;
+}
 
 export class GuestChat implements GuestChatInfo {
   readonly conversationId: string;
@@ -26,10 +31,13 @@ export class GuestChat implements GuestChatInfo {
   readonly eventStreamUri: string;
   readonly member: WebChatMemberInfo;
   readonly #api: WebChatOperations;
-  #lastMessage: Promise<void> = Promise.resolve();
+  readonly #forgetJwt: () => void;
+  /** Settles when the last message queued so far has had its turn; never rejects. */
+  #turn: Promise<void> = Promise.resolve();
 
-  constructor(api: WebChatOperations, info: GuestChatInfo) {
+  constructor(api: WebChatOperations, info: GuestChatInfo, forgetJwt: () => void = () => undefined) {
     this.#api = api;
+    this.#forgetJwt = forgetJwt;
     this.conversationId = info.conversationId;
     this.memberId = info.memberId;
     this.eventStreamUri = info.eventStreamUri;
@@ -40,14 +48,47 @@ export class GuestChat implements GuestChatInfo {
     return { conversationId: this.conversationId, memberId: this.memberId };
   }
 
-  /** Sends a message after every message sent before it has settled (delivered or failed for good). */
+  /**
+   * Sends a message once every message sent before it has settled (delivered or failed for good).
+   * Aborting its signal while it waits for its turn rejects it at once, and it is never sent; a
+   * `totalTimeout` counts from this call, not from its turn.
+   */
   sendMessage(body: string, options?: CallOptions & { readonly bodyType?: CreateWebChatMessageRequest['bodyType'] }): Promise<CallResult<WebChatMessage>> {
-    const { bodyType, ...callOptions } = options ?? {};
+    const { bodyType, totalTimeout, ...rest } = options ?? {};
+    const callOptions: CallOptions = totalTimeout === undefined ? rest : { ...rest, deadline: Math.min(Date.now() + totalTimeout, rest.deadline instanceof Date ? rest.deadline.getTime() : (rest.deadline ?? Infinity)) };
     const message: CreateWebChatMessageRequest = bodyType ? { body, bodyType } : { body };
-    const send = () => this.#api.postWebchatGuestConversationMemberMessages({ ...this.#ids(), body: message }, callOptions);
-    const sent = this.#lastMessage.then(send, send);
-    this.#lastMessage = sent.then(settled, settled);
-    return sent;
+    const { signal } = callOptions;
+    const previous = this.#turn;
+    let release = (): void => undefined;
+    this.#turn = new Promise<void>((resolve) => (release = resolve));
+    const sent = (async () => {
+      try {
+        await previous;
+        if (signal?.aborted) throw new AbortError(signal.reason, { operationId: 'postWebchatGuestConversationMemberMessages' });
+        return await this.#api.postWebchatGuestConversationMemberMessages({ ...this.#ids(), body: message }, callOptions);
+      } finally {
+        release();
+      }
+    })();
+    if (!signal) return sent;
+    // The caller hears of an abort at once; the queue still moves on only in order.
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new AbortError(signal.reason, { operationId: 'postWebchatGuestConversationMemberMessages' }));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      sent.then(
+        (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          // Passed on as the call failed.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Shows the agent that the guest is typing. */
@@ -77,9 +118,19 @@ export class GuestChat implements GuestChatInfo {
     return this.#api.patchWebchatGuestConversationMediarequest({ conversationId: this.conversationId, mediaRequestId: request.id, body: { types: request.types, state } }, options);
   }
 
-  /** Leaves the chat: the guest becomes DISCONNECTED. Waits for messages already sent. */
+  /** Leaves the chat once messages already sent have had their turn: the guest becomes DISCONNECTED and the client forgets its JWT. */
   async leave(options?: CallOptions): Promise<CallResult<undefined>> {
-    await this.#lastMessage;
-    return this.#api.deleteWebchatGuestConversationMember(this.#ids(), options);
+    await this.#turn;
+    const result = await this.#api.deleteWebchatGuestConversationMember(this.#ids(), options);
+    this.#forgetJwt();
+    return result;
+  }
+
+  toJSON(): GuestChatInfo {
+    return { conversationId: this.conversationId, memberId: this.memberId, eventStreamUri: redactedUri(this.eventStreamUri), member: this.member };
+  }
+
+  [inspect.custom](): string {
+    return `GuestChat ${inspect(this.toJSON())}`;
   }
 }

@@ -1,8 +1,8 @@
 /** Async iterators over messages (cursor paging) and members (page numbers). */
 import { AbortError, type CallOptions } from '@switchboard/core';
 import type { WebChatMemberInfo, WebChatMessage } from './generated/models.js';
-import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import type { WebChatOperations } from './generated/operations.js';
+import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 
 function checkSignal(options: CallOptions | undefined, operationId: string): void {
   const signal = options?.signal;
@@ -10,26 +10,34 @@ function checkSignal(options: CallOptions | undefined, operationId: string): voi
 }
 
 /**
- * Every message in the range, page by page, in `sortOrder`. Each page continues from the last
- * message of the one before (`after` it when ascending, `before` it when descending); the range's
- * own `after`/`before` bound the other side. Stops after a short page.
+ * Every message in the range, page by page, in `sortOrder`. A page is asked for next to the
+ * near end only (`after` the last message when ascending, `before` it when descending), because
+ * the server answers with the messages next to the cursor; the far end of the range (`before`
+ * when ascending, `after` when descending) is where the walk stops. It also stops after a short
+ * page, and if the server does not move the cursor on.
  */
 export async function* paginateMessages(
   api: WebChatOperations,
   params: GetWebchatGuestConversationMessagesInput,
   options?: CallOptions,
 ): AsyncGenerator<WebChatMessage, void, undefined> {
+  const { after, before, ...rest } = params;
   const pageSize = params.maxResults ?? 100;
   const descending = params.sortOrder === 'descending';
-  let cursor = { ...params, maxResults: pageSize };
+  const farEnd = descending ? after : before;
+  let cursor = descending ? before : after;
   for (;;) {
     checkSignal(options, 'getWebchatGuestConversationMessages');
-    const { data } = await api.getWebchatGuestConversationMessages(cursor, options);
+    const page = { ...rest, maxResults: pageSize, ...(cursor === undefined ? {} : descending ? { before: cursor } : { after: cursor }) };
+    const { data } = await api.getWebchatGuestConversationMessages(page, options);
     const entities = data.entities ?? [];
-    yield* entities;
+    for (const message of entities) {
+      if (farEnd !== undefined && message.id === farEnd) return;
+      yield message;
+    }
     const last = entities.at(-1)?.id;
-    if (entities.length < pageSize || last === undefined) return;
-    cursor = descending ? { ...cursor, before: last } : { ...cursor, after: last };
+    if (entities.length < pageSize || last === undefined || last === cursor) return;
+    cursor = last;
   }
 }
 
@@ -45,7 +53,10 @@ export async function* paginateMembers(
     const { data } = await api.getWebchatGuestConversationMembers({ ...params, pageNumber }, options);
     const entities = data.entities ?? [];
     yield* entities;
-    if (entities.length === 0 || pageNumber >= (data.pageCount ?? pageNumber)) return;
+    const pageSize = params.pageSize ?? data.pageSize ?? 25;
+    // pageCount when the server gives it; a short page otherwise.
+    const lastPage = data.pageCount !== undefined ? pageNumber >= data.pageCount : entities.length < pageSize;
+    if (entities.length === 0 || lastPage) return;
     pageNumber++;
   }
 }

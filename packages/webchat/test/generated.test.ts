@@ -11,6 +11,33 @@ describe('generated code', () => {
     expect(readFileSync(new URL(file, OUTPUT_DIR), 'utf8')).toBe(content);
   });
 
+  it('gives every property of every model its spec type, optionality and read-only mark', () => {
+    const models = readFileSync(new URL('models.ts', OUTPUT_DIR), 'utf8');
+    const block = (name: string) => new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(models)?.[1] ?? '';
+    const expectedType = (schema: { type?: string; $ref?: string; enum?: readonly string[]; items?: object; additionalProperties?: unknown }): string => {
+      if (schema.$ref) return schema.$ref.replace('#/definitions/', '');
+      if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
+      if (schema.type === 'integer' || schema.type === 'number') return 'number';
+      if (schema.type === 'array') {
+        const item = expectedType(schema.items as never);
+        return item.includes('|') ? `(${item})[]` : `${item}[]`;
+      }
+      if (schema.type === 'object') return schema.additionalProperties ? `Record<string, ${expectedType(schema.additionalProperties)}>` : 'Record<string, unknown>';
+      return schema.type ?? 'unknown';
+    };
+    let checked = 0;
+    for (const [name, model] of Object.entries(spec.definitions)) {
+      const lines = block(name);
+      for (const [prop, schema] of Object.entries(model.properties ?? {})) {
+        const required = (model.required ?? []).includes(prop);
+        const line = `  ${schema.readOnly ? 'readonly ' : ''}${prop}${required ? '' : '?'}: ${expectedType(schema)};`;
+        expect(lines.split('\n'), `${name}.${prop}`).toContain(line);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+
   it('declares a type for each of the 26 definitions, and request variants without read-only fields', () => {
     const models = readFileSync(new URL('models.ts', OUTPUT_DIR), 'utf8');
     const names = Object.keys(spec.definitions);
@@ -65,8 +92,11 @@ describe('the 19 descriptors', () => {
     }
   });
 
-  it('cap maxResults at 100, as the spec’s description says', () => {
+  it('bound maxResults to 1..100 and page numbers and sizes to at least 1, as the spec’s descriptions say', () => {
     const messages = routes.getWebchatGuestConversationMessages as RouteDescriptor;
-    expect(messages.queryParams.find((p) => p.name === 'maxResults')).toMatchObject({ maximum: 100, default: 100 });
+    expect(messages.queryParams.find((p) => p.name === 'maxResults')).toEqual({ name: 'maxResults', type: 'integer', required: false, default: 100, minimum: 1, maximum: 100 });
+    const members = routes.getWebchatGuestConversationMembers as RouteDescriptor;
+    expect(members.queryParams.find((p) => p.name === 'pageSize')).toMatchObject({ minimum: 1, default: 25 });
+    expect(members.queryParams.find((p) => p.name === 'pageNumber')).toMatchObject({ minimum: 1, default: 1 });
   });
 });

@@ -104,12 +104,20 @@ describe('the guest flow', () => {
   });
 
   it('leaves: the guest becomes DISCONNECTED and can no longer write', async () => {
+    const { data } = await api.postWebchatGuestConversations({ body: chatRequest() });
+    const ids = { conversationId: data.id ?? '', memberId: data.member?.id ?? '' };
+    await api.deleteWebchatGuestConversationMember(ids);
+    expect((await api.getWebchatGuestConversationMember(ids)).data.state).toBe('DISCONNECTED');
+    const refused = await api.postWebchatGuestConversationMemberMessages({ ...ids, body: { body: 'still there?' } }).catch((error: unknown) => error);
+    expect(errorBodyOf(refused)?.code).toBe('chat.error.member.state');
+  });
+
+  it('forgets the guest JWT once the session has left', async () => {
     const other = await api.startGuestChat(chatRequest());
     await other.leave();
-    const { data: me } = await api.getWebchatGuestConversationMember({ conversationId: other.conversationId, memberId: other.memberId });
-    expect(me.state).toBe('DISCONNECTED');
-    const refused = await other.sendMessage('still there?').catch((error: unknown) => error);
-    expect(errorBodyOf(refused)?.code).toBe('chat.error.member.state');
+    const before = e.stats.totalRequests;
+    await expect(other.sendTyping()).rejects.toBeInstanceOf(AuthError);
+    expect(e.stats.totalRequests).toBe(before);
   });
 
   it('refuses, with an AuthError, a guest call for a conversation it has no JWT for', async () => {

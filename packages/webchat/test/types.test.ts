@@ -1,4 +1,8 @@
-/** Compile-time guarantees: a wrong parameter name, a wrong enum value, or a read-only field in a request does not compile. */
+/**
+ * Compile-time guarantees: a wrong parameter name, a wrong enum value, or a read-only field in a
+ * request does not compile. These are checked by `tsc` (the test command's typecheck, which
+ * includes test files); at run time vitest only sees them pass.
+ */
 import { describe, expectTypeOf, it } from 'vitest';
 import type { CallResult } from '@switchboard/core';
 import type { WebChatAPI, WebChatDeployment, WebChatDeploymentInput, WebChatMessage, WebChatMessageEntityList } from '@switchboard/webchat';

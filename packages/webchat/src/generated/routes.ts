@@ -14,14 +14,14 @@ export interface DeleteWebchatDeploymentInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const deleteWebchatDeployment = defineRoute<DeleteWebchatDeploymentInput, undefined>({
-  operationId: 'deleteWebchatDeployment',
-  method: 'DELETE',
-  path: '/api/v2/webchat/deployments/{deploymentId}',
+  operationId: "deleteWebchatDeployment",
+  method: "DELETE",
+  path: "/api/v2/webchat/deployments/{deploymentId}",
   pathParams: [
-    { name: 'deploymentId', type: 'string', required: true },
+    { name: "deploymentId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'oauth',
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 204,
@@ -40,15 +40,15 @@ export interface DeleteWebchatGuestConversationMemberInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const deleteWebchatGuestConversationMember = defineRoute<DeleteWebchatGuestConversationMemberInput, undefined>({
-  operationId: 'deleteWebchatGuestConversationMember',
-  method: 'DELETE',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}',
+  operationId: "deleteWebchatGuestConversationMember",
+  method: "DELETE",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'memberId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "memberId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 204,
@@ -62,12 +62,12 @@ export type DeleteWebchatSettingsInput = Record<string, never>;
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const deleteWebchatSettings = defineRoute<DeleteWebchatSettingsInput, undefined>({
-  operationId: 'deleteWebchatSettings',
-  method: 'DELETE',
-  path: '/api/v2/webchat/settings',
+  operationId: "deleteWebchatSettings",
+  method: "DELETE",
+  path: "/api/v2/webchat/settings",
   pathParams: [],
   queryParams: [],
-  auth: 'oauth',
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 204,
@@ -84,14 +84,14 @@ export interface GetWebchatDeploymentInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatDeployment = defineRoute<GetWebchatDeploymentInput, M.WebChatDeployment>({
-  operationId: 'getWebchatDeployment',
-  method: 'GET',
-  path: '/api/v2/webchat/deployments/{deploymentId}',
+  operationId: "getWebchatDeployment",
+  method: "GET",
+  path: "/api/v2/webchat/deployments/{deploymentId}",
   pathParams: [
-    { name: 'deploymentId', type: 'string', required: true },
+    { name: "deploymentId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'oauth',
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -105,12 +105,12 @@ export type GetWebchatDeploymentsInput = Record<string, never>;
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatDeployments = defineRoute<GetWebchatDeploymentsInput, M.WebChatDeploymentEntityListing>({
-  operationId: 'getWebchatDeployments',
-  method: 'GET',
-  path: '/api/v2/webchat/deployments',
+  operationId: "getWebchatDeployments",
+  method: "GET",
+  path: "/api/v2/webchat/deployments",
   pathParams: [],
   queryParams: [],
-  auth: 'oauth',
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -129,15 +129,15 @@ export interface GetWebchatGuestConversationMediarequestInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMediarequest = defineRoute<GetWebchatGuestConversationMediarequestInput, M.WebChatGuestMediaRequest>({
-  operationId: 'getWebchatGuestConversationMediarequest',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/mediarequests/{mediaRequestId}',
+  operationId: "getWebchatGuestConversationMediarequest",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/mediarequests/{mediaRequestId}",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'mediaRequestId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "mediaRequestId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -154,14 +154,14 @@ export interface GetWebchatGuestConversationMediarequestsInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMediarequests = defineRoute<GetWebchatGuestConversationMediarequestsInput, M.WebChatGuestMediaRequestEntityList>({
-  operationId: 'getWebchatGuestConversationMediarequests',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/mediarequests',
+  operationId: "getWebchatGuestConversationMediarequests",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/mediarequests",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -180,15 +180,15 @@ export interface GetWebchatGuestConversationMemberInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMember = defineRoute<GetWebchatGuestConversationMemberInput, M.WebChatMemberInfo>({
-  operationId: 'getWebchatGuestConversationMember',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}',
+  operationId: "getWebchatGuestConversationMember",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'memberId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "memberId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -211,18 +211,18 @@ export interface GetWebchatGuestConversationMembersInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMembers = defineRoute<GetWebchatGuestConversationMembersInput, M.WebChatMemberInfoEntityList>({
-  operationId: 'getWebchatGuestConversationMembers',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/members',
+  operationId: "getWebchatGuestConversationMembers",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/members",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
   ],
   queryParams: [
-    { name: 'pageSize', type: 'integer', required: false, default: 25, minimum: 1 },
-    { name: 'pageNumber', type: 'integer', required: false, default: 1, minimum: 1 },
-    { name: 'excludeDisconnectedMembers', type: 'boolean', required: false, default: false },
+    { name: "pageSize", type: "integer", required: false, default: 25, minimum: 1 },
+    { name: "pageNumber", type: "integer", required: false, default: 1, minimum: 1 },
+    { name: "excludeDisconnectedMembers", type: "boolean", required: false, default: false },
   ],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -241,15 +241,15 @@ export interface GetWebchatGuestConversationMessageInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMessage = defineRoute<GetWebchatGuestConversationMessageInput, M.WebChatMessage>({
-  operationId: 'getWebchatGuestConversationMessage',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/messages/{messageId}',
+  operationId: "getWebchatGuestConversationMessage",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/messages/{messageId}",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'messageId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "messageId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -274,19 +274,19 @@ export interface GetWebchatGuestConversationMessagesInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatGuestConversationMessages = defineRoute<GetWebchatGuestConversationMessagesInput, M.WebChatMessageEntityList>({
-  operationId: 'getWebchatGuestConversationMessages',
-  method: 'GET',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/messages',
+  operationId: "getWebchatGuestConversationMessages",
+  method: "GET",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/messages",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
   ],
   queryParams: [
-    { name: 'after', type: 'string', required: false },
-    { name: 'before', type: 'string', required: false },
-    { name: 'sortOrder', type: 'string', required: false, enum: ['ascending', 'descending'], default: 'ascending' },
-    { name: 'maxResults', type: 'integer', required: false, default: 100, minimum: 1, maximum: 100 },
+    { name: "after", type: "string", required: false },
+    { name: "before", type: "string", required: false },
+    { name: "sortOrder", type: "string", required: false, enum: ["ascending", "descending"], default: "ascending" },
+    { name: "maxResults", type: "integer", required: false, default: 100, minimum: 1, maximum: 100 },
   ],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -300,12 +300,12 @@ export type GetWebchatSettingsInput = Record<string, never>;
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const getWebchatSettings = defineRoute<GetWebchatSettingsInput, M.WebChatSettings>({
-  operationId: 'getWebchatSettings',
-  method: 'GET',
-  path: '/api/v2/webchat/settings',
+  operationId: "getWebchatSettings",
+  method: "GET",
+  path: "/api/v2/webchat/settings",
   pathParams: [],
   queryParams: [],
-  auth: 'oauth',
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
@@ -326,20 +326,20 @@ export interface PatchWebchatGuestConversationMediarequestInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const patchWebchatGuestConversationMediarequest = defineRoute<PatchWebchatGuestConversationMediarequestInput, M.WebChatGuestMediaRequest>({
-  operationId: 'patchWebchatGuestConversationMediarequest',
-  method: 'PATCH',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/mediarequests/{mediaRequestId}',
+  operationId: "patchWebchatGuestConversationMediarequest",
+  method: "PATCH",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/mediarequests/{mediaRequestId}",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'mediaRequestId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "mediaRequestId", type: "string", required: true },
   ],
   queryParams: [],
-  body: { schema: 'WebChatGuestMediaRequest', required: true },
-  auth: 'guestJwt',
+  body: { schema: "WebChatGuestMediaRequest", required: true },
+  auth: "guestJwt",
   idempotent: false,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('WebChatGuestMediaRequest'),
+  validate: bodyValidator("WebChatGuestMediaRequest"),
 });
 
 /** The parameters of postWebchatDeployments, named as in the spec. */
@@ -353,17 +353,17 @@ export interface PostWebchatDeploymentsInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const postWebchatDeployments = defineRoute<PostWebchatDeploymentsInput, M.WebChatDeployment>({
-  operationId: 'postWebchatDeployments',
-  method: 'POST',
-  path: '/api/v2/webchat/deployments',
+  operationId: "postWebchatDeployments",
+  method: "POST",
+  path: "/api/v2/webchat/deployments",
   pathParams: [],
   queryParams: [],
-  body: { schema: 'WebChatDeployment', required: true },
-  auth: 'oauth',
+  body: { schema: "WebChatDeployment", required: true },
+  auth: "oauth",
   idempotent: false,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('WebChatDeployment'),
+  validate: bodyValidator("WebChatDeployment"),
 });
 
 /** The parameters of postWebchatGuestConversationMemberMessages, named as in the spec. */
@@ -381,20 +381,20 @@ export interface PostWebchatGuestConversationMemberMessagesInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const postWebchatGuestConversationMemberMessages = defineRoute<PostWebchatGuestConversationMemberMessagesInput, M.WebChatMessage>({
-  operationId: 'postWebchatGuestConversationMemberMessages',
-  method: 'POST',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}/messages',
+  operationId: "postWebchatGuestConversationMemberMessages",
+  method: "POST",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}/messages",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'memberId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "memberId", type: "string", required: true },
   ],
   queryParams: [],
-  body: { schema: 'CreateWebChatMessageRequest', required: true },
-  auth: 'guestJwt',
+  body: { schema: "CreateWebChatMessageRequest", required: true },
+  auth: "guestJwt",
   idempotent: false,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('CreateWebChatMessageRequest'),
+  validate: bodyValidator("CreateWebChatMessageRequest"),
 });
 
 /** The parameters of postWebchatGuestConversationMemberTyping, named as in the spec. */
@@ -410,15 +410,15 @@ export interface PostWebchatGuestConversationMemberTypingInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const postWebchatGuestConversationMemberTyping = defineRoute<PostWebchatGuestConversationMemberTypingInput, M.WebChatTyping>({
-  operationId: 'postWebchatGuestConversationMemberTyping',
-  method: 'POST',
-  path: '/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}/typing',
+  operationId: "postWebchatGuestConversationMemberTyping",
+  method: "POST",
+  path: "/api/v2/webchat/guest/conversations/{conversationId}/members/{memberId}/typing",
   pathParams: [
-    { name: 'conversationId', type: 'string', required: true },
-    { name: 'memberId', type: 'string', required: true },
+    { name: "conversationId", type: "string", required: true },
+    { name: "memberId", type: "string", required: true },
   ],
   queryParams: [],
-  auth: 'guestJwt',
+  auth: "guestJwt",
   idempotent: false,
   deprecated: true,
   successStatus: 200,
@@ -435,17 +435,17 @@ export interface PostWebchatGuestConversationsInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const postWebchatGuestConversations = defineRoute<PostWebchatGuestConversationsInput, M.CreateWebChatConversationResponse>({
-  operationId: 'postWebchatGuestConversations',
-  method: 'POST',
-  path: '/api/v2/webchat/guest/conversations',
+  operationId: "postWebchatGuestConversations",
+  method: "POST",
+  path: "/api/v2/webchat/guest/conversations",
   pathParams: [],
   queryParams: [],
-  body: { schema: 'CreateWebChatConversationRequest', required: true },
-  auth: 'none',
+  body: { schema: "CreateWebChatConversationRequest", required: true },
+  auth: "none",
   idempotent: false,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('CreateWebChatConversationRequest'),
+  validate: bodyValidator("CreateWebChatConversationRequest"),
 });
 
 /** The parameters of putWebchatDeployment, named as in the spec. */
@@ -461,19 +461,19 @@ export interface PutWebchatDeploymentInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const putWebchatDeployment = defineRoute<PutWebchatDeploymentInput, M.WebChatDeployment>({
-  operationId: 'putWebchatDeployment',
-  method: 'PUT',
-  path: '/api/v2/webchat/deployments/{deploymentId}',
+  operationId: "putWebchatDeployment",
+  method: "PUT",
+  path: "/api/v2/webchat/deployments/{deploymentId}",
   pathParams: [
-    { name: 'deploymentId', type: 'string', required: true },
+    { name: "deploymentId", type: "string", required: true },
   ],
   queryParams: [],
-  body: { schema: 'WebChatDeployment', required: true },
-  auth: 'oauth',
+  body: { schema: "WebChatDeployment", required: true },
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('WebChatDeployment'),
+  validate: bodyValidator("WebChatDeployment"),
 });
 
 /** The parameters of putWebchatSettings, named as in the spec. */
@@ -487,17 +487,17 @@ export interface PutWebchatSettingsInput {
  * @deprecated ACD Web Chat v2 is deprecated by Genesys; support ended 2025-11-06.
  */
 export const putWebchatSettings = defineRoute<PutWebchatSettingsInput, M.WebChatSettings>({
-  operationId: 'putWebchatSettings',
-  method: 'PUT',
-  path: '/api/v2/webchat/settings',
+  operationId: "putWebchatSettings",
+  method: "PUT",
+  path: "/api/v2/webchat/settings",
   pathParams: [],
   queryParams: [],
-  body: { schema: 'WebChatSettings', required: true },
-  auth: 'oauth',
+  body: { schema: "WebChatSettings", required: true },
+  auth: "oauth",
   idempotent: true,
   deprecated: true,
   successStatus: 200,
-  validate: bodyValidator('WebChatSettings'),
+  validate: bodyValidator("WebChatSettings"),
 });
 
 /** All 19 operations by operation id. */
