@@ -8,6 +8,7 @@ import { CallState } from './state.js';
 export class Call implements CallContext {
   /** Attempts started so far. */
   attempt = 0;
+  waitedMs = 0;
   readonly state = new CallState();
   readonly startedAt = Date.now();
 
@@ -74,6 +75,12 @@ export class Attempt implements CallContext {
   }
   get state(): CallState {
     return this.call.state;
+  }
+  get waitedMs(): number {
+    return this.call.waitedMs;
+  }
+  set waitedMs(ms: number) {
+    this.call.waitedMs = ms;
   }
 
   timeLeft(): number {

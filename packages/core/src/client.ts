@@ -6,6 +6,7 @@ import { AbortError, ClientClosedError, ConfigurationError, HttpError, Switchboa
 import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
 import type { Middleware, PipelineStep } from './middleware.js';
 import { orderMiddleware } from './order.js';
+import type { StateEntry } from './state.js';
 import { buildRequest, compileRoute, mergeHeaders } from './request.js';
 import { MAX_TIMER_MS } from './transports/failure.js';
 import { createKyTransport } from './transports/ky.js';
@@ -40,6 +41,8 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Middleware for this call only, placed among the client's by phase and anchors. */
   readonly middleware?: readonly Middleware[];
+  /** Values put into the call's state first, by which middleware take per-call settings (see each middleware's helpers). */
+  readonly state?: readonly StateEntry[];
 }
 
 export interface CallResult<Output> {
@@ -48,6 +51,8 @@ export interface CallResult<Output> {
   readonly headers: ResponseHeaders;
   /** Physical attempts made (0 when a middleware answered without sending). */
   readonly attempts: number;
+  /** Milliseconds spent waiting on purpose (backoff, Retry-After, queues). */
+  readonly waitedMs: number;
   readonly correlationId: string | undefined;
 }
 
@@ -189,6 +194,7 @@ export function createClient(options: ClientOptions): Client {
 
       const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
       const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout);
+      if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
       let response: HttpResponse;
       running++;
       const pipeline = runnerFor(callOptions.middleware)(call);
@@ -201,6 +207,7 @@ export function createClient(options: ClientOptions): Client {
         if (error instanceof SwitchboardError) {
           error.operationId ??= operationId;
           error.attempts = call.attempt;
+          error.waitedMs = call.waitedMs;
         }
         throw error;
       } finally {
@@ -221,9 +228,10 @@ export function createClient(options: ClientOptions): Client {
           detail: describeError(response),
         });
         error.attempts = call.attempt;
+        error.waitedMs = call.waitedMs;
         throw error;
       }
-      return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attempt, correlationId };
+      return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attempt, waitedMs: call.waitedMs, correlationId };
     },
 
     identify(identifyOptions = {}): PipelineStep[] {

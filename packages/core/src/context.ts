@@ -26,6 +26,8 @@ export interface CallContext {
   readonly startedAt: number;
   /** Typed state that middleware share within this call. */
   readonly state: CallState;
+  /** Milliseconds this call has spent waiting on purpose (backoff, Retry-After, a queue); middleware that wait add to it. */
+  waitedMs: number;
   /** Milliseconds until the deadline (Infinity when there is none, 0 once it has passed). */
   timeLeft(): number;
 }

@@ -18,6 +18,8 @@ export abstract class SwitchboardError extends Error {
   operationId: string | undefined;
   /** How many attempts the call made before failing (0 when it failed before sending). */
   attempts = 0;
+  /** Milliseconds the call spent waiting on purpose (backoff, Retry-After) before failing. */
+  waitedMs = 0;
 
   constructor(message: string, options: SwitchboardErrorOptions = {}) {
     super(message);
@@ -37,6 +39,7 @@ export abstract class SwitchboardError extends Error {
       message: this.message,
       operationId: this.operationId,
       attempts: this.attempts,
+      waitedMs: this.waitedMs,
       ...this.details(),
     };
   }

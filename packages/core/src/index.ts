@@ -30,7 +30,7 @@ export {
 export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
-export { CallState, createStateKey, type StateKey } from './state.js';
+export { CallState, createStateKey, stateEntry, type StateEntry, type StateKey } from './state.js';
 export { createClient, type CallOptions, type CallResult, type Client, type ClientOptions } from './client.js';
 export { createKyTransport, type KyTransportOptions } from './transports/ky.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transports/undici.js';

@@ -14,6 +14,16 @@ export function createStateKey<T>(name: string): StateKey<T> {
   return Object.freeze({ name });
 }
 
+/** A value to put into a call's state before any middleware runs: how callers tune middleware per call. */
+export interface StateEntry<T = unknown> {
+  readonly key: StateKey<T>;
+  readonly value: T;
+}
+
+export function stateEntry<T>(key: StateKey<T>, value: T): StateEntry<T> {
+  return { key, value };
+}
+
 export class CallState {
   // Created on first write: most calls never use it.
   #values: Map<StateKey<unknown>, unknown> | undefined;

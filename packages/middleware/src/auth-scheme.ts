@@ -1,19 +1,54 @@
 /**
  * Authorization per operation: each descriptor names its auth scheme (`none`, `oauth`,
- * `guestJwt`, or any other), and this middleware asks that scheme's provider for the
- * Authorization header of every attempt, so a refreshed token is what a retry sends.
+ * `guestJwt`, or any other), and this middleware asks that scheme's credentials for the
+ * Authorization header of every attempt, so that a retry sends a refreshed token. A 401 was not
+ * processed: when the scheme can renew its credentials, the attempt is sent once more with the
+ * new ones, whatever its method; a second 401 fails with an AuthError.
  */
-import type { CallContext, Middleware } from '@switchboard/core';
+import type { CallContext, HttpResponse, Middleware } from '@switchboard/core';
 import { AuthError } from './errors.js';
+import { isSafeForCredentials } from './transport-security.js';
 
 /** The Authorization header value for this attempt, or undefined to send none. */
-export type AuthorizationProvider = (ctx: CallContext) => string | undefined | Promise<string | undefined>;
+export type Authorize = (ctx: CallContext) => string | undefined | Promise<string | undefined>;
+
+export interface SchemeCredentials {
+  readonly authorize: Authorize;
+  /** The API answered 401 to `authorization`: drop it, and say whether fresh credentials are worth one more try. */
+  readonly rejected?: (ctx: CallContext, authorization: string) => boolean | Promise<boolean>;
+}
+
+export type AuthorizationProvider = Authorize | SchemeCredentials;
 
 export interface AuthBySchemeOptions {
-  /** One provider per scheme name; a scheme with no provider fails the call with an AuthError. */
+  /** Credentials per scheme name; a scheme with none fails the call with an AuthError. */
   readonly schemes: Readonly<Record<string, AuthorizationProvider>>;
   /** Middleware name; default `auth`. */
   readonly name?: string;
+  /** Called once, on `client.close()` (to revoke tokens). */
+  readonly close?: () => Promise<void>;
+}
+
+function credentialsFor(schemes: AuthBySchemeOptions['schemes'], ctx: CallContext): SchemeCredentials {
+  const provider = Object.prototype.hasOwnProperty.call(schemes, ctx.route.auth) ? schemes[ctx.route.auth] : undefined;
+  if (!provider) throw new AuthError(`${ctx.route.operationId}: no credentials configured for auth scheme "${ctx.route.auth}"`, { operationId: ctx.route.operationId });
+  return typeof provider === 'function' ? { authorize: provider } : provider;
+}
+
+async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials): Promise<string | undefined> {
+  const authorization = await credentials.authorize(ctx);
+  // Whatever another layer put there is replaced: a call gets its own scheme's credentials or none.
+  if (authorization === undefined) {
+    delete ctx.request.headers.authorization;
+  } else {
+    if (!isSafeForCredentials(ctx.request.url)) {
+      throw new AuthError(`${ctx.route.operationId}: refusing to send credentials over plain http; use https (plain http is allowed to loopback only)`, {
+        operationId: ctx.route.operationId,
+      });
+    }
+    ctx.request.headers.authorization = authorization;
+  }
+  return authorization;
 }
 
 export function authByScheme(options: AuthBySchemeOptions): Middleware {
@@ -21,14 +56,18 @@ export function authByScheme(options: AuthBySchemeOptions): Middleware {
   return {
     name: options.name ?? 'auth',
     phase: 'attempt',
-    async handle(ctx, next) {
-      const provider = Object.prototype.hasOwnProperty.call(schemes, ctx.route.auth) ? schemes[ctx.route.auth] : undefined;
-      if (!provider) throw new AuthError(`${ctx.route.operationId}: no credentials configured for auth scheme "${ctx.route.auth}"`, { operationId: ctx.route.operationId });
-      const authorization = await provider(ctx);
-      // Whatever another layer put there is replaced: a call gets its own scheme's credentials or none.
-      if (authorization === undefined) delete ctx.request.headers.authorization;
-      else ctx.request.headers.authorization = authorization;
-      return next();
+    async handle(ctx, next): Promise<HttpResponse> {
+      const credentials = credentialsFor(schemes, ctx);
+      const authorization = await authorizeAttempt(ctx, credentials);
+      const response = await next();
+      if (response.status !== 401 || authorization === undefined || !credentials.rejected || !(await credentials.rejected(ctx, authorization))) return response;
+      await authorizeAttempt(ctx, credentials);
+      const again = await next();
+      if (again.status === 401) {
+        throw new AuthError(`${ctx.route.operationId}: the API refused fresh credentials too (HTTP 401)`, { operationId: ctx.route.operationId });
+      }
+      return again;
     },
+    ...(options.close ? { close: options.close } : {}),
   };
 }

@@ -5,3 +5,45 @@ import { SwitchboardError } from '@switchboard/core';
 export class AuthError extends SwitchboardError {
   readonly code = 'E_AUTH';
 }
+
+export type RateLimitReason = 'cap' | 'deadline';
+
+/** A 429 asked for a wait longer than the cap, or than the time the call had left: it fails at once, with the server's wait. */
+export class RateLimitError extends SwitchboardError {
+  readonly code = 'E_RATE_LIMITED';
+  readonly status = 429;
+
+  constructor(
+    /** The wait the server asked for, in milliseconds. */
+    readonly retryAfterMs: number,
+    readonly reason: RateLimitReason,
+    options: { operationId?: string | undefined } = {},
+  ) {
+    const why = reason === 'cap' ? 'more than the client waits for' : 'more than the call has left';
+    super(`${options.operationId ? `${options.operationId}: ` : ''}rate limited; the server asks for a ${Math.ceil(retryAfterMs / 1000)} s wait, ${why}`, options);
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { retryAfterMs: this.retryAfterMs, reason: this.reason };
+  }
+}
+
+/**
+ * A write failed after it may have reached the server (reset after sending, no answer in time):
+ * it was not replayed, since that could apply it twice. Check before sending it again.
+ */
+export class OutcomeUnknownError extends SwitchboardError {
+  readonly code = 'E_OUTCOME_UNKNOWN';
+
+  constructor(
+    /** What went wrong on the wire. */
+    readonly failure: SwitchboardError,
+    options: { operationId?: string | undefined } = {},
+  ) {
+    super(`${options.operationId ? `${options.operationId}: ` : ''}the outcome is unknown (${failure.code}); the request may have been processed and was not replayed`, options);
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { failure: this.failure.toJSON() };
+  }
+}

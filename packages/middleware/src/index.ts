@@ -1,3 +1,10 @@
 export type { CallContext, Middleware, Next, Phase } from '@switchboard/core';
-export { AuthError } from './errors.js';
-export { authByScheme, type AuthBySchemeOptions, type AuthorizationProvider } from './auth-scheme.js';
+export { AuthError, OutcomeUnknownError, RateLimitError, type RateLimitReason } from './errors.js';
+export { authByScheme, type AuthBySchemeOptions, type Authorize, type AuthorizationProvider, type SchemeCredentials } from './auth-scheme.js';
+export { ClientCredentials, type ClientCredentialsOptions } from './oauth-client-credentials.js';
+export { isSafeForCredentials } from './transport-security.js';
+export { retry, retryPerCall, DEFAULT_RETRY_POLICY, type RetryEvent, type RetryOptions, type RetryPerCall } from './retry.js';
+export { decideRetry, type AttemptFacts, type Decision, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
+export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
+export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
+export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';

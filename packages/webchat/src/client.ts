@@ -14,7 +14,7 @@ import {
   type RouteDescriptor,
   SwitchboardError,
 } from '@switchboard/core';
-import { AuthError, authByScheme, type AuthorizationProvider } from '@switchboard/middleware';
+import { AuthError, authByScheme, ClientCredentials, retry, type RetryOptions, type SchemeCredentials } from '@switchboard/middleware';
 import { describeGenesysError } from './error-body.js';
 import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
@@ -26,11 +26,25 @@ import { type RegionName, regionUrls } from './regions.js';
 /** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
 export interface AccessTokenProvider {
   getAccessToken(signal?: AbortSignal): string | Promise<string>;
+  /** The API answered 401 to this token: forget it. Without this method a 401 is final. */
+  invalidate?(token: string): void;
+  /** Called on `close()`: revoke what it holds. */
+  close?(): Promise<void>;
+}
+
+/** OAuth client credentials, exchanged at the login host for tokens that are cached, refreshed early and revoked on close. */
+export interface ClientCredentialsConfig {
+  readonly clientId: string;
+  readonly clientSecret: string;
 }
 
 interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError'> {
-  /** OAuth for the deployment and settings operations: a token, or a provider asked on every attempt. */
-  readonly oauth?: string | AccessTokenProvider;
+  /** OAuth for the deployment and settings operations: client credentials, a provider asked on every attempt, or a token. */
+  readonly oauth?: ClientCredentialsConfig | AccessTokenProvider | string;
+  /** The login host for client credentials, such as the emulator's `loginUrl`; from `region` by default. */
+  readonly loginUrl?: string;
+  /** Retry settings (429-aware, idempotency-safe, with a budget); `false` for none. On by default. */
+  readonly retry?: RetryOptions | false;
   /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
   readonly onDeprecated?: (operationId: string, message: string) => void;
 }
@@ -39,6 +53,19 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
 export type WebChatAPIOptions = WebChatAPIBaseOptions & ({ readonly region: RegionName; readonly baseUrl?: string } | { readonly baseUrl: string; readonly region?: RegionName });
 
 const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
+
+function resolveLoginUrl(options: WebChatAPIOptions): string {
+  if (options.loginUrl) return options.loginUrl;
+  const urls = options.region ? regionUrls(options.region) : undefined;
+  if (!urls) throw new TypeError('OAuth client credentials need a loginUrl or a region');
+  return urls.loginUrl;
+}
+
+function tokenSource(options: WebChatAPIOptions, apiUrl: string): AccessTokenProvider | string | undefined {
+  const { oauth } = options;
+  if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return oauth;
+  return new ClientCredentials({ loginUrl: resolveLoginUrl(options), apiUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret });
+}
 
 function resolveBaseUrl(options: WebChatAPIOptions): string {
   if (options.baseUrl) return options.baseUrl;
@@ -66,19 +93,26 @@ export class WebChatAPI extends WebChatOperations {
   constructor(options: WebChatAPIOptions) {
     super();
     this.baseUrl = resolveBaseUrl(options);
-    const { oauth } = options;
-    const oauthHeader: AuthorizationProvider = async (ctx) => {
-      if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
-      if (typeof oauth === 'string') return `Bearer ${oauth}`;
-      try {
-        return `Bearer ${await oauth.getAccessToken(ctx.signal)}`;
-      } catch (error) {
-        if (error instanceof SwitchboardError) throw error;
-        // Only the cause's name: a token library's message may quote credentials.
-        throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, { operationId: ctx.route.operationId });
-      }
+    const oauth = tokenSource(options, this.baseUrl);
+    const oauthCredentials: SchemeCredentials = {
+      authorize: async (ctx) => {
+        if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
+        if (typeof oauth === 'string') return `Bearer ${oauth}`;
+        try {
+          return `Bearer ${await oauth.getAccessToken(ctx.signal)}`;
+        } catch (error) {
+          if (error instanceof SwitchboardError) throw error;
+          // Only the cause's name: a token library's message may quote credentials.
+          throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, { operationId: ctx.route.operationId });
+        }
+      },
+      rejected: (_ctx, authorization) => {
+        if (typeof oauth !== 'object' || !oauth.invalidate) return false;
+        oauth.invalidate(authorization.replace(/^Bearer /, ''));
+        return true;
+      },
     };
-    const guestHeader: AuthorizationProvider = (ctx) => {
+    const guestHeader = (ctx: Parameters<SchemeCredentials['authorize']>[0]): string => {
       const conversationId = conversationOf(ctx.input);
       const jwt = conversationId ? this.#guestJwts.get(conversationId) : undefined;
       if (!jwt) {
@@ -88,8 +122,14 @@ export class WebChatAPI extends WebChatOperations {
       }
       return `Bearer ${jwt}`;
     };
-    const auth = authByScheme({ schemes: { none: () => undefined, oauth: oauthHeader, guestJwt: guestHeader } });
-    const middleware: Middleware[] = [...(options.middleware ?? []), auth];
+    const auth = authByScheme({
+      schemes: { none: () => undefined, oauth: oauthCredentials, guestJwt: guestHeader },
+      close: async () => {
+        if (typeof oauth === 'object') await oauth.close?.();
+      },
+    });
+    // Ours first, so that a user's middleware of the same phase runs inside them (anchor on 'retry' or 'auth' to change that).
+    const middleware: Middleware[] = [...(options.retry === false ? [] : [retry(options.retry)]), auth, ...(options.middleware ?? [])];
     this.client = createClient({
       ...options,
       baseUrl: this.baseUrl,

@@ -76,7 +76,7 @@ describe('member paging', () => {
   });
 
   it('stops on a short page when the server gives no pageCount', async () => {
-    const baseUrl = 'http://fake.genesys.test';
+    const baseUrl = 'https://fake.genesys.test';
     const scope = nock(baseUrl)
       .get('/api/v2/webchat/guest/conversations/c1/members')
       .query({ pageSize: '2', pageNumber: '1' })

@@ -5,7 +5,7 @@ import { type RouteDescriptor, ValidationError } from '@switchboard/core';
 import { WebChatAPI, webChatRoutes } from '@switchboard/webchat';
 import { SAMPLE_BODIES, sampleCall } from './samples.js';
 
-const baseUrl = 'http://api.webchat.test';
+const baseUrl = 'https://api.webchat.test';
 const routes = webChatRoutes as Readonly<Record<string, RouteDescriptor>>;
 
 beforeAll(() => nock.disableNetConnect());

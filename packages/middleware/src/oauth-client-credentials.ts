@@ -1,0 +1,130 @@
+/**
+ * OAuth client credentials (Genesys: `POST {login}/oauth/token`, HTTP Basic, form body). The
+ * token is cached and refreshed ahead of expiry; concurrent callers share one token request
+ * (single flight), and a failed request rejects them all with one AuthError while the next call
+ * tries again. The client secret and tokens live in private fields only.
+ */
+import { AuthError } from './errors.js';
+import { assertSafeForCredentials } from './transport-security.js';
+
+export interface ClientCredentialsOptions {
+  /** The login host's base URL, such as `https://login.mypurecloud.com` or the emulator's `loginUrl`. */
+  readonly loginUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Where `DELETE /api/v2/tokens/me` revokes the token on close; no revocation without it. */
+  readonly apiUrl?: string;
+  /** Fraction of the token's lifetime before its expiry at which it is refreshed. Default 0.1. */
+  readonly refreshMargin?: number;
+  /** How long a token request may take, in ms. Default 10 000. */
+  readonly timeoutMs?: number;
+  /** The fetch to use; Node's by default. */
+  readonly fetch?: typeof globalThis.fetch;
+  readonly now?: () => number;
+}
+
+interface Token {
+  readonly value: string;
+  readonly expiresAt: number;
+  readonly refreshAt: number;
+}
+
+export class ClientCredentials {
+  readonly #options: ClientCredentialsOptions;
+  readonly #now: () => number;
+  #token: Token | undefined;
+  #pending: Promise<Token> | undefined;
+  #requests = 0;
+  #closed = false;
+
+  constructor(options: ClientCredentialsOptions) {
+    assertSafeForCredentials(options.loginUrl, 'the login URL');
+    if (options.apiUrl) assertSafeForCredentials(options.apiUrl, 'the API URL');
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Token requests made so far (for tests and metrics). */
+  get tokenRequests(): number {
+    return this.#requests;
+  }
+
+  /** A valid access token: the cached one, or a new one when it is missing, expiring or invalidated. */
+  async getAccessToken(): Promise<string> {
+    if (this.#closed) throw new AuthError('the OAuth client is closed');
+    const token = this.#token;
+    const now = this.#now();
+    if (token && now < token.refreshAt) return token.value;
+    try {
+      return (await this.#refresh()).value;
+    } catch (error) {
+      // A failed early refresh still leaves a usable token.
+      if (token && now < token.expiresAt && token === this.#token) return token.value;
+      throw error;
+    }
+  }
+
+  /** Forgets `token` (the API answered 401 to it), so that the next call gets a new one. */
+  invalidate(token: string): void {
+    if (this.#token?.value === token) this.#token = undefined;
+  }
+
+  #refresh(): Promise<Token> {
+    this.#pending ??= this.#request().finally(() => {
+      this.#pending = undefined;
+    });
+    return this.#pending;
+  }
+
+  async #request(): Promise<Token> {
+    const { loginUrl, clientId, clientSecret, timeoutMs = 10_000, refreshMargin = 0.1 } = this.#options;
+    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+    this.#requests++;
+    let response: Response;
+    try {
+      response = await fetchImpl(`${loginUrl.replace(/\/$/, '')}/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: 'grant_type=client_credentials',
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'manual',
+      });
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      throw new AuthError(`the OAuth token request failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
+    }
+    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
+    if (!response.ok || typeof body?.access_token !== 'string') {
+      const reason = typeof body?.error === 'string' ? `: ${body.error}` : '';
+      throw new AuthError(`the OAuth token request was refused (HTTP ${response.status}${reason})`);
+    }
+    const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
+    const now = this.#now();
+    const token = { value: body.access_token, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs * (1 - refreshMargin) };
+    this.#token = token;
+    return token;
+  }
+
+  /** Revokes the current token (`DELETE /api/v2/tokens/me`) and refuses further use. Never throws. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const token = this.#token;
+    this.#token = undefined;
+    const { apiUrl } = this.#options;
+    if (!token || !apiUrl || this.#now() >= token.expiresAt) return;
+    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+    await fetchImpl(`${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token.value}` },
+      signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
+    }).then(
+      (response) => response.body?.cancel(),
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Whether and how long to wait before trying a call again, as a pure function of what the last
+ * attempt gave, so that every rule has a table test and the loop (retry.ts) stays small.
+ *
+ * - 429 is always retried: the server did not process it. Its wait is the server's (Retry-After,
+ *   else inin-ratelimit-reset), else backoff; a wait above the cap or past the deadline fails at
+ *   once with a RateLimitError.
+ * - 408, 500, 502, 503, 504, timeouts and network errors are retried when replaying is safe: the
+ *   operation is idempotent, or the failure proves the request was not processed (connection
+ *   refused; 503 with Retry-After). A write that may have been processed fails with an
+ *   OutcomeUnknownError instead of being replayed.
+ */
+import { type HttpResponse, NetworkError, ResponseParseError, type SwitchboardError, TimeoutError } from '@switchboard/core';
+import { type BackoffOptions, fullJitterBackoff } from './backoff.js';
+import { OutcomeUnknownError, RateLimitError } from './errors.js';
+import { serverWait } from './retry-after.js';
+
+export interface RetryPolicy extends BackoffOptions {
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+  /** The longest server-requested wait honoured; longer ones fail at once. */
+  readonly maxServerWaitMs: number;
+  /** The shortest wait between attempts, so that `Retry-After: 0` repeated cannot become a hot loop. */
+  readonly minWaitMs: number;
+}
+
+export type Outcome = { readonly response: HttpResponse } | { readonly error: unknown };
+
+export interface AttemptFacts {
+  readonly operationId: string;
+  /** Attempts made so far, this one included. */
+  readonly attempt: number;
+  readonly idempotent: boolean;
+  /** Milliseconds until the call's deadline (Infinity for none). */
+  readonly timeLeftMs: number;
+  readonly nowMs: number;
+  readonly random: () => number;
+}
+
+export type WaitReason = 'retry-after' | 'rate-limit-reset' | 'backoff';
+
+export type Decision =
+  /** The outcome stands: return the response, or rethrow the error. */
+  | { readonly action: 'stop' }
+  /** Wait, then try again. */
+  | { readonly action: 'retry'; readonly waitMs: number; readonly reason: WaitReason }
+  /** Give up with this error instead of the outcome's. */
+  | { readonly action: 'fail'; readonly error: SwitchboardError };
+
+const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
+
+export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: RetryPolicy): Decision {
+  const backoff = (): number => fullJitterBackoff(facts.attempt, policy, facts.random);
+  const outOfAttempts = facts.attempt >= policy.maxAttempts;
+  const withinDeadline = (waitMs: number, reason: WaitReason): Decision => (waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' });
+
+  if ('response' in outcome) {
+    const { status, headers } = outcome.response;
+    if (status === 429) {
+      const server = serverWait(headers, facts.nowMs);
+      if (server && server.ms > policy.maxServerWaitMs) return { action: 'fail', error: new RateLimitError(server.ms, 'cap', { operationId: facts.operationId }) };
+      if (server && server.ms >= facts.timeLeftMs) return { action: 'fail', error: new RateLimitError(server.ms, 'deadline', { operationId: facts.operationId }) };
+      if (outOfAttempts) return { action: 'stop' };
+      const waitMs = Math.max(policy.minWaitMs, server?.ms ?? backoff());
+      return withinDeadline(waitMs, server?.source ?? 'backoff');
+    }
+    if (!RETRYABLE_STATUSES.has(status) || outOfAttempts) return { action: 'stop' };
+    const server = serverWait(headers, facts.nowMs, false);
+    // A 503 that says when to come back was refused, not processed: even a write may go again.
+    const notProcessed = status === 503 && server !== undefined;
+    if (!facts.idempotent && !notProcessed) return { action: 'stop' };
+    if (server && server.ms > policy.maxServerWaitMs) return { action: 'stop' };
+    return withinDeadline(Math.max(policy.minWaitMs, server?.ms ?? backoff()), server?.source ?? 'backoff');
+  }
+
+  const { error } = outcome;
+  const ambiguous =
+    (error instanceof NetworkError && error.requestMayHaveBeenSent) || (error instanceof TimeoutError && error.kind === 'attempt');
+  const retryable =
+    (error instanceof NetworkError && (facts.idempotent || !error.requestMayHaveBeenSent)) ||
+    (error instanceof TimeoutError && error.kind === 'attempt' && facts.idempotent) ||
+    (error instanceof ResponseParseError && error.status >= 500 && facts.idempotent);
+  if (!retryable) {
+    return ambiguous && !facts.idempotent ? { action: 'fail', error: new OutcomeUnknownError(error, { operationId: facts.operationId }) } : { action: 'stop' };
+  }
+  if (outOfAttempts) return { action: 'stop' };
+  return withinDeadline(Math.max(policy.minWaitMs, backoff()), 'backoff');
+}

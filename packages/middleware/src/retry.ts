@@ -1,0 +1,150 @@
+/**
+ * The retry middleware: p-retry runs the loop, decideRetry (pure) says what each outcome means,
+ * and the waits are ours: honouring the server's Retry-After, bounded by the call's deadline,
+ * cancelled at once by its signal, counted in the call's `waitedMs`. A budget per client keeps an
+ * outage from multiplying traffic.
+ */
+import { AbortError, type CallContext, createStateKey, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
+import pRetry from 'p-retry';
+import { type Decision, decideRetry, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
+import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+
+export interface RetryEvent {
+  readonly operationId: string;
+  /** The attempt that failed (1 for the first). */
+  readonly attempt: number;
+  readonly waitMs: number;
+  readonly reason: WaitReason;
+  /** The failed attempt's status, or its error code. */
+  readonly status?: number;
+  readonly errorCode?: string;
+}
+
+export interface RetryOptions extends Partial<RetryPolicy> {
+  /** The client's retry budget; `false` for none. Default: a RetryBudget with its defaults. */
+  readonly budget?: RetryBudget | RetryBudgetOptions | false;
+  /** Told of every retry before its wait (for logs and metrics). */
+  readonly onRetry?: (event: RetryEvent) => void;
+  readonly random?: () => number;
+  readonly name?: string;
+}
+
+/** Per-call settings: `{ state: [retryPerCall({ maxAttempts: 1 })] }` turns retries off for one call. */
+export interface RetryPerCall {
+  readonly maxAttempts?: number;
+}
+
+const perCallKey = createStateKey<RetryPerCall>('switchboard.retry');
+
+export function retryPerCall(settings: RetryPerCall): StateEntry<RetryPerCall> {
+  return stateEntry(perCallKey, settings);
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 4,
+  baseMs: 200,
+  capMs: 10_000,
+  maxServerWaitMs: 60_000,
+  minWaitMs: 100,
+};
+
+/** p-retry's signal that an outcome should be tried again; never leaves this module. */
+class RetryWanted extends Error {
+  constructor(
+    readonly outcome: Outcome,
+    readonly decision: Extract<Decision, { action: 'retry' }>,
+  ) {
+    super('retry wanted');
+  }
+}
+
+function sleep(ms: number, ctx: CallContext): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const { signal } = ctx;
+    const abort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(signal?.reason, { operationId: ctx.route.operationId }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    if (signal?.aborted) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
+  });
+}
+
+function describe(outcome: Outcome): { status?: number; errorCode?: string } {
+  if ('response' in outcome) return { status: outcome.response.status };
+  const code = (outcome.error as { code?: unknown }).code;
+  return typeof code === 'string' ? { errorCode: code } : {};
+}
+
+export function retry(options: RetryOptions = {}): Middleware & { readonly budget: RetryBudget | undefined } {
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    baseMs: options.baseMs ?? DEFAULT_RETRY_POLICY.baseMs,
+    capMs: options.capMs ?? DEFAULT_RETRY_POLICY.capMs,
+    maxServerWaitMs: options.maxServerWaitMs ?? DEFAULT_RETRY_POLICY.maxServerWaitMs,
+    minWaitMs: options.minWaitMs ?? DEFAULT_RETRY_POLICY.minWaitMs,
+  };
+  const budget = options.budget === false ? undefined : options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
+  const random = options.random ?? Math.random;
+
+  return {
+    name: options.name ?? 'retry',
+    phase: 'retry',
+    budget,
+    async handle(ctx, next) {
+      const perCall = ctx.state.get(perCallKey);
+      const callPolicy: RetryPolicy = perCall?.maxAttempts !== undefined ? { ...policy, maxAttempts: Math.max(1, perCall.maxAttempts) } : policy;
+      const { operationId, idempotent } = ctx.route;
+
+      const attemptOnce = async (): Promise<HttpResponse> => {
+        let outcome: Outcome;
+        try {
+          outcome = { response: await next() };
+        } catch (error) {
+          outcome = { error };
+        }
+        const facts = { operationId, attempt: ctx.attempt, idempotent, timeLeftMs: ctx.timeLeft(), nowMs: Date.now(), random };
+        const decision = decideRetry(outcome, facts, callPolicy);
+        if (decision.action === 'retry') throw new RetryWanted(outcome, decision);
+        if (decision.action === 'fail') throw decision.error;
+        if ('response' in outcome) return outcome.response;
+        throw outcome.error;
+      };
+
+      let response: HttpResponse;
+      try {
+        response = await pRetry(attemptOnce, {
+          retries: callPolicy.maxAttempts - 1,
+          // The waits are ours (below): p-retry's own delay is off.
+          minTimeout: 0,
+          maxTimeout: 0,
+          factor: 1,
+          shouldRetry: async ({ error }) => {
+            if (!(error instanceof RetryWanted)) return false;
+            if (budget && !budget.tryTakeRetry()) return false;
+            const { waitMs, reason } = error.decision;
+            options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, ...describe(error.outcome) });
+            const started = performance.now();
+            try {
+              await sleep(waitMs, ctx);
+            } finally {
+              ctx.waitedMs += performance.now() - started;
+            }
+            return true;
+          },
+        });
+      } catch (error) {
+        // Out of attempts or of budget: the last outcome stands.
+        if (!(error instanceof RetryWanted)) throw error;
+        if ('response' in error.outcome) return error.outcome.response;
+        throw error.outcome.error;
+      }
+      if (response.status < 400) budget?.recordSuccess();
+      return response;
+    },
+  };
+}

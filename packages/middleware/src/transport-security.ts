@@ -1,0 +1,19 @@
+/** Credentials go over TLS, except to this machine (the emulator, a test server). */
+import { AuthError } from './errors.js';
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function isSafeForCredentials(url: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(url);
+    return protocol === 'https:' || (protocol === 'http:' && (LOOPBACK.has(hostname) || hostname.startsWith('127.')));
+  } catch {
+    return false;
+  }
+}
+
+export function assertSafeForCredentials(url: string, what: string, operationId?: string): void {
+  if (!isSafeForCredentials(url)) {
+    throw new AuthError(`refusing to send credentials to ${what} over plain http; use https (plain http is allowed to loopback only)`, { operationId });
+  }
+}
