@@ -1,0 +1,69 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, defineRoute } from '@switchboard/core';
+import { AuthError, authByScheme } from '@switchboard/middleware';
+
+const baseUrl = 'https://api.auth.test';
+const route = (auth: string) =>
+  defineRoute<Record<string, never>, unknown>({ operationId: `op-${auth}`, method: 'GET', path: '/x', pathParams: [], queryParams: [], auth, idempotent: true, deprecated: false, successStatus: 200 });
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+function seen() {
+  const headers: (string | undefined)[] = [];
+  nock(baseUrl).get('/x').times(5).reply(function () {
+    headers.push(this.req.headers.authorization);
+    return [200, {}];
+  });
+  return headers;
+}
+
+describe('authByScheme', () => {
+  it('sets each scheme’s header, and none for `none` even when another layer set one', async () => {
+    const headers = seen();
+    const client = createClient({ baseUrl, headers: { authorization: 'Bearer leaked' }, middleware: [authByScheme({ schemes: { none: () => undefined, key: () => 'Key abc' } })] });
+    await client.call(route('none'), {});
+    await client.call(route('key'), {});
+    expect(headers).toEqual([undefined, 'Key abc']);
+  });
+
+  it('fails with an AuthError, sending nothing, for a scheme it has no credentials for', async () => {
+    const headers = seen();
+    const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: {} })] });
+    await expect(client.call(route('oauth'), {})).rejects.toBeInstanceOf(AuthError);
+    expect(headers).toEqual([]);
+  });
+
+  it('does not send a 401 again when the scheme cannot renew its credentials', async () => {
+    let requests = 0;
+    nock(baseUrl).get('/x').times(2).reply(() => (requests++, [401, {}]));
+    const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: { key: { authorize: () => 'Key abc' } } })] });
+    await expect(client.call(route('key'), {})).rejects.toMatchObject({ status: 401 });
+    expect(requests).toBe(1);
+  });
+
+  it('renews once on a 401 and sends the fresh credentials', async () => {
+    const headers: unknown[] = [];
+    nock(baseUrl).get('/x').reply(function () {
+      headers.push(this.req.headers.authorization);
+      return [401, {}];
+    });
+    nock(baseUrl).get('/x').reply(function () {
+      headers.push(this.req.headers.authorization);
+      return [200, {}];
+    });
+    let version = 1;
+    const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: { key: { authorize: () => `Key v${version}`, rejected: () => (version++, true) } } })] });
+    expect((await client.call(route('key'), {})).status).toBe(200);
+    expect(headers).toEqual(['Key v1', 'Key v2']);
+  });
+
+  it('refuses to send credentials over plain http to anything but loopback', async () => {
+    const client = createClient({ baseUrl: 'http://api.auth.test', middleware: [authByScheme({ schemes: { key: () => 'Key abc', none: () => undefined } })] });
+    await expect(client.call(route('key'), {})).rejects.toMatchObject({ code: 'E_AUTH' });
+    nock('http://api.auth.test').get('/x').reply(200, {});
+    expect((await client.call(route('none'), {})).status).toBe(200);
+  });
+});

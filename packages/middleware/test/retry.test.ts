@@ -1,0 +1,200 @@
+/** The retry loop over HTTP (nock), with real but short waits. */
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, defineRoute, HttpError } from '@switchboard/core';
+import { OutcomeUnknownError, RateLimitError, retry, type RetryEvent, type RetryOptions, retryPerCall } from '@switchboard/middleware';
+import { startLoopback } from '../../../test/support/loopback.js';
+
+const baseUrl = 'https://api.retry.test';
+const getThing = defineRoute<{ id: string }, { ok: boolean }>({
+  operationId: 'getThing', method: 'GET', path: '/things/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
+  auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+});
+const postThing = defineRoute<{ body: { text: string } }, { ok: boolean }>({
+  operationId: 'postThing', method: 'POST', path: '/things', pathParams: [], queryParams: [], body: { required: true },
+  auth: 'none', idempotent: false, deprecated: false, successStatus: 200,
+});
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+function client(options: RetryOptions = {}) {
+  const events: RetryEvent[] = [];
+  const middleware = retry({ random: () => 0.5, onRetry: (e) => events.push(e), ...options });
+  return { client: createClient({ baseUrl, middleware: [middleware] }), events, budget: middleware.budget };
+}
+
+function counted(status: number, headers: Record<string, string> = {}, times = 1) {
+  const seen = { count: 0 };
+  nock(baseUrl).get('/things/1').times(times).reply(() => {
+    seen.count++;
+    return [status, { code: 'x', status }, headers];
+  });
+  return seen;
+}
+
+describe('429', () => {
+  it('waits as long as Retry-After says, then succeeds; the result reports attempts and the wait', async () => {
+    counted(429, { 'retry-after': '1' });
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    const { client: c, events } = client();
+    const started = performance.now();
+    const result = await c.call(getThing, { id: '1' });
+    const elapsed = performance.now() - started;
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(1_600);
+    expect(result.waitedMs).toBeGreaterThanOrEqual(950);
+    expect(events).toEqual([{ operationId: 'getThing', attempt: 1, waitMs: 1_000, reason: 'retry-after', status: 429 }]);
+  });
+
+  it('reads the HTTP-date form', async () => {
+    const at = new Date(Math.ceil((Date.now() + 1_500) / 1000) * 1000).toUTCString();
+    counted(429, { 'retry-after': at });
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    const { client: c, events } = client();
+    const started = performance.now();
+    await c.call(getThing, { id: '1' });
+    expect(events[0]?.reason).toBe('retry-after');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
+  it('backs off briefly when the header is missing or unparseable, never a fixed minute', async () => {
+    counted(429, { 'retry-after': 'soon' });
+    counted(429);
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    const { client: c, events } = client();
+    const started = performance.now();
+    await c.call(getThing, { id: '1' });
+    expect(events.map((e) => e.reason)).toEqual(['backoff', 'backoff']);
+    expect(performance.now() - started).toBeLessThan(800);
+  });
+
+  it('fails at once, without waiting, when the wait is above the cap', async () => {
+    const seen = counted(429, { 'retry-after': '120' });
+    const { client: c } = client();
+    const started = performance.now();
+    const error = await c.call(getThing, { id: '1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 120_000, reason: 'cap', attempts: 1 });
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(seen.count).toBe(1);
+  });
+
+  it('fails at once when the wait would pass the call’s deadline', async () => {
+    counted(429, { 'retry-after': '5' });
+    const { client: c } = client();
+    const started = performance.now();
+    const error = await c.call(getThing, { id: '1' }, { totalTimeout: 1_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', reason: 'deadline', retryAfterMs: 5_000 });
+    expect(performance.now() - started).toBeLessThan(300);
+  });
+
+  it('does not hot-loop on a repeated Retry-After: 0: the minimum wait and the attempt limit bound it', async () => {
+    const seen = counted(429, { 'retry-after': '0' }, 100);
+    const { client: c } = client({ maxAttempts: 4, minWaitMs: 100 });
+    const started = performance.now();
+    const error = await c.call(getThing, { id: '1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(seen.count).toBe(4);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect((error as HttpError).waitedMs).toBeGreaterThanOrEqual(290);
+  });
+
+  it('is retried for a POST too: it was not processed', async () => {
+    nock(baseUrl).post('/things').reply(429, {}, { 'retry-after': '0' });
+    nock(baseUrl).post('/things').reply(200, { ok: true });
+    const { client: c } = client();
+    expect((await c.call(postThing, { body: { text: 'hi' } })).attempts).toBe(2);
+  });
+});
+
+describe('other failures', () => {
+  it('retries a 503 on a GET', async () => {
+    counted(503);
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    const { client: c } = client({ baseMs: 10 });
+    expect((await c.call(getThing, { id: '1' })).attempts).toBe(2);
+  });
+
+  it('does not retry a 503 on a POST unless it says when to come back', async () => {
+    let posts = 0;
+    nock(baseUrl).post('/things').times(2).reply(() => (posts++, [503, {}]));
+    const { client: c } = client({ baseMs: 10 });
+    await expect(c.call(postThing, { body: { text: 'hi' } })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    expect(posts).toBe(1);
+    nock.cleanAll();
+    nock(baseUrl).post('/things').reply(503, {}, { 'retry-after': '0' });
+    nock(baseUrl).post('/things').reply(200, { ok: true });
+    expect((await c.call(postThing, { body: { text: 'hi' } })).attempts).toBe(2);
+  });
+
+  it('never replays a POST reset after sending: one request, and an error that says the outcome is unknown', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const server = await startLoopback((_req, res) => {
+      res.socket?.destroy();
+    });
+    try {
+      const c = createClient({ baseUrl: server.url, middleware: [retry({ baseMs: 10 })] });
+      const error = await c.call(postThing, { body: { text: 'hi' } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
+      expect(error).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', failure: { code: 'E_NETWORK', requestMayHaveBeenSent: true } });
+      expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+      // The same reset on a GET is retried.
+      await c.call(getThing, { id: '1' }).catch(() => undefined);
+      expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(4);
+    } finally {
+      await server.close();
+      nock.disableNetConnect();
+    }
+  });
+
+  it('rejects at once when the signal aborts during a wait, and sends nothing more', async () => {
+    const seen = counted(429, { 'retry-after': '5' }, 5);
+    const { client: c } = client();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('user left')), 50);
+    const started = performance.now();
+    await expect(c.call(getThing, { id: '1' }, { signal: controller.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
+    expect(performance.now() - started).toBeLessThan(300);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen.count).toBe(1);
+  });
+
+  it('takes per-call settings without a new client: one attempt only', async () => {
+    const seen = counted(503, {}, 5);
+    const { client: c } = client({ baseMs: 10 });
+    await expect(c.call(getThing, { id: '1' }, { state: [retryPerCall({ maxAttempts: 1 })] })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    expect(seen.count).toBe(1);
+  });
+});
+
+describe('the retry budget', () => {
+  it('keeps an outage from multiplying traffic: requests ÷ calls stays near 1 once it is spent', async () => {
+    const run = async (budget: RetryOptions['budget']) => {
+      nock.cleanAll();
+      const seen = counted(503, {}, 1_000);
+      const { client: c } = client({ baseMs: 1, minWaitMs: 1, maxAttempts: 4, budget });
+      const calls = 30;
+      for (let i = 0; i < calls; i++) await c.call(getThing, { id: '1' }).catch(() => undefined);
+      return seen.count / calls;
+    };
+    const without = await run(false);
+    const withBudget = await run({ capacity: 50, retryCost: 10, successRefund: 1 });
+    expect(without).toBe(4);
+    expect(withBudget).toBeCloseTo((30 + 5) / 30, 5);
+    expect(withBudget).toBeLessThan(1.25);
+  });
+
+  it('earns retries back with successes', async () => {
+    const { client: c, budget } = client({ budget: { capacity: 20, retryCost: 10, successRefund: 5 }, baseMs: 1, minWaitMs: 1 });
+    counted(503, {}, 2);
+    nock(baseUrl).get('/things/1').times(3).reply(200, { ok: true });
+    await c.call(getThing, { id: '1' });
+    expect(budget?.tokens).toBe(5);
+    await c.call(getThing, { id: '1' });
+    expect(budget?.tokens).toBe(10);
+  });
+});
