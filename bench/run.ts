@@ -2,7 +2,8 @@
  * `pnpm bench`: end-to-end throughput, latency and client CPU of our transports against
  * node:http and bare ky, on a server in another process on 127.0.0.1; then the pipeline's own
  * cost per call; then the emulator's own throughput. Options: --duration ms, --rounds n,
- * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone).
+ * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone),
+ * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it).
  */
 import './node-dispatcher-first.js';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { Agent as UndiciAgent } from 'undici';
 import { type BenchClient, bareKyClient, bareUndiciClient, nodeHttpClient, pipelineClient } from './clients.js';
 import { runEmulatorBench } from './emulator.js';
 import { runMicro } from './micro.js';
+import { runOutageBench } from './outage.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -23,6 +25,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     micro: { type: 'boolean', default: false },
     emulator: { type: 'boolean', default: false },
+    outage: { type: 'boolean', default: false },
+    'outage-seconds': { type: 'string', default: '30' },
   },
 });
 const durationMs = args.quick ? 400 : Number(args.duration);
@@ -65,6 +69,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
+
+if (args.outage) {
+  await runOutageBench({ seconds: Number(args['outage-seconds']), intervalMs: 25 });
+  process.exit(0);
 }
 
 if (args.emulator) {

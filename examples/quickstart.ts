@@ -13,23 +13,22 @@ interface Frame {
 }
 
 const say = (text: string) => console.log(text);
-const emulator = await startEmulator({ agent: { joinDelayMs: 100, typingDelayMs: 50, replyDelayMs: 250 } });
-say(`1. A Genesys Cloud WebChat emulator is running at ${emulator.apiUrl}.`);
-
-// Until the OAuth middleware lands, get a client-credentials token by hand and give it to the client.
-const login = await fetch(`${emulator.loginUrl}/oauth/token`, {
-  method: 'POST',
-  headers: {
-    authorization: `Basic ${Buffer.from(`${emulator.client.clientId}:${emulator.client.clientSecret}`).toString('base64')}`,
-    'content-type': 'application/x-www-form-urlencoded',
-  },
-  body: 'grant_type=client_credentials',
-});
-const { access_token: accessToken } = (await login.json()) as { access_token: string };
-say('2. Got an OAuth token for the admin operations (client credentials).');
+// A low rate limit (5 requests per 2 s per token), so that the demo meets a 429 and rides it out.
+const emulator = await startEmulator({ rateLimit: { limit: 5, windowSeconds: 2 }, agent: { joinDelayMs: 100, typingDelayMs: 50, replyDelayMs: 250 } });
+say(`1. A Genesys Cloud WebChat emulator is running at ${emulator.apiUrl}, allowing 5 requests per 2 s per token.`);
 
 const deprecated = new Set<string>();
-const api = new WebChatAPI({ baseUrl: emulator.apiUrl, oauth: accessToken, onDeprecated: (operationId) => deprecated.add(operationId) });
+const api = new WebChatAPI({
+  baseUrl: emulator.apiUrl,
+  loginUrl: emulator.loginUrl,
+  oauth: { clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret },
+  retry: {
+    onRetry: ({ operationId, status, waitMs, reason }) =>
+      say(`   ${operationId} got HTTP ${status ?? '?'}; waiting ${(waitMs / 1000).toFixed(1)} s as the ${reason === 'retry-after' ? "server's Retry-After" : reason} says, then trying again`),
+  },
+  onDeprecated: (operationId) => deprecated.add(operationId),
+});
+say('2. The client will get OAuth tokens with the client credentials when it needs them.');
 let socket: WebSocket | undefined;
 try {
   const { data: deployment } = await api.postWebchatDeployments({ body: { name: 'Quickstart site', allowedDomains: ['example.com'] } });
@@ -95,7 +94,7 @@ try {
   await chat.leave();
   say('10. Left the chat.');
   say(`\nAll ${deprecated.size} operations used are deprecated by Genesys (ACD Web Chat v2); the client said so once for each.`);
-  say(`The emulator saw ${emulator.stats.totalRequests} requests and stored ${emulator.stats.messagesStored(chat.conversationId)} messages. Done.`);
+  say(`The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages. Done.`);
 } finally {
   socket?.close();
   await api.close();
