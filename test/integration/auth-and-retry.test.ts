@@ -33,10 +33,12 @@ describe('client credentials', () => {
     const first = await source.getAccessToken();
     now += 86_400_000 * 0.85;
     expect(await source.getAccessToken()).toBe(first);
-    now += 86_400_000 * 0.06; // past 90 %, still valid
-    const second = await source.getAccessToken();
-    expect(second).not.toBe(first);
+    now += 86_400_000 * 0.06; // past 90 %, still valid: answered at once, refreshed in the background
+    expect(await source.getAccessToken()).toBe(first);
+    for (let i = 0; i < 100 && source.tokenRequests < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(source.tokenRequests).toBe(2);
+    expect(await source.getAccessToken()).not.toBe(first);
   });
 
   it('reject every waiter of a failed request with one AuthError, and try again on the next call', async () => {
@@ -58,6 +60,7 @@ describe('client credentials', () => {
     await fetch(`${e.apiUrl}/api/v2/tokens/me`, { method: 'DELETE', headers: { authorization: `Bearer ${stale}` } });
     const created = await api.postWebchatDeployments({ body: { name: 'after a 401' } });
     expect(created.status).toBe(200);
+    expect(created.attempts).toBe(2); // both requests count
     expect(source.tokenRequests).toBe(2);
     expect(e.stats.requests('postWebchatDeployments', 401)).toBe(1);
   });
@@ -77,22 +80,52 @@ describe('client credentials', () => {
     nock.enableNetConnect();
   });
 
-  it('revoke the token on close', async () => {
-    const source = credentials();
-    const api = new WebChatAPI({ baseUrl: e.apiUrl, oauth: source, ...quiet });
-    await api.getWebchatSettings();
-    const token = await source.getAccessToken();
+  it('revoke the token on close, and not a provider the caller owns', async () => {
     const before = e.stats.requests('deleteTokensMe', 204);
+    const api = new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: e.loginUrl, oauth: { clientId: e.client.clientId, clientSecret: e.client.clientSecret }, ...quiet });
+    await api.getWebchatSettings();
     await api.close();
     expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(1);
+
+    const source = credentials();
+    const shared = new WebChatAPI({ baseUrl: e.apiUrl, oauth: source, ...quiet });
+    await shared.getWebchatSettings();
+    const token = await source.getAccessToken();
+    await shared.close();
+    expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(1);
+    await source.close();
+    expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(2);
     const after = await fetch(`${e.apiUrl}/api/v2/webchat/settings`, { headers: { authorization: `Bearer ${token}` } });
     expect(after.status).toBe(401);
     await expect(source.getAccessToken()).rejects.toBeInstanceOf(AuthError);
   });
 
+  it('revoke, never hand out, a token that arrives after close', async () => {
+    e.faults.add({ match: { operationId: 'oauthToken' }, fault: { kind: 'latency', ms: 150 }, times: 1 });
+    const source = credentials();
+    const before = e.stats.requests('deleteTokensMe', 204);
+    const pending = source.getAccessToken().catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await source.close();
+    expect(await pending).toBeInstanceOf(AuthError);
+    expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(1);
+  });
+
+  it('give each call its own AuthError when a shared token request fails', async () => {
+    e.faults.add({ match: { operationId: 'oauthToken' }, fault: { kind: 'status', status: 503 }, times: 1 });
+    const api = new WebChatAPI({ baseUrl: e.apiUrl, oauth: credentials(), retry: false, ...quiet });
+    const [a, b] = await Promise.all([api.getWebchatSettings().catch((x: unknown) => x), api.getWebchatDeployments().catch((x: unknown) => x)]);
+    expect(a).toBeInstanceOf(AuthError);
+    expect(a).not.toBe(b);
+    expect(a).toMatchObject({ operationId: 'getWebchatSettings', attempts: 0 });
+    expect(b).toMatchObject({ operationId: 'getWebchatDeployments', attempts: 0 });
+  });
+
   it('refuse to send credentials over plain http except to loopback', async () => {
     expect(() => new ClientCredentials({ loginUrl: 'http://login.example.com', clientId: 'a', clientSecret: 'b' })).toThrow(AuthError);
     expect(() => new ClientCredentials({ loginUrl: 'http://127.0.0.1:9', clientId: 'a', clientSecret: 'b' })).not.toThrow();
+    expect(() => new ClientCredentials({ loginUrl: 'http://127.evil.example', clientId: 'a', clientSecret: 'b' })).toThrow(AuthError);
+    expect(() => new ClientCredentials({ loginUrl: 'http://127.0.0.1.nip.io', clientId: 'a', clientSecret: 'b' })).toThrow(AuthError);
     nock.disableNetConnect();
     const scope = nock('http://api.plain.test').get(() => true).reply(200, {});
     const api = new WebChatAPI({ baseUrl: 'http://api.plain.test', oauth: 'token', ...quiet });

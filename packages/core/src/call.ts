@@ -8,7 +8,10 @@ import { CallState } from './state.js';
 export class Call implements CallContext {
   /** Attempts started so far. */
   attempt = 0;
+  /** Requests handed to the transport so far: what results and errors report as attempts. */
+  sent = 0;
   waitedMs = 0;
+  #waitingSince: number | undefined;
   readonly state = new CallState();
   readonly startedAt = Date.now();
 
@@ -30,8 +33,35 @@ export class Call implements CallContext {
     const { operationId } = this.route;
     if (this.signal?.aborted) throw new AbortError(this.signal.reason, { operationId });
     if (this.deadline !== Infinity && Date.now() >= this.deadline) {
-      throw new TimeoutError('deadline', Math.max(0, this.deadline - this.startedAt), { operationId });
+      throw new TimeoutError('deadline', Math.max(0, this.deadline - this.startedAt), { operationId, requestMayHaveBeenSent: false });
     }
+  }
+
+  sleep(ms: number): Promise<void> {
+    const { signal } = this;
+    const operationId = this.route.operationId;
+    const started = performance.now();
+    this.#waitingSince = started;
+    return new Promise<void>((resolve, reject) => {
+      const abort = (): void => {
+        clearTimeout(timer);
+        reject(new AbortError(signal?.reason, { operationId }));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', abort);
+        resolve();
+      }, Math.max(0, ms));
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    }).finally(() => {
+      this.waitedMs += performance.now() - started;
+      this.#waitingSince = undefined;
+    });
+  }
+
+  /** Time waited so far, including a wait still running (the call may end in the middle of one). */
+  waitedSoFar(): number {
+    return this.waitedMs + (this.#waitingSince === undefined ? 0 : performance.now() - this.#waitingSince);
   }
 
   /** The context of the next attempt, with its own number and its own copy of the request. */
@@ -85,6 +115,10 @@ export class Attempt implements CallContext {
 
   timeLeft(): number {
     return this.call.timeLeft();
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.call.sleep(ms);
   }
 
   assertCanSend(): void {

@@ -49,7 +49,7 @@ export interface CallResult<Output> {
   readonly data: Output;
   readonly status: number;
   readonly headers: ResponseHeaders;
-  /** Physical attempts made (0 when a middleware answered without sending). */
+  /** Requests sent (0 when a middleware answered without sending; a 401 renewal counts too). */
   readonly attempts: number;
   /** Milliseconds spent waiting on purpose (backoff, Retry-After, queues). */
   readonly waitedMs: number;
@@ -206,8 +206,8 @@ export function createClient(options: ClientOptions): Client {
       } catch (error) {
         if (error instanceof SwitchboardError) {
           error.operationId ??= operationId;
-          error.attempts = call.attempt;
-          error.waitedMs = call.waitedMs;
+          error.attempts = call.sent;
+          error.waitedMs = call.waitedSoFar();
         }
         throw error;
       } finally {
@@ -227,11 +227,11 @@ export function createClient(options: ClientOptions): Client {
           correlationId,
           detail: describeError(response),
         });
-        error.attempts = call.attempt;
+        error.attempts = call.sent;
         error.waitedMs = call.waitedMs;
         throw error;
       }
-      return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attempt, waitedMs: call.waitedMs, correlationId };
+      return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.sent, waitedMs: call.waitedMs, correlationId };
     },
 
     identify(identifyOptions = {}): PipelineStep[] {

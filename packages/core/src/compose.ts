@@ -30,7 +30,9 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
     if (middleware === undefined) {
       // Attempt middleware may have waited (for a token, for quota): check again, last thing.
       attempt.assertCanSend();
-      return transport.send(attempt.request, attempt.transportOptions());
+      const options = attempt.transportOptions();
+      attempt.call.sent++;
+      return transport.send(attempt.request, options);
     }
     return middleware.handle(attempt, () => settle(() => runInner(attempt, i + 1)));
   };

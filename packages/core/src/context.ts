@@ -30,4 +30,9 @@ export interface CallContext {
   waitedMs: number;
   /** Milliseconds until the deadline (Infinity when there is none, 0 once it has passed). */
   timeLeft(): number;
+  /**
+   * Waits `ms`, counted in `waitedMs`; rejects at once with an AbortError when the caller's signal
+   * aborts. Middleware that wait (backoff, a queue) use it so that every wait is reported and cancellable.
+   */
+  sleep(ms: number): Promise<void>;
 }

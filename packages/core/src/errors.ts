@@ -120,15 +120,19 @@ export class TimeoutError extends SwitchboardError {
   readonly kind: TimeoutKind;
   readonly timeoutMs: number;
 
-  constructor(kind: TimeoutKind, timeoutMs: number, options: SwitchboardErrorOptions = {}) {
+  /** False when the time ran out before the request went out (between attempts, in a queue). */
+  readonly requestMayHaveBeenSent: boolean;
+
+  constructor(kind: TimeoutKind, timeoutMs: number, options: SwitchboardErrorOptions & { readonly requestMayHaveBeenSent?: boolean } = {}) {
     const what = kind === 'deadline' ? 'call deadline exceeded' : 'attempt timed out';
     super(`${prefix(options.operationId)}${what} after ${Math.round(timeoutMs)} ms`, options);
     this.kind = kind;
     this.timeoutMs = timeoutMs;
+    this.requestMayHaveBeenSent = options.requestMayHaveBeenSent ?? true;
   }
 
   protected override details(): Record<string, unknown> {
-    return { kind: this.kind, timeoutMs: this.timeoutMs };
+    return { kind: this.kind, timeoutMs: this.timeoutMs, requestMayHaveBeenSent: this.requestMayHaveBeenSent };
   }
 }
 
@@ -140,7 +144,9 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_INVALID_ARG',
   'ERR_BAD_PORT',
+  'ERR_INVALID_REQUEST',
 ]);
 
 /** No HTTP response: the connection failed, was reset, or closed early. */

@@ -233,7 +233,8 @@ describe('calling next', () => {
       },
     };
     const client = createClient({ baseUrl, transport, middleware: [hedge, slowStamp] });
-    expect((await client.call(getThing, { thingId: 'a' })).attempts).toBe(2);
+    // The call returns with the first answer; by then one request has gone out, the other soon does.
+    expect((await client.call(getThing, { thingId: 'a' })).attempts).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(sent).toEqual(['2', '1']);
     expect(log).toEqual([]);

@@ -5,7 +5,7 @@
  * processed: when the scheme can renew its credentials, the attempt is sent once more with the
  * new ones, whatever its method; a second 401 fails with an AuthError.
  */
-import type { CallContext, HttpResponse, Middleware } from '@switchboard/core';
+import { type CallContext, createStateKey, type HttpResponse, type Middleware } from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { isSafeForCredentials } from './transport-security.js';
 
@@ -51,6 +51,9 @@ async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials
   return authorization;
 }
 
+// Set once a call has renewed its credentials: one renewal per call, however many attempts retry makes.
+const renewed = createStateKey<true>('switchboard.auth.renewed');
+
 export function authByScheme(options: AuthBySchemeOptions): Middleware {
   const { schemes } = options;
   return {
@@ -60,7 +63,9 @@ export function authByScheme(options: AuthBySchemeOptions): Middleware {
       const credentials = credentialsFor(schemes, ctx);
       const authorization = await authorizeAttempt(ctx, credentials);
       const response = await next();
-      if (response.status !== 401 || authorization === undefined || !credentials.rejected || !(await credentials.rejected(ctx, authorization))) return response;
+      if (response.status !== 401 || authorization === undefined || !credentials.rejected || ctx.state.has(renewed)) return response;
+      ctx.state.set(renewed, true);
+      if (!(await credentials.rejected(ctx, authorization))) return response;
       await authorizeAttempt(ctx, credentials);
       const again = await next();
       if (again.status === 401) {

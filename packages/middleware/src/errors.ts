@@ -44,6 +44,7 @@ export class OutcomeUnknownError extends SwitchboardError {
   }
 
   protected override details(): Record<string, unknown> {
-    return { failure: this.failure.toJSON() };
+    const { name, code, message } = this.failure;
+    return { failure: { name, code, message } };
   }
 }

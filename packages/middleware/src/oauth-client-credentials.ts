@@ -49,19 +49,19 @@ export class ClientCredentials {
     return this.#requests;
   }
 
-  /** A valid access token: the cached one, or a new one when it is missing, expiring or invalidated. */
+  /**
+   * A valid access token: the cached one, or a new one when it is missing, expired or invalidated.
+   * Inside the refresh margin the cached token is returned at once while a new one is fetched in
+   * the background, so a slow login host never holds calls up while a token is still good.
+   */
   async getAccessToken(): Promise<string> {
     if (this.#closed) throw new AuthError('the OAuth client is closed');
     const token = this.#token;
-    const now = this.#now();
-    if (token && now < token.refreshAt) return token.value;
-    try {
-      return (await this.#refresh()).value;
-    } catch (error) {
-      // A failed early refresh still leaves a usable token.
-      if (token && now < token.expiresAt && token === this.#token) return token.value;
-      throw error;
+    if (token && this.#now() < token.expiresAt) {
+      if (this.#now() >= token.refreshAt) this.#refresh().catch(() => undefined);
+      return token.value;
     }
+    return (await this.#refresh()).value;
   }
 
   /** Forgets `token` (the API answered 401 to it), so that the next call gets a new one. */
@@ -105,26 +105,38 @@ export class ClientCredentials {
     const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
     const now = this.#now();
     const token = { value: body.access_token, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs * (1 - refreshMargin) };
+    if (this.#closed) {
+      // Closed while the request was out: the new token is revoked, never handed out.
+      await this.#revoke(token);
+      throw new AuthError('the OAuth client is closed');
+    }
     this.#token = token;
     return token;
   }
 
-  /** Revokes the current token (`DELETE /api/v2/tokens/me`) and refuses further use. Never throws. */
+  /** Refuses further use, waits for a token request under way, and revokes the token (`DELETE /api/v2/tokens/me`). Never throws. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#pending?.catch(() => undefined);
     const token = this.#token;
     this.#token = undefined;
+    if (token) await this.#revoke(token);
+  }
+
+  async #revoke(token: Token): Promise<void> {
     const { apiUrl } = this.#options;
-    if (!token || !apiUrl || this.#now() >= token.expiresAt) return;
-    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
-    await fetchImpl(`${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token.value}` },
-      signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
-    }).then(
-      (response) => response.body?.cancel(),
-      () => undefined,
-    );
+    if (!apiUrl || this.#now() >= token.expiresAt) return;
+    try {
+      const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+      const response = await fetchImpl(`${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${token.value}` },
+        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel();
+    } catch {
+      // Revocation is a courtesy: the token expires anyway.
+    }
   }
 }

@@ -74,8 +74,7 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: Retry
   }
 
   const { error } = outcome;
-  const ambiguous =
-    (error instanceof NetworkError && error.requestMayHaveBeenSent) || (error instanceof TimeoutError && error.kind === 'attempt');
+  const ambiguous = (error instanceof NetworkError || error instanceof TimeoutError) && error.requestMayHaveBeenSent;
   const retryable =
     (error instanceof NetworkError && (facts.idempotent || !error.requestMayHaveBeenSent)) ||
     (error instanceof TimeoutError && error.kind === 'attempt' && facts.idempotent) ||

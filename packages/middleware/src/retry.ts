@@ -4,7 +4,7 @@
  * cancelled at once by its signal, counted in the call's `waitedMs`. A budget per client keeps an
  * outage from multiplying traffic.
  */
-import { AbortError, type CallContext, createStateKey, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
+import { ConfigurationError, createStateKey, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
 import pRetry from 'p-retry';
 import { type Decision, decideRetry, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
@@ -58,20 +58,21 @@ class RetryWanted extends Error {
   }
 }
 
-function sleep(ms: number, ctx: CallContext): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const { signal } = ctx;
-    const abort = () => {
-      clearTimeout(timer);
-      reject(new AbortError(signal?.reason, { operationId: ctx.route.operationId }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }, ms);
-    if (signal?.aborted) abort();
-    else signal?.addEventListener('abort', abort, { once: true });
-  });
+/**
+ * An outcome that stands, wrapped so that p-retry only ever sees Error instances: it rewrites
+ * other throwables into a TypeError whose message quotes them (which could quote a secret).
+ */
+class Final extends Error {
+  constructor(readonly thrown: unknown) {
+    super('final outcome');
+  }
+}
+
+function checkPolicy(policy: RetryPolicy): void {
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new ConfigurationError('retry: maxAttempts must be a whole number of at least 1');
+  for (const [name, value] of Object.entries(policy)) {
+    if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) throw new ConfigurationError(`retry: ${name} must be a non-negative number`);
+  }
 }
 
 function describe(outcome: Outcome): { status?: number; errorCode?: string } {
@@ -88,6 +89,7 @@ export function retry(options: RetryOptions = {}): Middleware & { readonly budge
     maxServerWaitMs: options.maxServerWaitMs ?? DEFAULT_RETRY_POLICY.maxServerWaitMs,
     minWaitMs: options.minWaitMs ?? DEFAULT_RETRY_POLICY.minWaitMs,
   };
+  checkPolicy(policy);
   const budget = options.budget === false ? undefined : options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
   const random = options.random ?? Math.random;
 
@@ -110,9 +112,9 @@ export function retry(options: RetryOptions = {}): Middleware & { readonly budge
         const facts = { operationId, attempt: ctx.attempt, idempotent, timeLeftMs: ctx.timeLeft(), nowMs: Date.now(), random };
         const decision = decideRetry(outcome, facts, callPolicy);
         if (decision.action === 'retry') throw new RetryWanted(outcome, decision);
-        if (decision.action === 'fail') throw decision.error;
+        if (decision.action === 'fail') throw new Final(decision.error);
         if ('response' in outcome) return outcome.response;
-        throw outcome.error;
+        throw new Final(outcome.error);
       };
 
       let response: HttpResponse;
@@ -127,17 +129,17 @@ export function retry(options: RetryOptions = {}): Middleware & { readonly budge
             if (!(error instanceof RetryWanted)) return false;
             if (budget && !budget.tryTakeRetry()) return false;
             const { waitMs, reason } = error.decision;
-            options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, ...describe(error.outcome) });
-            const started = performance.now();
             try {
-              await sleep(waitMs, ctx);
-            } finally {
-              ctx.waitedMs += performance.now() - started;
+              options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, ...describe(error.outcome) });
+            } catch {
+              // A listener's failure is not the call's.
             }
+            await ctx.sleep(waitMs);
             return true;
           },
         });
       } catch (error) {
+        if (error instanceof Final) throw error.thrown;
         // Out of attempts or of budget: the last outcome stands.
         if (!(error instanceof RetryWanted)) throw error;
         if ('response' in error.outcome) return error.outcome.response;

@@ -1,4 +1,5 @@
 /** Credentials go over TLS, except to this machine (the emulator, a test server). */
+import { isIPv4 } from 'node:net';
 import { AuthError } from './errors.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -6,7 +7,8 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 export function isSafeForCredentials(url: string): boolean {
   try {
     const { protocol, hostname } = new URL(url);
-    return protocol === 'https:' || (protocol === 'http:' && (LOOPBACK.has(hostname) || hostname.startsWith('127.')));
+    // 127.0.0.0/8 as an address only: a name such as 127.example.com is anyone's.
+    return protocol === 'https:' || (protocol === 'http:' && (LOOPBACK.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'))));
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defineRoute } from '@switchboard/core';
-import { AuthError, authByScheme } from '@switchboard/middleware';
+import { AuthError, authByScheme, retry } from '@switchboard/middleware';
 
 const baseUrl = 'https://api.auth.test';
 const route = (auth: string) =>
@@ -58,6 +58,18 @@ describe('authByScheme', () => {
     const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: { key: { authorize: () => `Key v${version}`, rejected: () => (version++, true) } } })] });
     expect((await client.call(route('key'), {})).status).toBe(200);
     expect(headers).toEqual(['Key v1', 'Key v2']);
+  });
+
+  it('renews at most once per call, however many attempts the retry makes', async () => {
+    const statuses = [401, 503, 401, 200];
+    let requests = 0;
+    nock(baseUrl).get('/x').times(4).reply(() => [statuses[requests++] ?? 200, {}]);
+    let renewals = 0;
+    const credentials = { authorize: () => `Key v${renewals}`, rejected: () => (renewals++, true) };
+    const client = createClient({ baseUrl, middleware: [retry({ baseMs: 1, minWaitMs: 1 }), authByScheme({ schemes: { key: credentials } })] });
+    await expect(client.call(route('key'), {})).rejects.toMatchObject({ status: 401, attempts: 3 });
+    expect(renewals).toBe(1);
+    expect(requests).toBe(3);
   });
 
   it('refuses to send credentials over plain http to anything but loopback', async () => {

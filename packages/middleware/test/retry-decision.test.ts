@@ -30,12 +30,16 @@ describe('decideRetry', () => {
     ['503 on a POST without Retry-After', response(503), facts({ idempotent: false }), { action: 'stop' }],
     ['503 on a POST with Retry-After', response(503, { 'retry-after': '1' }), facts({ idempotent: false }), { action: 'retry', waitMs: 1_000, reason: 'retry-after' }],
     ['500 on a POST', response(500), facts({ idempotent: false }), { action: 'stop' }],
-    ['502 and 504 and 408 on a PUT', response(502), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
+    ['502 on a PUT', response(502), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
+    ['504 on a DELETE', response(504), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
+    ['408 on a GET', response(408), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
     ['503 whose wait is past the deadline', response(503, { 'retry-after': '5' }), facts({ timeLeftMs: 1_000 }), { action: 'stop' }],
     ['a refused connection on a POST', error(new NetworkError('ECONNREFUSED')), facts({ idempotent: false }), { action: 'retry', waitMs: 100, reason: 'backoff' }],
     ['a reset on a GET', error(new NetworkError('ECONNRESET')), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
     ['an attempt timeout on a GET', error(new TimeoutError('attempt', 1000)), facts(), { action: 'retry', waitMs: 100, reason: 'backoff' }],
-    ['the deadline', error(new TimeoutError('deadline', 1000)), facts({ idempotent: false }), { action: 'stop' }],
+    ['the deadline, before sending', error(new TimeoutError('deadline', 1000, { requestMayHaveBeenSent: false })), facts({ idempotent: false }), { action: 'stop' }],
+    ['the deadline, on a GET in flight', error(new TimeoutError('deadline', 1000)), facts(), { action: 'stop' }],
+    ['a request that was never sent, on a POST', error(new NetworkError('ERR_INVALID_REQUEST')), facts({ idempotent: false }), { action: 'retry', waitMs: 100, reason: 'backoff' }],
     ['a validation error', error(new ValidationError([])), facts(), { action: 'stop' }],
     ['a reset on the last attempt', error(new NetworkError('ECONNRESET')), facts({ attempt: 4 }), { action: 'stop' }],
   ] as const)('%s', (_name, outcome, attempt, expected) => {
@@ -51,7 +55,7 @@ describe('decideRetry', () => {
   });
 
   it('never replays a write that may have been processed: the outcome is unknown', () => {
-    for (const failure of [new NetworkError('ECONNRESET'), new NetworkError('UND_ERR_SOCKET'), new TimeoutError('attempt', 500)]) {
+    for (const failure of [new NetworkError('ECONNRESET'), new NetworkError('UND_ERR_SOCKET'), new TimeoutError('attempt', 500), new TimeoutError('deadline', 500)]) {
       const decision = decideRetry(error(failure), facts({ idempotent: false }), policy);
       expect(decision).toMatchObject({ action: 'fail' });
       expect((decision as { error: unknown }).error).toBeInstanceOf(OutcomeUnknownError);

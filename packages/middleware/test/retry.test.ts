@@ -157,9 +157,13 @@ describe('other failures', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('user left')), 50);
     const started = performance.now();
-    await expect(c.call(getThing, { id: '1' }, { signal: controller.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
+    const error = await c.call(getThing, { id: '1' }, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_ABORTED' });
     expect(performance.now() - started).toBeLessThan(300);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((error as { waitedMs: number }).waitedMs).toBeGreaterThan(30); // the wait that was cut short is reported
+    const closing = performance.now();
+    await c.close(); // waits for the pipeline: the retry's wait itself was cancelled
+    expect(performance.now() - closing).toBeLessThan(100);
     expect(seen.count).toBe(1);
   });
 
@@ -168,6 +172,29 @@ describe('other failures', () => {
     const { client: c } = client({ baseMs: 10 });
     await expect(c.call(getThing, { id: '1' }, { state: [retryPerCall({ maxAttempts: 1 })] })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(seen.count).toBe(1);
+  });
+});
+
+describe('settings and listeners', () => {
+  it('refuses a policy that cannot work', () => {
+    expect(() => retry({ maxAttempts: 0 })).toThrow(/maxAttempts/);
+    expect(() => retry({ baseMs: Number.NaN })).toThrow(/baseMs/);
+  });
+
+  it('keeps what a middleware throws, even when it is not an Error, and does not quote it', async () => {
+    // A non-Error rejection is the point of this test.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    const thrower = { name: 'thrower', phase: 'attempt' as const, handle: () => Promise.reject('Bearer SECRET-TOKEN') };
+    const c = createClient({ baseUrl, middleware: [retry(), thrower] });
+    const error = await c.call(getThing, { id: '1' }).catch((e: unknown) => e);
+    expect(error).toBe('Bearer SECRET-TOKEN');
+  });
+
+  it('does not let a failing onRetry listener change the call', async () => {
+    counted(503);
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    const c = createClient({ baseUrl, middleware: [retry({ baseMs: 1, onRetry: () => { throw new Error('listener broke'); } })] });
+    expect((await c.call(getThing, { id: '1' })).status).toBe(200);
   });
 });
 

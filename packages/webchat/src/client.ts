@@ -61,10 +61,11 @@ function resolveLoginUrl(options: WebChatAPIOptions): string {
   return urls.loginUrl;
 }
 
-function tokenSource(options: WebChatAPIOptions, apiUrl: string): AccessTokenProvider | string | undefined {
+/** The token source, and whether this client made it (and so closes it). */
+function tokenSource(options: WebChatAPIOptions, apiUrl: string): { source: AccessTokenProvider | string | undefined; owned: boolean } {
   const { oauth } = options;
-  if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return oauth;
-  return new ClientCredentials({ loginUrl: resolveLoginUrl(options), apiUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret });
+  if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return { source: oauth, owned: false };
+  return { source: new ClientCredentials({ loginUrl: resolveLoginUrl(options), apiUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret }), owned: true };
 }
 
 function resolveBaseUrl(options: WebChatAPIOptions): string {
@@ -93,7 +94,7 @@ export class WebChatAPI extends WebChatOperations {
   constructor(options: WebChatAPIOptions) {
     super();
     this.baseUrl = resolveBaseUrl(options);
-    const oauth = tokenSource(options, this.baseUrl);
+    const { source: oauth, owned } = tokenSource(options, this.baseUrl);
     const oauthCredentials: SchemeCredentials = {
       authorize: async (ctx) => {
         if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
@@ -101,6 +102,8 @@ export class WebChatAPI extends WebChatOperations {
         try {
           return `Bearer ${await oauth.getAccessToken(ctx.signal)}`;
         } catch (error) {
+          // A token source shares one failure among its waiters: each call gets its own error.
+          if (error instanceof AuthError) throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
           if (error instanceof SwitchboardError) throw error;
           // Only the cause's name: a token library's message may quote credentials.
           throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, { operationId: ctx.route.operationId });
@@ -124,8 +127,9 @@ export class WebChatAPI extends WebChatOperations {
     };
     const auth = authByScheme({
       schemes: { none: () => undefined, oauth: oauthCredentials, guestJwt: guestHeader },
+      // Only what this client made: a provider passed in may serve other clients too.
       close: async () => {
-        if (typeof oauth === 'object') await oauth.close?.();
+        if (owned && typeof oauth === 'object') await oauth.close?.();
       },
     });
     // Ours first, so that a user's middleware of the same phase runs inside them (anchor on 'retry' or 'auth' to change that).
