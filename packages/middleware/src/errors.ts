@@ -48,3 +48,13 @@ export class OutcomeUnknownError extends SwitchboardError {
     return { failure: { name, code, message } };
   }
 }
+
+/** The rate limiter's queue is full: the call was not queued and nothing was sent. */
+export class QueueFullError extends SwitchboardError {
+  readonly code = 'E_QUEUE_FULL';
+}
+
+/** The rate limiter is closed (or closing and told to reject its queue): nothing was sent. */
+export class LimiterClosedError extends SwitchboardError {
+  readonly code = 'E_LIMITER_CLOSED';
+}

@@ -1,5 +1,5 @@
 export type { CallContext, Middleware, Next, Phase } from '@switchboard/core';
-export { AuthError, OutcomeUnknownError, RateLimitError, type RateLimitReason } from './errors.js';
+export { AuthError, LimiterClosedError, OutcomeUnknownError, QueueFullError, RateLimitError, type RateLimitReason } from './errors.js';
 export { authByScheme, type AuthBySchemeOptions, type Authorize, type AuthorizationProvider, type SchemeCredentials } from './auth-scheme.js';
 export { ClientCredentials, type ClientCredentialsOptions } from './oauth-client-credentials.js';
 export { isSafeForCredentials } from './transport-security.js';
@@ -8,3 +8,6 @@ export { decideRetry, type AttemptFacts, type Decision, type Outcome, type Retry
 export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
 export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
+export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
+export { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export { rateLimit, type RateLimitOptions } from './rate-limit.js';

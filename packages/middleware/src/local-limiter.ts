@@ -1,0 +1,119 @@
+/**
+ * A Limiter for one process, on bottleneck: a reservoir of `limit` requests refilled every
+ * `intervalMs`, at most `maxConcurrent` at once, at most `maxQueued` waiting (more are refused,
+ * not dropped silently). A 429 pauses everyone; the server's window headers spread the calls that
+ * are left when it runs low.
+ */
+import { AbortError, TimeoutError } from '@switchboard/core';
+import Bottleneck from 'bottleneck';
+import { LimiterClosedError, QueueFullError } from './errors.js';
+import type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
+
+export interface LocalLimiterOptions {
+  /** Requests per interval (Genesys' documented default: 300 per 60 s per token). */
+  readonly limit: number;
+  readonly intervalMs: number;
+  /** Requests in flight at once; unbounded by default. */
+  readonly maxConcurrent?: number;
+  /** Calls that may wait; more are refused with QueueFullError. Default 1 000. */
+  readonly maxQueued?: number;
+  /** Below this share of the server's window left, calls are spread over the time to its reset. Default 0.2. */
+  readonly slowDownBelow?: number;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+export class LocalLimiter implements Limiter {
+  readonly #bottleneck: Bottleneck;
+  readonly #slowDownBelow: number;
+  #pausedUntil = 0;
+  #minTime = 0;
+  #closed = false;
+  #waiting = 0;
+
+  constructor(options: LocalLimiterOptions) {
+    if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
+    this.#slowDownBelow = options.slowDownBelow ?? 0.2;
+    this.#bottleneck = new Bottleneck({
+      reservoir: options.limit,
+      reservoirRefreshAmount: options.limit,
+      reservoirRefreshInterval: options.intervalMs,
+      maxConcurrent: options.maxConcurrent ?? null,
+      highWater: options.maxQueued ?? 1_000,
+      strategy: Bottleneck.strategy.OVERFLOW,
+    });
+  }
+
+  get queued(): number {
+    return this.#waiting;
+  }
+
+  acquire({ operationId, signal, timeoutMs }: AcquireOptions): Promise<Permit> {
+    if (this.#closed) return Promise.reject(new LimiterClosedError(`${operationId}: the rate limiter is closed`, { operationId }));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, { operationId }));
+    return new Promise<Permit>((resolve, reject) => {
+      let settled = false;
+      this.#waiting++;
+      const settle = (action: () => void): void => {
+        if (settled) return;
+        settled = true;
+        this.#waiting--;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        action();
+      };
+      const onAbort = () => settle(() => reject(new AbortError(signal?.reason, { operationId })));
+      const timer =
+        timeoutMs <= MAX_TIMER_MS
+          ? setTimeout(() => settle(() => reject(new TimeoutError('deadline', timeoutMs, { operationId, requestMayHaveBeenSent: false }))), Math.max(0, timeoutMs))
+          : undefined;
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      this.#bottleneck
+        .schedule(async () => {
+          // A 429 seen by anyone holds everyone who comes after it.
+          while (!settled && Date.now() < this.#pausedUntil) await new Promise((r) => setTimeout(r, Math.min(this.#pausedUntil - Date.now(), 250)));
+          // A caller that gave up while queued frees its slot at once (its reservoir unit is spent).
+          if (settled) return;
+          await new Promise<void>((done) => settle(() => resolve({ release: () => done() })));
+        })
+        .catch((error: unknown) => {
+          const dropped = error instanceof Bottleneck.BottleneckError && /dropped/.test(error.message);
+          settle(() =>
+            reject(
+              dropped
+                ? new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId })
+                : new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId }),
+            ),
+          );
+        });
+    });
+  }
+
+  pauseUntil(untilMs: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
+  }
+
+  observe({ allowed, count, resetMs }: ServerWindow): void {
+    if (!(allowed > 0) || !(resetMs >= 0)) return;
+    const left = allowed - count;
+    if (left <= 0) {
+      this.pauseUntil(Date.now() + resetMs);
+      return;
+    }
+    // Spread what is left of the window over the time to its reset once it runs low.
+    const minTime = left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0;
+    if (minTime !== this.#minTime) {
+      this.#minTime = minTime;
+      this.#bottleneck.updateSettings({ minTime });
+    }
+  }
+
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Queued calls run (or are rejected) and running ones finish; then bottleneck lets go of its timers.
+    await this.#bottleneck.stop({ dropWaitingJobs: options.rejectQueued ?? false });
+    await this.#bottleneck.disconnect();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The rate-limit middleware (attempt phase: every attempt takes quota, retries included). It
+ * asks its Limiter for a turn, reports the time queued as waiting, tells the limiter what the
+ * server said of its window, and turns a 429 into a pause for everyone sharing the limiter, so
+ * that one call's retry does not rush ahead into a second 429.
+ */
+import type { Middleware } from '@switchboard/core';
+import type { CloseOptions, Limiter } from './limiter.js';
+import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+import { serverWait } from './retry-after.js';
+
+export interface RateLimitOptions {
+  /** A limiter to share (between clients, or through Redis); or settings for a local one. */
+  readonly limiter?: Limiter;
+  readonly local?: LocalLimiterOptions;
+  /** How a 429 without a usable wait pauses the limiter, in ms. Default 1 000. */
+  readonly defaultPauseMs?: number;
+  /** What `client.close()` does with calls still queued. */
+  readonly close?: CloseOptions;
+  readonly name?: string;
+}
+
+function number(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+export function rateLimit(options: RateLimitOptions = {}): Middleware & { readonly limiter: Limiter } {
+  const limiter = options.limiter ?? new LocalLimiter(options.local ?? { limit: 300, intervalMs: 60_000 });
+  return {
+    name: options.name ?? 'rate-limit',
+    phase: 'attempt',
+    limiter,
+    async handle(ctx, next) {
+      const queuedAt = performance.now();
+      const permit = await limiter.acquire({ operationId: ctx.route.operationId, signal: ctx.signal, timeoutMs: ctx.timeLeft() });
+      ctx.waitedMs += performance.now() - queuedAt;
+      try {
+        const response = await next();
+        const { headers } = response;
+        const allowed = number(headers.get('inin-ratelimit-allowed'));
+        const count = number(headers.get('inin-ratelimit-count'));
+        const reset = number(headers.get('inin-ratelimit-reset'));
+        if (allowed !== undefined && count !== undefined && reset !== undefined) limiter.observe({ allowed, count, resetMs: reset * 1000 });
+        if (response.status === 429) limiter.pauseUntil(Date.now() + (serverWait(headers, Date.now())?.ms ?? options.defaultPauseMs ?? 1_000));
+        return response;
+      } finally {
+        permit.release();
+      }
+    },
+    close: () => limiter.close(options.close),
+  };
+}

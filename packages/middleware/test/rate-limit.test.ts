@@ -1,0 +1,136 @@
+/** The local rate limiter through a real client and a loopback server: pacing, concurrency, 429 pauses, header-driven slow-down, back-pressure, close. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createClient, defineRoute } from '@switchboard/core';
+import { LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
+import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
+
+const ping = defineRoute<{ id: string }, unknown>({
+  operationId: 'ping', method: 'GET', path: '/ping/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
+  auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let server: Loopback | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A server that logs START and END (ms since t0) for each request and answers after `holdMs`. */
+async function loggingServer(holdMs: number, answer: (n: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 })) {
+  const log: { at: number; what: 'START' | 'END'; id: string }[] = [];
+  const t0 = performance.now();
+  let n = 0;
+  server = await startLoopback(async (req, res) => {
+    const id = req.url.split('/').pop() ?? '';
+    const a = answer(n++);
+    log.push({ at: performance.now() - t0, what: 'START', id });
+    await sleep(holdMs);
+    log.push({ at: performance.now() - t0, what: 'END', id });
+    json(a.status, { ok: a.status === 200 }, a.headers ?? {})(req, res);
+  });
+  return { log, url: server.url, t0 };
+}
+
+function maxInFlight(log: { what: 'START' | 'END' }[]): number {
+  let now = 0;
+  let max = 0;
+  for (const entry of log) {
+    now += entry.what === 'START' ? 1 : -1;
+    max = Math.max(max, now);
+  }
+  return max;
+}
+
+describe('local rate limiting', () => {
+  it('paces calls to the limit per interval', async () => {
+    const { log, url } = await loggingServer(0);
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 4, intervalMs: 500 } })] });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => client.call(ping, { id: String(i) })));
+    const starts = log.filter((e) => e.what === 'START').map((e) => e.at);
+    expect(starts).toHaveLength(10);
+    // 4 at once, 4 more after one refill, the last 2 after another.
+    expect(starts.filter((at) => at < 450)).toHaveLength(4);
+    expect(starts.filter((at) => at < 950)).toHaveLength(8);
+    expect(Math.max(...starts)).toBeGreaterThanOrEqual(950);
+    await client.close();
+  });
+
+  it('keeps at most maxConcurrent in flight', async () => {
+    const { log, url } = await loggingServer(40);
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 2 } })] });
+    await Promise.all(Array.from({ length: 8 }, (_, i) => client.call(ping, { id: String(i) })));
+    expect(maxInFlight(log)).toBe(2);
+    await client.close();
+  });
+
+  it('holds every queued call while a 429 says to wait, so a retry does not rush into a second 429', async () => {
+    const { log, url } = await loggingServer(5, (n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
+    const client = createClient({ baseUrl: url, middleware: [retry({ minWaitMs: 1 }), rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => client.call(ping, { id: String(i) })));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const starts = log.filter((e) => e.what === 'START').map((e) => e.at);
+    expect(starts).toHaveLength(5); // one 429, then four successes
+    expect(starts.slice(1).every((at) => at >= (starts[0] ?? 0) + 950)).toBe(true);
+    await client.close();
+  });
+
+  it('slows down when the server’s window runs low, before it answers 429', async () => {
+    const { log, url } = await loggingServer(0, () => ({ status: 200, headers: { 'inin-ratelimit-allowed': '100', 'inin-ratelimit-count': '95', 'inin-ratelimit-reset': '1' } }));
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    await client.call(ping, { id: 'first' });
+    await Promise.all(Array.from({ length: 3 }, (_, i) => client.call(ping, { id: String(i) })));
+    const starts = log.filter((e) => e.what === 'START').map((e) => e.at);
+    // 5 left of 100 with 1 s to go: one call per 200 ms.
+    for (let i = 2; i < starts.length; i++) expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(180);
+    await client.close();
+  });
+
+  it('refuses a call it cannot queue, with a typed error and nothing sent', async () => {
+    const { log, url } = await loggingServer(100);
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1, maxQueued: 2 } })] });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => client.call(ping, { id: String(i) })));
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as unknown);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const error of refused) expect(error).toBeInstanceOf(QueueFullError);
+    expect(log.filter((e) => e.what === 'START')).toHaveLength(5 - refused.length);
+    await client.close();
+  });
+
+  it('takes a queued call out when its deadline passes or its signal aborts, sending nothing for it', async () => {
+    const { log, url } = await loggingServer(300);
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    const first = client.call(ping, { id: 'first' });
+    await sleep(20);
+    const late = client.call(ping, { id: 'late' }, { totalTimeout: 50 }).catch((e: unknown) => e);
+    const controller = new AbortController();
+    const aborted = client.call(ping, { id: 'aborted' }, { signal: controller.signal }).catch((e: unknown) => e);
+    controller.abort(new Error('no longer needed'));
+    expect(await late).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
+    expect(await aborted).toMatchObject({ code: 'E_ABORTED' });
+    await first;
+    await sleep(50);
+    expect(log.filter((e) => e.what === 'START').map((e) => e.id)).toEqual(['first']);
+    await client.close();
+  });
+
+  it('closes gracefully: no new calls, queued ones finish; or, when asked, queued ones are rejected', async () => {
+    const { url } = await loggingServer(50);
+    const limiter = new LocalLimiter({ limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 });
+    const client = createClient({ baseUrl: url, middleware: [rateLimit({ limiter })] });
+    const calls = Array.from({ length: 3 }, (_, i) => client.call(ping, { id: String(i) }));
+    await sleep(10);
+    await client.close();
+    expect((await Promise.all(calls)).map((r) => r.status)).toEqual([200, 200, 200]);
+    await expect(limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
+
+    const rejecting = new LocalLimiter({ limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 });
+    const held = await rejecting.acquire({ operationId: 'a', timeoutMs: 1_000 });
+    const queued = rejecting.acquire({ operationId: 'b', timeoutMs: 1_000 }).catch((e: unknown) => e);
+    await sleep(10);
+    const closing = rejecting.close({ rejectQueued: true });
+    expect(await queued).toBeInstanceOf(LimiterClosedError);
+    held.release();
+    await closing;
+  });
+});
