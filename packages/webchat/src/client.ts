@@ -14,7 +14,7 @@ import {
   type RouteDescriptor,
   SwitchboardError,
 } from '@switchboard/core';
-import { AuthError, authByScheme, ClientCredentials, retry, type RetryOptions, type SchemeCredentials } from '@switchboard/middleware';
+import { AuthError, authByScheme, ClientCredentials, rateLimit, type RateLimitOptions, retry, type RetryOptions, type SchemeCredentials } from '@switchboard/middleware';
 import { describeGenesysError } from './error-body.js';
 import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
@@ -45,6 +45,8 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
   readonly loginUrl?: string;
   /** Retry settings (429-aware, idempotency-safe, with a budget); `false` for none. On by default. */
   readonly retry?: RetryOptions | false;
+  /** Rate limiting for every attempt, placed before auth so that a token is taken only when the attempt may go. Off by default. */
+  readonly rateLimit?: RateLimitOptions;
   /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
   readonly onDeprecated?: (operationId: string, message: string) => void;
 }
@@ -133,7 +135,12 @@ export class WebChatAPI extends WebChatOperations {
       },
     });
     // Ours first, so that a user's middleware of the same phase runs inside them (anchor on 'retry' or 'auth' to change that).
-    const middleware: Middleware[] = [...(options.retry === false ? [] : [retry(options.retry)]), auth, ...(options.middleware ?? [])];
+    const middleware: Middleware[] = [
+      ...(options.retry === false ? [] : [retry(options.retry)]),
+      ...(options.rateLimit ? [rateLimit(options.rateLimit)] : []),
+      auth,
+      ...(options.middleware ?? []),
+    ];
     this.client = createClient({
       ...options,
       baseUrl: this.baseUrl,
