@@ -4,6 +4,7 @@ import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
 import { AttemptTimer, hasTimer, loadError, toTransportError } from './failure.js';
+import { loadOnce } from './load-once.js';
 
 export interface KyTransportOptions {
   /** The fetch to use (a test double, an instrumented fetch); Node's global fetch by default. */
@@ -14,14 +15,7 @@ type KyInstance = KyModule.KyInstance;
 
 // ky builds a Request when it is first imported, which makes Node install its fetch dispatcher
 // process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
-let kyModule: Promise<typeof KyModule> | undefined;
-function loadKy(): Promise<typeof KyModule> {
-  kyModule ??= import('ky').catch((error: unknown) => {
-    kyModule = undefined;
-    throw loadError('ky', error);
-  });
-  return kyModule;
-}
+const loadKy = loadOnce(() => import('ky').catch((error: unknown) => Promise.reject(loadError('ky', error))));
 
 /** Reads the body through a reader the attempt timer can cancel, which also frees the connection. */
 async function readText(body: ReadableStream<Uint8Array> | null, onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void): Promise<string> {
@@ -39,20 +33,13 @@ async function readText(body: ReadableStream<Uint8Array> | null, onReader: (read
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;
-  let loading: Promise<KyInstance> | undefined;
-  const getClient = (): Promise<KyInstance> =>
-    (loading ??= loadKy().then(
-      (module) => {
-        isKyTimeout = (error) => error instanceof module.TimeoutError;
-        // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
-        client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
-        return client;
-      },
-      (error: unknown) => {
-        loading = undefined;
-        throw error;
-      },
-    ));
+  const getClient = loadOnce(async (): Promise<KyInstance> => {
+    const module = await loadKy();
+    isKyTimeout = (error) => error instanceof module.TimeoutError;
+    // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
+    client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    return client;
+  });
 
   return {
     name: 'ky',

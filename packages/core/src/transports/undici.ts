@@ -8,6 +8,7 @@ import { hasNoBody, parseBody } from '../body.js';
 import { headersFromNode } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
 import { AttemptTimer, loadError, toTransportError } from './failure.js';
+import { loadOnce } from './load-once.js';
 
 export interface UndiciTransportOptions {
   /** Connections per origin; unlimited by default. */
@@ -18,7 +19,6 @@ export interface UndiciTransportOptions {
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
-let undiciModule: Promise<typeof UndiciModule> | undefined;
 
 /**
  * Importing undici installs its Agent as the process-wide dispatcher (the one Node's own fetch
@@ -26,21 +26,15 @@ let undiciModule: Promise<typeof UndiciModule> | undefined;
  * with a request that never leaves the process: the import then finds a dispatcher and leaves
  * the process exactly as Node itself would have.
  */
-function loadUndici(): Promise<typeof UndiciModule> {
-  undiciModule ??= (async () => {
-    if ((globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER] === undefined) {
-      // A stubbed fetch (msw, a test double) may refuse data: URLs; undici still has to load.
-      await fetch('data:,')
-        .then((response) => response.arrayBuffer())
-        .catch(() => undefined);
-    }
-    return import('undici');
-  })().catch((error: unknown) => {
-    undiciModule = undefined;
-    throw loadError('undici', error);
-  });
-  return undiciModule;
-}
+const loadUndici = loadOnce(async (): Promise<typeof UndiciModule> => {
+  if ((globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER] === undefined) {
+    // A stubbed fetch (msw, a test double) may refuse data: URLs; undici still has to load.
+    await fetch('data:,')
+      .then((response) => response.arrayBuffer())
+      .catch(() => undefined);
+  }
+  return import('undici').catch((error: unknown) => Promise.reject(loadError('undici', error)));
+});
 
 function splitUrl(url: string): { origin: string; path: string } {
   const slash = url.indexOf('/', url.indexOf('//') + 2);
@@ -49,21 +43,14 @@ function splitUrl(url: string): { origin: string; path: string } {
 
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   let agent: UndiciModule.Agent | undefined;
-  let agentLoading: Promise<UndiciModule.Agent> | undefined;
-  const getAgent = (): Promise<UndiciModule.Agent> =>
-    (agentLoading ??= loadUndici().then(
-      (undici) => {
-        agent = new undici.Agent({
-          keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
-          ...(options.connections !== undefined ? { connections: options.connections } : {}),
-        });
-        return agent;
-      },
-      (error: unknown) => {
-        agentLoading = undefined;
-        throw error;
-      },
-    ));
+  const getAgent = loadOnce(async (): Promise<UndiciModule.Agent> => {
+    const undici = await loadUndici();
+    agent = new undici.Agent({
+      keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
+      ...(options.connections !== undefined ? { connections: options.connections } : {}),
+    });
+    return agent;
+  });
 
   return {
     name: 'undici',
@@ -99,7 +86,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
       }
     },
     async close(): Promise<void> {
-      if (agentLoading) await (await agentLoading).close();
+      await agent?.close();
     },
   };
 }
