@@ -46,4 +46,9 @@ function run(args) {
 }
 
 run(['install', '--frozen-lockfile', ...(process.env.CI ? [] : ['--prefer-offline'])]);
+// The test suite runs real Redis servers.
+if (script === 'check') {
+  const redis = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-redis.mjs')], { cwd: root, stdio: 'inherit' });
+  if (redis.status !== 0) process.exit(redis.status ?? 1);
+}
 run(['run', script, ...extraArgs]);

@@ -9,5 +9,6 @@ export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
 export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
-export { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export { BottleneckLimiter, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export { RedisLimiter, type RedisLimiterOptions } from './redis-limiter.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';

@@ -1,8 +1,8 @@
 /**
- * A Limiter for one process, on bottleneck: a reservoir of `limit` requests refilled every
- * `intervalMs`, at most `maxConcurrent` at once, at most `maxQueued` waiting (more are refused,
- * not dropped silently). A 429 pauses everyone; the server's window headers spread the calls that
- * are left when it runs low.
+ * Limiters on bottleneck: a reservoir of `limit` requests refilled every `intervalMs`, at most
+ * `maxConcurrent` at once, at most `maxQueued` waiting (more are refused, not dropped silently).
+ * A 429 pauses everyone; the server's window headers spread the calls that are left when it runs
+ * low. `LocalLimiter` keeps its state in this process; `RedisLimiter` (redis-limiter.ts) shares it.
  */
 import { AbortError, TimeoutError } from '@switchboard/core';
 import Bottleneck from 'bottleneck';
@@ -23,25 +23,30 @@ export interface LocalLimiterOptions {
 
 const MAX_TIMER_MS = 2_147_483_647;
 
-export class LocalLimiter implements Limiter {
-  readonly #bottleneck: Bottleneck;
+/** Bottleneck settings for a limiter with these options; clustering adds its own. */
+export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.ConstructorOptions {
+  if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
+  return {
+    reservoir: options.limit,
+    reservoirRefreshAmount: options.limit,
+    reservoirRefreshInterval: options.intervalMs,
+    maxConcurrent: options.maxConcurrent ?? null,
+    highWater: options.maxQueued ?? 1_000,
+    strategy: Bottleneck.strategy.OVERFLOW,
+  };
+}
+
+export class BottleneckLimiter implements Limiter {
+  protected readonly bottleneck: Bottleneck;
   readonly #slowDownBelow: number;
   #pausedUntil = 0;
   #minTime = 0;
   #closed = false;
   #waiting = 0;
 
-  constructor(options: LocalLimiterOptions) {
-    if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
+  constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow'> = {}) {
+    this.bottleneck = bottleneck;
     this.#slowDownBelow = options.slowDownBelow ?? 0.2;
-    this.#bottleneck = new Bottleneck({
-      reservoir: options.limit,
-      reservoirRefreshAmount: options.limit,
-      reservoirRefreshInterval: options.intervalMs,
-      maxConcurrent: options.maxConcurrent ?? null,
-      highWater: options.maxQueued ?? 1_000,
-      strategy: Bottleneck.strategy.OVERFLOW,
-    });
   }
 
   get queued(): number {
@@ -69,7 +74,7 @@ export class LocalLimiter implements Limiter {
           : undefined;
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      this.#bottleneck
+      this.bottleneck
         .schedule(async () => {
           // A 429 seen by anyone holds everyone who comes after it.
           while (!settled && Date.now() < this.#pausedUntil) await new Promise((r) => setTimeout(r, Math.min(this.#pausedUntil - Date.now(), 250)));
@@ -94,6 +99,10 @@ export class LocalLimiter implements Limiter {
     this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
   }
 
+  protected get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
   observe({ allowed, count, resetMs }: ServerWindow): void {
     if (!(allowed > 0) || !(resetMs >= 0)) return;
     const left = allowed - count;
@@ -105,7 +114,7 @@ export class LocalLimiter implements Limiter {
     const minTime = left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0;
     if (minTime !== this.#minTime) {
       this.#minTime = minTime;
-      this.#bottleneck.updateSettings({ minTime });
+      this.bottleneck.updateSettings({ minTime });
     }
   }
 
@@ -113,7 +122,14 @@ export class LocalLimiter implements Limiter {
     if (this.#closed) return;
     this.#closed = true;
     // Queued calls run (or are rejected) and running ones finish; then bottleneck lets go of its timers.
-    await this.#bottleneck.stop({ dropWaitingJobs: options.rejectQueued ?? false });
-    await this.#bottleneck.disconnect();
+    await this.bottleneck.stop({ dropWaitingJobs: options.rejectQueued ?? false });
+    await this.bottleneck.disconnect();
+  }
+}
+
+/** A Limiter whose state lives in this process. */
+export class LocalLimiter extends BottleneckLimiter {
+  constructor(options: LocalLimiterOptions) {
+    super(new Bottleneck(bottleneckSettings(options)), options);
   }
 }
