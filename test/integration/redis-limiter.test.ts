@@ -54,3 +54,32 @@ describe('RedisLimiter', () => {
     await Promise.all([a.close(), b.close()]);
   });
 });
+
+describe('many processes, one org limit', () => {
+  it('4 worker processes share the limit through Redis: no 429s, and the rate within 10 % of the limit', async () => {
+    const { startEmulator } = await import('@switchboard/emulator');
+    const { runWorkers } = await import('../support/workers.js');
+    const { fileURLToPath } = await import('node:url');
+    const limit = 60;
+    const windowSeconds = 10;
+    const durationMs = 20_000;
+    const emulator = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit, windowSeconds } });
+    try {
+      const setup = {
+        apiUrl: emulator.apiUrl, loginUrl: emulator.loginUrl, clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret,
+        redisPort: redis.port, limiterId: 'multi-process-org', limit, intervalMs: windowSeconds * 1000, mode: 'redis', concurrency: 4,
+      };
+      // Workers run the built packages (the test command builds before it tests).
+      const reports = await runWorkers(fileURLToPath(new URL('./redis-worker.mjs', import.meta.url)), setup, 4, durationMs, fileURLToPath(new URL('..', import.meta.url)));
+      const ok = reports.reduce((n, r) => n + r.ok, 0);
+      const allowed = (limit / windowSeconds) * (durationMs / 1000);
+      console.log(JSON.stringify({ ok, allowed, perWorker: reports.map((r) => r.ok), tooMany: emulator.stats.tooManyRequests }));
+      expect(emulator.stats.tooManyRequests).toBe(0);
+      expect(reports.every((r) => r.limited === 0)).toBe(true);
+      expect(ok / allowed).toBeGreaterThanOrEqual(0.9);
+      expect(ok / allowed).toBeLessThanOrEqual(1.1);
+    } finally {
+      await emulator.stop();
+    }
+  }, 60_000);
+});

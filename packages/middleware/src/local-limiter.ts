@@ -40,9 +40,12 @@ export class BottleneckLimiter implements Limiter {
   protected readonly bottleneck: Bottleneck;
   readonly #slowDownBelow: number;
   #pausedUntil = 0;
-  #minTime = 0;
+  /** Spacing between starts while the server's window runs low; kept here, not in bottleneck's minTime (see observe). */
+  #spacingMs = 0;
+  #nextStartAt = 0;
   #closed = false;
   #waiting = 0;
+  #idle: (() => void) | undefined;
 
   constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow'> = {}) {
     this.bottleneck = bottleneck;
@@ -62,7 +65,7 @@ export class BottleneckLimiter implements Limiter {
       const settle = (action: () => void): void => {
         if (settled) return;
         settled = true;
-        this.#waiting--;
+        if (--this.#waiting === 0) this.#idle?.();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         action();
@@ -76,8 +79,13 @@ export class BottleneckLimiter implements Limiter {
 
       this.bottleneck
         .schedule(async () => {
-          // A 429 seen by anyone holds everyone who comes after it.
-          while (!settled && Date.now() < this.#pausedUntil) await new Promise((r) => setTimeout(r, Math.min(this.#pausedUntil - Date.now(), 250)));
+          // A 429 seen by anyone holds everyone who comes after it; a window running low spaces them out.
+          for (;;) {
+            const holdUntil = Math.max(this.#pausedUntil, this.#nextStartAt);
+            if (settled || Date.now() >= holdUntil) break;
+            await new Promise((r) => setTimeout(r, Math.min(holdUntil - Date.now(), 250)));
+          }
+          this.#nextStartAt = Date.now() + this.#spacingMs;
           // A caller that gave up while queued frees its slot at once (its reservoir unit is spent).
           if (settled) return;
           await new Promise<void>((done) => settle(() => resolve({ release: () => done() })));
@@ -110,19 +118,22 @@ export class BottleneckLimiter implements Limiter {
       this.pauseUntil(Date.now() + resetMs);
       return;
     }
-    // Spread what is left of the window over the time to its reset once it runs low.
-    const minTime = left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0;
-    if (minTime !== this.#minTime) {
-      this.#minTime = minTime;
-      this.bottleneck.updateSettings({ minTime });
-    }
+    // Spread what is left of the window over the time to its reset once it runs low. Not through
+    // bottleneck's updateSettings: in 2.19.5 it stops the reservoir's refresh timer for good.
+    this.#spacingMs = left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0;
+    if (this.#spacingMs === 0) this.#nextStartAt = 0;
   }
 
   async close(options: CloseOptions = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Queued calls run (or are rejected) and running ones finish; then bottleneck lets go of its timers.
-    await this.bottleneck.stop({ dropWaitingJobs: options.rejectQueued ?? false });
+    // Callers still queued get their turn (or, when asked, a LimiterClosedError)...
+    if (options.rejectQueued) await this.bottleneck.stop({ dropWaitingJobs: true });
+    else if (this.#waiting > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
+    // ...then what is left in bottleneck's queue belongs to callers who gave up: it is dropped,
+    // rather than waited for until the next refill. Running attempts hold permits, released by
+    // their callers; stop() waits for them.
+    if (!options.rejectQueued) await this.bottleneck.stop({ dropWaitingJobs: true });
     await this.bottleneck.disconnect();
   }
 }

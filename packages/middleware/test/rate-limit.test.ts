@@ -86,6 +86,17 @@ describe('local rate limiting', () => {
     await client.close();
   });
 
+  it('keeps refilling its reservoir after slowing down (bottleneck 2.19.5’s updateSettings would stop the refill)', async () => {
+    const limiter = new LocalLimiter({ limit: 3, intervalMs: 300 });
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
+    limiter.observe({ allowed: 10, count: 9, resetMs: 100 });
+    limiter.observe({ allowed: 10, count: 1, resetMs: 1_000 });
+    (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    await limiter.close();
+  });
+
   it('refuses a call it cannot queue, with a typed error and nothing sent', async () => {
     const { log, url } = await loggingServer(100);
     const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1, maxQueued: 2 } })] });
