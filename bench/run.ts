@@ -3,7 +3,8 @@
  * node:http and bare ky, on a server in another process on 127.0.0.1; then the pipeline's own
  * cost per call; then the emulator's own throughput. Options: --duration ms, --rounds n,
  * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone),
- * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it).
+ * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it),
+ * --processes (1, 4 and 8 worker processes sharing one org limit; needs redis-server).
  */
 import './node-dispatcher-first.js';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,6 +15,7 @@ import { Agent as UndiciAgent } from 'undici';
 import { type BenchClient, bareKyClient, bareUndiciClient, nodeHttpClient, pipelineClient } from './clients.js';
 import { runEmulatorBench } from './emulator.js';
 import { runMicro } from './micro.js';
+import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
@@ -26,6 +28,7 @@ const { values: args } = parseArgs({
     micro: { type: 'boolean', default: false },
     emulator: { type: 'boolean', default: false },
     outage: { type: 'boolean', default: false },
+    processes: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -69,6 +72,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
+
+if (args.processes) {
+  await runMultiprocessBench({ seconds: args.quick ? 5 : 10, limit: 50, windowSeconds: 5 });
+  process.exit(0);
 }
 
 if (args.outage) {

@@ -15,8 +15,8 @@ const api = new WebChatAPI({
   loginUrl: setup.loginUrl,
   oauth: { clientId: setup.clientId, clientSecret: setup.clientSecret },
   retry: false,
-  // 'local': each process paced at the full limit on its own, as simpler clients do.
-  rateLimit: shared ? { limiter: shared } : { local: { limit: setup.limit, intervalMs: setup.intervalMs } },
+  // 'local': each process paced at the full limit on its own; 'naive': the same without reading the server's headers, as simpler clients do.
+  rateLimit: shared ? { limiter: shared } : { local: { limit: setup.limit, intervalMs: setup.intervalMs }, followServer: setup.mode !== 'naive' },
   onDeprecated: () => undefined,
 });
 await shared?.ready();

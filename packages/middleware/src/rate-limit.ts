@@ -15,6 +15,8 @@ export interface RateLimitOptions {
   readonly local?: LocalLimiterOptions;
   /** How a 429 without a usable wait pauses the limiter, in ms. Default 1 000. */
   readonly defaultPauseMs?: number;
+  /** Follow the server: slow down on its window headers and pause on its 429s. Default true; false paces by the local settings alone. */
+  readonly followServer?: boolean;
   /** What `client.close()` does with calls still queued. */
   readonly close?: CloseOptions;
   readonly name?: string;
@@ -38,6 +40,7 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & { readon
       ctx.waitedMs += performance.now() - queuedAt;
       try {
         const response = await next();
+        if (options.followServer === false) return response;
         const { headers } = response;
         const allowed = number(headers.get('inin-ratelimit-allowed'));
         const count = number(headers.get('inin-ratelimit-count'));
