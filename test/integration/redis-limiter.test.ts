@@ -83,3 +83,48 @@ describe('many processes, one org limit', () => {
     }
   }, 60_000);
 });
+
+describe('Redis faults', () => {
+  it('recovers when its keys are lost (flushed or expired): Redis 7 says ERR SETTINGS_KEY_NOT_FOUND', async () => {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port, lazyConnect: true });
+    await admin.connect();
+    const l = limiter('lost-keys', { limit: 100 });
+    await l.ready();
+    const t0 = performance.now();
+    await take(l, t0);
+    await admin.flushall();
+    const granted = await Promise.all(Array.from({ length: 5 }, () => take(l, t0)));
+    expect(granted.every((at) => at < 3_000)).toBe(true);
+    await l.close();
+    admin.disconnect();
+  });
+
+  it('runs calls that were queued when the keys expired', async () => {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port });
+    const l = limiter('lost-keys-queued', { limit: 1, intervalMs: 1_000 });
+    await l.ready();
+    const t0 = performance.now();
+    await take(l, t0);
+    const queued = Promise.all([take(l, t0), take(l, t0)]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await admin.flushall();
+    const granted = await queued;
+    expect(granted).toHaveLength(2);
+    expect(Math.max(...granted)).toBeLessThan(5_000);
+    await l.close();
+    admin.disconnect();
+  });
+
+  it('recovers after Redis restarts empty, without losing a queued call', async () => {
+    const l = limiter('restart', { limit: 100 });
+    await l.ready();
+    const t0 = performance.now();
+    await take(l, t0);
+    await redis.restart();
+    const granted = await Promise.all(Array.from({ length: 5 }, () => take(l, t0)));
+    expect(granted).toHaveLength(5);
+    await l.close();
+  });
+});

@@ -54,6 +54,11 @@ export class QueueFullError extends SwitchboardError {
   readonly code = 'E_QUEUE_FULL';
 }
 
+/** The rate limiter's shared store (Redis) failed the call's turn: nothing was sent. */
+export class LimiterUnavailableError extends SwitchboardError {
+  readonly code = 'E_LIMITER_UNAVAILABLE';
+}
+
 /** The rate limiter is closed (or closing and told to reject its queue): nothing was sent. */
 export class LimiterClosedError extends SwitchboardError {
   readonly code = 'E_LIMITER_CLOSED';

@@ -6,7 +6,7 @@
  */
 import { AbortError, TimeoutError } from '@switchboard/core';
 import Bottleneck from 'bottleneck';
-import { LimiterClosedError, QueueFullError } from './errors.js';
+import { LimiterClosedError, LimiterUnavailableError, QueueFullError } from './errors.js';
 import type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
 
 export interface LocalLimiterOptions {
@@ -92,13 +92,12 @@ export class BottleneckLimiter implements Limiter {
         })
         .catch((error: unknown) => {
           const dropped = error instanceof Bottleneck.BottleneckError && /dropped/.test(error.message);
-          settle(() =>
-            reject(
-              dropped
-                ? new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId })
-                : new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId }),
-            ),
-          );
+          const failure = dropped
+            ? new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId })
+            : this.#closed
+              ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
+              : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId });
+          settle(() => reject(failure));
         });
     });
   }
