@@ -35,6 +35,7 @@ describe('RedisLimiter', () => {
   it('keeps budgets with different ids apart', async () => {
     const a = limiter('apart-a');
     const b = limiter('apart-b');
+    await Promise.all([a.ready(), b.ready()]);
     const t0 = performance.now();
     const granted = await Promise.all([...Array.from({ length: 5 }, () => take(a, t0)), ...Array.from({ length: 5 }, () => take(b, t0))]);
     expect(granted.every((at) => at < 800)).toBe(true);
@@ -125,6 +126,44 @@ describe('Redis faults', () => {
     await redis.restart();
     const granted = await Promise.all(Array.from({ length: 5 }, () => take(l, t0)));
     expect(granted).toHaveLength(5);
+    await l.close();
+  });
+});
+
+describe('Redis unreachable', () => {
+  it('at start: serves calls from a local limit of a fraction of the budget, and says so once', async () => {
+    const { closedPort } = await import('../support/loopback.js');
+    const notices: boolean[] = [];
+    const l = new RedisLimiter({ id: 'never-there', redis: { host: '127.0.0.1', port: await closedPort() }, limit: 8, intervalMs: 60_000, fallbackFraction: 0.25, onFallback: (active) => notices.push(active) });
+    await l.ready(300);
+    const t0 = performance.now();
+    const granted = await Promise.all([take(l, t0), take(l, t0)]);
+    expect(granted.every((at) => at < 500)).toBe(true);
+    // The local budget is 2 (a quarter of 8): a third call waits for the next minute.
+    await expect(l.acquire({ operationId: 'op', timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(notices).toEqual([true]);
+    const closing = performance.now();
+    await l.close();
+    expect(performance.now() - closing).toBeLessThan(3_000);
+  });
+
+  it('in the middle of a run: queued calls move to the local limit and none is lost; it returns to the shared budget', async () => {
+    const notices: boolean[] = [];
+    const l = new RedisLimiter({ id: 'outage', redis: { host: redis.host, port: redis.port }, limit: 2, intervalMs: 1_000, fallbackFraction: 1, onFallback: (active) => notices.push(active) });
+    await l.ready();
+    const t0 = performance.now();
+    await Promise.all([take(l, t0), take(l, t0)]);
+    const queued = Promise.all([take(l, t0), take(l, t0), take(l, t0)]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await redis.stop();
+    const granted = await queued;
+    expect(granted).toHaveLength(3);
+    expect(notices).toEqual([true]);
+    await redis.restart();
+    await l.ready();
+    for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(notices).toEqual([true, false]);
     await l.close();
   });
 });

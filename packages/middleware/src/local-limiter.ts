@@ -46,6 +46,8 @@ export class BottleneckLimiter implements Limiter {
   #closed = false;
   #waiting = 0;
   #idle: (() => void) | undefined;
+  /** Calls waiting for their turn, each able to move to another limiter before it starts. */
+  readonly #pending = new Set<(to: Limiter) => void>();
 
   constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow'> = {}) {
     this.bottleneck = bottleneck;
@@ -56,20 +58,40 @@ export class BottleneckLimiter implements Limiter {
     return this.#waiting;
   }
 
-  acquire({ operationId, signal, timeoutMs }: AcquireOptions): Promise<Permit> {
+  /** Where calls go while this limiter cannot serve them (RedisLimiter: Redis unreachable); undefined to use this one. */
+  protected fallback(): Limiter | undefined {
+    return undefined;
+  }
+
+  /** Moves every call still waiting for its turn to `to`. A call whose turn came is never moved: it cannot run twice. */
+  protected moveQueued(to: Limiter): void {
+    for (const move of [...this.#pending]) move(to);
+  }
+
+  acquire(options: AcquireOptions): Promise<Permit> {
+    const { operationId, signal, timeoutMs } = options;
     if (this.#closed) return Promise.reject(new LimiterClosedError(`${operationId}: the rate limiter is closed`, { operationId }));
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, { operationId }));
+    const fallback = this.fallback();
+    if (fallback) return fallback.acquire(options);
+    const queuedAt = Date.now();
     return new Promise<Permit>((resolve, reject) => {
       let settled = false;
       this.#waiting++;
       const settle = (action: () => void): void => {
         if (settled) return;
         settled = true;
+        this.#pending.delete(move);
         if (--this.#waiting === 0) this.#idle?.();
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         action();
       };
+      const move = (to: Limiter): void =>
+        settle(() => {
+          to.acquire({ ...options, timeoutMs: timeoutMs - (Date.now() - queuedAt) }).then(resolve, reject);
+        });
+      this.#pending.add(move);
       const onAbort = () => settle(() => reject(new AbortError(signal?.reason, { operationId })));
       const timer =
         timeoutMs <= MAX_TIMER_MS
@@ -92,6 +114,11 @@ export class BottleneckLimiter implements Limiter {
         })
         .catch((error: unknown) => {
           const dropped = error instanceof Bottleneck.BottleneckError && /dropped/.test(error.message);
+          const elsewhere = dropped || this.#closed ? undefined : this.fallback();
+          if (elsewhere) {
+            move(elsewhere);
+            return;
+          }
           const failure = dropped
             ? new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId })
             : this.#closed
@@ -127,12 +154,20 @@ export class BottleneckLimiter implements Limiter {
     if (this.#closed) return;
     this.#closed = true;
     // Callers still queued get their turn (or, when asked, a LimiterClosedError)...
-    if (options.rejectQueued) await this.bottleneck.stop({ dropWaitingJobs: true });
+    if (options.rejectQueued) await this.stopBottleneck();
     else if (this.#waiting > 0) await new Promise<void>((resolve) => (this.#idle = resolve));
     // ...then what is left in bottleneck's queue belongs to callers who gave up: it is dropped,
     // rather than waited for until the next refill. Running attempts hold permits, released by
     // their callers; stop() waits for them.
-    if (!options.rejectQueued) await this.bottleneck.stop({ dropWaitingJobs: true });
+    if (!options.rejectQueued) await this.stopBottleneck();
+    await this.disconnectBottleneck();
+  }
+
+  protected async stopBottleneck(): Promise<void> {
+    await this.bottleneck.stop({ dropWaitingJobs: true });
+  }
+
+  protected async disconnectBottleneck(): Promise<void> {
     await this.bottleneck.disconnect();
   }
 }

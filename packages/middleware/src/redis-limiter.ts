@@ -3,10 +3,15 @@
  * client), on bottleneck's clustering with ioredis: one budget, one concurrency count, and a 429
  * seen by any of them pauses all of them. The reservoir refills on bottleneck's heartbeat, set to
  * 250 ms so that refills come on time.
+ *
+ * While Redis cannot be reached (at start or later) calls go to a local limiter with a fraction of
+ * the budget, conservative by default, and calls already queued move there too; the limiter says
+ * so once per outage, and goes back to the shared budget when Redis answers again.
  */
 import Bottleneck from 'bottleneck';
-import type { RedisOptions } from 'ioredis';
-import { BottleneckLimiter, bottleneckSettings, type LocalLimiterOptions } from './local-limiter.js';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Limiter } from './limiter.js';
+import { BottleneckLimiter, bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 
 export interface RedisLimiterOptions extends LocalLimiterOptions {
   /** Shared by all processes that share the budget: one per org or OAuth client. */
@@ -17,11 +22,27 @@ export interface RedisLimiterOptions extends LocalLimiterOptions {
   readonly heartbeatIntervalMs?: number;
   /** Redis keys expire after this long without use. Default 10 minutes: well above any refill interval or queue wait. */
   readonly keyTtlMs?: number;
+  /** Share of the budget this process uses on its own while Redis is unreachable. Default 0.25. */
+  readonly fallbackFraction?: number;
+  /** Told when the limiter falls back to its local budget (true) and returns to the shared one (false). Default: a process warning when it falls back. */
+  readonly onFallback?: (active: boolean) => void;
 }
 
 const PAUSE = 'switchboard:pause-until:';
+/** How long stop() and disconnect() may take against a Redis that does not answer. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+const within = (ms: number, work: Promise<unknown>): Promise<unknown> => Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
 
 export class RedisLimiter extends BottleneckLimiter {
+  readonly #local: LocalLimiter;
+  readonly #health: Redis;
+  readonly #onFallback: (active: boolean) => void;
+  #connected = false;
+  /** Whether the fallback has been announced for the outage under way: once per outage. */
+  #announced = false;
+  #everConnected: Promise<void>;
+
   constructor(options: RedisLimiterOptions) {
     const settings = {
       ...bottleneckSettings(options),
@@ -33,22 +54,85 @@ export class RedisLimiter extends BottleneckLimiter {
       heartbeatInterval: options.heartbeatIntervalMs ?? 250,
     } as Bottleneck.ConstructorOptions;
     super(new Bottleneck(settings), options);
+    const fraction = options.fallbackFraction ?? 0.25;
+    this.#local = new LocalLimiter({ ...options, limit: Math.max(1, Math.floor(options.limit * fraction)) });
+    const limitText = `${Math.max(1, Math.floor(options.limit * fraction))} per ${options.intervalMs} ms`;
+    this.#onFallback =
+      options.onFallback ??
+      ((active) => {
+        if (active) process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, { code: 'SWITCHBOARD_LIMITER_FALLBACK' });
+      });
     // A pause published by any process holds this one too.
     this.bottleneck.on('message', (message: string) => {
       if (message.startsWith(PAUSE)) super.pauseUntil(Number(message.slice(PAUSE.length)));
     });
-    // Errors are the datastore's (Redis down, keys lost): the limiter's callers see them as rejections.
+    // The datastore's errors (Redis down, keys lost) show up as the health connection's state.
     this.bottleneck.on('error', () => undefined);
+
+    // Our own small connection says whether Redis answers; commands fail at once while it does not.
+    this.#health = new Redis({ ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    this.#health.on('error', () => undefined);
+    let firstConnect = (): void => undefined;
+    this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
+    this.#health.on('ready', () => {
+      firstConnect();
+      if (this.#connected) return;
+      this.#connected = true;
+      if (this.#announced) {
+        this.#announced = false;
+        this.#onFallback(false);
+      }
+    });
+    this.#health.on('close', () => {
+      if (!this.#connected) return;
+      this.#connected = false;
+      this.#announce();
+      this.moveQueued(this.#local);
+    });
+    // Never reached at start: say so once, after a short grace period.
+    setTimeout(() => {
+      if (!this.#connected && this.#health.status !== 'end') this.#announce();
+    }, 1_000).unref();
   }
 
-  /** Resolves once the shared state is reachable. */
-  ready(): Promise<void> {
-    return this.bottleneck.ready().then(() => undefined);
+  #announce(): void {
+    if (this.#announced) return;
+    this.#announced = true;
+    this.#onFallback(true);
+  }
+
+  protected override fallback(): Limiter | undefined {
+    return this.#connected ? undefined : this.#local;
+  }
+
+  /** Resolves once Redis has answered and the shared state is reachable, or after `timeoutMs` (then the local fallback serves). */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    await within(timeoutMs, this.#everConnected.then(() => this.bottleneck.ready()));
   }
 
   override pauseUntil(untilMs: number): void {
     if (untilMs <= this.pausedUntil) return;
     super.pauseUntil(untilMs);
-    this.bottleneck.publish(`${PAUSE}${untilMs}`).catch(() => undefined);
+    this.#local.pauseUntil(untilMs);
+    if (this.#connected) this.bottleneck.publish(`${PAUSE}${untilMs}`).catch(() => undefined);
+  }
+
+  override observe(window: Parameters<BottleneckLimiter['observe']>[0]): void {
+    super.observe(window);
+    this.#local.observe(window);
+  }
+
+  override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
+    await Promise.all([super.close(options), this.#local.close(options)]);
+    this.#health.disconnect();
+  }
+
+  protected override async stopBottleneck(): Promise<void> {
+    await within(CLOSE_TIMEOUT_MS, super.stopBottleneck());
+  }
+
+  protected override async disconnectBottleneck(): Promise<void> {
+    // Without Redis, flushing would wait for it: drop the connection instead.
+    await within(CLOSE_TIMEOUT_MS, this.#connected ? super.disconnectBottleneck() : this.bottleneck.disconnect(false));
   }
 }
