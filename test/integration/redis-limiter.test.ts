@@ -101,6 +101,22 @@ describe('Redis faults', () => {
     admin.disconnect();
   });
 
+  it('recovers when its keys expire by their TTL while idle', async () => {
+    const l = limiter('ttl-expiry', { limit: 100, keyTtlMs: 500 });
+    await l.ready();
+    const t0 = performance.now();
+    await take(l, t0);
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port });
+    expect((await admin.keys('b_switchboard:ttl-expiry*')).length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await admin.keys('b_switchboard:ttl-expiry*')).toEqual([]); // really gone
+    admin.disconnect();
+    const granted = await Promise.all(Array.from({ length: 3 }, () => take(l, t0)));
+    expect(Math.max(...granted)).toBeLessThan(3_000);
+    await l.close();
+  });
+
   it('runs calls that were queued when the keys expired', async () => {
     const { Redis } = await import('ioredis');
     const admin = new Redis({ host: redis.host, port: redis.port });
