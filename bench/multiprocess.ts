@@ -4,25 +4,15 @@
  * server's headers; pacing alone is what simpler clients do.
  * Allowed rate, achieved rate and their ratio, 429s, and the p99 time a call waited.
  */
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@switchboard/emulator';
+import { startRedis } from '../test/support/redis.js';
 import { runWorkers } from '../test/support/workers.js';
 import { fmt, percentile, printTable } from './stats.js';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export async function runMultiprocessBench(options: { seconds: number; limit: number; windowSeconds: number }): Promise<void> {
-  const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  const redis = await startRedis();
+  const { port } = redis;
   const rows: string[][] = [];
   try {
     for (const mode of ['redis', 'local', 'naive'] as const) {
@@ -50,7 +40,7 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
       }
     }
   } finally {
-    redis.kill('SIGTERM');
+    await redis.stop();
   }
   console.log(`\nMany processes, one org limit of ${options.limit} per ${options.windowSeconds} s on the emulator, ${options.seconds} s per run, 4 calls in flight per process\n`);
   printTable(['limiter', 'processes', 'allowed req/s', 'achieved req/s', 'achieved ÷ allowed', '429s', 'p99 wait ms'], rows);

@@ -181,5 +181,7 @@ describe('Redis unreachable', () => {
     for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(notices).toEqual([true, false]);
     await l.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(notices).toEqual([true, false]); // closing is not an outage
   });
 });

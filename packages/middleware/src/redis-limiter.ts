@@ -39,6 +39,7 @@ export class RedisLimiter extends BottleneckLimiter {
   readonly #health: Redis;
   readonly #onFallback: (active: boolean) => void;
   #connected = false;
+  #closing = false;
   /** Whether the fallback has been announced for the outage under way: once per outage. */
   #announced = false;
   #everConnected: Promise<void>;
@@ -84,14 +85,14 @@ export class RedisLimiter extends BottleneckLimiter {
       }
     });
     this.#health.on('close', () => {
-      if (!this.#connected) return;
+      if (!this.#connected || this.#closing) return;
       this.#connected = false;
       this.#announce();
       this.moveQueued(this.#local);
     });
     // Never reached at start: say so once, after a short grace period.
     setTimeout(() => {
-      if (!this.#connected && this.#health.status !== 'end') this.#announce();
+      if (!this.#connected && !this.#closing) this.#announce();
     }, 1_000).unref();
   }
 
@@ -124,6 +125,8 @@ export class RedisLimiter extends BottleneckLimiter {
 
   override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
     await Promise.all([super.close(options), this.#local.close(options)]);
+    // Our own disconnect is not an outage.
+    this.#closing = true;
     this.#health.disconnect();
   }
 
