@@ -23,6 +23,15 @@ export interface LocalLimiterOptions {
 
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** A limiter that refuses every call: where a closing limiter that rejects its queue moves it. */
+const REJECTING: Limiter = {
+  acquire: ({ operationId }) => Promise.reject(new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })),
+  pauseUntil: () => undefined,
+  observe: () => undefined,
+  close: () => Promise.resolve(),
+  queued: 0,
+};
+
 /** Bottleneck settings for a limiter with these options; clustering adds its own. */
 export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.ConstructorOptions {
   if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
@@ -42,8 +51,12 @@ export class BottleneckLimiter implements Limiter {
   #pausedUntil = 0;
   /** Spacing between starts while the server's window runs low; kept here, not in bottleneck's minTime (see observe). */
   #spacingMs = 0;
+  /** The spacing holds until the server's window resets, not until the next response that says so. */
+  #spacingUntil = 0;
   #nextStartAt = 0;
   #closed = false;
+  #rejectQueued = false;
+  #closing: Promise<void> | undefined;
   #waiting = 0;
   #idle: (() => void) | undefined;
   /** Calls waiting for their turn, each able to move to another limiter before it starts. */
@@ -98,12 +111,25 @@ export class BottleneckLimiter implements Limiter {
           ? setTimeout(() => settle(() => reject(new TimeoutError('deadline', timeoutMs, { operationId, requestMayHaveBeenSent: false }))), Math.max(0, timeoutMs))
           : undefined;
       signal?.addEventListener('abort', onAbort, { once: true });
+      const closedWhileWaiting = () =>
+        settle(() => reject(new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })));
 
-      this.bottleneck
+      // A call that arrives during a pause waits for its end before it asks bottleneck for a turn:
+      // a turn takes a reservoir unit (a shared one, with Redis) that a paused call would hold idle.
+      const schedule = (): void => {
+        if (settled) return;
+        const wait = this.#pausedUntil - Date.now();
+        if (wait > 0) {
+          setTimeout(schedule, Math.min(wait, 250));
+          return;
+        }
+        this.bottleneck
         .schedule(async () => {
           // A 429 seen by anyone holds everyone who comes after it; a window running low spaces them out.
           for (;;) {
-            const holdUntil = Math.max(this.#pausedUntil, this.#nextStartAt);
+            if (this.#rejectQueued) closedWhileWaiting();
+            const spacingUntil = Date.now() < this.#spacingUntil ? this.#nextStartAt : 0;
+            const holdUntil = Math.max(this.#pausedUntil, spacingUntil);
             if (settled || Date.now() >= holdUntil) break;
             await new Promise((r) => setTimeout(r, Math.min(holdUntil - Date.now(), 250)));
           }
@@ -126,6 +152,8 @@ export class BottleneckLimiter implements Limiter {
               : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId });
           settle(() => reject(failure));
         });
+      };
+      schedule();
     });
   }
 
@@ -147,12 +175,20 @@ export class BottleneckLimiter implements Limiter {
     // Spread what is left of the window over the time to its reset once it runs low. Not through
     // bottleneck's updateSettings: in 2.19.5 it stops the reservoir's refresh timer for good.
     this.#spacingMs = left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0;
+    this.#spacingUntil = Date.now() + resetMs;
     if (this.#spacingMs === 0) this.#nextStartAt = 0;
   }
 
-  async close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closed) return;
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async #close(options: CloseOptions): Promise<void> {
     this.#closed = true;
+    this.#rejectQueued = options.rejectQueued ?? false;
+    // Calls still waiting out a pause before their turn are rejected now rather than at its end.
+    if (this.#rejectQueued) this.moveQueued(REJECTING);
     // Callers still queued get their turn (or, when asked, a LimiterClosedError)...
     if (options.rejectQueued) await this.stopBottleneck();
     else if (this.#waiting > 0) await new Promise<void>((resolve) => (this.#idle = resolve));

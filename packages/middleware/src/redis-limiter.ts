@@ -43,6 +43,7 @@ export class RedisLimiter extends BottleneckLimiter {
   /** Whether the fallback has been announced for the outage under way: once per outage. */
   #announced = false;
   #everConnected: Promise<void>;
+  readonly #graceTimer: ReturnType<typeof setTimeout>;
 
   constructor(options: RedisLimiterOptions) {
     const settings = {
@@ -65,7 +66,10 @@ export class RedisLimiter extends BottleneckLimiter {
       });
     // A pause published by any process holds this one too.
     this.bottleneck.on('message', (message: string) => {
-      if (message.startsWith(PAUSE)) super.pauseUntil(Number(message.slice(PAUSE.length)));
+      if (!message.startsWith(PAUSE)) return;
+      const until = Number(message.slice(PAUSE.length));
+      super.pauseUntil(until);
+      this.#local.pauseUntil(until);
     });
     // The datastore's errors (Redis down, keys lost) show up as the health connection's state.
     this.bottleneck.on('error', () => undefined);
@@ -85,15 +89,17 @@ export class RedisLimiter extends BottleneckLimiter {
       }
     });
     this.#health.on('close', () => {
+      // While closing, queued calls stay with bottleneck: the local limiter is closing too.
       if (!this.#connected || this.#closing) return;
       this.#connected = false;
       this.#announce();
       this.moveQueued(this.#local);
     });
     // Never reached at start: say so once, after a short grace period.
-    setTimeout(() => {
+    this.#graceTimer = setTimeout(() => {
       if (!this.#connected && !this.#closing) this.#announce();
-    }, 1_000).unref();
+    }, 1_000);
+    this.#graceTimer.unref();
   }
 
   #announce(): void {
@@ -124,9 +130,11 @@ export class RedisLimiter extends BottleneckLimiter {
   }
 
   override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
-    await Promise.all([super.close(options), this.#local.close(options)]);
-    // Our own disconnect is not an outage.
+    // From here on an outage moves nothing, and our own disconnect is not one.
     this.#closing = true;
+    clearTimeout(this.#graceTimer);
+    await super.close(options);
+    await this.#local.close(options);
     this.#health.disconnect();
   }
 

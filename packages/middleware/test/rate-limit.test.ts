@@ -145,3 +145,33 @@ describe('local rate limiting', () => {
     await closing;
   });
 });
+
+describe('limiter edge cases', () => {
+  it('rejects calls waiting out a pause when closed with rejectQueued, at once', async () => {
+    const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
+    limiter.pauseUntil(Date.now() + 2_000);
+    const waiting = limiter.acquire({ operationId: 'x', timeoutMs: 10_000 }).catch((e: unknown) => e);
+    await sleep(50);
+    const started = performance.now();
+    await limiter.close({ rejectQueued: true });
+    expect(await waiting).toBeInstanceOf(LimiterClosedError);
+    expect(performance.now() - started).toBeLessThan(600);
+  });
+
+  it('stops spacing calls once the server’s window has reset, even without new headers', async () => {
+    const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
+    limiter.observe({ allowed: 10, count: 9, resetMs: 200 }); // 1 left for 200 ms: 200 ms apart
+    (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
+    await sleep(250);
+    const t0 = performance.now();
+    for (let i = 0; i < 3; i++) (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
+    expect(performance.now() - t0).toBeLessThan(150);
+    await limiter.close();
+  });
+
+  it('returns the same promise from a second close', async () => {
+    const limiter = new LocalLimiter({ limit: 1, intervalMs: 1_000 });
+    expect(limiter.close()).toBe(limiter.close());
+    await limiter.close();
+  });
+});
