@@ -185,3 +185,26 @@ describe('Redis unreachable', () => {
     expect(notices).toEqual([true, false]); // closing is not an outage
   });
 });
+
+describe('Redis hanging', () => {
+  it('treats a Redis that stops answering (sockets open) as an outage: queued calls move to the local limit', async () => {
+    const notices: boolean[] = [];
+    const l = new RedisLimiter({ id: 'frozen', redis: { host: redis.host, port: redis.port }, limit: 2, intervalMs: 1_000, fallbackFraction: 1, onFallback: (active) => notices.push(active) });
+    await l.ready();
+    const t0 = performance.now();
+    await Promise.all([take(l, t0), take(l, t0)]);
+    const queued = Promise.all([take(l, t0), take(l, t0)]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    redis.freeze();
+    try {
+      const granted = await queued;
+      expect(Math.max(...granted)).toBeLessThan(4_000);
+      expect(notices).toEqual([true]);
+    } finally {
+      redis.thaw();
+    }
+    for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(notices).toEqual([true, false]);
+    await l.close();
+  });
+});

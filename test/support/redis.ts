@@ -9,6 +9,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops it and starts a fresh, empty one on the same port (a restart without persistence). */
   restart(): Promise<void>;
+  /** Freezes the process (SIGSTOP): sockets stay open, nothing answers. */
+  freeze(): void;
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw(): void;
 }
 
 async function freePort(): Promise<number> {
@@ -51,6 +55,8 @@ export async function startRedis(): Promise<RedisServer> {
     host: '127.0.0.1',
     port,
     stop: () => stopProcess(child),
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     restart: async () => {
       await stopProcess(child);
       child = await launch(port);

@@ -44,6 +44,7 @@ export class RedisLimiter extends BottleneckLimiter {
   #announced = false;
   #everConnected: Promise<void>;
   readonly #graceTimer: ReturnType<typeof setTimeout>;
+  readonly #pingTimer: ReturnType<typeof setInterval>;
 
   constructor(options: RedisLimiterOptions) {
     const settings = {
@@ -75,7 +76,13 @@ export class RedisLimiter extends BottleneckLimiter {
     this.bottleneck.on('error', () => undefined);
 
     // Our own small connection says whether Redis answers; commands fail at once while it does not.
-    this.#health = new Redis({ ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: (times) => Math.min(times * 100, 1_000) });
+    this.#health = new Redis({
+      ...options.redis,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 500,
+      retryStrategy: (times) => Math.min(times * 100, 1_000),
+    });
     this.#health.on('error', () => undefined);
     let firstConnect = (): void => undefined;
     this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
@@ -88,18 +95,37 @@ export class RedisLimiter extends BottleneckLimiter {
         this.#onFallback(false);
       }
     });
-    this.#health.on('close', () => {
-      // While closing, queued calls stay with bottleneck: the local limiter is closing too.
-      if (!this.#connected || this.#closing) return;
-      this.#connected = false;
-      this.#announce();
-      this.moveQueued(this.#local);
-    });
+    this.#health.on('close', () => this.#lost());
+    // A Redis that stops answering can keep its sockets open: a ping each second finds it out.
+    this.#pingTimer = setInterval(() => {
+      if (this.#health.status !== 'ready') return;
+      this.#health.ping().then(
+        () => {
+          if (this.#connected || this.#closing) return;
+          this.#connected = true;
+          if (this.#announced) {
+            this.#announced = false;
+            this.#onFallback(false);
+          }
+        },
+        () => this.#lost(),
+      );
+    }, 1_000);
+    this.#pingTimer.unref();
     // Never reached at start: say so once, after a short grace period.
     this.#graceTimer = setTimeout(() => {
       if (!this.#connected && !this.#closing) this.#announce();
     }, 1_000);
     this.#graceTimer.unref();
+  }
+
+  /** Redis stopped answering: new and queued calls go to the local limit. */
+  #lost(): void {
+    // While closing, queued calls stay with bottleneck: the local limiter is closing too.
+    if (!this.#connected || this.#closing) return;
+    this.#connected = false;
+    this.#announce();
+    this.moveQueued(this.#local);
   }
 
   #announce(): void {
@@ -133,6 +159,7 @@ export class RedisLimiter extends BottleneckLimiter {
     // From here on an outage moves nothing, and our own disconnect is not one.
     this.#closing = true;
     clearTimeout(this.#graceTimer);
+    clearInterval(this.#pingTimer);
     await super.close(options);
     await this.#local.close(options);
     this.#health.disconnect();
