@@ -40,10 +40,15 @@ export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.Con
     reservoirRefreshAmount: options.limit,
     reservoirRefreshInterval: options.intervalMs,
     maxConcurrent: options.maxConcurrent ?? null,
-    highWater: options.maxQueued ?? 1_000,
-    strategy: Bottleneck.strategy.OVERFLOW,
   };
 }
+
+/**
+ * Calls handed to bottleneck at once when there is no concurrency limit; the rest wait in our own
+ * queue, from which a call that gives up simply leaves. (With `maxConcurrent`, that many.) At most
+ * this many calls that give up after being handed over can still spend a reservoir unit.
+ */
+const FED_AT_ONCE = 4;
 
 export class BottleneckLimiter implements Limiter {
   protected readonly bottleneck: Bottleneck;
@@ -62,9 +67,31 @@ export class BottleneckLimiter implements Limiter {
   /** Calls waiting for their turn, each able to move to another limiter before it starts. */
   readonly #pending = new Set<(to: Limiter) => void>();
 
-  constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow'> = {}) {
+  readonly #maxQueued: number;
+  /**
+   * Our queue in front of bottleneck. bottleneck cannot take a job back once scheduled: a job
+   * whose caller gave up would keep its place and take a reservoir unit (a shared one, with
+   * Redis) when its turn came. So only a few calls are handed to it at a time.
+   */
+  readonly #queue: (() => void)[] = [];
+  #fed = 0;
+  readonly #feedAtOnce: number;
+  /** With a concurrency limit a call keeps its place among the fed until it releases its permit. */
+  readonly #feedUntilRelease: boolean;
+
+  constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow' | 'maxQueued' | 'maxConcurrent'> = {}) {
     this.bottleneck = bottleneck;
     this.#slowDownBelow = options.slowDownBelow ?? 0.2;
+    this.#maxQueued = options.maxQueued ?? 1_000;
+    this.#feedAtOnce = options.maxConcurrent ?? FED_AT_ONCE;
+    this.#feedUntilRelease = options.maxConcurrent !== undefined;
+  }
+
+  #feed(): void {
+    while (this.#fed < this.#feedAtOnce && this.#queue.length > 0) {
+      this.#fed++;
+      (this.#queue.shift() as () => void)();
+    }
   }
 
   get queued(): number {
@@ -87,9 +114,20 @@ export class BottleneckLimiter implements Limiter {
     if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, { operationId }));
     const fallback = this.fallback();
     if (fallback) return fallback.acquire(options);
+    if (this.#waiting >= this.#maxQueued) {
+      return Promise.reject(new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId }));
+    }
     const queuedAt = Date.now();
     return new Promise<Permit>((resolve, reject) => {
       let settled = false;
+      let fedDone = false;
+      /** This call no longer needs its place among those handed to bottleneck. */
+      const leaveFeed = (): void => {
+        if (fedDone) return;
+        fedDone = true;
+        this.#fed--;
+        this.#feed();
+      };
       this.#waiting++;
       const settle = (action: () => void): void => {
         if (settled) return;
@@ -117,7 +155,10 @@ export class BottleneckLimiter implements Limiter {
       // A call that arrives during a pause waits for its end before it asks bottleneck for a turn:
       // a turn takes a reservoir unit (a shared one, with Redis) that a paused call would hold idle.
       const schedule = (): void => {
-        if (settled) return;
+        if (settled) {
+          leaveFeed();
+          return;
+        }
         const wait = this.#pausedUntil - Date.now();
         if (wait > 0) {
           setTimeout(schedule, Math.min(wait, 250));
@@ -134,9 +175,11 @@ export class BottleneckLimiter implements Limiter {
             await new Promise((r) => setTimeout(r, Math.min(holdUntil - Date.now(), 250)));
           }
           this.#nextStartAt = Date.now() + this.#spacingMs;
-          // A caller that gave up while queued frees its slot at once (its reservoir unit is spent).
+          if (!this.#feedUntilRelease || settled) leaveFeed();
+          // A caller that gave up while its job waited frees the slot at once.
           if (settled) return;
           await new Promise<void>((done) => settle(() => resolve({ release: () => done() })));
+          leaveFeed();
         })
         .catch((error: unknown) => {
           const dropped = error instanceof Bottleneck.BottleneckError && /dropped/.test(error.message);
@@ -150,10 +193,12 @@ export class BottleneckLimiter implements Limiter {
             : this.#closed
               ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
               : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId });
+          leaveFeed();
           settle(() => reject(failure));
         });
       };
-      schedule();
+      this.#queue.push(schedule);
+      this.#feed();
     });
   }
 

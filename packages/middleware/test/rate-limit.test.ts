@@ -169,6 +169,22 @@ describe('limiter edge cases', () => {
     await limiter.close();
   });
 
+  it('frees the queue place and the quota of a call that gave up while queued', async () => {
+    const limiter = new LocalLimiter({ limit: 3, intervalMs: 60_000, maxConcurrent: 1, maxQueued: 2 });
+    const running = await limiter.acquire({ operationId: 'a', timeoutMs: 5_000 });
+    const gaveUp = await Promise.all([
+      limiter.acquire({ operationId: 'b', timeoutMs: 50 }).catch((e: unknown) => e),
+      limiter.acquire({ operationId: 'c', timeoutMs: 50 }).catch((e: unknown) => e),
+    ]);
+    expect(gaveUp.map((e) => (e as { code: string }).code)).toEqual(['E_TIMEOUT', 'E_TIMEOUT']);
+    // Their places are free again...
+    const next = [limiter.acquire({ operationId: 'd', timeoutMs: 2_000 }), limiter.acquire({ operationId: 'e', timeoutMs: 2_000 })];
+    running.release();
+    // ...and so is their quota: 3 per minute covers a, d and e.
+    await Promise.all(next.map((granted) => granted.then((permit) => permit.release())));
+    await limiter.close();
+  });
+
   it('returns the same promise from a second close', async () => {
     const limiter = new LocalLimiter({ limit: 1, intervalMs: 1_000 });
     expect(limiter.close()).toBe(limiter.close());
