@@ -1,6 +1,6 @@
 /** A real redis-server for a test: on a free 127.0.0.1 port, without persistence, stopped afterwards. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { closedPort } from './loopback.js';
 
 export interface RedisServer {
   readonly host: '127.0.0.1';
@@ -13,14 +13,6 @@ export interface RedisServer {
   freeze(): void;
   /** Lets a frozen process run again (SIGCONT). */
   thaw(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function launch(port: number): Promise<ChildProcess> {
@@ -49,7 +41,8 @@ async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export async function startRedis(): Promise<RedisServer> {
-  const port = await freePort();
+  // A port nothing listens on is free for redis-server.
+  const port = await closedPort();
   let child = await launch(port);
   return {
     host: '127.0.0.1',

@@ -182,18 +182,17 @@ export class BottleneckLimiter implements Limiter {
           leaveFeed();
         })
         .catch((error: unknown) => {
-          const dropped = error instanceof Bottleneck.BottleneckError && /dropped/.test(error.message);
-          const elsewhere = dropped || this.#closed ? undefined : this.fallback();
+          // The queue is bounded before bottleneck (no highWater), so a job fails only when the
+          // limiter stops or its store (Redis) fails.
+          leaveFeed();
+          const elsewhere = this.#closed ? undefined : this.fallback();
           if (elsewhere) {
             move(elsewhere);
             return;
           }
-          const failure = dropped
-            ? new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId })
-            : this.#closed
-              ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
-              : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId });
-          leaveFeed();
+          const failure = this.#closed
+            ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
+            : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId });
           settle(() => reject(failure));
         });
       };

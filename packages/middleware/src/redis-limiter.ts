@@ -88,12 +88,7 @@ export class RedisLimiter extends BottleneckLimiter {
     this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
     this.#health.on('ready', () => {
       firstConnect();
-      if (this.#connected) return;
-      this.#connected = true;
-      if (this.#announced) {
-        this.#announced = false;
-        this.#onFallback(false);
-      }
+      this.#regained();
     });
     this.#health.on('close', () => this.#lost());
     // A Redis that stops answering can keep its sockets open: a ping each second finds it out.
@@ -101,12 +96,7 @@ export class RedisLimiter extends BottleneckLimiter {
       if (this.#health.status !== 'ready') return;
       this.#health.ping().then(
         () => {
-          if (this.#connected || this.#closing) return;
-          this.#connected = true;
-          if (this.#announced) {
-            this.#announced = false;
-            this.#onFallback(false);
-          }
+          if (!this.#closing) this.#regained();
         },
         () => this.#lost(),
       );
@@ -117,6 +107,16 @@ export class RedisLimiter extends BottleneckLimiter {
       if (!this.#connected && !this.#closing) this.#announce();
     }, 1_000);
     this.#graceTimer.unref();
+  }
+
+  /** Redis answers again: calls go back to the shared budget, and a fallback announced is taken back. */
+  #regained(): void {
+    if (this.#connected) return;
+    this.#connected = true;
+    if (this.#announced) {
+      this.#announced = false;
+      this.#onFallback(false);
+    }
   }
 
   /** Redis stopped answering: new and queued calls go to the local limit. */
