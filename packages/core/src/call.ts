@@ -1,9 +1,27 @@
 /** The executor's CallContexts: one per call, and one per attempt that reads through to it. */
-import type { CallContext } from './context.js';
+import type { CallContext, RetryReport } from './context.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ConfigurationError, TimeoutError } from './errors.js';
-import type { HttpRequest, TransportOptions } from './http.js';
+import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
+import type { HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
+import type { Listeners } from './listeners.js';
+import type { Redaction } from './redaction.js';
 import { CallState } from './state.js';
+
+/** What every call of one client shares for its events. */
+export interface CallHub {
+  readonly listeners: Listeners;
+  readonly redaction: Redaction;
+  correlationOf(headers: ResponseHeaders): string | undefined;
+}
+
+/** How the call ended for the caller; `call.end` reports it. */
+export type CallOutcome = { readonly response: HttpResponse; readonly correlationId: string | undefined } | { readonly error: unknown };
+
+/** `errorType` of a response: its status for 4xx/5xx (OpenTelemetry's convention), none otherwise. */
+function statusErrorType(status: number): string | undefined {
+  return status >= 400 ? String(status) : undefined;
+}
 
 export class Call implements CallContext {
   /** Attempts started so far. */
@@ -14,6 +32,8 @@ export class Call implements CallContext {
   #waitingSince: number | undefined;
   readonly state = new CallState();
   readonly startedAt = Date.now();
+  readonly #started = performance.now();
+  #observers: CallObserver[] | undefined;
 
   constructor(
     readonly route: RouteDescriptor,
@@ -22,7 +42,100 @@ export class Call implements CallContext {
     readonly signal: AbortSignal | undefined,
     readonly deadline: number,
     public attemptTimeout: number,
+    readonly hub: CallHub,
   ) {}
+
+  /** Whether anyone watches this call: events are built only then, so an unwatched call pays nothing for them. */
+  get observed(): boolean {
+    return this.#observers !== undefined || this.hub.listeners.size > 0;
+  }
+
+  observe(observer: CallObserver): void {
+    (this.#observers ??= []).push(observer);
+  }
+
+  emit(event: CallEvent): void {
+    if (this.#observers) {
+      for (const observer of this.#observers) {
+        try {
+          observer.event?.(event);
+        } catch {
+          // An observer's failure is not the call's.
+        }
+      }
+    }
+    this.hub.listeners.emit(event);
+  }
+
+  emitStart(): void {
+    if (!this.observed) return;
+    const { operationId, method, path, deprecated } = this.route;
+    this.emit({ type: 'call.start', operationId, time: this.startedAt, method, urlTemplate: path, deprecated: deprecated === true });
+  }
+
+  emitEnd(outcome: CallOutcome): void {
+    if (!this.observed) return;
+    const { operationId, method, path } = this.route;
+    const base = { type: 'call.end', operationId, time: Date.now(), method, urlTemplate: path, durationMs: performance.now() - this.#started, attempts: this.sent, waitedMs: this.waitedSoFar() } as const;
+    let event: CallEndEvent;
+    if ('response' in outcome) {
+      const { status } = outcome.response;
+      const ok = status >= 200 && status <= 299;
+      event = { ...base, status, outcome: ok ? 'success' : 'http-error', errorType: ok ? undefined : String(status), correlationId: outcome.correlationId };
+    } else {
+      const status = (outcome.error as { status?: unknown } | null | undefined)?.status;
+      event = {
+        ...base,
+        outcome: typeof status === 'number' ? 'http-error' : 'failure',
+        status: typeof status === 'number' ? status : undefined,
+        errorType: typeof status === 'number' ? String(status) : errorTypeOf(outcome.error),
+        correlationId: (outcome.error as { correlationId?: string } | null | undefined)?.correlationId,
+      };
+    }
+    this.emit(event);
+  }
+
+  reportWait(reason: WaitReason, durationMs: number): void {
+    this.waitedMs += durationMs;
+    if (!this.observed) return;
+    const time = Date.now();
+    this.emit({ type: 'wait', operationId: this.route.operationId, time, reason, startTime: time - durationMs, durationMs, attempt: this.sent });
+  }
+
+  reportRetry(report: RetryReport): void {
+    if (!this.observed) return;
+    this.emit({ type: 'retry', operationId: this.route.operationId, time: Date.now(), ...report });
+  }
+
+  /** Hands one attempt's request to the transport: the last checks, the attempt's number, its events. */
+  send(attempt: Attempt, transport: Transport): Promise<HttpResponse> {
+    attempt.assertCanSend();
+    const options = attempt.transportOptions();
+    const number = ++this.sent;
+    if (!this.observed) return transport.send(attempt.request, options);
+    const { operationId, method } = this.route;
+    this.emit({ type: 'attempt.start', operationId, time: Date.now(), attempt: number, method, url: this.hub.redaction.url(attempt.request.url) });
+    for (const observer of this.#observers ?? []) {
+      try {
+        observer.beforeSend?.(attempt.request, number);
+      } catch {
+        // An observer's failure is not the call's.
+      }
+    }
+    const started = performance.now();
+    return transport.send(attempt.request, options).then(
+      (response) => {
+        const { status } = response;
+        const correlationId = this.hub.correlationOf(response.headers);
+        this.emit({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId });
+        return response;
+      },
+      (error: unknown) => {
+        this.emit({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) });
+        throw error;
+      },
+    );
+  }
 
   timeLeft(): number {
     return this.deadline === Infinity ? Infinity : Math.max(0, this.deadline - Date.now());
@@ -37,7 +150,7 @@ export class Call implements CallContext {
     }
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, reason: WaitReason = 'backoff'): Promise<void> {
     const { signal } = this;
     const operationId = this.route.operationId;
     const started = performance.now();
@@ -54,8 +167,8 @@ export class Call implements CallContext {
       if (signal?.aborted) abort();
       else signal?.addEventListener('abort', abort, { once: true });
     }).finally(() => {
-      this.waitedMs += performance.now() - started;
       this.#waitingSince = undefined;
+      this.reportWait(reason, performance.now() - started);
     });
   }
 
@@ -117,8 +230,20 @@ export class Attempt implements CallContext {
     return this.call.timeLeft();
   }
 
-  sleep(ms: number): Promise<void> {
-    return this.call.sleep(ms);
+  sleep(ms: number, reason?: WaitReason): Promise<void> {
+    return this.call.sleep(ms, reason);
+  }
+
+  reportWait(reason: WaitReason, durationMs: number): void {
+    this.call.reportWait(reason, durationMs);
+  }
+
+  reportRetry(report: RetryReport): void {
+    this.call.reportRetry(report);
+  }
+
+  observe(observer: CallObserver): void {
+    this.call.observe(observer);
   }
 
   assertCanSend(): void {

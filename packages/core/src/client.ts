@@ -1,11 +1,14 @@
 /** `createClient`: the public face of the executor. */
-import { Call } from './call.js';
+import { Call, type CallHub, type CallOutcome } from './call.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
+import type { CallEventListener, CallEventType } from './events.js';
 import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
+import { Listeners } from './listeners.js';
 import type { Middleware, PipelineStep } from './middleware.js';
 import { orderMiddleware } from './order.js';
+import { defaultRedaction, type Redaction } from './redaction.js';
 import type { StateEntry } from './state.js';
 import { buildRequest, compileRoute, mergeHeaders } from './request.js';
 import { MAX_TIMER_MS } from './transports/failure.js';
@@ -26,8 +29,10 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Response headers that carry the server's correlation id, first match wins. */
   readonly correlationIdHeaders?: readonly string[];
-  /** A safe one-line description of an error response for HttpError's message; by default its `code`. */
+  /** A one-line description of an error response for HttpError's message; by default its `code`. The redaction rule is applied to it. */
   readonly describeError?: (response: HttpResponse) => string | undefined;
+  /** What is hidden from events, URLs in spans and logs, and error messages; secrets only by default. */
+  readonly redaction?: Redaction;
 }
 
 export interface CallOptions {
@@ -61,6 +66,12 @@ export interface Client {
   call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, options?: CallOptions): Promise<CallResult<Output>>;
   /** The pipeline that will run, outermost first, ending with the transport. */
   identify(options?: Pick<CallOptions, 'middleware'>): PipelineStep[];
+  /**
+   * Listens to the events of every call (`'*'`) or of one type: call start and end, each attempt's
+   * start and end, retries and waits. Returns a function that stops listening. Listeners run
+   * synchronously; what they throw is ignored.
+   */
+  on<T extends CallEventType>(type: T | '*', listener: CallEventListener<T>): () => void;
   /**
    * Refuses new calls (ClientClosedError), waits for the calls in flight to settle, then closes
    * middleware (innermost first) and the transport.
@@ -157,6 +168,8 @@ export function createClient(options: ClientOptions): Client {
   const attemptTimeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   const describeError = options.describeError ?? describeByCode;
+  const redaction = options.redaction ?? defaultRedaction;
+  const listeners = new Listeners();
   let closing: Promise<void> | undefined;
   // Pipelines still running, and what close() waits on when there are some.
   let running = 0;
@@ -179,6 +192,8 @@ export function createClient(options: ClientOptions): Client {
     return undefined;
   };
 
+  const hub: CallHub = { listeners, redaction, correlationOf };
+
   return {
     baseUrl,
 
@@ -193,14 +208,27 @@ export function createClient(options: ClientOptions): Client {
       checkMs('timeout', callOptions.timeout);
 
       const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
-      const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout);
+      const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout, hub);
       if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
+      call.emitStart();
       let response: HttpResponse;
       running++;
       const pipeline = runnerFor(callOptions.middleware)(call);
       const isBounded = call.deadline !== Infinity || signal !== undefined;
+      let pipelineSettled = !isBounded;
+      // call.end waits for the pipeline too: the work has ended only when its last request has.
+      const end = (outcome: CallOutcome): void => {
+        if (pipelineSettled) call.emitEnd(outcome);
+        else pipeline.then(() => call.emitEnd(outcome), () => call.emitEnd(outcome));
+      };
       // A bounded call may settle before its pipeline does; close() waits for the pipeline.
-      if (isBounded) pipeline.then(finished, finished);
+      if (isBounded) {
+        const settled = (): void => {
+          pipelineSettled = true;
+          finished();
+        };
+        pipeline.then(settled, settled);
+      }
       try {
         response = await (isBounded ? bounded(pipeline, call) : pipeline);
       } catch (error) {
@@ -209,29 +237,38 @@ export function createClient(options: ClientOptions): Client {
           error.attempts = call.sent;
           error.waitedMs = call.waitedSoFar();
         }
+        end({ error });
         throw error;
       } finally {
         if (!isBounded) finished();
       }
       if (!isResponse(response)) {
-        throw new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });
+        const error = new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });
+        end({ error });
+        throw error;
       }
 
       const correlationId = correlationOf(response.headers);
+      end({ response, correlationId });
       if (response.status < 200 || response.status > 299) {
+        const detail = describeError(response);
         const error = new HttpError({
           operationId,
           status: response.status,
           body: response.data,
           headers: response.headers,
           correlationId,
-          detail: describeError(response),
+          detail: detail === undefined ? undefined : redaction.text(detail),
         });
         error.attempts = call.sent;
         error.waitedMs = call.waitedMs;
         throw error;
       }
       return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.sent, waitedMs: call.waitedMs, correlationId };
+    },
+
+    on(type, listener) {
+      return listeners.on(type, listener);
     },
 
     identify(identifyOptions = {}): PipelineStep[] {

@@ -28,11 +28,8 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
   const runInner = (attempt: Attempt, i: number): Promise<HttpResponse> => {
     const middleware = inner[i];
     if (middleware === undefined) {
-      // Attempt middleware may have waited (for a token, for quota): check again, last thing.
-      attempt.assertCanSend();
-      const options = attempt.transportOptions();
-      attempt.call.sent++;
-      return transport.send(attempt.request, options);
+      // Attempt middleware may have waited (for a token, for quota): Call.send checks again, last thing.
+      return attempt.call.send(attempt, transport);
     }
     return middleware.handle(attempt, () => settle(() => runInner(attempt, i + 1)));
   };

@@ -1,5 +1,6 @@
 /** What a middleware sees of one call. */
 import type { RouteDescriptor } from './descriptor.js';
+import type { CallObserver, RetryEvent, WaitReason } from './events.js';
 import type { HttpRequest } from './http.js';
 import type { CallState } from './state.js';
 
@@ -34,5 +35,18 @@ export interface CallContext {
    * Waits `ms`, counted in `waitedMs`; rejects at once with an AbortError when the caller's signal
    * aborts. Middleware that wait (backoff, a queue) use it so that every wait is reported and cancellable.
    */
-  sleep(ms: number): Promise<void>;
+  sleep(ms: number, reason?: WaitReason): Promise<void>;
+  /** Reports a wait the middleware measured itself (a queue, a token request): counted in `waitedMs`, told to observers. */
+  reportWait(reason: WaitReason, durationMs: number): void;
+  /** Reports a decision to try again, before its wait. */
+  reportRetry(report: RetryReport): void;
+  /**
+   * Watches the rest of this call: its events and each attempt's request right before it is sent.
+   * For operation-phase middleware (tracing, metrics, logging); observers are called synchronously
+   * and their failures are ignored.
+   */
+  observe(observer: CallObserver): void;
 }
+
+/** What `reportRetry` takes: a RetryEvent without the fields the call fills in. */
+export type RetryReport = Omit<RetryEvent, 'type' | 'operationId' | 'time'>;

@@ -1,4 +1,20 @@
-export type { CallContext } from './context.js';
+export type { CallContext, RetryReport } from './context.js';
+export {
+  errorTypeOf,
+  type AttemptEndEvent,
+  type AttemptStartEvent,
+  type CallEndEvent,
+  type CallEvent,
+  type CallEventListener,
+  type CallEventOf,
+  type CallEventType,
+  type CallObserver,
+  type CallStartEvent,
+  type RetryEvent,
+  type WaitEvent,
+  type WaitReason,
+} from './events.js';
+export { defaultRedaction, Redaction, REDACTED, type RedactionOptions } from './redaction.js';
 export {
   defineRoute,
   type BodySpec,

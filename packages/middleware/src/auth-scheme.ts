@@ -36,7 +36,11 @@ function credentialsFor(schemes: AuthBySchemeOptions['schemes'], ctx: CallContex
 }
 
 async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials): Promise<string | undefined> {
+  const asked = performance.now();
   const authorization = await credentials.authorize(ctx);
+  // Credentials at hand come back at once; a millisecond or more means the call waited for new ones.
+  const waitedMs = performance.now() - asked;
+  if (waitedMs >= 1) ctx.reportWait('token-refresh', waitedMs);
   // Whatever another layer put there is replaced: a call gets its own scheme's credentials or none.
   if (authorization === undefined) {
     delete ctx.request.headers.authorization;

@@ -37,7 +37,10 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & { readon
     async handle(ctx, next) {
       const queuedAt = performance.now();
       const permit = await limiter.acquire({ operationId: ctx.route.operationId, signal: ctx.signal, timeoutMs: ctx.timeLeft() });
-      ctx.waitedMs += performance.now() - queuedAt;
+      const queuedMs = performance.now() - queuedAt;
+      // Below a millisecond the limiter only did its bookkeeping: counted, but not an event.
+      if (queuedMs >= 1) ctx.reportWait('rate-limit-queue', queuedMs);
+      else ctx.waitedMs += queuedMs;
       try {
         const response = await next();
         if (options.followServer === false) return response;

@@ -4,7 +4,7 @@
  * cancelled at once by its signal, counted in the call's `waitedMs`. A budget per client keeps an
  * outage from multiplying traffic.
  */
-import { ConfigurationError, createStateKey, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
+import { ConfigurationError, createStateKey, errorTypeOf, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
 import pRetry from 'p-retry';
 import { type Decision, decideRetry, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
@@ -75,10 +75,11 @@ function checkPolicy(policy: RetryPolicy): void {
   }
 }
 
-function describe(outcome: Outcome): { status?: number; errorCode?: string } {
-  if ('response' in outcome) return { status: outcome.response.status };
+function describe(outcome: Outcome): { status?: number; errorCode?: string; errorType?: string } {
+  if ('response' in outcome) return { status: outcome.response.status, errorType: String(outcome.response.status) };
   const code = (outcome.error as { code?: unknown }).code;
-  return typeof code === 'string' ? { errorCode: code } : {};
+  const errorType = errorTypeOf(outcome.error);
+  return typeof code === 'string' ? { errorCode: code, errorType } : { errorType };
 }
 
 export function retry(options: RetryOptions = {}): Middleware & { readonly budget: RetryBudget | undefined } {
@@ -129,12 +130,14 @@ export function retry(options: RetryOptions = {}): Middleware & { readonly budge
             if (!(error instanceof RetryWanted)) return false;
             if (budget && !budget.tryTakeRetry()) return false;
             const { waitMs, reason } = error.decision;
+            const { status, errorCode, errorType } = describe(error.outcome);
+            ctx.reportRetry({ attempt: ctx.attempt, waitMs, reason, status, errorType });
             try {
-              options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, ...describe(error.outcome) });
+              options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, status, errorCode });
             } catch {
               // A listener's failure is not the call's.
             }
-            await ctx.sleep(waitMs);
+            await ctx.sleep(waitMs, reason);
             return true;
           },
         });

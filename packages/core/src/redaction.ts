@@ -1,0 +1,82 @@
+/**
+ * The one redaction rule: what never leaves the process in a log line, a span, an event or an
+ * error message. Secrets (credentials, tokens, JWTs, by property or query-parameter name, and by
+ * their look inside free text) are always replaced; customer text (properties the API names, such
+ * as a chat message's `body`) is replaced unless the user opts in.
+ */
+
+export const REDACTED = '[REDACTED]';
+
+export interface RedactionOptions {
+  /** More property or query-parameter names (case-insensitive) whose values are secret. */
+  readonly secretKeys?: readonly string[];
+  /** Property names whose values are customer text, such as chat messages. */
+  readonly textKeys?: readonly string[];
+  /** Let customer text through. Secrets are redacted regardless. Default false. */
+  readonly includeText?: boolean;
+}
+
+// Names that carry credentials in the APIs we know and in most others: authorization, cookies,
+// access/refresh/member-auth tokens, client secrets, passwords, JWTs, API keys, signatures.
+const SECRET_NAME = /authorization|cookie|token|secret|passw(or)?d|jwt|api[-_]?key|signature|credential|assertion|session[-_]?id/i;
+// A JWT (three base64url parts, the first a JSON header) or an HTTP credential wherever it appears in text.
+const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+const HTTP_CREDENTIAL = /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi;
+
+export class Redaction {
+  readonly includeText: boolean;
+  readonly #secretKeys: ReadonlySet<string>;
+  readonly #textKeys: ReadonlySet<string>;
+
+  constructor(options: RedactionOptions = {}) {
+    this.includeText = options.includeText === true;
+    this.#secretKeys = new Set((options.secretKeys ?? []).map((k) => k.toLowerCase()));
+    this.#textKeys = new Set((options.textKeys ?? []).map((k) => k.toLowerCase()));
+  }
+
+  isSecretKey(name: string): boolean {
+    return SECRET_NAME.test(name) || this.#secretKeys.has(name.toLowerCase());
+  }
+
+  /** Whether the value of property `name` must be hidden: a secret, or customer text without the opt-in. */
+  hides(name: string): boolean {
+    return this.isSecretKey(name) || (!this.includeText && this.#textKeys.has(name.toLowerCase()));
+  }
+
+  /** Free text with JWTs and HTTP credentials in it replaced. */
+  text(value: string): string {
+    return value.replace(JWT, REDACTED).replace(HTTP_CREDENTIAL, `$1 ${REDACTED}`);
+  }
+
+  /** A URL without user info, with the values of secret query parameters replaced. */
+  url(value: string): string {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return this.text(value);
+    }
+    url.username = '';
+    url.password = '';
+    if (url.search) {
+      for (const name of new Set(url.searchParams.keys())) {
+        if (this.hides(name)) url.searchParams.set(name, REDACTED);
+      }
+    }
+    return this.text(url.toString());
+  }
+
+  /** A deep copy of a JSON-like value with hidden properties replaced and text scrubbed. */
+  value(value: unknown, depth = 0): unknown {
+    if (typeof value === 'string') return this.text(value);
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > 32) return REDACTED;
+    if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1));
+    const copy: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) copy[key] = this.hides(key) ? REDACTED : this.value(item, depth + 1);
+    return copy;
+  }
+}
+
+/** The rule with no API-specific names: secrets only. */
+export const defaultRedaction = new Redaction();

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CallEvent,
+  createClient,
+  headersFromRecord,
+  type HttpRequest,
+  type HttpResponse,
+  type Middleware,
+  NetworkError,
+  Redaction,
+  REDACTED,
+  TimeoutError,
+  type Transport,
+} from '@switchboard/core';
+import { getThing, listThings } from '../../../test/support/routes.js';
+
+function scriptedTransport(answers: ((request: HttpRequest) => Promise<HttpResponse>)[]): Transport & { requests: HttpRequest[] } {
+  const requests: HttpRequest[] = [];
+  return {
+    name: 'scripted',
+    requests,
+    send(request) {
+      requests.push({ ...request, headers: { ...request.headers } });
+      const answer = answers[requests.length - 1] ?? answers[answers.length - 1];
+      if (!answer) throw new Error('no answer scripted');
+      return answer(request);
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+const respond =
+  (status: number, headers: Record<string, string> = {}) =>
+  (): Promise<HttpResponse> =>
+    Promise.resolve({ status, headers: headersFromRecord(headers), data: {} });
+
+/** Tries again once after a 503, waiting 20 ms through ctx.sleep like the real retry middleware. */
+const retryOnce: Middleware = {
+  name: 'retry-once',
+  phase: 'retry',
+  async handle(ctx, next) {
+    const first = await next();
+    if (first.status !== 503) return first;
+    ctx.reportRetry({ attempt: 1, waitMs: 20, reason: 'backoff', status: 503, errorType: '503' });
+    await ctx.sleep(20, 'backoff');
+    return next();
+  },
+};
+
+describe('call events', () => {
+  it('reports the call, each attempt, the retry and its wait, in order, with the same facts as the result', async () => {
+    const transport = scriptedTransport([respond(503), respond(200, { 'x-correlation-id': 'corr-2' })]);
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce] });
+    const events: CallEvent[] = [];
+    client.on('*', (event) => events.push(event));
+
+    const result = await client.call(getThing, { thingId: 'a b' });
+
+    expect(events.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'retry', 'wait', 'attempt.start', 'attempt.end', 'call.end']);
+    expect(events[0]).toMatchObject({ type: 'call.start', operationId: 'getThing', method: 'GET', urlTemplate: '/api/things/{thingId}', deprecated: false });
+    expect(events[1]).toMatchObject({ type: 'attempt.start', attempt: 1, method: 'GET', url: 'http://127.0.0.1:9/api/things/a%20b' });
+    expect(events[2]).toMatchObject({ type: 'attempt.end', attempt: 1, status: 503, errorType: '503' });
+    expect(events[3]).toMatchObject({ type: 'retry', attempt: 1, waitMs: 20, reason: 'backoff', status: 503 });
+    const wait = events[4] as Extract<CallEvent, { type: 'wait' }>;
+    expect(wait).toMatchObject({ type: 'wait', reason: 'backoff', attempt: 1 });
+    expect(wait.durationMs).toBeGreaterThanOrEqual(15);
+    expect(wait.time - wait.startTime).toBeCloseTo(wait.durationMs, 0);
+    expect(events[6]).toMatchObject({ type: 'attempt.end', attempt: 2, status: 200, correlationId: 'corr-2' });
+    expect(events[6]).not.toHaveProperty('errorType', expect.anything());
+    const end = events[7] as Extract<CallEvent, { type: 'call.end' }>;
+    expect(end).toMatchObject({ type: 'call.end', outcome: 'success', status: 200, attempts: 2, correlationId: 'corr-2' });
+    expect(end.attempts).toBe(result.attempts);
+    expect(end.waitedMs).toBe(result.waitedMs);
+  });
+
+  it('reports a failure with its error type, and an HTTP error status as http-error', async () => {
+    const transport = scriptedTransport([() => Promise.reject(new NetworkError('ECONNRESET', { operationId: 'getThing' })), respond(404)]);
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport });
+    const ends: CallEvent[] = [];
+    client.on('call.end', (event) => ends.push(event));
+    client.on('attempt.end', (event) => ends.push(event));
+
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toBeInstanceOf(NetworkError);
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toMatchObject({ status: 404 });
+
+    expect(ends).toMatchObject([
+      { type: 'attempt.end', attempt: 1, errorType: 'ECONNRESET' },
+      { type: 'call.end', outcome: 'failure', errorType: 'ECONNRESET', attempts: 1 },
+      { type: 'attempt.end', attempt: 1, status: 404, errorType: '404' },
+      { type: 'call.end', outcome: 'http-error', status: 404, errorType: '404' },
+    ]);
+  });
+
+  it('ends a call that its deadline cut short only when its request has settled', async () => {
+    let release: (() => void) | undefined;
+    // A middleware that ignores the deadline and holds the request: the caller gets a TimeoutError at once,
+    // but the work (the request it had already sent) is still under way.
+    const slowTransport = scriptedTransport([
+      () => new Promise<HttpResponse>((resolve) => (release = () => resolve({ status: 200, headers: headersFromRecord(), data: {} }))),
+    ]);
+    const stubborn: Middleware = {
+      name: 'stubborn',
+      phase: 'attempt',
+      handle: (_ctx, next) => next(),
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: slowTransport, middleware: [stubborn] });
+    const events: string[] = [];
+    client.on('*', (event) => events.push(event.type));
+
+    await expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(events).toEqual(['call.start', 'attempt.start']);
+    release?.();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(events).toEqual(['call.start', 'attempt.start', 'attempt.end', 'call.end']);
+  });
+
+  it('lets an observer add a header to exactly one attempt, after every attempt middleware', async () => {
+    const transport = scriptedTransport([respond(503), respond(200)]);
+    const stamping: Middleware = {
+      name: 'stamp',
+      phase: 'operation',
+      handle(ctx, next) {
+        ctx.observe({ beforeSend: (request, attempt) => (request.headers['x-attempt'] = String(attempt)) });
+        return next();
+      },
+    };
+    const overwrite: Middleware = {
+      name: 'overwrite',
+      phase: 'attempt',
+      handle(ctx, next) {
+        ctx.request.headers['x-attempt'] = 'from a middleware';
+        return next();
+      },
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [stamping, retryOnce, overwrite] });
+    await client.call(getThing, { thingId: 'x' });
+    expect(transport.requests.map((r) => r.headers['x-attempt'])).toEqual(['1', '2']);
+  });
+
+  it('ignores listeners and observers that throw, and stops calling a listener once unsubscribed', async () => {
+    const transport = scriptedTransport([respond(200)]);
+    const faulty: Middleware = {
+      name: 'faulty-observer',
+      phase: 'operation',
+      handle(ctx, next) {
+        ctx.observe({
+          event: () => {
+            throw new Error('observer bug');
+          },
+          beforeSend: () => {
+            throw new Error('observer bug');
+          },
+        });
+        return next();
+      },
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [faulty] });
+    client.on('*', () => {
+      throw new Error('listener bug');
+    });
+    const seen: string[] = [];
+    const stop = client.on('call.end', (event) => seen.push(event.outcome));
+    await expect(client.call(getThing, { thingId: 'x' })).resolves.toMatchObject({ status: 200 });
+    stop();
+    stop();
+    await client.call(getThing, { thingId: 'x' });
+    expect(seen).toEqual(['success']);
+  });
+
+  it('builds no event when nobody listens', async () => {
+    const transport = scriptedTransport([respond(200)]);
+    let urlsRedacted = 0;
+    const redaction = new (class extends Redaction {
+      override url(value: string): string {
+        urlsRedacted++;
+        return super.url(value);
+      }
+    })();
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, redaction });
+    await client.call(getThing, { thingId: 'x' });
+    expect(urlsRedacted).toBe(0);
+    client.on('attempt.start', () => undefined);
+    await client.call(getThing, { thingId: 'x' });
+    expect(urlsRedacted).toBe(1);
+  });
+
+  it('redacts JWTs from attempt URLs', async () => {
+    const transport = scriptedTransport([respond(200)]);
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport });
+    const urls: string[] = [];
+    client.on('attempt.start', (event) => urls.push(event.url));
+    await client.call(listThings, { after: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl', pageSize: 5 });
+    expect(urls).toEqual([`http://127.0.0.1:9/api/things?pageSize=5&after=${REDACTED}`]);
+  });
+});

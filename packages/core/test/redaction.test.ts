@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { defaultRedaction, Redaction, REDACTED } from '@switchboard/core';
+
+const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJndWVzdCJ9.Zm9vYmFyYmF6';
+
+describe('the redaction rule', () => {
+  it.each([
+    'authorization',
+    'Proxy-Authorization',
+    'cookie',
+    'set-cookie',
+    'access_token',
+    'refresh_token',
+    'memberAuthToken',
+    'client_secret',
+    'clientSecret',
+    'password',
+    'jwt',
+    'x-api-key',
+    'apiKey',
+    'X-Amz-Signature',
+    'sessionId',
+  ])('treats %s as a secret', (name) => {
+    expect(defaultRedaction.isSecretKey(name)).toBe(true);
+  });
+
+  it.each(['conversationId', 'memberId', 'pageSize', 'after', 'code', 'status', 'body', 'displayName'])('lets %s through', (name) => {
+    expect(defaultRedaction.isSecretKey(name)).toBe(false);
+  });
+
+  it('hides customer text unless the user opts in, and secrets always', () => {
+    const value = { body: 'my card number is 4111', bodyType: 'standard', memberAuthToken: 'mat-1', nested: [{ body: 'again', jwt: JWT }] };
+    const strict = new Redaction({ textKeys: ['body'] });
+    expect(strict.value(value)).toEqual({ body: REDACTED, bodyType: 'standard', memberAuthToken: REDACTED, nested: [{ body: REDACTED, jwt: REDACTED }] });
+    const optedIn = new Redaction({ textKeys: ['body'], includeText: true });
+    expect(optedIn.value(value)).toEqual({ body: 'my card number is 4111', bodyType: 'standard', memberAuthToken: REDACTED, nested: [{ body: 'again', jwt: REDACTED }] });
+    expect(value.body).toBe('my card number is 4111');
+  });
+
+  it('finds JWTs and HTTP credentials inside free text', () => {
+    expect(defaultRedaction.text(`token ${JWT} refused`)).toBe(`token ${REDACTED} refused`);
+    expect(defaultRedaction.text('sent Authorization: Bearer abc.def-123 twice')).toBe(`sent Authorization: Bearer ${REDACTED} twice`);
+    expect(defaultRedaction.text('Basic dXNlcjpwYXNz')).toBe(`Basic ${REDACTED}`);
+    expect(defaultRedaction.text('HTTP 404 (not.found)')).toBe('HTTP 404 (not.found)');
+  });
+
+  it('cleans URLs: user info, secret query values, JWTs in the path', () => {
+    expect(defaultRedaction.url('https://user:pw@api.example/x?access_token=abc&pageSize=2')).toBe(`https://api.example/x?access_token=${encodeURIComponent(REDACTED)}&pageSize=2`);
+    expect(defaultRedaction.url(`https://api.example/stream/${JWT}`)).toBe(`https://api.example/stream/${REDACTED}`);
+    expect(new Redaction({ secretKeys: ['sig'] }).url('https://api.example/x?sig=1')).toBe(`https://api.example/x?sig=${encodeURIComponent(REDACTED)}`);
+    expect(defaultRedaction.url('not a url Bearer abc')).toBe(`not a url Bearer ${REDACTED}`);
+  });
+
+  it('stops at cycles and depth instead of overflowing', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(() => JSON.stringify(defaultRedaction.value(cyclic))).not.toThrow();
+  });
+});
