@@ -12,3 +12,6 @@ export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from
 export { BottleneckLimiter, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 export { RedisLimiter, type RedisLimiterOptions } from './redis-limiter.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
+export { tracing, type TracingOptions } from './tracing.js';
+export { clientMetrics, type MetricsOptions } from './metrics.js';
+export { logging, type LoggingOptions } from './logging.js';

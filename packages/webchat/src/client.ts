@@ -10,11 +10,29 @@ import {
   type ClientOptions,
   createClient,
   type Middleware,
+  type CallEventListener,
+  type CallEventType,
   type PipelineStep,
+  Redaction,
   type RouteDescriptor,
   SwitchboardError,
 } from '@switchboard/core';
-import { AuthError, authByScheme, ClientCredentials, rateLimit, type RateLimitOptions, retry, type RetryOptions, type SchemeCredentials } from '@switchboard/middleware';
+import {
+  AuthError,
+  authByScheme,
+  ClientCredentials,
+  clientMetrics,
+  logging,
+  type MetricsOptions,
+  rateLimit,
+  type RateLimitOptions,
+  retry,
+  type RetryOptions,
+  type SchemeCredentials,
+  tracing,
+  type TracingOptions,
+} from '@switchboard/middleware';
+import type { Logger } from 'pino';
 import { describeGenesysError } from './error-body.js';
 import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
@@ -38,7 +56,7 @@ export interface ClientCredentialsConfig {
   readonly clientSecret: string;
 }
 
-interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError'> {
+interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError' | 'redaction'> {
   /** OAuth for the deployment and settings operations: client credentials, a provider asked on every attempt, or a token. */
   readonly oauth?: ClientCredentialsConfig | AccessTokenProvider | string;
   /** The login host for client credentials, such as the emulator's `loginUrl`; from `region` by default. */
@@ -49,10 +67,28 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
   readonly rateLimit?: RateLimitOptions;
   /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
   readonly onDeprecated?: (operationId: string, message: string) => void;
+  /** OpenTelemetry spans for every call and attempt, on the global tracer provider unless one is given; `false` for none. On by default (free without a provider). */
+  readonly tracing?: Omit<TracingOptions, 'redaction' | 'correlationIdAttribute'> | false;
+  /** OpenTelemetry metrics (request duration, retries, 429s, waits) on the global meter provider unless one is given; `false` for none. On by default. */
+  readonly metrics?: MetricsOptions | false;
+  /** A pino logger: one line per call, and per attempt and wait at debug level. No logging without one. */
+  readonly logger?: Logger;
+  /** At debug level, log request and response bodies too (redacted). Default false. */
+  readonly logBodies?: boolean;
+  /** Let chat message text (customer data) into logs, spans and error messages. Secrets stay hidden regardless. Default false. */
+  readonly includeMessageText?: boolean;
 }
 
 /** Where the API is: a Genesys Cloud region (`us_east_1` or `us-east-1`), or a base URL such as the emulator's `apiUrl` (which wins). */
 export type WebChatAPIOptions = WebChatAPIBaseOptions & ({ readonly region: RegionName; readonly baseUrl?: string } | { readonly baseUrl: string; readonly region?: RegionName });
+
+/** The Genesys correlation id on spans: `inin-correlation-id`, searchable in Genesys support requests. */
+const CORRELATION_ATTRIBUTE = 'genesys.correlation_id';
+
+/** What WebChat adds to the secret names: the event stream URI carries the guest's access, message bodies are customer text. */
+function webChatRedaction(includeMessageText: boolean | undefined): Redaction {
+  return new Redaction({ secretKeys: ['eventStreamUri'], textKeys: ['body'], includeText: includeMessageText === true });
+}
 
 const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
 
@@ -92,10 +128,13 @@ export class WebChatAPI extends WebChatOperations {
   readonly #guestJwts = new Map<string, string>();
   readonly #warned = new Set<string>();
   readonly #onDeprecated: (operationId: string, message: string) => void;
+  /** What is hidden from logs, spans, events and error messages. */
+  readonly redaction: Redaction;
 
   constructor(options: WebChatAPIOptions) {
     super();
     this.baseUrl = resolveBaseUrl(options);
+    const redaction = (this.redaction = webChatRedaction(options.includeMessageText));
     const { source: oauth, owned } = tokenSource(options, this.baseUrl);
     const oauthCredentials: SchemeCredentials = {
       authorize: async (ctx) => {
@@ -136,6 +175,9 @@ export class WebChatAPI extends WebChatOperations {
     });
     // Ours first, so that a user's middleware of the same phase runs inside them (anchor on 'retry' or 'auth' to change that).
     const middleware: Middleware[] = [
+      ...(options.tracing === false ? [] : [tracing({ ...options.tracing, redaction, correlationIdAttribute: CORRELATION_ATTRIBUTE })]),
+      ...(options.metrics === false ? [] : [clientMetrics(options.metrics)]),
+      ...(options.logger ? [logging({ logger: options.logger, redaction, bodies: options.logBodies })] : []),
       ...(options.retry === false ? [] : [retry(options.retry)]),
       ...(options.rateLimit ? [rateLimit(options.rateLimit)] : []),
       auth,
@@ -146,7 +188,8 @@ export class WebChatAPI extends WebChatOperations {
       baseUrl: this.baseUrl,
       middleware,
       correlationIdHeaders: ['inin-correlation-id'],
-      describeError: describeGenesysError,
+      describeError: (response) => describeGenesysError(response, redaction),
+      redaction,
     });
     this.#onDeprecated =
       options.onDeprecated ?? ((operationId, message) => process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
@@ -202,6 +245,11 @@ export class WebChatAPI extends WebChatOperations {
 
   identify(): PipelineStep[] {
     return this.client.identify();
+  }
+
+  /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
+  on<T extends CallEventType>(type: T | '*', listener: CallEventListener<T>): () => void {
+    return this.client.on(type, listener);
   }
 
   /** Lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */

@@ -1,5 +1,5 @@
 /** Genesys' ErrorBody on HttpError: typed access, and its parameterised message as the error's message. */
-import { HttpError, type HttpResponse } from '@switchboard/core';
+import { HttpError, type HttpResponse, REDACTED, type Redaction } from '@switchboard/core';
 import type { ErrorBody } from './generated/models.js';
 
 function isErrorBody(value: unknown): value is ErrorBody {
@@ -11,19 +11,25 @@ export function errorBodyOf(error: unknown): ErrorBody | undefined {
   return error instanceof HttpError && isErrorBody(error.body) ? error.body : undefined;
 }
 
-/** `messageWithParams` with its `{name}` placeholders filled from `messageParams`. */
-export function errorMessage(body: ErrorBody): string | undefined {
+/**
+ * `messageWithParams` with its `{name}` placeholders filled from `messageParams`; with a
+ * redaction rule, parameters it hides (a token, a message's text) are filled with `[REDACTED]`.
+ */
+export function errorMessage(body: ErrorBody, redaction?: Redaction): string | undefined {
   if (body.messageWithParams) {
     const params = body.messageParams ?? {};
-    return body.messageWithParams.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.prototype.hasOwnProperty.call(params, name) ? (params[name] ?? whole) : whole));
+    return body.messageWithParams.replace(/\{(\w+)\}/g, (whole, name: string) => {
+      if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
+      return redaction?.hides(name) ? REDACTED : (params[name] ?? whole);
+    });
   }
   return body.message;
 }
 
-/** HttpError's message for a Genesys answer: the filled-in message and the code. */
-export function describeGenesysError(response: HttpResponse): string | undefined {
+/** HttpError's message for a Genesys answer: the filled-in message and the code, through the client's redaction rule. */
+export function describeGenesysError(response: HttpResponse, redaction?: Redaction): string | undefined {
   if (!isErrorBody(response.data)) return undefined;
-  const message = errorMessage(response.data);
+  const message = errorMessage(response.data, redaction);
   const code = response.data.code;
   return [message, code ? `(${code})` : undefined].filter(Boolean).join(' ') || undefined;
 }

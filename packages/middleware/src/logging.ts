@@ -1,0 +1,102 @@
+/**
+ * The logging middleware (operation phase), on a pino logger the user passes: one line per call
+ * when it ends (info on success, warn when it needed more than one attempt, error on failure)
+ * and, at debug level, one line per attempt, retry and wait. Lines carry ids, statuses and
+ * durations only; bodies are logged at debug level only when asked for, through the client's
+ * redaction rule (secrets always hidden, customer text unless opted in).
+ */
+import { type CallEvent, defaultRedaction, type HttpRequest, type Middleware, REDACTED, type Redaction } from '@switchboard/core';
+import type { Logger } from 'pino';
+
+export interface LoggingOptions {
+  readonly logger: Logger;
+  /** The client's redaction rule; secrets only by default. */
+  readonly redaction?: Redaction;
+  /** At debug level, also log each request's body and the final response's body (redacted). Default false. */
+  readonly bodies?: boolean;
+  readonly name?: string;
+}
+
+const MAX_MESSAGE = 300;
+
+function bodyOf(request: HttpRequest, redaction: Redaction): unknown {
+  if (request.body === undefined) return undefined;
+  try {
+    return redaction.value(JSON.parse(request.body));
+  } catch {
+    return redaction.includeText ? redaction.text(request.body) : REDACTED;
+  }
+}
+
+function failureMessage(error: unknown, redaction: Redaction): string | undefined {
+  return error instanceof Error ? redaction.text(error.message).slice(0, MAX_MESSAGE) : undefined;
+}
+
+function callLine(logger: Logger, event: Extract<CallEvent, { type: 'call.end' }>, error: unknown, redaction: Redaction): void {
+  const { operationId, method, urlTemplate, status, attempts, waitedMs, correlationId, errorType, outcome } = event;
+  const fields = {
+    operationId,
+    method,
+    urlTemplate,
+    outcome,
+    status,
+    errorType,
+    attempts,
+    durationMs: Math.round(event.durationMs * 10) / 10,
+    waitedMs: Math.round(waitedMs),
+    correlationId,
+    error: outcome === 'failure' ? failureMessage(error, redaction) : undefined,
+  };
+  const summary = `${operationId} ${status ?? errorType ?? ''} after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${fields.durationMs} ms`;
+  if (outcome !== 'success') logger.error(fields, summary);
+  else if (attempts > 1) logger.warn(fields, summary);
+  else logger.info(fields, summary);
+}
+
+export function logging(options: LoggingOptions): Middleware {
+  const logger = options.logger.child({ lib: 'switchboard' });
+  const redaction = options.redaction ?? defaultRedaction;
+
+  return {
+    name: options.name ?? 'logging',
+    phase: 'operation',
+    async handle(ctx, next) {
+      if (!logger.isLevelEnabled('info') && !logger.isLevelEnabled('error')) return next();
+      const debug = logger.isLevelEnabled('debug');
+      const { operationId } = ctx.route;
+      let failure: unknown;
+      ctx.observe({
+        beforeSend: debug && options.bodies ? (request, attempt) => logger.debug({ operationId, attempt, requestBody: bodyOf(request, redaction) }, `${operationId} attempt ${attempt} request`) : undefined,
+        event(event) {
+          switch (event.type) {
+            case 'call.end':
+              callLine(logger, event, failure, redaction);
+              return;
+            case 'attempt.end':
+              if (debug) {
+                const { attempt, status, errorType, correlationId } = event;
+                logger.debug({ operationId, attempt, status, errorType, durationMs: Math.round(event.durationMs * 10) / 10, correlationId }, `${operationId} attempt ${attempt}: ${status ?? errorType ?? ''}`);
+              }
+              return;
+            case 'retry':
+              if (debug) logger.debug({ operationId, attempt: event.attempt, reason: event.reason, waitMs: Math.round(event.waitMs), status: event.status, errorType: event.errorType }, `${operationId} will retry in ${Math.round(event.waitMs)} ms (${event.reason})`);
+              return;
+            case 'wait':
+              if (debug) logger.debug({ operationId, attempt: event.attempt, reason: event.reason, durationMs: Math.round(event.durationMs * 10) / 10 }, `${operationId} waited ${Math.round(event.durationMs)} ms (${event.reason})`);
+              return;
+            default:
+              return;
+          }
+        },
+      });
+      try {
+        const response = await next();
+        if (debug && options.bodies) logger.debug({ operationId, status: response.status, responseBody: redaction.value(response.data) }, `${operationId} response`);
+        return response;
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The metrics middleware (operation phase), on the OpenTelemetry metrics API: the stable
+ * `http.client.request.duration` histogram per physical attempt, and counters of retries, 429
+ * answers and waits (with a histogram of how long each wait took). The meter is looked up per
+ * call, so a provider registered after the client is built is used; without one, calls are not
+ * observed at all.
+ */
+import { type Attributes, type Counter, createNoopMeter, type Histogram, type MeterProvider, metrics } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, METRIC_HTTP_CLIENT_REQUEST_DURATION } from '@opentelemetry/semantic-conventions';
+import type { CallEvent, Middleware } from '@switchboard/core';
+import { ATTR_OPERATION_ID, ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
+
+export interface MetricsOptions {
+  /** The provider to measure with; the global one by default. */
+  readonly meterProvider?: MeterProvider;
+  readonly name?: string;
+}
+
+const METER_NAME = '@switchboard/middleware';
+// The semantic conventions' advice for http.client.request.duration, in seconds.
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+interface Instruments {
+  readonly requestDuration: Histogram;
+  readonly retries: Counter;
+  readonly throttled: Counter;
+  readonly waits: Counter;
+  readonly waitDuration: Histogram;
+}
+
+function createInstruments(provider: MeterProvider): Instruments | undefined {
+  const meter = provider.getMeter(METER_NAME);
+  if (meter === createNoopMeter()) return undefined;
+  return {
+    requestDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {
+      description: 'Duration of HTTP client requests (one per physical attempt).',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
+    retries: meter.createCounter('switchboard.client.retries', { description: 'Attempts that were tried again.', unit: '{retry}' }),
+    throttled: meter.createCounter('switchboard.client.throttled', { description: 'HTTP 429 answers.', unit: '{response}' }),
+    waits: meter.createCounter('switchboard.client.waits', { description: 'Waits on purpose: backoff, Retry-After, rate-limit queue, token refresh.', unit: '{wait}' }),
+    waitDuration: meter.createHistogram('switchboard.client.wait.duration', { description: 'How long each wait took.', unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } }),
+  };
+}
+
+function record(instruments: Instruments, route: Attributes, event: CallEvent): void {
+  switch (event.type) {
+    case 'attempt.end': {
+      const attributes: Attributes = { ...route };
+      if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
+      if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
+      instruments.requestDuration.record(event.durationMs / 1000, attributes);
+      if (event.status === 429) instruments.throttled.add(1, route);
+      return;
+    }
+    case 'retry':
+      instruments.retries.add(1, { ...route, [ATTR_WAIT_REASON]: event.reason, ...(event.errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: event.errorType }) });
+      return;
+    case 'wait': {
+      const attributes = { ...route, [ATTR_WAIT_REASON]: event.reason };
+      instruments.waits.add(1, attributes);
+      instruments.waitDuration.record(event.durationMs / 1000, attributes);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+export function clientMetrics(options: MetricsOptions = {}): Middleware {
+  let provider: MeterProvider | undefined;
+  let instruments: Instruments | undefined;
+  const current = (): Instruments | undefined => {
+    const now = options.meterProvider ?? metrics.getMeterProvider();
+    if (now !== provider) {
+      provider = now;
+      instruments = createInstruments(now);
+    }
+    return instruments;
+  };
+
+  return {
+    name: options.name ?? 'metrics',
+    phase: 'operation',
+    handle(ctx, next) {
+      const active = current();
+      if (active) {
+        const { operationId, method, path } = ctx.route;
+        const route = { ...routeAttributes(method, path, ctx.request.url), [ATTR_OPERATION_ID]: operationId };
+        ctx.observe({ event: (event) => record(active, route, event) });
+      }
+      return next();
+    },
+  };
+}

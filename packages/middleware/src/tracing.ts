@@ -1,0 +1,173 @@
+/**
+ * The tracing middleware (operation phase), on `@opentelemetry/api` alone: one span per call
+ * (the operation) with one CLIENT child span per physical attempt, following the stable HTTP
+ * client semantic conventions; every retry and wait as an event on the operation span; a
+ * `traceparent` for each attempt through the global propagator. The operation span is active
+ * while the pipeline runs, so spans a user's middleware starts nest under it. Without a
+ * registered tracer provider the spans do not record and the middleware costs next to nothing.
+ */
+import { type Attributes, type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_RESEND_COUNT,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
+import { type CallContext, type CallEvent, defaultRedaction, errorTypeOf, type HeaderRecord, type HttpResponse, type Middleware, type Redaction } from '@switchboard/core';
+import {
+  ATTR_ATTEMPT,
+  ATTR_ATTEMPTS,
+  ATTR_CORRELATION_ID,
+  ATTR_OPERATION_DEPRECATED,
+  ATTR_OPERATION_ID,
+  ATTR_WAIT_DURATION_MS,
+  ATTR_WAIT_REASON,
+  ATTR_WAITED_MS,
+  routeAttributes,
+} from './otel-attributes.js';
+
+export interface TracingOptions {
+  /** The provider to trace with; the global one (`trace.setGlobalTracerProvider`, or an SDK's `register()`) by default. */
+  readonly tracerProvider?: TracerProvider;
+  /** Hides secrets in `url.full` and error descriptions; the client's rule should be passed here. */
+  readonly redaction?: Redaction;
+  /** The attribute that carries the server's correlation id. Default `switchboard.correlation_id`. */
+  readonly correlationIdAttribute?: string;
+  readonly name?: string;
+}
+
+const TRACER_NAME = '@switchboard/middleware';
+const MAX_DESCRIPTION = 200;
+
+const headerSetter = {
+  set(carrier: HeaderRecord, key: string, value: string): void {
+    carrier[key.toLowerCase()] = value;
+  },
+};
+
+function failureDescription(error: unknown, redaction: Redaction): string {
+  const message = error instanceof Error ? error.message : typeof error;
+  return redaction.text(message).slice(0, MAX_DESCRIPTION);
+}
+
+/** The spans of one call: the operation, and the attempts still running. */
+class CallTrace {
+  readonly #attempts = new Map<number, Span>();
+  readonly #shared: Attributes;
+  #sent = 0;
+
+  constructor(
+    readonly operation: Span,
+    readonly operationContext: Context,
+    readonly tracer: Tracer,
+    readonly spanName: string,
+    shared: Attributes,
+    readonly redaction: Redaction,
+    readonly correlationAttribute: string,
+  ) {
+    this.#shared = shared;
+  }
+
+  startAttempt(headers: HeaderRecord, url: string, attempt: number): void {
+    const attributes: Attributes = { ...this.#shared, [ATTR_URL_FULL]: this.redaction.url(url), [ATTR_ATTEMPT]: attempt };
+    if (attempt > 1) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
+    const span = this.tracer.startSpan(this.spanName, { kind: SpanKind.CLIENT, attributes }, this.operationContext);
+    this.#attempts.set(attempt, span);
+    this.#sent++;
+    propagation.inject(trace.setSpan(this.operationContext, span), headers, headerSetter);
+  }
+
+  onEvent(event: CallEvent): void {
+    switch (event.type) {
+      case 'attempt.end': {
+        const span = this.#attempts.get(event.attempt);
+        if (!span) return;
+        this.#attempts.delete(event.attempt);
+        if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
+        if (event.correlationId !== undefined) span.setAttribute(this.correlationAttribute, event.correlationId);
+        if (event.errorType !== undefined) {
+          span.setAttribute(ATTR_ERROR_TYPE, event.errorType);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        span.end();
+        return;
+      }
+      case 'wait':
+        this.operation.addEvent(
+          'switchboard.wait',
+          { [ATTR_WAIT_REASON]: event.reason, [ATTR_WAIT_DURATION_MS]: Math.round(event.durationMs * 1000) / 1000, [ATTR_ATTEMPT]: event.attempt },
+          event.startTime,
+        );
+        return;
+      case 'retry': {
+        const attributes: Attributes = { [ATTR_WAIT_REASON]: event.reason, 'switchboard.retry.wait_ms': event.waitMs, [ATTR_ATTEMPT]: event.attempt };
+        if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
+        if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
+        this.operation.addEvent('switchboard.retry', attributes, event.time);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Records the pipeline's outcome on the operation span and ends it. */
+  finish(outcome: { response: HttpResponse } | { error: unknown }, ctx: CallContext): void {
+    const span = this.operation;
+    if ('response' in outcome) {
+      const { status } = outcome.response;
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status >= 400) {
+        span.setAttribute(ATTR_ERROR_TYPE, String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    } else {
+      span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(outcome.error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failureDescription(outcome.error, this.redaction) });
+    }
+    span.setAttribute(ATTR_ATTEMPTS, this.#sent);
+    span.setAttribute(ATTR_WAITED_MS, Math.round(ctx.waitedMs));
+    span.end();
+  }
+}
+
+export function tracing(options: TracingOptions = {}): Middleware {
+  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
+  const redaction = options.redaction ?? defaultRedaction;
+  const correlationAttribute = options.correlationIdAttribute ?? ATTR_CORRELATION_ID;
+
+  return {
+    name: options.name ?? 'tracing',
+    phase: 'operation',
+    async handle(ctx, next) {
+      const { operationId, method, path, deprecated } = ctx.route;
+      const parent = context.active();
+      const shared = routeAttributes(method, path, ctx.request.url);
+      const operation = tracer.startSpan(
+        operationId,
+        { kind: SpanKind.INTERNAL, attributes: { ...shared, [ATTR_OPERATION_ID]: operationId, [ATTR_OPERATION_DEPRECATED]: deprecated === true } },
+        parent,
+      );
+      if (!operation.isRecording()) {
+        // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
+        propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
+        return next();
+      }
+      const operationContext = trace.setSpan(parent, operation);
+      const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, { ...shared, [ATTR_HTTP_REQUEST_METHOD]: method }, redaction, correlationAttribute);
+      ctx.observe({
+        beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt),
+        event: (event) => callTrace.onEvent(event),
+      });
+      try {
+        const response = await context.with(operationContext, next);
+        callTrace.finish({ response }, ctx);
+        return response;
+      } catch (error) {
+        callTrace.finish({ error }, ctx);
+        throw error;
+      }
+    },
+  };
+}
