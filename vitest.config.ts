@@ -9,6 +9,8 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // A real OpenTelemetry SDK under every test file, and a scan of every span for secrets.
+    setupFiles: ['test/support/suite-telemetry.ts'],
     testTimeout: 15_000,
     hookTimeout: 30_000,
   },

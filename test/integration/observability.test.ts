@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, type CallEvent, HttpError, type Middleware, NetworkError } from '@switchboard/core';
 import { WebChatAPI } from '@switchboard/webchat';
-import { hrMs, installTelemetry, parentOf, type Telemetry } from '../support/otel.js';
+import { currentTelemetry, hrMs, parentOf, type Telemetry } from '../support/otel.js';
 
 const baseUrl = 'https://api.webchat.test';
 const SETTINGS = '/api/v2/webchat/settings';
@@ -19,16 +19,13 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
 let telemetry: Telemetry;
 beforeAll(() => {
   nock.disableNetConnect();
-  telemetry = installTelemetry();
+  telemetry = currentTelemetry();
 });
 afterEach(() => {
   nock.cleanAll();
   telemetry.exporter.reset();
 });
-afterAll(async () => {
-  nock.enableNetConnect();
-  await telemetry.uninstall();
-});
+afterAll(() => nock.enableNetConnect());
 
 function logCollector(): { stream: Writable; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];

@@ -7,7 +7,7 @@ import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { type DataPoint, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 class OnDemandMetricReader extends MetricReader {
   protected override onForceFlush(): Promise<void> {
@@ -18,8 +18,25 @@ class OnDemandMetricReader extends MetricReader {
   }
 }
 
+/** Keeps every span that ended, whatever a test does with its exporter, for the suite's secret scan. */
+class KeepAll implements SpanProcessor {
+  readonly ended: ReadableSpan[] = [];
+  onStart(): void {}
+  onEnd(span: ReadableSpan): void {
+    this.ended.push(span);
+  }
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 export interface Telemetry {
   readonly exporter: InMemorySpanExporter;
+  /** Every span that ended since installation, even after `exporter.reset()`. */
+  readonly allSpans: readonly ReadableSpan[];
   readonly tracerProvider: BasicTracerProvider;
   readonly meterProvider: MeterProvider;
   spans(): ReadableSpan[];
@@ -28,9 +45,18 @@ export interface Telemetry {
   uninstall(): Promise<void>;
 }
 
+let installed: Telemetry | undefined;
+
+/** The SDK the suite's set-up file installed for this test file. */
+export function currentTelemetry(): Telemetry {
+  if (!installed) throw new Error('no telemetry installed: is test/support/suite-telemetry.ts a vitest setup file?');
+  return installed;
+}
+
 export function installTelemetry(): Telemetry {
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const keepAll = new KeepAll();
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), keepAll] });
   const reader = new OnDemandMetricReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const contextManager = new AsyncLocalStorageContextManager().enable();
@@ -38,8 +64,9 @@ export function installTelemetry(): Telemetry {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  return {
+  installed = {
     exporter,
+    allSpans: keepAll.ended,
     tracerProvider,
     meterProvider,
     spans: () => exporter.getFinishedSpans(),
@@ -48,6 +75,7 @@ export function installTelemetry(): Telemetry {
       return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).filter((m) => m.descriptor.name === name).flatMap((m) => m.dataPoints as DataPoint<unknown>[]);
     },
     async uninstall() {
+      installed = undefined;
       trace.disable();
       metrics.disable();
       propagation.disable();
@@ -57,6 +85,21 @@ export function installTelemetry(): Telemetry {
       await meterProvider.shutdown();
     },
   };
+  return installed;
+}
+
+/** Every text a span shows a dashboard: its name, attribute values, events, status message. */
+export function spanTexts(span: ReadableSpan): string[] {
+  const texts = [span.name, span.status.message ?? ''];
+  const values = (attributes: Readonly<Record<string, unknown>> | undefined): void => {
+    for (const [key, value] of Object.entries(attributes ?? {})) texts.push(key, Array.isArray(value) ? value.join(' ') : String(value));
+  };
+  values(span.attributes);
+  for (const event of span.events) {
+    texts.push(event.name);
+    values(event.attributes);
+  }
+  return texts;
 }
 
 /** A span's parent span id, or undefined for a root. */
