@@ -1,0 +1,86 @@
+import { createNoopMeter, ProxyTracerProvider } from '@opentelemetry/api';
+import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createClient, headersFromRecord, type HttpRequest, type HttpResponse, type Middleware, Redaction, type Transport } from '@switchboard/core';
+import { clientMetrics, logging, tracing } from '@switchboard/middleware';
+import { getThing } from '../../../test/support/routes.js';
+
+function okTransport(): Transport & { requests: HttpRequest[] } {
+  const requests: HttpRequest[] = [];
+  return {
+    name: 'ok',
+    requests,
+    send(request): Promise<HttpResponse> {
+      requests.push({ ...request, headers: { ...request.headers } });
+      return Promise.resolve({ status: 200, headers: headersFromRecord(), data: {} });
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A redaction rule that counts its work: events and spans redact each attempt's URL, so a call that nobody observes redacts none. */
+function countingRedaction(): Redaction & { urls: number } {
+  const rule = new (class extends Redaction {
+    urls = 0;
+    override url(value: string): string {
+      this.urls++;
+      return super.url(value);
+    }
+  })();
+  return rule;
+}
+
+async function callOnce(middleware: Middleware[], redaction: Redaction): Promise<HttpRequest | undefined> {
+  const transport = okTransport();
+  const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware, redaction });
+  await client.call(getThing, { thingId: 'x' });
+  await client.close();
+  return transport.requests[0];
+}
+
+describe('observability middleware with nothing to report to', () => {
+  it('tracing without a provider builds no event and no span', async () => {
+    const redaction = countingRedaction();
+    await callOnce([tracing({ tracerProvider: new ProxyTracerProvider(), redaction })], redaction);
+    expect(redaction.urls).toBe(0);
+  });
+
+  it('tracing with a provider that samples out still passes a not-sampled traceparent on, and records nothing', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const redaction = countingRedaction();
+    const request = await callOnce([tracing({ tracerProvider: provider, redaction })], redaction);
+    expect(request?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(redaction.urls).toBe(0);
+  });
+
+  it('metrics with a no-op meter observe nothing', async () => {
+    const redaction = countingRedaction();
+    await callOnce([clientMetrics({ meterProvider: { getMeter: () => createNoopMeter() } })], redaction);
+    expect(redaction.urls).toBe(0);
+  });
+
+  it('logging with a silent logger observes nothing', async () => {
+    const redaction = countingRedaction();
+    await callOnce([logging({ logger: pino({ level: 'silent' }), redaction }), tracing({ tracerProvider: new ProxyTracerProvider(), redaction })], redaction);
+    expect(redaction.urls).toBe(0);
+  });
+
+  it('a recording tracer does observe (the counter above can move)', async () => {
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new InMemorySpanExporter())] });
+    const redaction = countingRedaction();
+    await callOnce([tracing({ tracerProvider: provider, redaction })], redaction);
+    expect(redaction.urls).toBeGreaterThan(0);
+  });
+});
+
+describe('logging levels', () => {
+  it('writes info for a first-time success, and nothing below its level', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    await callOnce([logging({ logger })], new Redaction());
+    expect(lines).toMatchObject([{ level: 30, operationId: 'getThing', outcome: 'success', status: 200, attempts: 1, msg: expect.stringMatching(/^getThing 200 after 1 attempt in [\d.]+ ms$/) as string }]);
+  });
+});
