@@ -92,7 +92,7 @@ async function session(includeMessageText: boolean): Promise<Capture> {
   for (let i = 0; i < 3; i++) await attempt(() => chat.sendMessage(text(i)));
   await attempt(() => chat.sendMessage(`${text(3)} ${'x'.repeat(4_001)}`));
   await attempt(async () => {
-    for await (const message of chat.messages({ pageSize: 2 })) void message;
+    for await (const message of chat.messages({ maxResults: 2 })) void message;
   });
   // A member read cut off mid-way, an abort, a deadline.
   e.faults.add({ match: { operationId: 'getWebchatGuestConversationMembers' }, fault: { kind: 'reset' }, times: 4 });
