@@ -1,10 +1,23 @@
 /**
- * The demo: a Genesys Cloud WebChat flow through WebChatAPI, against the local emulator.
- * Run it with `npm run demo`.
+ * The demo: a Genesys Cloud WebChat flow through WebChatAPI, against the local emulator, traced
+ * with the OpenTelemetry SDK; at the end it prints the trace as a tree. Run it with `npm run demo`.
  */
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startEmulator } from '@switchboard/emulator';
 import { errorBodyOf, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
+import { traceTree } from './support/trace-tree.js';
+
+// What a service would do once at start-up: register an OpenTelemetry SDK. WebChatAPI traces on
+// the global provider by itself; here the spans are kept in memory to be printed at the end
+// (examples/otlp.ts sends them to a collector instead).
+const spans = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
 
 interface Frame {
   topicName: string;
@@ -30,15 +43,18 @@ const api = new WebChatAPI({
 });
 say('2. The client will get OAuth tokens with the client credentials when it needs them.');
 let socket: WebSocket | undefined;
+// One root span around the whole flow, as a request handler in a service would have.
+const root = trace.getTracer('quickstart').startSpan('quickstart demo');
 try {
-  const { data: deployment } = await api.postWebchatDeployments({ body: { name: 'Quickstart site', allowedDomains: ['example.com'] } });
-  say(`3. Created deployment "${deployment.name}" (${deployment.id}) with OAuth.`);
+  await context.with(trace.setSpan(context.active(), root), async () => {
+    const { data: deployment } = await api.postWebchatDeployments({ body: { name: 'Quickstart site', allowedDomains: ['example.com'] } });
+    say(`3. Created deployment "${deployment.name}" (${deployment.id}) with OAuth.`);
 
-  const chat = await api.startGuestChat({
-    organizationId: emulator.organizationId,
-    deploymentId: deployment.id ?? '',
-    routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
-    memberInfo: { displayName: 'Pat' },
+    const chat = await api.startGuestChat({
+      organizationId: emulator.organizationId,
+      deploymentId: deployment.id ?? '',
+      routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
+      memberInfo: { displayName: 'Pat' },
   });
   say(`4. Started a guest chat: conversation ${chat.conversationId}, guest member ${chat.memberId} (no auth; the client keeps its JWT).`);
 
@@ -94,9 +110,15 @@ try {
   await chat.leave();
   say('10. Left the chat.');
   say(`\nAll ${deprecated.size} operations used are deprecated by Genesys (ACD Web Chat v2); the client said so once for each.`);
-  say(`The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages. Done.`);
+  say(`The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages.`);
+  });
 } finally {
+  root.end();
   socket?.close();
   await api.close();
   await emulator.stop();
 }
+const finished = spans.getFinishedSpans();
+say(`\nThe trace of these calls (${finished.length} spans: one per call, one per attempt; waits shown where they happened):\n`);
+for (const line of traceTree(finished)) say(line);
+say('\nDone.');
