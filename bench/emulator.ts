@@ -17,7 +17,7 @@ interface Target {
 }
 
 async function spawnAndRead(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   for (;;) {
     const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
@@ -52,7 +52,7 @@ export async function runEmulatorBench(options: { durationMs: number; rounds: nu
   const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
   const plain = await spawnAndRead([here('./server.ts')], /^(\d+)\n/);
   const emulator = await spawnAndRead(
-    [here('../packages/emulator/src/cli.ts'), '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
+    [here('../packages/emulator/dist/cli.js'), '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
     /API\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*org\s+(\S+)\s+deployment\s+(\S+)\s+client id\s+(\S+)\s+secret\s+(\S+)/,
   );
   const agent = new Agent({ keepAliveTimeout: 10_000 });

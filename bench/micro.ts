@@ -3,7 +3,9 @@
  * from memory. What is left is validation, request building, the context, middleware composition
  * and the result.
  */
-import { buildRequest, createClient, headersFromRecord, type HttpResponse, type Transport, validateInput } from '@switchboard/core';
+import { buildRequest, createClient, headersFromRecord, type HttpResponse, type Middleware, type Transport, validateInput } from '@switchboard/core';
+import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
+import type pino from 'pino';
 import { benchRoute, idleMiddleware } from './clients.js';
 import { fmt, median, printTable } from './stats.js';
 
@@ -26,16 +28,8 @@ async function time(run: Case['run'], calls: number): Promise<{ wallNs: number; 
   return { wallNs, cpuNs: ((cpu.user + cpu.system) * 1000) / calls };
 }
 
-export async function runMicro(options: { calls: number; rounds: number }): Promise<{ pipelineCpuNs: number }> {
-  const bare = createClient({ baseUrl, transport: instant });
-  const five = createClient({ baseUrl, transport: instant, middleware: idleMiddleware() });
-  const opts = { signal: undefined, timeout: 30_000, timeoutKind: 'attempt', operationId: 'getThing' } as const;
-  const cases: Case[] = [
-    { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
-    { name: 'validate + build request only', run: () => validateInput(benchRoute, input).length + buildRequest(benchRoute, input, baseUrl, {}, undefined).url.length },
-    { name: 'client.call, no middleware', run: () => bare.call(benchRoute, input) },
-    { name: 'client.call, 5 idle middleware', run: () => five.call(benchRoute, input) },
-  ];
+/** Runs `cases` in interleaved rounds; returns median wall and CPU ns per call of each. */
+async function measureCases(cases: readonly Case[], options: { calls: number; rounds: number }): Promise<{ wall: number[]; cpu: number[] }[]> {
   for (const c of cases) await time(c.run, options.calls / 4);
   const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
   for (let round = 0; round < options.rounds; round++) {
@@ -45,13 +39,54 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
       samples[i]?.cpu.push(cpuNs);
     }
   }
+  return samples;
+}
+
+/** Tracing, metrics, logging and retry as WebChatAPI runs them; `logger` undefined for none. */
+function observability(logger: pino.Logger | undefined): Middleware[] {
+  return [tracing(), clientMetrics(), ...(logger ? [logging({ logger })] : []), retry()];
+}
+
+export async function runMicro(options: { calls: number; rounds: number }): Promise<{ pipelineCpuNs: number; unobservedCostNs: number }> {
+  const bare = createClient({ baseUrl, transport: instant });
+  const five = createClient({ baseUrl, transport: instant, middleware: idleMiddleware() });
+  const retryOnly = createClient({ baseUrl, transport: instant, middleware: [retry()] });
+  const unobserved = createClient({ baseUrl, transport: instant, middleware: observability(undefined) });
+  const opts = { signal: undefined, timeout: 30_000, timeoutKind: 'attempt', operationId: 'getThing' } as const;
+  const cases: Case[] = [
+    { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
+    { name: 'validate + build request only', run: () => validateInput(benchRoute, input).length + buildRequest(benchRoute, input, baseUrl, {}, undefined).url.length },
+    { name: 'client.call, no middleware', run: () => bare.call(benchRoute, input) },
+    { name: 'client.call, 5 idle middleware', run: () => five.call(benchRoute, input) },
+    { name: 'client.call, retry', run: () => retryOnly.call(benchRoute, input) },
+    { name: 'client.call, retry + tracing + metrics, no OTel provider', run: () => unobserved.call(benchRoute, input) },
+  ];
+  const samples = await measureCases(cases, options);
   const baselineCpu = median(samples[0]?.cpu ?? []);
   const rows = cases.map((c, i) => {
     const s = samples[i] ?? { wall: [], cpu: [] };
     const cpu = median(s.cpu);
-    return [c.name, fmt(median(s.wall)), `${fmt(Math.min(...s.wall))}–${fmt(Math.max(...s.wall))}`, fmt(cpu), i < 2 ? '' : fmt(cpu - baselineCpu)];
+    return [c.name, fmt(median(s.wall)), `${fmt(Math.min(...s.wall))}–${fmt(Math.max(...s.wall))}`, fmt(cpu), i < 2 ? '' : fmt(cpu - baselineCpu), i === 5 ? fmt(cpu - median(samples[4]?.cpu ?? [])) : ''];
   });
   console.log(`\nPipeline cost per call, in-memory transport (${fmt(options.calls)} sequential calls × ${options.rounds} interleaved rounds, medians)\n`);
-  printTable(['case', 'wall ns/call', 'min–max', 'CPU ns/call', 'CPU ns over baseline'], rows);
-  return { pipelineCpuNs: median(samples[3]?.cpu ?? []) - baselineCpu };
+  printTable(['case', 'wall ns/call', 'min–max', 'CPU ns/call', 'CPU ns over baseline', 'CPU ns over retry alone'], rows);
+  return { pipelineCpuNs: median(samples[3]?.cpu ?? []) - baselineCpu, unobservedCostNs: median(samples[5]?.cpu ?? []) - median(samples[4]?.cpu ?? []) };
+}
+
+/** With an SDK registered: what tracing, metrics and logging cost per call, the network taken out. */
+export async function runObservedMicro(options: { calls: number; rounds: number; logger: pino.Logger }): Promise<{ observedCostNs: number }> {
+  const retryOnly = createClient({ baseUrl, transport: instant, middleware: [retry()] });
+  const observed = createClient({ baseUrl, transport: instant, middleware: observability(options.logger) });
+  const cases: Case[] = [
+    { name: 'client.call, retry', run: () => retryOnly.call(benchRoute, input) },
+    { name: 'client.call, retry + tracing + metrics + logging, SDK registered', run: () => observed.call(benchRoute, input) },
+  ];
+  const samples = await measureCases(cases, options);
+  const base = median(samples[0]?.cpu ?? []);
+  console.log(`\nObservability cost per call with an SDK registered, in-memory transport (${fmt(options.calls)} calls × ${options.rounds} rounds, medians)\n`);
+  printTable(
+    ['case', 'wall ns/call', 'CPU ns/call', 'CPU ns over retry alone'],
+    cases.map((c, i) => [c.name, fmt(median(samples[i]?.wall ?? [])), fmt(median(samples[i]?.cpu ?? [])), i === 0 ? '' : fmt(median(samples[i]?.cpu ?? []) - base)]),
+  );
+  return { observedCostNs: median(samples[1]?.cpu ?? []) - base };
 }

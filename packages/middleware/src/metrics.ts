@@ -8,7 +8,7 @@
 import { type Attributes, type Counter, createNoopMeter, type Histogram, type MeterProvider, metrics } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, METRIC_HTTP_CLIENT_REQUEST_DURATION } from '@opentelemetry/semantic-conventions';
 import type { CallEvent, Middleware } from '@switchboard/core';
-import { ATTR_OPERATION_ID, ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
+import { ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
 
 export interface MetricsOptions {
   /** The provider to measure with; the global one by default. */
@@ -86,8 +86,7 @@ export function clientMetrics(options: MetricsOptions = {}): Middleware {
     handle(ctx, next) {
       const active = current();
       if (active) {
-        const { operationId, method, path } = ctx.route;
-        const route = { ...routeAttributes(method, path, ctx.request.url), [ATTR_OPERATION_ID]: operationId };
+        const route = routeAttributes(ctx.route, ctx.request.url).operation;
         ctx.observe({ event: (event) => record(active, route, event) });
       }
       return next();

@@ -1,6 +1,7 @@
 /** OpenTelemetry attribute names and values shared by the tracing and metrics middleware. */
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import type { RouteDescriptor } from '@switchboard/core';
 
 /** `url.template` is still incubating in the semantic conventions: its constant is copied, not imported from their unstable entry. */
 export const ATTR_URL_TEMPLATE = 'url.template';
@@ -15,8 +16,11 @@ export const ATTR_CORRELATION_ID = 'switchboard.correlation_id';
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
 
-/** `server.address` and `server.port` of a request URL (the port is required with the address, so a default one is spelt out). */
-export function serverAttributes(url: string): Attributes {
+// Parsing a URL costs about a microsecond; a client talks to one or two origins.
+const byOrigin = new Map<string, Attributes>();
+const MAX_ORIGINS = 64;
+
+function parseServer(url: string): Attributes {
   try {
     const { hostname, port, protocol } = new URL(url);
     const address = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
@@ -26,7 +30,40 @@ export function serverAttributes(url: string): Attributes {
   }
 }
 
-/** The attributes every span and measurement of one route shares. */
-export function routeAttributes(method: string, urlTemplate: string, url: string): Attributes {
-  return { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_TEMPLATE]: urlTemplate, ...serverAttributes(url) };
+/** `server.address` and `server.port` of a request URL (the port is required with the address, so a default one is spelt out). */
+export function serverAttributes(url: string): Attributes {
+  const schemeEnd = url.indexOf('//');
+  const pathStart = schemeEnd < 0 ? -1 : url.indexOf('/', schemeEnd + 2);
+  const origin = pathStart < 0 ? url : url.slice(0, pathStart);
+  let attributes = byOrigin.get(origin);
+  if (!attributes) {
+    attributes = Object.freeze(parseServer(origin));
+    if (byOrigin.size >= MAX_ORIGINS) byOrigin.clear();
+    byOrigin.set(origin, attributes);
+  }
+  return attributes;
+}
+
+export interface RouteAttributes {
+  /** What every span and measurement of the route shares: method, template, server. */
+  readonly route: Attributes;
+  /** The route's plus the operation's id and deprecation, for the operation span and metrics. */
+  readonly operation: Attributes;
+}
+
+// Built once per route and server rather than per call: spreading attribute objects costs more
+// than the rest of an untraced call. Frozen, because they are shared.
+const byRoute = new WeakMap<RouteDescriptor, { readonly server: Attributes; readonly attributes: RouteAttributes }>();
+
+export function routeAttributes(route: RouteDescriptor, url: string): RouteAttributes {
+  const server = serverAttributes(url);
+  const cached = byRoute.get(route);
+  if (cached?.server === server) return cached.attributes;
+  const shared = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server });
+  const attributes = {
+    route: shared,
+    operation: Object.freeze({ ...shared, [ATTR_OPERATION_ID]: route.operationId, [ATTR_OPERATION_DEPRECATED]: route.deprecated === true }),
+  };
+  byRoute.set(route, { server, attributes });
+  return attributes;
 }

@@ -9,7 +9,6 @@
 import { type Attributes, type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_FULL,
@@ -19,8 +18,6 @@ import {
   ATTR_ATTEMPT,
   ATTR_ATTEMPTS,
   ATTR_CORRELATION_ID,
-  ATTR_OPERATION_DEPRECATED,
-  ATTR_OPERATION_ID,
   ATTR_WAIT_DURATION_MS,
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
@@ -137,37 +134,35 @@ export function tracing(options: TracingOptions = {}): Middleware {
   const redaction = options.redaction ?? defaultRedaction;
   const correlationAttribute = options.correlationIdAttribute ?? ATTR_CORRELATION_ID;
 
+  const traced = async (ctx: CallContext, next: () => Promise<HttpResponse>, operation: Span, parent: Context, shared: Attributes): Promise<HttpResponse> => {
+    const { method, path } = ctx.route;
+    const operationContext = trace.setSpan(parent, operation);
+    const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, shared, redaction, correlationAttribute);
+    ctx.observe({
+      beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt),
+      event: (event) => callTrace.onEvent(event),
+    });
+    try {
+      const response = await context.with(operationContext, next);
+      callTrace.finish({ response }, ctx);
+      return response;
+    } catch (error) {
+      callTrace.finish({ error }, ctx);
+      throw error;
+    }
+  };
+
   return {
     name: options.name ?? 'tracing',
     phase: 'operation',
-    async handle(ctx, next) {
-      const { operationId, method, path, deprecated } = ctx.route;
+    handle(ctx, next) {
       const parent = context.active();
-      const shared = routeAttributes(method, path, ctx.request.url);
-      const operation = tracer.startSpan(
-        operationId,
-        { kind: SpanKind.INTERNAL, attributes: { ...shared, [ATTR_OPERATION_ID]: operationId, [ATTR_OPERATION_DEPRECATED]: deprecated === true } },
-        parent,
-      );
-      if (!operation.isRecording()) {
-        // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
-        propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
-        return next();
-      }
-      const operationContext = trace.setSpan(parent, operation);
-      const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, { ...shared, [ATTR_HTTP_REQUEST_METHOD]: method }, redaction, correlationAttribute);
-      ctx.observe({
-        beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt),
-        event: (event) => callTrace.onEvent(event),
-      });
-      try {
-        const response = await context.with(operationContext, next);
-        callTrace.finish({ response }, ctx);
-        return response;
-      } catch (error) {
-        callTrace.finish({ error }, ctx);
-        throw error;
-      }
+      const attributes = routeAttributes(ctx.route, ctx.request.url);
+      const operation = tracer.startSpan(ctx.route.operationId, { kind: SpanKind.INTERNAL, attributes: attributes.operation }, parent);
+      if (operation.isRecording()) return traced(ctx, next, operation, parent, attributes.route);
+      // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
+      propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
+      return next();
     },
   };
 }
