@@ -75,24 +75,38 @@ export class Call implements CallContext {
 
   emitEnd(outcome: CallOutcome): void {
     if (!this.observed) return;
-    const { operationId, method, path } = this.route;
-    const base = { type: 'call.end', operationId, time: Date.now(), method, urlTemplate: path, durationMs: performance.now() - this.#started, attempts: this.sent, waitedMs: this.waitedSoFar() } as const;
-    let event: CallEndEvent;
+    let status: number | undefined;
+    let kind: CallEndEvent['outcome'];
+    let errorType: string | undefined;
+    let correlationId: string | undefined;
     if ('response' in outcome) {
-      const { status } = outcome.response;
-      const ok = status >= 200 && status <= 299;
-      event = { ...base, status, outcome: ok ? 'success' : 'http-error', errorType: ok ? undefined : String(status), correlationId: outcome.correlationId };
+      status = outcome.response.status;
+      kind = status >= 200 && status <= 299 ? 'success' : 'http-error';
+      correlationId = outcome.correlationId;
     } else {
-      const status = (outcome.error as { status?: unknown } | null | undefined)?.status;
-      event = {
-        ...base,
-        outcome: typeof status === 'number' ? 'http-error' : 'failure',
-        status: typeof status === 'number' ? status : undefined,
-        errorType: typeof status === 'number' ? String(status) : errorTypeOf(outcome.error),
-        correlationId: (outcome.error as { correlationId?: string } | null | undefined)?.correlationId,
-      };
+      const failed = outcome.error as { status?: unknown; correlationId?: unknown } | null | undefined;
+      status = typeof failed?.status === 'number' ? failed.status : undefined;
+      kind = status === undefined ? 'failure' : 'http-error';
+      correlationId = typeof failed?.correlationId === 'string' ? failed.correlationId : undefined;
+      if (status === undefined) errorType = errorTypeOf(outcome.error);
     }
-    this.emit(event);
+    if (kind === 'http-error') errorType = String(status);
+    const { operationId, method, path } = this.route;
+    // One literal, not a spread of a shared base: this runs once per observed call.
+    this.emit({
+      type: 'call.end',
+      operationId,
+      time: Date.now(),
+      method,
+      urlTemplate: path,
+      durationMs: performance.now() - this.#started,
+      attempts: this.sent,
+      waitedMs: this.waitedSoFar(),
+      status,
+      errorType,
+      correlationId,
+      outcome: kind,
+    });
   }
 
   reportWait(reason: WaitReason, durationMs: number): void {

@@ -27,6 +27,8 @@ export class Redaction {
   readonly includeText: boolean;
   readonly #secretKeys: ReadonlySet<string>;
   readonly #textKeys: ReadonlySet<string>;
+  // The events and the attempt span of one attempt ask for the same URL in turn: the last answer is kept.
+  #lastUrl: { readonly raw: string; readonly redacted: string } | undefined;
 
   constructor(options: RedactionOptions = {}) {
     this.includeText = options.includeText === true;
@@ -50,6 +52,11 @@ export class Redaction {
 
   /** A URL without user info, with the values of secret query parameters replaced. */
   url(value: string): string {
+    if (value !== this.#lastUrl?.raw) this.#lastUrl = { raw: value, redacted: this.#redactUrl(value) };
+    return this.#lastUrl.redacted;
+  }
+
+  #redactUrl(value: string): string {
     let url: URL;
     try {
       url = new URL(value);
