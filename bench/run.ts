@@ -161,7 +161,7 @@ try {
   console.log('\nWith an OpenTelemetry SDK registered (AsyncLocalStorage context manager, W3C propagator, batch span processor, meter provider) and pino at info level writing to a stream that discards its lines:\n');
   const tracedRatios = await compare(tracedClients, { ky: tracedBareKy }, 'SDK registered');
   const produced = await telemetry.report();
-  console.log(`The observed clients produced ${fmt(produced.spans)} spans, ${fmt(produced.logLines)} log lines and ${fmt(produced.metricPoints)} metric data points (so the rows above did the work they claim).`);
+  console.log(`The observed clients produced ${fmt(produced.spans)} spans, ${fmt(produced.logLines)} log lines and ${fmt(produced.metricPoints)} metric series (one per metric and attribute set; the rows above did the work they claim).`);
   const observedMicro = await runObservedMicro({ calls: args.quick ? 20_000 : 100_000, rounds, logger: telemetry.logger });
   for (const client of tracedClients) await client.close();
   await telemetry.shutdown();
