@@ -17,7 +17,9 @@ import { leaksIn, reportSecret } from '../support/secrets.js';
 
 let e: Emulator;
 beforeAll(async () => {
-  e = await startEmulator({ rateLimit: { limit: 6, windowSeconds: 1 }, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 10 } });
+  // 20 requests per second per token: the guest's ~15 stay under it (so its abort and deadline
+  // cases fail as such, not on a 429), the OAuth burst below goes over it.
+  e = await startEmulator({ rateLimit: { limit: 20, windowSeconds: 1 }, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 10 } });
   reportSecret(e.client.clientSecret);
 });
 afterAll(() => e.stop());
@@ -109,7 +111,7 @@ async function session(includeMessageText: boolean): Promise<Capture> {
   const token = await credentials.getAccessToken();
   await fetch(`${e.apiUrl}/api/v2/tokens/me`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
   await attempt(() => api.getWebchatSettings());
-  await Promise.all(Array.from({ length: 10 }, () => attempt(() => api.getWebchatDeployments())));
+  await Promise.all(Array.from({ length: 25 }, () => attempt(() => api.getWebchatDeployments())));
   await attempt(() => api.getWebchatDeployment({ deploymentId: 'no-such-deployment' }));
   await attempt(() => chat.leave());
 
