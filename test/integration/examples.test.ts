@@ -67,6 +67,7 @@ describe('examples', () => {
       const logLines = stdout.split('\n').filter((line) => line.startsWith('{'));
       expect(logLines.length).toBeGreaterThanOrEqual(5);
       expect(leaksIn(logLines)).toEqual([]);
+      expect(logLines.some((line) => line.includes('Where is my order'))).toBe(false);
     } finally {
       await new Promise((resolve) => collector.close(resolve));
     }
@@ -85,5 +86,7 @@ describe('examples', () => {
     expect(attempt?.parentSpanId).toBe(operation?.spanId);
     expect(attempt?.kind).toBe(3); // CLIENT in OTLP's numbering
     expect(leaksIn(posts.map((p) => p.body))).toEqual([]);
+    // The chat's message text is customer data: not in the spans, not in the logs.
+    expect(posts.some((p) => p.body.includes('Where is my order'))).toBe(false);
   }, 60_000);
 });

@@ -242,7 +242,8 @@ describe('failures', () => {
         return response;
       },
     };
-    const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', middleware: [lingering] });
+    const logs = logCollector();
+    const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', middleware: [lingering], logger: pino({ level: 'info' }, logs.stream) });
     const ends: number[] = [];
     api.on('call.end', (event) => ends.push(event.time));
     const started = Date.now();
@@ -251,8 +252,14 @@ describe('failures', () => {
     expect(gaveUp - started).toBeLessThan(250);
     const [operation] = byKind(await endedSpans(2), SpanKind.INTERNAL);
     expect(hrMs(operation?.endTime ?? [0, 0]) - started).toBeGreaterThanOrEqual(290);
+    // The span tells what the caller got, like the event and the log line: a deadline.
+    expect(operation?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(operation?.attributes['error.type']).toBe('TimeoutError');
     expect(ends).toHaveLength(1);
     expect((ends[0] ?? 0) - started).toBeGreaterThanOrEqual(290);
+    const [line] = logs.lines();
+    expect(line).toMatchObject({ level: 50, outcome: 'failure', errorType: 'TimeoutError' });
+    expect(String(line?.error)).toContain('deadline');
     await api.close();
   });
 
@@ -270,6 +277,42 @@ describe('failures', () => {
       ['switchboard.retry', 'backoff'],
       ['switchboard.wait', 'backoff'],
     ]);
+    await api.close();
+  });
+});
+
+describe('waits other than retries', () => {
+  it('a call queued by the rate limiter: a rate-limit-queue wait event and the waits counter', async () => {
+    nock(baseUrl).get(SETTINGS).times(2).reply(200, {});
+    const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', rateLimit: { local: { limit: 1, intervalMs: 250 } } });
+    const before = (await telemetry.points('switchboard.client.waits')).filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue').reduce((n, p) => n + Number(p.value), 0);
+    await Promise.all([api.getWebchatSettings(), api.getWebchatSettings()]);
+    const operations = byKind(telemetry.spans(), SpanKind.INTERNAL);
+    const queued = operations.flatMap((span) => span.events).filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'rate-limit-queue');
+    // Each call took its turn; the second waited for the next quarter second's quota.
+    expect(queued).toHaveLength(2);
+    expect(Math.max(...queued.map((e) => Number(e.attributes?.['switchboard.wait.duration_ms'])))).toBeGreaterThanOrEqual(100);
+    const after = (await telemetry.points('switchboard.client.waits')).filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue').reduce((n, p) => n + Number(p.value), 0);
+    expect(after - before).toBe(2);
+    await api.close();
+  });
+
+  it('a call that waits for an OAuth token: a token-refresh wait event, and none once the token is at hand', async () => {
+    const loginUrl = 'https://login.webchat.test';
+    nock(loginUrl)
+      .post('/oauth/token')
+      .delay(50)
+      .reply(200, { access_token: 'oauth-token-fresh-0123', token_type: 'bearer', expires_in: 3600 });
+    nock(baseUrl).get(SETTINGS).times(2).reply(200, {});
+    nock(baseUrl).delete('/api/v2/tokens/me').optionally().reply(204);
+    const api = new WebChatAPI({ baseUrl, loginUrl, oauth: { clientId: 'client-1', clientSecret: 'client-secret-0123' } });
+    await api.getWebchatSettings();
+    await api.getWebchatSettings();
+    const [first, second] = byKind(telemetry.spans(), SpanKind.INTERNAL);
+    const refreshes = (span: ReadableSpan | undefined) => span?.events.filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'token-refresh') ?? [];
+    expect(refreshes(first)).toHaveLength(1);
+    expect(Number(refreshes(first)[0]?.attributes?.['switchboard.wait.duration_ms'])).toBeGreaterThanOrEqual(45);
+    expect(refreshes(second)).toHaveLength(0);
     await api.close();
   });
 });

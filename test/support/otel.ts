@@ -21,8 +21,13 @@ class OnDemandMetricReader extends MetricReader {
 /** Keeps every span that ended, whatever a test does with its exporter, for the suite's secret scan. */
 class KeepAll implements SpanProcessor {
   readonly ended: ReadableSpan[] = [];
-  onStart(): void {}
+  /** Spans started and not yet ended. */
+  readonly open = new Set<ReadableSpan>();
+  onStart(span: ReadableSpan): void {
+    this.open.add(span);
+  }
   onEnd(span: ReadableSpan): void {
+    this.open.delete(span);
     this.ended.push(span);
   }
   forceFlush(): Promise<void> {
@@ -37,6 +42,8 @@ export interface Telemetry {
   readonly exporter: InMemorySpanExporter;
   /** Every span that ended since installation, even after `exporter.reset()`. */
   readonly allSpans: readonly ReadableSpan[];
+  /** Spans started and never ended. */
+  readonly openSpans: ReadonlySet<ReadableSpan>;
   readonly tracerProvider: BasicTracerProvider;
   readonly meterProvider: MeterProvider;
   spans(): ReadableSpan[];
@@ -67,6 +74,7 @@ export function installTelemetry(): Telemetry {
   installed = {
     exporter,
     allSpans: keepAll.ended,
+    openSpans: keepAll.open,
     tracerProvider,
     meterProvider,
     spans: () => exporter.getFinishedSpans(),

@@ -2,7 +2,7 @@
 import type { CallContext, RetryReport } from './context.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ConfigurationError, TimeoutError } from './errors.js';
-import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
+import { type AttemptEndEvent, type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
 import type { HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 import type { Listeners } from './listeners.js';
 import type { Redaction } from './redaction.js';
@@ -34,6 +34,12 @@ export class Call implements CallContext {
   readonly startedAt = Date.now();
   readonly #started = performance.now();
   #observers: CallObserver[] | undefined;
+  // call.end waits for all three: the caller's outcome, the pipeline, and every request still out
+  // (a hedging middleware may return while a losing attempt is in flight).
+  #outcome: CallOutcome | undefined;
+  #pipelineSettled = false;
+  #inFlight = 0;
+  #ended = false;
 
   constructor(
     readonly route: RouteDescriptor,
@@ -73,7 +79,25 @@ export class Call implements CallContext {
     this.emit({ type: 'call.start', operationId, time: this.startedAt, method, urlTemplate: path, deprecated: deprecated === true });
   }
 
-  emitEnd(outcome: CallOutcome): void {
+  /** The caller's outcome is known; call.end follows once the pipeline and every request have settled. */
+  finish(outcome: CallOutcome): void {
+    this.#outcome ??= outcome;
+    this.#maybeEnd();
+  }
+
+  /** The pipeline's promise has settled. */
+  pipelineSettled(): void {
+    this.#pipelineSettled = true;
+    this.#maybeEnd();
+  }
+
+  #maybeEnd(): void {
+    if (this.#ended || !this.#pipelineSettled || this.#inFlight > 0 || this.#outcome === undefined) return;
+    this.#ended = true;
+    this.#emitEnd(this.#outcome);
+  }
+
+  #emitEnd(outcome: CallOutcome): void {
     if (!this.observed) return;
     let status: number | undefined;
     let kind: CallEndEvent['outcome'];
@@ -93,7 +117,7 @@ export class Call implements CallContext {
     if (kind === 'http-error') errorType = String(status);
     const { operationId, method, path } = this.route;
     // One literal, not a spread of a shared base: this runs once per observed call.
-    this.emit({
+    const event: CallEndEvent = {
       type: 'call.end',
       operationId,
       time: Date.now(),
@@ -106,7 +130,16 @@ export class Call implements CallContext {
       errorType,
       correlationId,
       outcome: kind,
-    });
+    };
+    this.emit(event);
+    const error = 'error' in outcome ? outcome.error : undefined;
+    for (const observer of this.#observers ?? []) {
+      try {
+        observer.ended?.(event, error);
+      } catch {
+        // An observer's failure is not the call's.
+      }
+    }
   }
 
   reportWait(reason: WaitReason, durationMs: number): void {
@@ -118,7 +151,8 @@ export class Call implements CallContext {
 
   reportRetry(report: RetryReport): void {
     if (!this.observed) return;
-    this.emit({ type: 'retry', operationId: this.route.operationId, time: Date.now(), ...report });
+    // Numbered like the attempt events: the physical attempt that failed is the last one sent.
+    this.emit({ type: 'retry', operationId: this.route.operationId, time: Date.now(), attempt: this.sent, ...report });
   }
 
   /** Hands one attempt's request to the transport: the last checks, the attempt's number, its events. */
@@ -137,15 +171,29 @@ export class Call implements CallContext {
       }
     }
     const started = performance.now();
-    return transport.send(attempt.request, options).then(
+    this.#inFlight++;
+    const settled = (event: AttemptEndEvent): void => {
+      this.#inFlight--;
+      this.emit(event);
+      this.#maybeEnd();
+    };
+    let sending: Promise<HttpResponse>;
+    try {
+      sending = transport.send(attempt.request, options);
+    } catch (error) {
+      // A transport that throws instead of rejecting still ends its attempt; passed on as thrown.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      sending = Promise.reject(error);
+    }
+    return sending.then(
       (response) => {
         const { status } = response;
         const correlationId = this.hub.correlationOf(response.headers);
-        this.emit({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId });
+        settled({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId });
         return response;
       },
       (error: unknown) => {
-        this.emit({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) });
+        settled({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) });
         throw error;
       },
     );

@@ -1,5 +1,5 @@
 /** `createClient`: the public face of the executor. */
-import { Call, type CallHub, type CallOutcome } from './call.js';
+import { Call, type CallHub } from './call.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
@@ -71,7 +71,8 @@ export interface Client {
    * start and end, retries and waits. Returns a function that stops listening. Listeners run
    * synchronously; what they throw is ignored.
    */
-  on<T extends CallEventType>(type: T | '*', listener: CallEventListener<T>): () => void;
+  on(type: '*', listener: CallEventListener): () => void;
+  on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
   /**
    * Refuses new calls (ClientClosedError), waits for the calls in flight to settle, then closes
    * middleware (innermost first) and the transport.
@@ -210,21 +211,17 @@ export function createClient(options: ClientOptions): Client {
       const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
       const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout, hub);
       if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
+      // Ordering the call's own middleware may fail (a duplicate name): before anything has started.
+      const runner = runnerFor(callOptions.middleware);
       call.emitStart();
       let response: HttpResponse;
       running++;
-      const pipeline = runnerFor(callOptions.middleware)(call);
+      const pipeline = runner(call);
       const isBounded = call.deadline !== Infinity || signal !== undefined;
-      let pipelineSettled = !isBounded;
-      // call.end waits for the pipeline too: the work has ended only when its last request has.
-      const end = (outcome: CallOutcome): void => {
-        if (pipelineSettled) call.emitEnd(outcome);
-        else pipeline.then(() => call.emitEnd(outcome), () => call.emitEnd(outcome));
-      };
       // A bounded call may settle before its pipeline does; close() waits for the pipeline.
       if (isBounded) {
         const settled = (): void => {
-          pipelineSettled = true;
+          call.pipelineSettled();
           finished();
         };
         pipeline.then(settled, settled);
@@ -237,19 +234,22 @@ export function createClient(options: ClientOptions): Client {
           error.attempts = call.sent;
           error.waitedMs = call.waitedSoFar();
         }
-        end({ error });
+        call.finish({ error });
         throw error;
       } finally {
-        if (!isBounded) finished();
+        if (!isBounded) {
+          call.pipelineSettled();
+          finished();
+        }
       }
       if (!isResponse(response)) {
         const error = new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });
-        end({ error });
+        call.finish({ error });
         throw error;
       }
 
       const correlationId = correlationOf(response.headers);
-      end({ response, correlationId });
+      call.finish({ response, correlationId });
       if (response.status < 200 || response.status > 299) {
         const detail = describeError(response);
         const error = new HttpError({
@@ -259,6 +259,7 @@ export function createClient(options: ClientOptions): Client {
           headers: response.headers,
           correlationId,
           detail: detail === undefined ? undefined : redaction.text(detail),
+          redaction,
         });
         error.attempts = call.sent;
         error.waitedMs = call.waitedMs;
@@ -267,7 +268,7 @@ export function createClient(options: ClientOptions): Client {
       return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.sent, waitedMs: call.waitedMs, correlationId };
     },
 
-    on(type, listener) {
+    on(type: CallEventType | '*', listener: CallEventListener): () => void {
       return listeners.on(type, listener);
     },
 

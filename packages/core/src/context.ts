@@ -48,5 +48,5 @@ export interface CallContext {
   observe(observer: CallObserver): void;
 }
 
-/** What `reportRetry` takes: a RetryEvent without the fields the call fills in. */
-export type RetryReport = Omit<RetryEvent, 'type' | 'operationId' | 'time'>;
+/** What `reportRetry` takes: a RetryEvent without the fields the call fills in (the attempt is the last one sent). */
+export type RetryReport = Omit<RetryEvent, 'type' | 'operationId' | 'time' | 'attempt'>;

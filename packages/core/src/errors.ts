@@ -7,6 +7,7 @@
  */
 import type { ValidationProblem } from './descriptor.js';
 import type { HeaderRecord, ResponseHeaders } from './http.js';
+import { defaultRedaction, type Redaction } from './redaction.js';
 
 export interface SwitchboardErrorOptions {
   readonly operationId?: string | undefined;
@@ -72,6 +73,8 @@ export interface HttpErrorOptions extends SwitchboardErrorOptions {
   readonly correlationId?: string | undefined;
   /** A safe, human description of the failure (the server's error code, say). */
   readonly detail?: string | undefined;
+  /** Applied to the body where the error is serialised (`toJSON`); secrets only by default. */
+  readonly redaction?: Redaction | undefined;
 }
 
 /**
@@ -92,23 +95,36 @@ function keptHeaders(headers: ResponseHeaders): HeaderRecord {
 export class HttpError extends SwitchboardError {
   readonly code = 'E_HTTP';
   readonly status: number;
-  /** The parsed response body (an error document, usually). */
-  readonly body: unknown;
   /** The response headers that explain the failure (content type, retry hints, correlation and rate-limit headers). */
   readonly headers: Readonly<HeaderRecord>;
   readonly correlationId: string | undefined;
+  // Private, behind a getter: an error document may echo what was sent (a message, a token).
+  // toJSON (what loggers use) and util.inspect give it through the redaction rule.
+  readonly #body: unknown;
+  readonly #redaction: Redaction;
 
   constructor(options: HttpErrorOptions) {
     const detail = options.detail ? `: ${options.detail}` : '';
     super(`${prefix(options.operationId)}HTTP ${options.status}${detail}`, options);
     this.status = options.status;
-    this.body = options.body;
+    this.#body = options.body;
+    this.#redaction = options.redaction ?? defaultRedaction;
     this.headers = keptHeaders(options.headers);
     this.correlationId = options.correlationId;
   }
 
+  /** The parsed response body (an error document, usually), as the server sent it. */
+  get body(): unknown {
+    return this.#body;
+  }
+
   protected override details(): Record<string, unknown> {
-    return { status: this.status, correlationId: this.correlationId, body: this.body };
+    return { status: this.status, correlationId: this.correlationId, body: this.#redaction.value(this.#body) };
+  }
+
+  /** util.inspect (console.log) shows the stack and the redacted fields, whatever its options: never the raw body. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `${this.stack ?? this.message} ${JSON.stringify(this.toJSON(), null, 2)}`;
   }
 }
 

@@ -5,8 +5,8 @@
  */
 import type { HttpRequest } from './http.js';
 
-/** Why a call waited: `backoff` and `retry-after` between attempts, `rate-limit-queue` for quota, `token-refresh` for credentials; middleware may add their own. */
-export type WaitReason = 'backoff' | 'retry-after' | 'rate-limit-queue' | 'token-refresh' | (string & {});
+/** Why a call waited: `backoff`, `retry-after` and `rate-limit-reset` (the server's window) between attempts, `rate-limit-queue` for quota, `token-refresh` for credentials; middleware may add their own. */
+export type WaitReason = 'backoff' | 'retry-after' | 'rate-limit-reset' | 'rate-limit-queue' | 'token-refresh' | (string & {});
 
 interface CallEventBase {
   readonly operationId: string;
@@ -45,7 +45,7 @@ export interface AttemptEndEvent extends CallEventBase {
 
 export interface RetryEvent extends CallEventBase {
   readonly type: 'retry';
-  /** The attempt that failed and is about to be retried. */
+  /** The physical attempt that failed and is about to be retried (as numbered in attempt events). */
   readonly attempt: number;
   /** How long the call will wait before the next attempt. */
   readonly waitMs: number;
@@ -93,6 +93,11 @@ export interface CallObserver {
    * with that attempt's own request: the place to add a `traceparent` for exactly that attempt.
    */
   beforeSend?(request: HttpRequest, attempt: number): void;
+  /**
+   * Right after `call.end`, with the error the caller got (undefined for a response): for
+   * observers that describe the failure, through the redaction rule. Never given to listeners.
+   */
+  ended?(event: CallEndEvent, error: unknown): void;
 }
 
 /**

@@ -11,8 +11,8 @@ export class Listeners {
     return this.#count;
   }
 
-  on<T extends CallEventType>(type: T | '*', listener: CallEventListener<T>): () => void {
-    const wrapped = listener as AnyListener;
+  on(type: CallEventType | '*', listener: CallEventListener): () => void {
+    const wrapped = listener;
     let set = this.#byType.get(type);
     if (!set) this.#byType.set(type, (set = new Set()));
     if (set.has(wrapped)) return () => undefined;

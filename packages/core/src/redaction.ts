@@ -19,9 +19,15 @@ export interface RedactionOptions {
 // Names that carry credentials in the APIs we know and in most others: authorization, cookies,
 // access/refresh/member-auth tokens, client secrets, passwords, JWTs, API keys, signatures.
 const SECRET_NAME = /authorization|cookie|token|secret|passw(or)?d|jwt|api[-_]?key|signature|credential|assertion|session[-_]?id/i;
-// A JWT (three base64url parts, the first a JSON header) or an HTTP credential wherever it appears in text.
-const JWT = /\beyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
-const HTTP_CREDENTIAL = /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi;
+// A JWT (three base64url parts, the first a JSON header) wherever it appears in text.
+const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+// An HTTP credential: the scheme, then a token-like value (at least 8 characters, not all lower-case
+// letters, so that "Basic settings" stays prose).
+const HTTP_CREDENTIAL = /\b(Bearer|bearer|BEARER|Basic|basic|BASIC)(\s+)(?![a-z]+(?![\w.~+/=-]))[\w.~+/=-]{8,}/g;
+const SCHEME = /^(bearer|basic)$/i;
+// `name=value`, `name: value` or `"name":"value"` in free text (a query string, JSON, a header line).
+// (`https://` is a scheme, not a name.)
+const NAMED_VALUE = /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]]+))/g;
 
 export class Redaction {
   readonly includeText: boolean;
@@ -45,9 +51,17 @@ export class Redaction {
     return this.isSecretKey(name) || (!this.includeText && this.#textKeys.has(name.toLowerCase()));
   }
 
-  /** Free text with JWTs and HTTP credentials in it replaced. */
+  /** Free text with JWTs, HTTP credentials and the values of hidden names (`access_token=…`, `"memberAuthToken":"…"`) replaced. */
   text(value: string): string {
-    return value.replace(JWT, REDACTED).replace(HTTP_CREDENTIAL, `$1 ${REDACTED}`);
+    return value
+      .replace(JWT, REDACTED)
+      .replace(HTTP_CREDENTIAL, `$1$2${REDACTED}`)
+      .replace(NAMED_VALUE, (whole, quote: string, name: string, separator: string, doubleQuoted?: string, singleQuoted?: string, bare?: string) => {
+        const found = doubleQuoted ?? singleQuoted ?? bare ?? '';
+        if (found === REDACTED || SCHEME.test(found) || !this.hides(name)) return whole;
+        const hidden = doubleQuoted !== undefined ? `"${REDACTED}"` : singleQuoted !== undefined ? `'${REDACTED}'` : REDACTED;
+        return `${quote}${name}${quote}${separator}${hidden}`;
+      });
   }
 
   /** A URL without user info, with the values of secret query parameters replaced. */
@@ -65,11 +79,7 @@ export class Redaction {
     }
     url.username = '';
     url.password = '';
-    if (url.search) {
-      for (const name of new Set(url.searchParams.keys())) {
-        if (this.hides(name)) url.searchParams.set(name, REDACTED);
-      }
-    }
+    // text() replaces the values of hidden query parameters too, and keeps `[REDACTED]` readable.
     return this.text(url.toString());
   }
 

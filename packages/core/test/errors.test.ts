@@ -78,6 +78,11 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     server.answer(json(401, { code: 'bad.credentials', status: 401, message: 'Invalid login credentials.' }, { 'x-request-id': 'req-1' }));
     await client().call(getWithToken, input).catch(capture('http'));
 
+    // An error document that echoes what it was sent: the raw body stays available as error.body,
+    // but JSON (what loggers use) and util.inspect go through the redaction rule.
+    server.answer(json(400, { code: 'bad.request', access_token: SECRET_TOKEN, detail: `refused Bearer ${SECRET_TOKEN}`, jwt: SECRET_JWT }));
+    await client().call(getWithToken, input).catch(capture('echo'));
+
     server.answer(async (req, res) => {
       await sleep(300);
       json(200, {})(req, res);
@@ -168,7 +173,8 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
 
   it('never shows a secret in a message, a stack, JSON or util.inspect', async () => {
     const errors = await provokeAll();
-    expect(Object.keys(errors)).toHaveLength(12);
+    expect(Object.keys(errors)).toHaveLength(13);
+    expect((errors.echo as HttpError).body).toMatchObject({ access_token: SECRET_TOKEN });
     for (const [name, error] of Object.entries(errors)) {
       const text = everyRendering(error);
       for (const secret of SECRETS) expect(text.includes(secret), `${name} shows ${secret}:\n${text}`).toBe(false);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type CallEndEvent,
   type CallEvent,
+  ConfigurationError,
   createClient,
   headersFromRecord,
   type HttpRequest,
@@ -41,7 +43,7 @@ const retryOnce: Middleware = {
   async handle(ctx, next) {
     const first = await next();
     if (first.status !== 503) return first;
-    ctx.reportRetry({ attempt: 1, waitMs: 20, reason: 'backoff', status: 503, errorType: '503' });
+    ctx.reportRetry({ waitMs: 20, reason: 'backoff', status: 503, errorType: '503' });
     await ctx.sleep(20, 'backoff');
     return next();
   },
@@ -191,5 +193,80 @@ describe('call events', () => {
     client.on('attempt.start', (event) => urls.push(event.url));
     await client.call(listThings, { after: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl', pageSize: 5 });
     expect(urls).toEqual([`http://127.0.0.1:9/api/things?pageSize=5&after=${REDACTED}`]);
+  });
+
+  it('a call refused by its own middleware list (a duplicate name) starts nothing: no event, and close() still resolves', async () => {
+    const transport = scriptedTransport([respond(200)]);
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce] });
+    const events: string[] = [];
+    client.on('*', (event) => events.push(event.type));
+    await expect(client.call(getThing, { thingId: 'x' }, { middleware: [{ ...retryOnce }] })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(events).toEqual([]);
+    const closed = await Promise.race([client.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 500))]);
+    expect(closed).toBe('closed');
+  });
+
+  it('ends the attempt of a transport that throws instead of rejecting', async () => {
+    const throwing: Transport = {
+      name: 'throwing',
+      send() {
+        throw new NetworkError('ECONNREFUSED', { operationId: 'getThing' });
+      },
+      close: () => Promise.resolve(),
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: throwing });
+    const events: CallEvent[] = [];
+    client.on('*', (event) => events.push(event));
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toBeInstanceOf(NetworkError);
+    expect(events.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'call.end']);
+    expect(events[2]).toMatchObject({ attempt: 1, errorType: 'ECONNREFUSED' });
+  });
+
+  it('ends a hedged call only when its losing attempt has settled too', async () => {
+    const transport = scriptedTransport([
+      () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: { fast: true } }), 20)),
+      () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: { slow: true } }), 200)),
+    ]);
+    const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [hedge] });
+    const events: CallEvent[] = [];
+    client.on('*', (event) => events.push(event));
+    const result = await client.call(getThing, { thingId: 'x' });
+    expect(result.data).toEqual({ fast: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(events.map((e) => (e.type === 'attempt.end' ? `end ${e.attempt}` : e.type))).toEqual(['call.start', 'attempt.start', 'attempt.start', 'end 1', 'end 2', 'call.end']);
+    expect((events.at(-1) as CallEndEvent).attempts).toBe(2);
+  });
+
+  it('numbers a retry by the physical attempt that failed, as the attempt events do', async () => {
+    const transport = scriptedTransport([respond(401), respond(503), respond(200)]);
+    // Like auth's renewal: one attempt context that sends twice.
+    const renewOnce: Middleware = {
+      name: 'renew',
+      phase: 'attempt',
+      async handle(_ctx, next) {
+        const first = await next();
+        return first.status === 401 ? next() : first;
+      },
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce, renewOnce] });
+    const events: CallEvent[] = [];
+    client.on('*', (event) => events.push(event));
+    await client.call(getThing, { thingId: 'x' });
+    const retry = events.find((e) => e.type === 'retry');
+    expect(retry).toMatchObject({ attempt: 2, status: 503 });
+    expect(events.filter((e) => e.type === 'attempt.end').map((e) => [e.attempt, e.status])).toEqual([
+      [1, 401],
+      [2, 503],
+      [3, 200],
+    ]);
+  });
+
+  it('types a listener by the event it asked for', () => {
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]) });
+    client.on('call.end', (event) => event.outcome);
+    client.on('*', (event) => event.type);
+    // @ts-expect-error -- '*' delivers every event type, not only call.end
+    client.on('*', (event: CallEndEvent) => event.outcome);
   });
 });

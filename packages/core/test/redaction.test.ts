@@ -42,13 +42,28 @@ describe('the redaction rule', () => {
     expect(defaultRedaction.text('sent Authorization: Bearer abc.def-123 twice')).toBe(`sent Authorization: Bearer ${REDACTED} twice`);
     expect(defaultRedaction.text('Basic dXNlcjpwYXNz')).toBe(`Basic ${REDACTED}`);
     expect(defaultRedaction.text('HTTP 404 (not.found)')).toBe('HTTP 404 (not.found)');
+    expect(defaultRedaction.text('Basic settings are invalid')).toBe('Basic settings are invalid');
+    expect(defaultRedaction.text(`x_${JWT}`)).toBe(`x_${REDACTED}`);
+    expect(defaultRedaction.text('bearer abcdefgh1')).toBe(`bearer ${REDACTED}`);
+  });
+
+  it('replaces the values of hidden names in free text: query strings, JSON, header lines', () => {
+    const rule = new Redaction({ textKeys: ['body'] });
+    expect(rule.text('GET https://x/y?access_token=abc123opaque&client_secret=s3cr3t&page=2')).toBe(`GET https://x/y?access_token=${REDACTED}&client_secret=${REDACTED}&page=2`);
+    expect(rule.text('{"memberAuthToken":"abc-opaque-123","body":"my card is 4111","bodyType":"standard"}')).toBe(
+      `{"memberAuthToken":"${REDACTED}","body":"${REDACTED}","bodyType":"standard"}`,
+    );
+    expect(rule.text("password: hunter2, user: pat")).toBe(`password: ${REDACTED}, user: pat`);
+    expect(rule.text('Authorization: Bearer abc.def-123')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(new Redaction({ textKeys: ['body'], includeText: true }).text('{"body":"hello there"}')).toBe('{"body":"hello there"}');
+    expect(rule.text('status: 404, code: not.found')).toBe('status: 404, code: not.found');
   });
 
   it('cleans URLs: user info, secret query values, JWTs in the path', () => {
-    expect(defaultRedaction.url('https://user:pw@api.example/x?access_token=abc&pageSize=2')).toBe(`https://api.example/x?access_token=${encodeURIComponent(REDACTED)}&pageSize=2`);
+    expect(defaultRedaction.url('https://user:pw@api.example/x?access_token=abc&pageSize=2')).toBe(`https://api.example/x?access_token=${REDACTED}&pageSize=2`);
     expect(defaultRedaction.url(`https://api.example/stream/${JWT}`)).toBe(`https://api.example/stream/${REDACTED}`);
-    expect(new Redaction({ secretKeys: ['sig'] }).url('https://api.example/x?sig=1')).toBe(`https://api.example/x?sig=${encodeURIComponent(REDACTED)}`);
-    expect(defaultRedaction.url('not a url Bearer abc')).toBe(`not a url Bearer ${REDACTED}`);
+    expect(new Redaction({ secretKeys: ['sig'] }).url('https://api.example/x?sig=1')).toBe(`https://api.example/x?sig=${REDACTED}`);
+    expect(defaultRedaction.url('not a url Bearer abc123xyz')).toBe(`not a url Bearer ${REDACTED}`);
   });
 
   it('stops at cycles and depth instead of overflowing', () => {

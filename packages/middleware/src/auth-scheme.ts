@@ -9,7 +9,10 @@ import { type CallContext, createStateKey, type HttpResponse, type Middleware } 
 import { AuthError } from './errors.js';
 import { isSafeForCredentials } from './transport-security.js';
 
-/** The Authorization header value for this attempt, or undefined to send none. */
+/**
+ * The Authorization header value for this attempt, or undefined to send none. A source that makes
+ * the call wait for new credentials reports it: `ctx.reportWait('token-refresh', ms)`.
+ */
 export type Authorize = (ctx: CallContext) => string | undefined | Promise<string | undefined>;
 
 export interface SchemeCredentials {
@@ -36,11 +39,7 @@ function credentialsFor(schemes: AuthBySchemeOptions['schemes'], ctx: CallContex
 }
 
 async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials): Promise<string | undefined> {
-  const asked = performance.now();
   const authorization = await credentials.authorize(ctx);
-  // Credentials at hand come back at once; a millisecond or more means the call waited for new ones.
-  const waitedMs = performance.now() - asked;
-  if (waitedMs >= 1) ctx.reportWait('token-refresh', waitedMs);
   // Whatever another layer put there is replaced: a call gets its own scheme's credentials or none.
   if (authorization === undefined) {
     delete ctx.request.headers.authorization;

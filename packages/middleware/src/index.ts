@@ -3,8 +3,8 @@ export { AuthError, LimiterClosedError, LimiterUnavailableError, OutcomeUnknownE
 export { authByScheme, type AuthBySchemeOptions, type Authorize, type AuthorizationProvider, type SchemeCredentials } from './auth-scheme.js';
 export { ClientCredentials, type ClientCredentialsOptions } from './oauth-client-credentials.js';
 export { isSafeForCredentials } from './transport-security.js';
-export { retry, retryPerCall, DEFAULT_RETRY_POLICY, type RetryEvent, type RetryOptions, type RetryPerCall } from './retry.js';
-export { decideRetry, type AttemptFacts, type Decision, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
+export { retry, retryPerCall, DEFAULT_RETRY_POLICY, type RetryNotice, type RetryOptions, type RetryPerCall } from './retry.js';
+export { decideRetry, type AttemptFacts, type Decision, type Outcome, type RetryPolicy, type RetryWaitReason } from './retry-decision.js';
 export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
 export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
@@ -14,4 +14,4 @@ export { RedisLimiter, type RedisLimiterOptions } from './redis-limiter.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';
 export { clientMetrics, type MetricsOptions } from './metrics.js';
-export { logging, type LoggingOptions } from './logging.js';
+export { logging, type Logger, type LoggingOptions } from './logging.js';

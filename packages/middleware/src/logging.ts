@@ -6,7 +6,19 @@
  * redaction rule (secrets always hidden, customer text unless opted in).
  */
 import { type CallEvent, defaultRedaction, type HttpRequest, type Middleware, REDACTED, type Redaction } from '@switchboard/core';
-import type { Logger } from 'pino';
+
+/**
+ * What the middleware needs of a logger. A pino logger (any recent major) fits, and so does any
+ * structured logger with the same shape: fields first, then the message.
+ */
+export interface Logger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+  isLevelEnabled(level: string): boolean;
+  child(bindings: Record<string, unknown>): Logger;
+}
 
 export interface LoggingOptions {
   readonly logger: Logger;
@@ -64,14 +76,12 @@ export function logging(options: LoggingOptions): Middleware {
       if (!logger.isLevelEnabled('info') && !logger.isLevelEnabled('error')) return next();
       const debug = logger.isLevelEnabled('debug');
       const { operationId } = ctx.route;
-      let failure: unknown;
       ctx.observe({
         beforeSend: debug && options.bodies ? (request, attempt) => logger.debug({ operationId, attempt, requestBody: bodyOf(request, redaction) }, `${operationId} attempt ${attempt} request`) : undefined,
+        // The caller's outcome, with its error, once the call's last request has settled.
+        ended: (event, error) => callLine(logger, event, error, redaction),
         event(event) {
           switch (event.type) {
-            case 'call.end':
-              callLine(logger, event, failure, redaction);
-              return;
             case 'attempt.end':
               if (debug) {
                 const { attempt, status, errorType, correlationId } = event;
@@ -89,14 +99,15 @@ export function logging(options: LoggingOptions): Middleware {
           }
         },
       });
-      try {
-        const response = await next();
-        if (debug && options.bodies) logger.debug({ operationId, status: response.status, responseBody: redaction.value(response.data) }, `${operationId} response`);
-        return response;
-      } catch (error) {
-        failure = error;
-        throw error;
+      const response = await next();
+      if (debug && options.bodies) {
+        try {
+          logger.debug({ operationId, status: response.status, responseBody: redaction.value(response.data) }, `${operationId} response`);
+        } catch {
+          // A logger that fails does not fail the call.
+        }
       }
+      return response;
     },
   };
 }

@@ -64,6 +64,11 @@ export class ClientCredentials {
     return (await this.#refresh()).value;
   }
 
+  /** Whether `getAccessToken()` would answer at once from its cache (a refresh ahead of expiry runs in the background). */
+  hasValidToken(): boolean {
+    return this.#token !== undefined && this.#now() < this.#token.expiresAt;
+  }
+
   /** Forgets `token` (the API answered 401 to it), so that the next call gets a new one. */
   invalidate(token: string): void {
     if (this.#token?.value === token) this.#token = undefined;

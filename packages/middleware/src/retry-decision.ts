@@ -37,13 +37,13 @@ export interface AttemptFacts {
   readonly random: () => number;
 }
 
-export type WaitReason = 'retry-after' | 'rate-limit-reset' | 'backoff';
+export type RetryWaitReason = 'retry-after' | 'rate-limit-reset' | 'backoff';
 
 export type Decision =
   /** The outcome stands: return the response, or rethrow the error. */
   | { readonly action: 'stop' }
   /** Wait, then try again. */
-  | { readonly action: 'retry'; readonly waitMs: number; readonly reason: WaitReason }
+  | { readonly action: 'retry'; readonly waitMs: number; readonly reason: RetryWaitReason }
   /** Give up with this error instead of the outcome's. */
   | { readonly action: 'fail'; readonly error: SwitchboardError };
 
@@ -52,7 +52,7 @@ const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
 export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: RetryPolicy): Decision {
   const backoff = (): number => fullJitterBackoff(facts.attempt, policy, facts.random);
   const outOfAttempts = facts.attempt >= policy.maxAttempts;
-  const withinDeadline = (waitMs: number, reason: WaitReason): Decision => (waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' });
+  const withinDeadline = (waitMs: number, reason: RetryWaitReason): Decision => (waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' });
 
   if ('response' in outcome) {
     const { status, headers } = outcome.response;

@@ -6,15 +6,15 @@
  */
 import { ConfigurationError, createStateKey, errorTypeOf, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
 import pRetry from 'p-retry';
-import { type Decision, decideRetry, type Outcome, type RetryPolicy, type WaitReason } from './retry-decision.js';
+import { type Decision, decideRetry, type Outcome, type RetryPolicy, type RetryWaitReason } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
-export interface RetryEvent {
+export interface RetryNotice {
   readonly operationId: string;
   /** The attempt that failed (1 for the first). */
   readonly attempt: number;
   readonly waitMs: number;
-  readonly reason: WaitReason;
+  readonly reason: RetryWaitReason;
   /** The failed attempt's status, or its error code. */
   readonly status?: number;
   readonly errorCode?: string;
@@ -24,7 +24,7 @@ export interface RetryOptions extends Partial<RetryPolicy> {
   /** The client's retry budget; `false` for none. Default: a RetryBudget with its defaults. */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
   /** Told of every retry before its wait (for logs and metrics). */
-  readonly onRetry?: (event: RetryEvent) => void;
+  readonly onRetry?: (event: RetryNotice) => void;
   readonly random?: () => number;
   readonly name?: string;
 }
@@ -131,7 +131,7 @@ export function retry(options: RetryOptions = {}): Middleware & { readonly budge
         if (budget && !budget.tryTakeRetry()) return false;
         const { waitMs, reason } = wanted.decision;
         const { status, errorCode, errorType } = describe(wanted.outcome);
-        ctx.reportRetry({ attempt: ctx.attempt, waitMs, reason, status, errorType });
+        ctx.reportRetry({ waitMs, reason, status, errorType });
         try {
           options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, status, errorCode });
         } catch {

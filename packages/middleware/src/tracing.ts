@@ -13,7 +13,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { type CallContext, type CallEvent, defaultRedaction, errorTypeOf, type HeaderRecord, type HttpResponse, type Middleware, type Redaction } from '@switchboard/core';
+import { type CallContext, type CallEndEvent, type CallEvent, defaultRedaction, type HeaderRecord, type HttpResponse, type Middleware, type Redaction } from '@switchboard/core';
 import {
   ATTR_ATTEMPT,
   ATTR_ATTEMPTS,
@@ -22,6 +22,7 @@ import {
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
   routeAttributes,
+  type RouteAttributes,
 } from './otel-attributes.js';
 
 export interface TracingOptions {
@@ -52,7 +53,6 @@ function failureDescription(error: unknown, redaction: Redaction): string {
 class CallTrace {
   readonly #attempts = new Map<number, Span>();
   readonly #shared: Attributes;
-  #sent = 0;
 
   constructor(
     readonly operation: Span,
@@ -71,7 +71,6 @@ class CallTrace {
     if (attempt > 1) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
     const span = this.tracer.startSpan(this.spanName, { kind: SpanKind.CLIENT, attributes }, this.operationContext);
     this.#attempts.set(attempt, span);
-    this.#sent++;
     propagation.inject(trace.setSpan(this.operationContext, span), headers, headerSetter);
   }
 
@@ -109,22 +108,19 @@ class CallTrace {
     }
   }
 
-  /** Records the pipeline's outcome on the operation span and ends it. */
-  finish(outcome: { response: HttpResponse } | { error: unknown }, ctx: CallContext): void {
+  /** Records the caller's outcome on the operation span and ends it, once the call's work is over (see call.end). */
+  finish(event: CallEndEvent, error: unknown): void {
+    // call.end waits for every request, so no attempt is open now; should one be, it must not leak.
+    for (const span of this.#attempts.values()) span.end();
+    this.#attempts.clear();
     const span = this.operation;
-    if ('response' in outcome) {
-      const { status } = outcome.response;
-      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-      if (status >= 400) {
-        span.setAttribute(ATTR_ERROR_TYPE, String(status));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-    } else {
-      span.setAttribute(ATTR_ERROR_TYPE, errorTypeOf(outcome.error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failureDescription(outcome.error, this.redaction) });
+    if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
+    if (event.outcome !== 'success') {
+      span.setAttribute(ATTR_ERROR_TYPE, event.errorType ?? '_OTHER');
+      span.setStatus(event.outcome === 'failure' ? { code: SpanStatusCode.ERROR, message: failureDescription(error, this.redaction) } : { code: SpanStatusCode.ERROR });
     }
-    span.setAttribute(ATTR_ATTEMPTS, this.#sent);
-    span.setAttribute(ATTR_WAITED_MS, Math.round(ctx.waitedMs));
+    span.setAttribute(ATTR_ATTEMPTS, event.attempts);
+    span.setAttribute(ATTR_WAITED_MS, Math.round(event.waitedMs));
     span.end();
   }
 }
@@ -134,35 +130,41 @@ export function tracing(options: TracingOptions = {}): Middleware {
   const redaction = options.redaction ?? defaultRedaction;
   const correlationAttribute = options.correlationIdAttribute ?? ATTR_CORRELATION_ID;
 
-  const traced = async (ctx: CallContext, next: () => Promise<HttpResponse>, operation: Span, parent: Context, shared: Attributes): Promise<HttpResponse> => {
+  const traced = (ctx: CallContext, next: () => Promise<HttpResponse>, operation: Span, parent: Context, shared: Attributes): Promise<HttpResponse> => {
     const { method, path } = ctx.route;
     const operationContext = trace.setSpan(parent, operation);
     const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, shared, redaction, correlationAttribute);
     ctx.observe({
       beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt),
       event: (event) => callTrace.onEvent(event),
+      // The operation span ends with the caller's outcome, after the last request: not when this
+      // middleware's next() settles, which a deadline or a hedged attempt can outrun.
+      ended: (event, error) => callTrace.finish(event, error),
     });
-    try {
-      const response = await context.with(operationContext, next);
-      callTrace.finish({ response }, ctx);
-      return response;
-    } catch (error) {
-      callTrace.finish({ error }, ctx);
-      throw error;
-    }
+    return context.with(operationContext, next);
   };
 
   return {
     name: options.name ?? 'tracing',
     phase: 'operation',
     handle(ctx, next) {
-      const parent = context.active();
-      const attributes = routeAttributes(ctx.route, ctx.request.url);
-      const operation = tracer.startSpan(ctx.route.operationId, { kind: SpanKind.INTERNAL, attributes: attributes.operation }, parent);
-      if (operation.isRecording()) return traced(ctx, next, operation, parent, attributes.route);
-      // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
-      propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
-      return next();
+      let operation: Span;
+      let parent: Context;
+      let attributes: RouteAttributes;
+      try {
+        parent = context.active();
+        attributes = routeAttributes(ctx.route, ctx.request.url);
+        operation = tracer.startSpan(ctx.route.operationId, { kind: SpanKind.INTERNAL, attributes: attributes.operation }, parent);
+        if (!operation.isRecording()) {
+          // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
+          propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
+          return next();
+        }
+      } catch {
+        // A tracer that fails does not fail the call.
+        return next();
+      }
+      return traced(ctx, next, operation, parent, attributes.route);
     },
   };
 }

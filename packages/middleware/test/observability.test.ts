@@ -84,3 +84,40 @@ describe('logging levels', () => {
     expect(lines).toMatchObject([{ level: 30, operationId: 'getThing', outcome: 'success', status: 200, attempts: 1, msg: expect.stringMatching(/^getThing 200 after 1 attempt in [\d.]+ ms$/) as string }]);
   });
 });
+
+describe('observability that fails', () => {
+  it('a logger that throws does not fail the call, and neither does a tracer that throws', async () => {
+    const throwing = {
+      debug: () => {
+        throw new Error('log stream gone');
+      },
+      info: () => {
+        throw new Error('log stream gone');
+      },
+      warn: () => undefined,
+      error: () => undefined,
+      isLevelEnabled: () => true,
+      child() {
+        return this;
+      },
+    };
+    const brokenTracer = {
+      getTracer: () => ({
+        startSpan: () => {
+          throw new Error('tracer bug');
+        },
+        startActiveSpan: () => {
+          throw new Error('tracer bug');
+        },
+      }),
+    };
+    const transport = okTransport();
+    const client = createClient({
+      baseUrl: 'http://127.0.0.1:9',
+      transport,
+      middleware: [tracing({ tracerProvider: brokenTracer }), logging({ logger: throwing, bodies: true })],
+    });
+    await expect(client.call(getThing, { thingId: 'x' })).resolves.toMatchObject({ status: 200 });
+    expect(transport.requests).toHaveLength(1);
+  });
+});

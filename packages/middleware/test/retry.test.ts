@@ -2,7 +2,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defineRoute, HttpError } from '@switchboard/core';
-import { OutcomeUnknownError, RateLimitError, retry, type RetryEvent, type RetryOptions, retryPerCall } from '@switchboard/middleware';
+import { OutcomeUnknownError, RateLimitError, retry, type RetryNotice, type RetryOptions, retryPerCall } from '@switchboard/middleware';
 import { startLoopback } from '../../../test/support/loopback.js';
 
 const baseUrl = 'https://api.retry.test';
@@ -20,7 +20,7 @@ afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
 function client(options: RetryOptions = {}) {
-  const events: RetryEvent[] = [];
+  const events: RetryNotice[] = [];
   const middleware = retry({ random: () => 0.5, onRetry: (e) => events.push(e), ...options });
   return { client: createClient({ baseUrl, middleware: [middleware] }), events, budget: middleware.budget };
 }

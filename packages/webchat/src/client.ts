@@ -22,6 +22,7 @@ import {
   authByScheme,
   ClientCredentials,
   clientMetrics,
+  type Logger,
   logging,
   type MetricsOptions,
   rateLimit,
@@ -32,7 +33,6 @@ import {
   tracing,
   type TracingOptions,
 } from '@switchboard/middleware';
-import type { Logger } from 'pino';
 import { describeGenesysError } from './error-body.js';
 import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
@@ -44,6 +44,8 @@ import { type RegionName, regionUrls } from './regions.js';
 /** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
 export interface AccessTokenProvider {
   getAccessToken(signal?: AbortSignal): string | Promise<string>;
+  /** Whether a token is at hand; when it says no, the time a call then waits is reported as a `token-refresh` wait. */
+  hasValidToken?(): boolean;
   /** The API answered 401 to this token: forget it. Without this method a 401 is final. */
   invalidate?(token: string): void;
   /** Called on `close()`: revoke what it holds. */
@@ -71,7 +73,7 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
   readonly tracing?: Omit<TracingOptions, 'redaction' | 'correlationIdAttribute'> | false;
   /** OpenTelemetry metrics (request duration, retries, 429s, waits) on the global meter provider unless one is given; `false` for none. On by default. */
   readonly metrics?: MetricsOptions | false;
-  /** A pino logger: one line per call, and per attempt and wait at debug level. No logging without one. */
+  /** A pino logger (or one of the same shape): one line per call, and per attempt and wait at debug level. No logging without one. */
   readonly logger?: Logger;
   /** At debug level, log request and response bodies too (redacted). Default false. */
   readonly logBodies?: boolean;
@@ -141,7 +143,11 @@ export class WebChatAPI extends WebChatOperations {
         if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
         if (typeof oauth === 'string') return `Bearer ${oauth}`;
         try {
-          return `Bearer ${await oauth.getAccessToken(ctx.signal)}`;
+          const fetching = oauth.hasValidToken?.() === false;
+          const asked = performance.now();
+          const token = await oauth.getAccessToken(ctx.signal);
+          if (fetching) ctx.reportWait('token-refresh', performance.now() - asked);
+          return `Bearer ${token}`;
         } catch (error) {
           // A token source shares one failure among its waiters: each call gets its own error.
           if (error instanceof AuthError) throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
@@ -248,8 +254,10 @@ export class WebChatAPI extends WebChatOperations {
   }
 
   /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
-  on<T extends CallEventType>(type: T | '*', listener: CallEventListener<T>): () => void {
-    return this.client.on(type, listener);
+  on(type: '*', listener: CallEventListener): () => void;
+  on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
+  on(type: CallEventType | '*', listener: CallEventListener): () => void {
+    return type === '*' ? this.client.on('*', listener) : this.client.on(type, listener);
   }
 
   /** Lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */
