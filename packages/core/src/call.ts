@@ -40,6 +40,7 @@ export class Call implements CallContext {
   #pipelineSettled = false;
   #inFlight = 0;
   #ended = false;
+  #onIdle: (() => void) | undefined;
 
   constructor(
     readonly route: RouteDescriptor,
@@ -88,7 +89,20 @@ export class Call implements CallContext {
   /** The pipeline's promise has settled. */
   pipelineSettled(): void {
     this.#pipelineSettled = true;
+    this.#maybeIdle();
     this.#maybeEnd();
+  }
+
+  /** Called once, when the pipeline and every request it sent have settled: what close() waits for. */
+  onIdle(callback: () => void): void {
+    this.#onIdle = callback;
+  }
+
+  #maybeIdle(): void {
+    if (!this.#pipelineSettled || this.#inFlight > 0 || this.#onIdle === undefined) return;
+    const callback = this.#onIdle;
+    this.#onIdle = undefined;
+    callback();
   }
 
   #maybeEnd(): void {
@@ -108,11 +122,13 @@ export class Call implements CallContext {
       kind = status >= 200 && status <= 299 ? 'success' : 'http-error';
       correlationId = outcome.correlationId;
     } else {
+      // Whatever was thrown is a failure named by its class (RateLimitError, ResponseParseError…),
+      // even when it carries the status of the response behind it.
       const failed = outcome.error as { status?: unknown; correlationId?: unknown } | null | undefined;
       status = typeof failed?.status === 'number' ? failed.status : undefined;
-      kind = status === undefined ? 'failure' : 'http-error';
+      kind = 'failure';
       correlationId = typeof failed?.correlationId === 'string' ? failed.correlationId : undefined;
-      if (status === undefined) errorType = errorTypeOf(outcome.error);
+      errorType = errorTypeOf(outcome.error);
     }
     if (kind === 'http-error') errorType = String(status);
     const { operationId, method, path } = this.route;
@@ -172,10 +188,14 @@ export class Call implements CallContext {
     }
     const started = performance.now();
     this.#inFlight++;
-    const settled = (event: AttemptEndEvent): void => {
+    const settled = (event: () => AttemptEndEvent): void => {
       this.#inFlight--;
-      this.emit(event);
-      this.#maybeEnd();
+      try {
+        this.emit(event());
+      } finally {
+        this.#maybeIdle();
+        this.#maybeEnd();
+      }
     };
     let sending: Promise<HttpResponse>;
     try {
@@ -187,13 +207,23 @@ export class Call implements CallContext {
     }
     return sending.then(
       (response) => {
-        const { status } = response;
-        const correlationId = this.hub.correlationOf(response.headers);
-        settled({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId });
+        // Built lazily and defensively: a custom transport's malformed answer must still end the attempt
+        // (the client then reports it as a ConfigurationError).
+        settled(() => {
+          const status = (response as HttpResponse | undefined)?.status;
+          if (typeof status !== 'number') return { type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: '_OTHER' };
+          let correlationId: string | undefined;
+          try {
+            correlationId = this.hub.correlationOf(response.headers);
+          } catch {
+            correlationId = undefined;
+          }
+          return { type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId };
+        });
         return response;
       },
       (error: unknown) => {
-        settled({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) });
+        settled(() => ({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) }));
         throw error;
       },
     );

@@ -73,6 +73,7 @@ export interface Client {
    */
   on(type: '*', listener: CallEventListener): () => void;
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
+  on(type: CallEventType | '*', listener: CallEventListener): () => void;
   /**
    * Refuses new calls (ClientClosedError), waits for the calls in flight to settle, then closes
    * middleware (innermost first) and the transport.
@@ -216,14 +217,13 @@ export function createClient(options: ClientOptions): Client {
       call.emitStart();
       let response: HttpResponse;
       running++;
+      // close() waits for the pipeline and every request it sent (a hedged one may outlive it).
+      call.onIdle(finished);
       const pipeline = runner(call);
       const isBounded = call.deadline !== Infinity || signal !== undefined;
-      // A bounded call may settle before its pipeline does; close() waits for the pipeline.
+      // A bounded call may settle before its pipeline does.
       if (isBounded) {
-        const settled = (): void => {
-          call.pipelineSettled();
-          finished();
-        };
+        const settled = (): void => call.pipelineSettled();
         pipeline.then(settled, settled);
       }
       try {
@@ -237,10 +237,7 @@ export function createClient(options: ClientOptions): Client {
         call.finish({ error });
         throw error;
       } finally {
-        if (!isBounded) {
-          call.pipelineSettled();
-          finished();
-        }
+        if (!isBounded) call.pipelineSettled();
       }
       if (!isResponse(response)) {
         const error = new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId });

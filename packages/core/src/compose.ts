@@ -10,10 +10,11 @@ import type { Middleware } from './middleware.js';
 
 export type Runner = (call: Call) => Promise<HttpResponse>;
 
-/** Runs `step`, turning a synchronous throw into a rejection so that every `next()` is a promise. */
+/** Runs `step`, turning a synchronous throw (or a plain return) into a promise so that every `next()` is one. */
 function settle(step: () => Promise<HttpResponse>): Promise<HttpResponse> {
   try {
-    return step();
+    // A middleware that returns a plain value instead of a promise still gives one.
+    return Promise.resolve(step());
   } catch (error) {
     // Rethrown as is: whatever a middleware threw is the caller's to see.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

@@ -122,9 +122,9 @@ export class HttpError extends SwitchboardError {
     return { status: this.status, correlationId: this.correlationId, body: this.#redaction.value(this.#body) };
   }
 
-  /** util.inspect (console.log) shows the stack and the redacted fields, whatever its options: never the raw body. */
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `${this.stack ?? this.message} ${JSON.stringify(this.toJSON(), null, 2)}`;
+  /** util.inspect (console.log) shows the stack and the redacted fields, with the caller's options: never the raw body. */
+  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+    return `${this.stack ?? this.message} ${inspect(this.toJSON(), options)}`;
   }
 }
 

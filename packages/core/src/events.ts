@@ -75,7 +75,7 @@ export interface CallEndEvent extends CallEventBase {
   readonly status?: number;
   readonly errorType?: string;
   readonly correlationId?: string;
-  /** `success` for 2xx, `http-error` for any other status, `failure` when no response stands (timeout, network, abort, a middleware's error). */
+  /** `success` for 2xx, `http-error` for any other status, `failure` when an error was thrown (timeout, network, abort, a middleware's error such as RateLimitError; `status` then tells the response behind it, if any). */
   readonly outcome: 'success' | 'http-error' | 'failure';
 }
 

@@ -19,15 +19,23 @@ export interface RedactionOptions {
 // Names that carry credentials in the APIs we know and in most others: authorization, cookies,
 // access/refresh/member-auth tokens, client secrets, passwords, JWTs, API keys, signatures.
 const SECRET_NAME = /authorization|cookie|token|secret|passw(or)?d|jwt|api[-_]?key|signature|credential|assertion|session[-_]?id/i;
-// A JWT (three base64url parts, the first a JSON header) wherever it appears in text.
-const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
-// An HTTP credential: the scheme, then a token-like value (at least 8 characters, not all lower-case
-// letters, so that "Basic settings" stays prose).
-const HTTP_CREDENTIAL = /\b(Bearer|bearer|BEARER|Basic|basic|BASIC)(\s+)(?![a-z]+(?![\w.~+/=-]))[\w.~+/=-]{8,}/g;
-const SCHEME = /^(bearer|basic)$/i;
+// A JWT (three base64url parts, the first a JSON header), also glued to a word ("x_eyJ…"); the
+// lookbehind keeps the scan linear on long runs of "eyJ".
+const JWT = /(?<![A-Za-z0-9-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*|(?<=_)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
+// An HTTP credential: the scheme, then a token-like value of 8 characters or more; a short word of
+// lower-case letters only is prose ("Basic settings are invalid"), a long one is a token.
+const HTTP_CREDENTIAL = /\b([Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|[Dd]igest|DIGEST)(\s+)(?![a-z]{1,15}(?![\w.~+/=-]))[\w.~+/=-]{8,}/g;
+// An Authorization header line: whatever its scheme, the credential after it goes.
+// (A credential is 6 characters or more and not a lower-case word: "Authorization: missing or malformed" is prose.)
+const AUTHORIZATION_LINE = /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?[A-Za-z][\w-]*\s+)(?![a-z]{1,15}(?![^\s"',;]))([^\s"',;]{6,})/gi;
+const SCHEME = /^(bearer|basic|token|digest|negotiate)$/i;
 // `name=value`, `name: value` or `"name":"value"` in free text (a query string, JSON, a header line).
-// (`https://` is a scheme, not a name.)
-const NAMED_VALUE = /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]]+))/g;
+// `https://` is a scheme, not a name; a bare value after ": " must look like a token (no prose word
+// such as "expired" or "missing"), and an object or array value is left to value().
+const NAMED_VALUE = /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]{[][^"'&\s,;})\]]*))/g;
+const PROSE_WORD = /^[A-Za-z]{1,15}$/;
+// Bodies larger than this are not walked further: past it, whole values are hidden.
+const MAX_NODES = 10_000;
 
 export class Redaction {
   readonly includeText: boolean;
@@ -55,10 +63,13 @@ export class Redaction {
   text(value: string): string {
     return value
       .replace(JWT, REDACTED)
+      .replace(AUTHORIZATION_LINE, `$1${REDACTED}`)
       .replace(HTTP_CREDENTIAL, `$1$2${REDACTED}`)
       .replace(NAMED_VALUE, (whole, quote: string, name: string, separator: string, doubleQuoted?: string, singleQuoted?: string, bare?: string) => {
         const found = doubleQuoted ?? singleQuoted ?? bare ?? '';
         if (found === REDACTED || SCHEME.test(found) || !this.hides(name)) return whole;
+        // "invalid token: expired" is prose about a token, not one.
+        if (bare !== undefined && separator.includes(':') && PROSE_WORD.test(bare)) return whole;
         const hidden = doubleQuoted !== undefined ? `"${REDACTED}"` : singleQuoted !== undefined ? `'${REDACTED}'` : REDACTED;
         return `${quote}${name}${quote}${separator}${hidden}`;
       });
@@ -79,18 +90,26 @@ export class Redaction {
     }
     url.username = '';
     url.password = '';
-    // text() replaces the values of hidden query parameters too, and keeps `[REDACTED]` readable.
-    return this.text(url.toString());
+    if (url.search) {
+      for (const name of new Set(url.searchParams.keys())) if (this.hides(name)) url.searchParams.set(name, REDACTED);
+    }
+    return this.text(url.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED));
   }
 
-  /** A deep copy of a JSON-like value with hidden properties replaced and text scrubbed. */
-  value(value: unknown, depth = 0): unknown {
+  /** A deep copy of a JSON-like value with hidden properties replaced and text scrubbed (bigints as text, so that it serialises). */
+  value(value: unknown): unknown {
+    const budget = { nodes: 0 };
+    return this.#value(value, 0, budget);
+  }
+
+  #value(value: unknown, depth: number, budget: { nodes: number }): unknown {
+    if (++budget.nodes > MAX_NODES || depth > 32) return REDACTED;
     if (typeof value === 'string') return this.text(value);
+    if (typeof value === 'bigint') return value.toString();
     if (typeof value !== 'object' || value === null) return value;
-    if (depth > 32) return REDACTED;
-    if (Array.isArray(value)) return value.map((item) => this.value(item, depth + 1));
+    if (Array.isArray(value)) return value.map((item) => this.#value(item, depth + 1, budget));
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = this.hides(key) ? REDACTED : this.value(item, depth + 1);
+    for (const [key, item] of Object.entries(value)) copy[key] = this.hides(key) ? REDACTED : this.#value(item, depth + 1, budget);
     return copy;
   }
 }

@@ -180,4 +180,11 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
       for (const secret of SECRETS) expect(text.includes(secret), `${name} shows ${secret}:\n${text}`).toBe(false);
     }
   });
+
+  it('prints an HttpError whatever its body holds (bigints too), with the caller\'s inspect options', () => {
+    const error = new HttpError({ operationId: 'op', status: 400, body: { id: 12n, text: 'x'.repeat(50_000) }, headers: { get: () => undefined, has: () => false, toObject: () => ({}) } });
+    expect(() => inspect(error)).not.toThrow();
+    expect(inspect(error).length).toBeLessThan(20_000);
+    expect(() => JSON.stringify(error)).not.toThrow();
+  });
 });

@@ -269,4 +269,53 @@ describe('call events', () => {
     // @ts-expect-error -- '*' delivers every event type, not only call.end
     client.on('*', (event: CallEndEvent) => event.outcome);
   });
+
+  it('ends a call whose custom transport answers something that is not a response, with a ConfigurationError', async () => {
+    const broken: Transport = { name: 'broken', send: () => Promise.resolve(undefined as unknown as HttpResponse), close: () => Promise.resolve() };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: broken });
+    const events: CallEvent[] = [];
+    client.on('*', (event) => events.push(event));
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(events.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'call.end']);
+    expect(events.at(-1)).toMatchObject({ outcome: 'failure', errorType: 'ConfigurationError' });
+  });
+
+  it('close() waits for a hedged attempt still out, so call.end comes before it resolves', async () => {
+    const transport = scriptedTransport([
+      () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: {} }), 10)),
+      () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: {} }), 150)),
+    ]);
+    const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [hedge] });
+    const events: string[] = [];
+    client.on('*', (event) => events.push(event.type));
+    await client.call(getThing, { thingId: 'x' });
+    await client.close();
+    expect(events.at(-1)).toBe('call.end');
+  });
+
+  it('a bounded call through a middleware that returns a plain value still settles, and close() resolves', async () => {
+    const plain: Middleware = { name: 'plain', phase: 'operation', handle: () => ({ status: 200, headers: headersFromRecord(), data: { cached: true } }) as unknown as Promise<HttpResponse> };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]), middleware: [plain] });
+    await expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 1_000 })).resolves.toMatchObject({ data: { cached: true } });
+    const closed = await Promise.race([client.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 500))]);
+    expect(closed).toBe('closed');
+  });
+
+  it('names a thrown error by its class even when it carries a status', async () => {
+    class Throttled extends Error {
+      override name = 'Throttled';
+      readonly status = 429;
+    }
+    const thrower: Middleware = {
+      name: 'thrower',
+      phase: 'retry',
+      handle: () => Promise.reject(new Throttled('wait too long')),
+    };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]), middleware: [thrower] });
+    const ends: CallEvent[] = [];
+    client.on('call.end', (event) => ends.push(event));
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toBeInstanceOf(Throttled);
+    expect(ends).toMatchObject([{ outcome: 'failure', errorType: 'Throttled', status: 429 }]);
+  });
 });

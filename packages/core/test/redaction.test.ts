@@ -66,6 +66,42 @@ describe('the redaction rule', () => {
     expect(defaultRedaction.url('not a url Bearer abc123xyz')).toBe(`not a url Bearer ${REDACTED}`);
   });
 
+  it('keeps prose about credentials, and catches credentials however an Authorization line spells them', () => {
+    const rule = new Redaction();
+    expect(rule.text('invalid token: expired')).toBe('invalid token: expired');
+    expect(rule.text('Authorization: missing or malformed header')).toBe('Authorization: missing or malformed header');
+    expect(rule.text('the surveyJournal.entry.id is missing')).toBe('the surveyJournal.entry.id is missing');
+    expect(rule.text('Authorization: BeArEr abcd1234secretvalue')).toBe(`Authorization: BeArEr ${REDACTED}`);
+    expect(rule.text('authorization: Bearer abc123')).toBe(`authorization: Bearer ${REDACTED}`);
+    expect(rule.text('Authorization: Bearer abcdefghijklmnopqrstuvwxyz')).toBe(`Authorization: Bearer ${REDACTED}`);
+    expect(rule.text('Authorization: Token abcd1234secret')).toBe(`Authorization: Token ${REDACTED}`);
+    expect(rule.text('{"credentials":{"user":"u"}}')).toBe('{"credentials":{"user":"u"}}');
+  });
+
+  it('keeps URL redaction to whole query values, whatever their characters or names', () => {
+    const rule = new Redaction();
+    expect(rule.url('https://x.test/y?access_token=abc;def,ghi&a=1')).toBe(`https://x.test/y?access_token=${REDACTED}&a=1`);
+    expect(rule.url('https://x.test/y?auth[token]=abc123')).toBe(`https://x.test/y?auth%5Btoken%5D=${REDACTED}`);
+  });
+
+  it('stays linear on adversarial text (no catastrophic backtracking)', () => {
+    const rule = new Redaction({ textKeys: ['body'] });
+    for (const input of ['eyJ'.repeat(33_333), 'eyJ-'.repeat(25_000), 'token='.repeat(16_000), 'a: '.repeat(33_000), '"body":"'.repeat(12_000), 'Bearer '.repeat(14_000)]) {
+      const started = performance.now();
+      rule.text(input);
+      expect(performance.now() - started, input.slice(0, 12)).toBeLessThan(500);
+    }
+  });
+
+  it('serialises whatever it is given: bigints as text, huge shapes cut off', () => {
+    const shared = { a: 'x' };
+    let wide: unknown = shared;
+    for (let i = 0; i < 22; i++) wide = { left: wide, right: wide };
+    const started = performance.now();
+    expect(() => JSON.stringify(defaultRedaction.value({ id: 12n, wide }))).not.toThrow();
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('stops at cycles and depth instead of overflowing', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;

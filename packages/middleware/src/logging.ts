@@ -73,8 +73,14 @@ export function logging(options: LoggingOptions): Middleware {
     name: options.name ?? 'logging',
     phase: 'operation',
     async handle(ctx, next) {
-      if (!logger.isLevelEnabled('info') && !logger.isLevelEnabled('error')) return next();
-      const debug = logger.isLevelEnabled('debug');
+      let debug: boolean;
+      try {
+        if (!logger.isLevelEnabled('info') && !logger.isLevelEnabled('error')) return next();
+        debug = logger.isLevelEnabled('debug');
+      } catch {
+        // A logger that fails does not fail the call.
+        return next();
+      }
       const { operationId } = ctx.route;
       ctx.observe({
         beforeSend: debug && options.bodies ? (request, attempt) => logger.debug({ operationId, attempt, requestBody: bodyOf(request, redaction) }, `${operationId} attempt ${attempt} request`) : undefined,

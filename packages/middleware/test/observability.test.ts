@@ -86,6 +86,22 @@ describe('logging levels', () => {
 });
 
 describe('observability that fails', () => {
+  it('a logger whose level check throws does not fail the call', async () => {
+    const broken = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+      isLevelEnabled: (): boolean => {
+        throw new Error('logger down');
+      },
+      child() {
+        return this;
+      },
+    };
+    await expect(callOnce([logging({ logger: broken })], new Redaction())).resolves.toMatchObject({ method: 'GET' });
+  });
+
   it('a logger that throws does not fail the call, and neither does a tracer that throws', async () => {
     const throwing = {
       debug: () => {

@@ -256,6 +256,7 @@ export class WebChatAPI extends WebChatOperations {
   /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
   on(type: '*', listener: CallEventListener): () => void;
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
+  on(type: CallEventType | '*', listener: CallEventListener): () => void;
   on(type: CallEventType | '*', listener: CallEventListener): () => void {
     return type === '*' ? this.client.on('*', listener) : this.client.on(type, listener);
   }
