@@ -2,7 +2,7 @@
 import type { CallContext, RetryReport } from './context.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ConfigurationError, TimeoutError } from './errors.js';
-import { type AttemptEndEvent, type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
+import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
 import type { HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 import type { Listeners } from './listeners.js';
 import type { Redaction } from './redaction.js';
@@ -83,14 +83,13 @@ export class Call implements CallContext {
   /** The caller's outcome is known; call.end follows once the pipeline and every request have settled. */
   finish(outcome: CallOutcome): void {
     this.#outcome ??= outcome;
-    this.#maybeEnd();
+    this.#maybeDone();
   }
 
   /** The pipeline's promise has settled. */
   pipelineSettled(): void {
     this.#pipelineSettled = true;
-    this.#maybeIdle();
-    this.#maybeEnd();
+    this.#maybeDone();
   }
 
   /** Called once, when the pipeline and every request it sent have settled: what close() waits for. */
@@ -98,15 +97,13 @@ export class Call implements CallContext {
     this.#onIdle = callback;
   }
 
-  #maybeIdle(): void {
-    if (!this.#pipelineSettled || this.#inFlight > 0 || this.#onIdle === undefined) return;
-    const callback = this.#onIdle;
+  /** Once the pipeline and every request have settled: close() is told, and call.end goes out when the outcome is known. */
+  #maybeDone(): void {
+    if (!this.#pipelineSettled || this.#inFlight > 0) return;
+    const idle = this.#onIdle;
     this.#onIdle = undefined;
-    callback();
-  }
-
-  #maybeEnd(): void {
-    if (this.#ended || !this.#pipelineSettled || this.#inFlight > 0 || this.#outcome === undefined) return;
+    idle?.();
+    if (this.#ended || this.#outcome === undefined) return;
     this.#ended = true;
     this.#emitEnd(this.#outcome);
   }
@@ -188,13 +185,12 @@ export class Call implements CallContext {
     }
     const started = performance.now();
     this.#inFlight++;
-    const settled = (event: () => AttemptEndEvent): void => {
+    const settled = (status: number | undefined, errorType: string | undefined, correlationId?: string): void => {
       this.#inFlight--;
       try {
-        this.emit(event());
+        this.emit({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType, correlationId });
       } finally {
-        this.#maybeIdle();
-        this.#maybeEnd();
+        this.#maybeDone();
       }
     };
     let sending: Promise<HttpResponse>;
@@ -207,23 +203,24 @@ export class Call implements CallContext {
     }
     return sending.then(
       (response) => {
-        // Built lazily and defensively: a custom transport's malformed answer must still end the attempt
+        // Read defensively: a custom transport's malformed answer must still end the attempt
         // (the client then reports it as a ConfigurationError).
-        settled(() => {
-          const status = (response as HttpResponse | undefined)?.status;
-          if (typeof status !== 'number') return { type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: '_OTHER' };
-          let correlationId: string | undefined;
-          try {
-            correlationId = this.hub.correlationOf(response.headers);
-          } catch {
-            correlationId = undefined;
-          }
-          return { type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, status, errorType: statusErrorType(status), correlationId };
-        });
+        const status = (response as HttpResponse | undefined)?.status;
+        if (typeof status !== 'number') {
+          settled(undefined, '_OTHER');
+          return response;
+        }
+        let correlationId: string | undefined;
+        try {
+          correlationId = this.hub.correlationOf(response.headers);
+        } catch {
+          correlationId = undefined;
+        }
+        settled(status, statusErrorType(status), correlationId);
         return response;
       },
       (error: unknown) => {
-        settled(() => ({ type: 'attempt.end', operationId, time: Date.now(), attempt: number, durationMs: performance.now() - started, errorType: errorTypeOf(error) }));
+        settled(undefined, errorTypeOf(error));
         throw error;
       },
     );

@@ -258,7 +258,7 @@ export class WebChatAPI extends WebChatOperations {
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
   on(type: CallEventType | '*', listener: CallEventListener): () => void {
-    return type === '*' ? this.client.on('*', listener) : this.client.on(type, listener);
+    return this.client.on(type, listener);
   }
 
   /** Lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */
