@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 // `source` makes workspace packages resolve to their TypeScript (see each exports map), so tests
 // need no build step and still import only through a package's public entry point.
-const conditions = ['source', 'import', 'node', 'default'];
+const conditions = ['@switchboard/source', 'import', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },

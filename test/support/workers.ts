@@ -8,7 +8,7 @@ export interface WorkerReport {
 }
 
 export async function runWorkers(script: string, setup: unknown, count: number, durationMs: number, cwd: string): Promise<WorkerReport[]> {
-  // execArgv: [] so that no `--conditions=source` of this process sends them to the TypeScript sources.
+  // execArgv: [] so that no `--conditions=@switchboard/source` of this process sends them to the TypeScript sources.
   const children = Array.from({ length: count }, () => fork(script, [JSON.stringify(setup)], { cwd, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const reports = children.map(
     (child) =>
