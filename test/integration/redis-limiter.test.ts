@@ -1,6 +1,6 @@
 /** The rate limiter shared through a real redis-server: one budget across limiters and processes, and a 429 that pauses them all. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisLimiter } from '@switchboard/middleware';
+import { RedisLimiter } from '@switchboard/middleware/redis';
 import { type RedisServer, startRedis } from '../support/redis.js';
 
 let redis: RedisServer;

@@ -2,7 +2,7 @@
 // output, so that it starts in a fraction of a second. It gets its token, says "ready", waits for
 // the common start, calls the emulator as fast as its limiter allows until the common end, and
 // reports what it saw.
-import { RedisLimiter } from '@switchboard/middleware';
+import { RedisLimiter } from '@switchboard/middleware/redis';
 import { WebChatAPI } from '@switchboard/webchat';
 
 const setup = JSON.parse(process.argv[2] ?? '{}');
