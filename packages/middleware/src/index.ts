@@ -1,3 +1,10 @@
+/**
+ * The main entry, `@switchboard/middleware`: auth per scheme, OAuth client credentials, retry,
+ * rate limiting in one process, tracing, metrics and logging. The Redis limiter is in
+ * `@switchboard/middleware/redis`. It re-exports the types of {@link @switchboard/core! | @switchboard/core} a
+ * middleware is written against: `CallContext`, `Middleware`, `Next` and `Phase`.
+ * @module
+ */
 export type { CallContext, Middleware, Next, Phase } from '@switchboard/core';
 export { AuthError, LimiterClosedError, LimiterUnavailableError, OutcomeUnknownError, QueueFullError, RateLimitError, type RateLimitReason } from './errors.js';
 export { authByScheme, type AuthBySchemeOptions, type Authorize, type AuthorizationProvider, type SchemeCredentials } from './auth-scheme.js';
@@ -10,7 +17,6 @@ export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
 export { BottleneckLimiter, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
-export { RedisLimiter, type RedisLimiterOptions } from './redis-limiter.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';
 export { clientMetrics, type MetricsOptions } from './metrics.js';

@@ -1,3 +1,11 @@
+/**
+ * The main entry, `@switchboard/webchat`: {@link WebChatAPI}, {@link GuestChat}, pagination, regions,
+ * and the 19 generated route descriptors with their input and model types.
+ *
+ * It also re-exports everything of {@link @switchboard/core! | @switchboard/core} and {@link @switchboard/middleware!index | @switchboard/middleware},
+ * so that an integrator needs this one package; those are documented in their own packages.
+ * @module
+ */
 export { WebChatAPI, type AccessTokenProvider, type WebChatAPIOptions } from './client.js';
 export { GuestChat, type GuestChatInfo } from './guest-chat.js';
 export { errorBodyOf, errorMessage } from './error-body.js';
@@ -6,3 +14,7 @@ export { REGION_DOMAINS, regionUrls, type RegionName, type RegionUrls } from './
 export { WebChatOperations } from './generated/operations.js';
 export * from './generated/routes.js';
 export type * from './generated/models.js';
+// Everything a WebChat integrator needs comes from this one package: the pipeline's types and
+// errors, and every middleware with its options. The Redis limiter is `@switchboard/webchat/redis`.
+export * from '@switchboard/core';
+export * from '@switchboard/middleware';
