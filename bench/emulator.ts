@@ -52,13 +52,14 @@ export async function runEmulatorBench(options: { durationMs: number; rounds: nu
   const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
   const plain = await spawnAndRead([here('./server.ts')], /^(\d+)\n/);
   const emulator = await spawnAndRead(
-    [here('../packages/emulator/dist/cli.js'), '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
-    /API\s+(http:\/\/127\.0\.0\.1:\d+)[\s\S]*org\s+(\S+)\s+deployment\s+(\S+)\s+client id\s+(\S+)\s+secret\s+(\S+)/,
+    [here('../packages/emulator/dist/cli.js'), '--json', '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
+    /^(\{.*\})\n/,
   );
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   try {
-    const [, apiUrl = '', organizationId = '', deploymentId = '', clientId = '', secret = ''] = emulator.match;
-    const login = await fetch(`${apiUrl}/login/oauth/token`, {
+    const printed = JSON.parse(emulator.match[1] ?? '{}') as Record<'baseUrl' | 'loginUrl' | 'organizationId' | 'deploymentId' | 'clientId' | 'clientSecret', string>;
+    const { baseUrl: apiUrl, organizationId, deploymentId, clientId, clientSecret: secret } = printed;
+    const login = await fetch(`${printed.loginUrl}/oauth/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials',

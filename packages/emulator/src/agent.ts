@@ -4,11 +4,32 @@
  */
 import type { Conversation, Member, Message, Store } from './store.js';
 
+/** The scripted agent's timing and words (each optional in {@link EmulatorOptions.agent}). */
 export interface AgentScript {
+  /**
+   * The agent's display name.
+   * @default `'Ada (scripted agent)'`
+   */
   readonly name: string;
+  /**
+   * Milliseconds from the conversation being routed (its event stream attached) to the agent joining and greeting.
+   * @default `50`
+   */
   readonly joinDelayMs: number;
+  /**
+   * Milliseconds from a guest message to the agent's typing indicator (and from the guest leaving to the agent leaving).
+   * @default `20`
+   */
   readonly typingDelayMs: number;
+  /**
+   * Milliseconds from a guest message to the agent's answer.
+   * @default `120`
+   */
   readonly replyDelayMs: number;
+  /**
+   * The agent's first message.
+   * @default `'Hello, this is Ada. How can I help you today?'`
+   */
   readonly greeting: string;
 }
 

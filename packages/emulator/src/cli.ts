@@ -1,10 +1,31 @@
+#!/usr/bin/env node
 /**
- * `pnpm emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N]`
- * Starts the emulator on 127.0.0.1, prints how to reach it, and runs until SIGINT or SIGTERM.
+ * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--json]`
+ * (`pnpm emulator` in the repository). Starts the emulator on 127.0.0.1, prints how to reach it
+ * under the names of WebChatAPI's options, and runs until SIGINT or SIGTERM. Bad flags exit with 2.
  */
 import { parseArgs } from 'node:util';
 import type { RateLimit } from './rate-limit.js';
 import { startEmulator } from './server.js';
+
+const HELP = `Usage: switchboard-emulator [options]
+
+Starts a local Genesys Cloud WebChat emulator on 127.0.0.1 and prints what a client needs to
+reach it, under the names of WebChatAPI's options. Runs until Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --port N              TCP port on 127.0.0.1; 0 (the default) picks a free one
+  --rate-limit N/Ws     requests per window per token, such as 300/60s (the default)
+  --org-rate-limit N/Ws requests per window for the whole organisation (default 3000/60s)
+  --token-ttl S         OAuth token lifetime in seconds (default 86400)
+  --seed N              seed for ids, correlation ids and probabilistic faults (random by default)
+  --heartbeat-ms N      interval of the event stream's heartbeat frames (default 30000)
+  --json                print one line of JSON: {"baseUrl","loginUrl","organizationId",
+                        "deploymentId","clientId","clientSecret"}, and nothing else before it
+  -h, --help            print this and exit
+
+loginUrl is the login host: WebChatAPI appends /oauth/token to it. Bad options exit with code 2.
+`;
 
 function rate(text: string | undefined, flag: string): RateLimit | undefined {
   if (text === undefined) return undefined;
@@ -19,7 +40,7 @@ function integer(text: string | undefined, flag: string): number | undefined {
   return Number(text);
 }
 
-try {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       port: { type: 'string' },
@@ -28,8 +49,14 @@ try {
       'token-ttl': { type: 'string' },
       seed: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
   const emulator = await startEmulator({
     port: integer(values.port, '--port'),
     rateLimit: rate(values['rate-limit'], '--rate-limit'),
@@ -38,23 +65,42 @@ try {
     seed: integer(values.seed, '--seed'),
     heartbeatMs: integer(values['heartbeat-ms'], '--heartbeat-ms'),
   });
-  const lines = [
-    'Genesys Cloud WebChat emulator',
-    `  API        ${emulator.apiUrl}/api/v2/webchat/...`,
-    `  login      ${emulator.loginUrl}/oauth/token`,
-    `  org        ${emulator.organizationId}`,
-    `  deployment ${emulator.deploymentId}`,
-    `  client id  ${emulator.client.clientId}`,
-    `  secret     ${emulator.client.clientSecret}`,
-    `  controls   ${emulator.apiUrl}/__emulator/stats, /__emulator/faults`,
-    'Ctrl-C stops it.',
-  ];
-  console.log(lines.join('\n'));
+  // Exactly what WebChatAPI takes: baseUrl is the API origin, loginUrl the login host (the client
+  // appends /oauth/token), never the endpoints themselves.
+  const reach = emulator.settings;
+  const json = values.json === true;
+  if (json) {
+    console.log(JSON.stringify(reach));
+  } else {
+    const q = JSON.stringify;
+    const lines = [
+      `Genesys Cloud WebChat emulator on ${reach.baseUrl}`,
+      '',
+      'For WebChatAPI (baseUrl, loginUrl, oauth: { clientId, clientSecret }) and startGuestChat() (organizationId, deploymentId).',
+      'loginUrl is the login host: the client appends /oauth/token to it.',
+      `  baseUrl         ${reach.baseUrl}`,
+      `  loginUrl        ${reach.loginUrl}`,
+      `  organizationId  ${reach.organizationId}`,
+      `  deploymentId    ${reach.deploymentId}`,
+      `  clientId        ${reach.clientId}`,
+      `  clientSecret    ${reach.clientSecret}`,
+      '',
+      `  const api = new WebChatAPI({`,
+      `    baseUrl: ${q(reach.baseUrl)}, loginUrl: ${q(reach.loginUrl)},`,
+      `    oauth: { clientId: ${q(reach.clientId)}, clientSecret: ${q(reach.clientSecret)} } });`,
+      '',
+      `Emulator controls: ${reach.baseUrl}/__emulator/stats, ${reach.baseUrl}/__emulator/faults`,
+      'Ctrl-C stops it.',
+    ];
+    console.log(lines.join('\n'));
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping`);
+    // With --json, stdout holds the JSON line alone.
+    if (json) console.error(`${signal}: stopping`);
+    else console.log(`\n${signal}: stopping`);
     emulator.stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -65,6 +111,10 @@ try {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+try {
+  await main();
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(2);

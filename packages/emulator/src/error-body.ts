@@ -5,15 +5,25 @@
  */
 
 export interface ErrorBody {
+  /** A human-readable description: `messageWithParams` filled in. */
   readonly message: string;
+  /** A stable code for programs, such as `bad.request` or `too.many.requests.retry.after`. */
   readonly code: string;
+  /** The HTTP status of the response. */
   readonly status: number;
+  /** The message with `{name}` placeholders. */
   readonly messageWithParams: string;
+  /** The values of the placeholders in `messageWithParams`. */
   readonly messageParams: Readonly<Record<string, string>>;
+  /** The request's correlation id (also sent as `inin-correlation-id`). */
   readonly contextId: string;
+  /** Details of the error; always empty here. */
   readonly details: readonly unknown[];
+  /** Nested errors; always empty here. */
   readonly errors: readonly unknown[];
+  /** The id of the entity concerned, when there is one. */
   readonly entityId?: string;
+  /** The name of the entity concerned, when there is one. */
   readonly entityName?: string;
 }
 

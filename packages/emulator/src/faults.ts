@@ -5,35 +5,96 @@
  */
 import { createRandom, deriveSeed, type Random } from './random.js';
 
+/** What happens to a request a {@link FaultRule} picks, by `kind`. */
 export type Fault =
   /** Answer with this status (an ErrorBody), optionally with Retry-After; the operation does not run. */
-  | { readonly kind: 'status'; readonly status: 500 | 502 | 503 | 504 | 408; readonly retryAfter?: number }
+  | {
+      /** Answer with an error status. */
+      readonly kind: 'status';
+      /** The status to answer with. */
+      readonly status: 500 | 502 | 503 | 504 | 408;
+      /**
+       * A `Retry-After` header, in whole seconds.
+       * @default no Retry-After header
+       */
+      readonly retryAfter?: number;
+    }
   /** Wait, then handle the request normally. */
-  | { readonly kind: 'latency'; readonly ms: number }
+  | {
+      /** Add latency. */
+      readonly kind: 'latency';
+      /** Milliseconds to wait first. */
+      readonly ms: number;
+    }
   /** Close the connection after reading the request, before any response. With `processed`, the operation runs first. */
-  | { readonly kind: 'reset'; readonly processed?: boolean }
+  | {
+      /** Reset the connection before answering. */
+      readonly kind: 'reset';
+      /**
+       * Run the operation before closing the connection (the write happened, the client cannot know).
+       * @default `false`: the operation does not run
+       */
+      readonly processed?: boolean;
+    }
   /** Run the operation, send the headers and part of the body, then close the connection. */
-  | { readonly kind: 'reset-mid-body' }
+  | {
+      /** Reset the connection in the middle of the body. */
+      readonly kind: 'reset-mid-body';
+    }
   /** Run the operation, then send its answer with a JSON body cut short. */
-  | { readonly kind: 'malformed-json' }
+  | {
+      /** Send a truncated JSON body. */
+      readonly kind: 'malformed-json';
+    }
   /** Run the operation, then wait before sending the headers. */
-  | { readonly kind: 'slow-headers'; readonly ms: number }
+  | {
+      /** Delay the headers. */
+      readonly kind: 'slow-headers';
+      /** Milliseconds to wait before the headers. */
+      readonly ms: number;
+    }
   /** Run the operation, send the headers at once, and the body after a wait. */
-  | { readonly kind: 'slow-body'; readonly ms: number };
+  | {
+      /** Delay the body. */
+      readonly kind: 'slow-body';
+      /** Milliseconds to wait between the headers and the body. */
+      readonly ms: number;
+    };
 
+/** Which requests a {@link FaultRule} applies to: every field given must match (at least one is needed). */
 export interface FaultMatch {
+  /**
+   * The operation, such as `postWebchatGuestConversationMemberMessages` (`oauthToken` for the login host).
+   * @default any operation
+   */
   readonly operationId?: string;
+  /**
+   * The HTTP method, in any case.
+   * @default any method
+   */
   readonly method?: string;
-  /** A path prefix, such as `/api/v2/webchat/guest/conversations`. */
+  /**
+   * A path prefix, such as `/api/v2/webchat/guest/conversations`.
+   * @default any path
+   */
   readonly path?: string;
 }
 
+/** A fault to inject: which requests, what happens to them, and how often. */
 export interface FaultRule {
+  /** Which requests it applies to. */
   readonly match: FaultMatch;
+  /** What happens to them. */
   readonly fault: Fault;
-  /** Applies to the next `times` matching requests, then retires. */
+  /**
+   * Applies to the next `times` matching requests, then retires.
+   * @default every matching request, until removed
+   */
   readonly times?: number;
-  /** Applies to each matching request with this chance (0 to 1). */
+  /**
+   * Applies to each matching request with this chance (0 to 1).
+   * @default `1`: every matching request
+   */
   readonly probability?: number;
 }
 

@@ -1,4 +1,4 @@
-export { startEmulator, type Emulator, type EmulatorStats } from './server.js';
+export { startEmulator, type Emulator, type EmulatorSettings, type EmulatorStats } from './server.js';
 export type { EmulatorOptions } from './options.js';
 export type { Fault, FaultMatch, FaultRule } from './faults.js';
 export type { OAuthClient } from './oauth.js';

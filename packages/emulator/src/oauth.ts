@@ -1,8 +1,11 @@
 /** OAuth client credentials as Genesys' login service grants them: opaque bearer tokens with a TTL. */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** An OAuth client the emulator's login host accepts (client credentials grant). */
 export interface OAuthClient {
+  /** The client's id. */
   readonly clientId: string;
+  /** The client's secret. */
   readonly clientSecret: string;
 }
 

@@ -4,29 +4,67 @@ import type { FaultRule } from './faults.js';
 import type { OAuthClient } from './oauth.js';
 import type { RateLimit } from './rate-limit.js';
 
+/** How an emulator starts (what {@link startEmulator} takes): everything has a default, so `startEmulator()` alone gives a working org. */
 export interface EmulatorOptions {
-  /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
+  /**
+   * TCP port on 127.0.0.1; 0 (the default) picks a free one.
+   * @default `0`: a free port
+   */
   readonly port?: number;
-  /** Seed for ids, correlation ids and probabilistic faults; random by default. */
+  /**
+   * Seed for ids, correlation ids and probabilistic faults; random by default.
+   * @default a random seed
+   */
   readonly seed?: number;
-  /** OAuth token lifetime in seconds. Default 86 400, Genesys' default. */
+  /**
+   * OAuth token lifetime in seconds. Default 86 400, Genesys' default.
+   * @default `86_400`
+   */
   readonly tokenTtlSeconds?: number;
-  /** Requests per window per token. Default 300 per 60 s, Genesys' documented default. */
+  /**
+   * Requests per window per token. Default 300 per 60 s, Genesys' documented default.
+   * @default `{ limit: 300, windowSeconds: 60 }`
+   */
   readonly rateLimit?: RateLimit;
-  /** Requests per window for the whole organisation, all tokens together. Default 3 000 per 60 s. */
+  /**
+   * Requests per window for the whole organisation, all tokens together. Default 3 000 per 60 s.
+   * @default `{ limit: 3_000, windowSeconds: 60 }`
+   */
   readonly orgRateLimit?: RateLimit;
-  /** OAuth clients; by default one, with a random secret (see `emulator.client`). */
+  /**
+   * OAuth clients; by default one, with a random secret (see `emulator.client`).
+   * @default one client with a random id and secret
+   */
   readonly clients?: readonly OAuthClient[];
+  /**
+   * The organization's id, in ErrorBodies and `emulator.organizationId`.
+   * @default a UUID drawn from the seed
+   */
   readonly organizationId?: string;
-  /** Deployments to start with; by default one, enabled. */
+  /**
+   * Deployments to start with; by default one, enabled.
+   * @default one enabled deployment named `Switchboard emulator`
+   */
   readonly deployments?: readonly Record<string, unknown>[];
-  /** Fault rules active from the start. */
+  /**
+   * Fault rules active from the start.
+   * @default none
+   */
   readonly faults?: readonly FaultRule[];
-  /** Interval of the event stream's heartbeat frames. Default 30 000 ms. */
+  /**
+   * Interval of the event stream's heartbeat frames. Default 30 000 ms.
+   * @default `30_000`
+   */
   readonly heartbeatMs?: number;
-  /** The scripted agent's timing and words. */
+  /**
+   * The scripted agent's timing and words.
+   * @default the defaults of each {@link AgentScript} field
+   */
   readonly agent?: Partial<AgentScript>;
-  /** Largest request body accepted, in bytes (413 above). Default 1 MiB. */
+  /**
+   * Largest request body accepted, in bytes (413 above). Default 1 MiB.
+   * @default `1_048_576` (1 MiB)
+   */
   readonly bodyLimit?: number;
 }
 

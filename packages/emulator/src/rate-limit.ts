@@ -6,6 +6,7 @@
 export interface RateLimit {
   /** Requests allowed per window. */
   readonly limit: number;
+  /** The window's length, in seconds: counts start again when it is over. */
   readonly windowSeconds: number;
 }
 

@@ -24,38 +24,73 @@ import { bodyValidator, loadSpec, type SpecOperation, type SpecParam } from './s
 import { Stats } from './stats.js';
 import { Store } from './store.js';
 
+/**
+ * How a client reaches a running emulator, named as `WebChatAPI` takes it: what
+ * `switchboard-emulator --json` prints, for scripts and for clients in other processes.
+ */
+export interface EmulatorSettings {
+  /** The API host: `WebChatAPI`'s `baseUrl` (the emulator's `apiUrl`). */
+  readonly baseUrl: string;
+  /** The login host, to which `/oauth/token` is appended: `WebChatAPI`'s `loginUrl`. */
+  readonly loginUrl: string;
+  /** The organization's id, for `startGuestChat`. */
+  readonly organizationId: string;
+  /** The deployment it starts with, for `startGuestChat`. */
+  readonly deploymentId: string;
+  /** The OAuth client's id (client credentials). */
+  readonly clientId: string;
+  /** The OAuth client's secret (client credentials). */
+  readonly clientSecret: string;
+}
+
+/** A running emulator, from {@link startEmulator}. */
 export interface Emulator {
+  /** How a client reaches it, named as `WebChatAPI` takes it (what `switchboard-emulator --json` prints). */
+  readonly settings: EmulatorSettings;
   /** Base URL of the API host (append `/api/v2/...`). */
   readonly apiUrl: string;
   /** Base URL of the login host (append `/oauth/token`). */
   readonly loginUrl: string;
+  /** The organization's id. */
   readonly organizationId: string;
   /** The deployment it starts with. */
   readonly deploymentId: string;
   /** The OAuth client it starts with. */
   readonly client: OAuthClient;
+  /** What the emulator saw and did, for tests and benchmarks. */
   readonly stats: EmulatorStats;
+  /** Fault injection while it runs (also at `/__emulator/faults`). */
   readonly faults: {
+    /** Adds a rule; returns its id. Throws a TypeError for an invalid rule. */
     add(rule: FaultRule): number;
+    /** Removes a rule by id; whether there was one. */
     remove(id: number): boolean;
+    /** Removes every rule. */
     clear(): void;
   };
-  /** Has the scripted agent offer a media request (co-browse, screen share) in a conversation. */
+  /** Has the scripted agent offer a media request (co-browse, screen share) in a conversation; returns its id. `types` is `['COBROWSE']` by default. */
   offerMediaRequest(conversationId: string, types?: readonly ('COBROWSE' | 'SCREENSHARE')[]): string;
   /** Closes every connection and socket, stops every timer. */
   stop(): Promise<void>;
 }
 
+/** Counters of what the emulator saw and did (`emulator.stats`, also at `/__emulator/stats`). */
 export interface EmulatorStats {
   /** Requests received for an operation (`oauthToken` for the login host), optionally only those answered with a status or reset. */
   requests(operationId: string, outcome?: number | 'reset'): number;
+  /** Requests received, all operations together. */
   readonly totalRequests: number;
+  /** Requests answered with 429. */
   readonly tooManyRequests: number;
+  /** Requests a fault rule picked. */
   readonly faultsInjected: number;
+  /** OAuth tokens issued. */
   readonly tokensIssued: number;
+  /** Event stream websockets open now. */
   readonly openEventStreams: number;
   /** Messages stored in a conversation: the proof that a write was not duplicated (or lost). */
   messagesStored(conversationId: string): number;
+  /** Every counter as plain data, as `/__emulator/stats` serves it. */
   snapshot(): Record<string, unknown>;
 }
 
@@ -125,6 +160,11 @@ function checkQueryBounds(query: Record<string, QueryValue>): void {
   bound('pageNumber', 1, Number.MAX_SAFE_INTEGER);
 }
 
+/**
+ * Starts a Genesys Cloud WebChat emulator on 127.0.0.1: the login host (OAuth client
+ * credentials), the 19 WebChat operations with validation, rate limits and fault injection, the
+ * event stream, and a scripted agent. Resolves once it listens; `stop()` closes it.
+ */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const seed = options.seed ?? randomSeed();
   // Independent streams, so that faults drawn by seed never depend on how much else was drawn.
@@ -435,9 +475,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   wsBase = `ws://127.0.0.1:${port}`;
 
   let stopping: Promise<void> | undefined;
+  const loginUrl = `${origin}/login`;
   return {
+    settings: { baseUrl: origin, loginUrl, organizationId, deploymentId: deploymentIds[0] ?? '', clientId: client.clientId, clientSecret: client.clientSecret },
     apiUrl: origin,
-    loginUrl: `${origin}/login`,
+    loginUrl,
     organizationId,
     deploymentId: deploymentIds[0] ?? '',
     client,

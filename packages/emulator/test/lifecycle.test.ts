@@ -1,11 +1,72 @@
 /** Stopping cleanly: nothing left open, in a fresh process; and the CLI. */
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EmulatorSettings } from '@switchboard/emulator';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
+/** The CLI from source, as `pnpm emulator` runs it. */
+const fromSource = ['--conditions=@switchboard/source', '--import', 'tsx', `${root}/packages/emulator/src/cli.ts`];
+/** The CLI as an installed package runs it: the built file, plain node, no tsx and no custom conditions. */
+const builtCli = `${root}/packages/emulator/dist/cli.js`;
+
+
+/** CLI processes a test started, killed after it if still running (a failed expectation must not leave one behind). */
+const started = new Set<ChildProcessWithoutNullStreams>();
+afterEach(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
+});
+
+/** Starts the CLI and resolves once stdout has a line matching `ready`. */
+async function startCli(args: readonly string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string }> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  started.add(child);
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = once(child, 'exit');
+  while (!ready.test(out)) {
+    const next = await Promise.race([once(child.stdout, 'data').then(() => 'data'), exited.then(() => 'exit')]);
+    if (next === 'exit' && !ready.test(out)) throw new Error(`the CLI exited before it was ready:\n${out}\n${err}`);
+  }
+  return { child, out: () => out };
+}
+
+async function stopCli(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const [code] = (await exited) as [number | null];
+  return code;
+}
+
+/** A token request as WebChatAPI makes it: `${loginUrl}/oauth/token`, HTTP Basic, form body. */
+function tokenRequest(printed: EmulatorSettings): Promise<Response> {
+  return fetch(`${printed.loginUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${printed.clientId}:${printed.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+}
+
+/** The --json line: one JSON object on the first line of stdout, with exactly these keys. */
+async function expectJsonLine(out: string): Promise<EmulatorSettings> {
+  const first = out.split('\n')[0] ?? '';
+  const printed = JSON.parse(first) as EmulatorSettings;
+  expect(Object.keys(printed).sort()).toEqual(['baseUrl', 'clientId', 'clientSecret', 'deploymentId', 'loginUrl', 'organizationId']);
+  expect(printed.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(printed.loginUrl).toBe(`${printed.baseUrl}/login`);
+  expect(printed.organizationId).toMatch(/^[0-9a-f-]{36}$/);
+  expect(printed.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
+  const token = await tokenRequest(printed);
+  expect(token.status).toBe(200);
+  expect(((await token.json()) as { access_token?: unknown }).access_token).toEqual(expect.any(String));
+  return printed;
+}
 
 describe('stopping', () => {
   it('leaves no open handles: a process that used every part of it exits by itself, at once, after stop()', async () => {
@@ -34,7 +95,7 @@ describe('stopping', () => {
       agent.destroy();
       console.log(JSON.stringify({ stopMs: Date.now() - started, wsState: ws.readyState, held: await held, stoppedAt: Date.now() }));
     `;
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: `${root}/test`, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: `${root}/test`, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -48,28 +109,53 @@ describe('stopping', () => {
     expect(exitedAt - result.stoppedAt).toBeLessThan(1_500);
   });
 
-  it('the CLI prints how to reach it and stops on SIGTERM with exit code 0', async () => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', `${root}/packages/emulator/src/cli.ts`, '--port', '0', '--rate-limit', '5/10s', '--seed', '9'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    while (!out.includes('Ctrl-C')) await once(child.stdout, 'data');
-    const apiUrl = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? '';
-    expect(out).toMatch(/client id\s+\S+/);
-    expect(out).toMatch(/deployment\s+[0-9a-f-]{36}/);
-    const settings = await fetch(`${apiUrl}/api/v2/webchat/settings`);
+  it('the CLI prints how to reach it under WebChatAPI’s option names and stops on SIGTERM with exit code 0', async () => {
+    const { child, out } = await startCli([...fromSource, '--port', '0', '--rate-limit', '5/10s', '--seed', '9'], /Ctrl-C/);
+    const text = out();
+    const baseUrl = /^\s*baseUrl\s+(http:\/\/127\.0\.0\.1:\d+)$/m.exec(text)?.[1] ?? '';
+    expect(baseUrl).not.toBe('');
+    // loginUrl is the login host WebChatAPI takes (it appends /oauth/token), not the token endpoint.
+    expect(text).toMatch(new RegExp(`^\\s*loginUrl\\s+${baseUrl.replaceAll('.', '\\.')}/login$`, 'm'));
+    expect(text).not.toMatch(/http\S*\/oauth\/token/);
+    expect(text).toMatch(/^\s*organizationId\s+[0-9a-f-]{36}$/m);
+    expect(text).toMatch(/^\s*deploymentId\s+[0-9a-f-]{36}$/m);
+    expect(text).toMatch(/^\s*clientId\s+\S+$/m);
+    expect(text).toMatch(/^\s*clientSecret\s+\S+$/m);
+    expect(text).toContain('new WebChatAPI({');
+    const settings = await fetch(`${baseUrl}/api/v2/webchat/settings`);
     expect(settings.status).toBe(401);
     expect(settings.headers.get('inin-correlation-id')).toBeTruthy();
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(0);
-    expect(out).toContain('SIGTERM: stopping');
+    expect(await stopCli(child)).toBe(0);
+    expect(out()).toContain('SIGTERM: stopping');
+  });
+
+  it('the CLI with --json prints one JSON line of WebChatAPI’s options that reach the emulator, and keeps running until SIGINT', async () => {
+    const { child, out } = await startCli([...fromSource, '--port', '0', '--json'], /\n/);
+    await expectJsonLine(out());
+    expect(await stopCli(child, 'SIGINT')).toBe(0);
+    expect(out().trim().split('\n')).toHaveLength(1); // the stop notice goes to stderr
+  });
+
+  it('the CLI prints its usage for --help and exits with 0', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [...fromSource, '--help'], { cwd: root });
+    expect(stdout).toMatch(/^Usage: switchboard-emulator/);
+    for (const flag of ['--port', '--rate-limit', '--org-rate-limit', '--token-ttl', '--seed', '--heartbeat-ms', '--json', '--help']) expect(stdout).toContain(flag);
+  });
+
+  it('the built CLI (dist/cli.js) runs with plain node, as an installed package runs it', async (ctx) => {
+    if (!existsSync(builtCli)) {
+      ctx.skip(`${builtCli} is missing: build the emulator first (node scripts/build.mjs); \`pnpm check\` builds before the tests`);
+      return;
+    }
+    const { child, out } = await startCli([builtCli, '--port', '0', '--json'], /\n/);
+    await expectJsonLine(out());
+    expect(await stopCli(child)).toBe(0);
   });
 
   it('the CLI refuses a malformed rate limit', async () => {
-    const run = promisify(execFile)(process.execPath, ['--conditions=source', '--import', 'tsx', `${root}/packages/emulator/src/cli.ts`, '--rate-limit', 'lots'], { cwd: root });
+    const run = promisify(execFile)(process.execPath, [...fromSource, '--rate-limit', 'lots'], { cwd: root });
     await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('N/Ws') as string });
+    const unknown = promisify(execFile)(process.execPath, [...fromSource, '--verbose'], { cwd: root });
+    await expect(unknown).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--verbose') as string });
   });
 });

@@ -4,22 +4,82 @@
  * (single flight), and a failed request rejects them all with one AuthError while the next call
  * tries again. The client secret and tokens live in private fields only.
  */
+import { ConfigurationError } from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
+const LOGIN_HOST = 'loginUrl is the login host, such as `https://login.mypurecloud.com` (or the emulator’s `loginUrl`), to which /oauth/token is appended';
+
+/**
+ * Refuses a loginUrl that cannot be the login host: not an absolute http(s) URL, one with
+ * credentials, a query or a fragment, or the token endpoint itself (`…/oauth/token`, to which
+ * `/oauth/token` would be appended again). Messages never quote the URL's userinfo or query.
+ */
+function checkLoginUrl(loginUrl: string): void {
+  let url: URL;
+  try {
+    url = new URL(loginUrl);
+  } catch {
+    throw new ConfigurationError(`loginUrl must be an absolute http(s) URL; ${LOGIN_HOST}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(`loginUrl must be an absolute http(s) URL, not ${url.protocol}; ${LOGIN_HOST}`);
+  if (url.username || url.password) throw new ConfigurationError(`loginUrl must not carry credentials (pass clientId and clientSecret); ${LOGIN_HOST}`);
+  if (url.search || url.hash) throw new ConfigurationError(`loginUrl takes no query string or fragment; ${LOGIN_HOST}`);
+  if (/\/oauth\/token\/*$/i.test(url.pathname)) {
+    const host = `${url.origin}${url.pathname.replace(/\/oauth\/token\/*$/i, '')}`;
+    throw new ConfigurationError(`loginUrl ends with /oauth/token, but ${LOGIN_HOST}: pass ${host}`);
+  }
+}
+
+/** A URL fit for a message: no userinfo, query string or fragment. */
+function shownUrl(text: string): string {
+  try {
+    const url = new URL(text);
+    url.username = '';
+    url.password = '';
+    url.search = '';
+    url.hash = '';
+    return url.href;
+  } catch {
+    return '(the token endpoint)';
+  }
+}
+
+/** What {@link ClientCredentials} takes. */
 export interface ClientCredentialsOptions {
-  /** The login host's base URL, such as `https://login.mypurecloud.com` or the emulator's `loginUrl`. */
+  /**
+   * The login host's base URL, such as `https://login.mypurecloud.com` or the emulator's `loginUrl`;
+   * `/oauth/token` is appended to it. The token endpoint itself (`…/oauth/token`) is refused with a ConfigurationError.
+   */
   readonly loginUrl: string;
+  /** The OAuth client's id. */
   readonly clientId: string;
+  /** The OAuth client's secret, sent only to the login host (HTTP Basic); never logged, never in an error. */
   readonly clientSecret: string;
-  /** Where `DELETE /api/v2/tokens/me` revokes the token on close; no revocation without it. */
+  /**
+   * Where `DELETE /api/v2/tokens/me` revokes the token on close; no revocation without it.
+   * @default none: the token is not revoked on close
+   */
   readonly apiUrl?: string;
-  /** Fraction of the token's lifetime before its expiry at which it is refreshed. Default 0.1. */
+  /**
+   * Fraction of the token's lifetime before its expiry at which it is refreshed. Default 0.1.
+   * @default `0.1`
+   */
   readonly refreshMargin?: number;
-  /** How long a token request may take, in ms. Default 10 000. */
+  /**
+   * How long a token request may take, in ms. Default 10 000.
+   * @default `10_000`
+   */
   readonly timeoutMs?: number;
-  /** The fetch to use; Node's by default. */
+  /**
+   * The fetch to use; Node's by default.
+   * @default Node's global `fetch`
+   */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The clock, in epoch milliseconds, by which tokens expire (a fake one for tests).
+   * @default `Date.now`
+   */
   readonly now?: () => number;
 }
 
@@ -29,19 +89,30 @@ interface Token {
   readonly refreshAt: number;
 }
 
+/**
+ * OAuth client credentials (Genesys: `POST {loginUrl}/oauth/token`, HTTP Basic, form body). The
+ * token is cached and refreshed ahead of expiry; concurrent callers share one token request, and
+ * a failed request rejects them all with one AuthError while the next call tries again. Fits
+ * where an access token provider is asked for (`getAccessToken`, `hasValidToken`, `invalidate`, `close`).
+ */
 export class ClientCredentials {
   readonly #options: ClientCredentialsOptions;
   readonly #now: () => number;
+  /** `${loginUrl}/oauth/token`. */
+  readonly #tokenUrl: string;
   #token: Token | undefined;
   #pending: Promise<Token> | undefined;
   #requests = 0;
   #closed = false;
 
+  /** Throws a ConfigurationError for a loginUrl that is not the login host (see `loginUrl`), and an AuthError for plain http beyond loopback. */
   constructor(options: ClientCredentialsOptions) {
+    checkLoginUrl(options.loginUrl);
     assertSafeForCredentials(options.loginUrl, 'the login URL');
     if (options.apiUrl) assertSafeForCredentials(options.apiUrl, 'the API URL');
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#tokenUrl = `${options.loginUrl.replace(/\/$/, '')}/oauth/token`;
   }
 
   /** Token requests made so far (for tests and metrics). */
@@ -82,12 +153,12 @@ export class ClientCredentials {
   }
 
   async #request(): Promise<Token> {
-    const { loginUrl, clientId, clientSecret, timeoutMs = 10_000, refreshMargin = 0.1 } = this.#options;
+    const { clientId, clientSecret, timeoutMs = 10_000, refreshMargin = 0.1 } = this.#options;
     const fetchImpl = this.#options.fetch ?? globalThis.fetch;
     this.#requests++;
     let response: Response;
     try {
-      response = await fetchImpl(`${loginUrl.replace(/\/$/, '')}/oauth/token`, {
+      response = await fetchImpl(this.#tokenUrl, {
         method: 'POST',
         headers: {
           authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
@@ -100,12 +171,15 @@ export class ClientCredentials {
       });
     } catch (error) {
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new AuthError(`the OAuth token request failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
+      throw new AuthError(`the OAuth token request to ${shownUrl(this.#tokenUrl)} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
     }
     const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
     if (!response.ok || typeof body?.access_token !== 'string') {
-      const reason = typeof body?.error === 'string' ? `: ${body.error}` : '';
-      throw new AuthError(`the OAuth token request was refused (HTTP ${response.status}${reason})`);
+      // The OAuth error code only (`invalid_client`): never the body, which could echo what was sent.
+      const oauthError = body?.error;
+      const reason = typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
+      const hint = response.status === 404 ? `; loginUrl may be wrong: ${LOGIN_HOST}` : '';
+      throw new AuthError(`the OAuth token request to ${shownUrl(this.#tokenUrl)} was refused (HTTP ${response.status}${reason})${hint}`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
     const now = this.#now();
