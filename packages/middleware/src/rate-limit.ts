@@ -9,16 +9,38 @@ import type { CloseOptions, Limiter } from './limiter.js';
 import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 import { serverWait } from './retry-after.js';
 
+/** What {@link rateLimit} takes. */
 export interface RateLimitOptions {
-  /** A limiter to share (between clients, or through Redis); or settings for a local one. */
+  /**
+   * A limiter to share (between clients, or through Redis); or settings for a local one.
+   * @default a new {@link LocalLimiter} with the `local` settings
+   */
   readonly limiter?: Limiter;
+  /**
+   * Settings for the local limiter made when no `limiter` is given.
+   * @default `{ limit: 300, intervalMs: 60_000 }` (Genesys' documented default: 300 requests a minute per token)
+   */
   readonly local?: LocalLimiterOptions;
-  /** How a 429 without a usable wait pauses the limiter, in ms. Default 1 000. */
+  /**
+   * How a 429 without a usable wait pauses the limiter, in ms. Default 1 000.
+   * @default `1_000`
+   */
   readonly defaultPauseMs?: number;
-  /** Follow the server: slow down on its window headers and pause on its 429s. Default true; false paces by the local settings alone. */
+  /**
+   * Follow the server: slow down on its window headers and pause on its 429s. Default true; false paces by the local settings alone.
+   * @default `true`
+   */
   readonly followServer?: boolean;
-  /** What `client.close()` does with calls still queued. */
+  /**
+   * What `client.close()` does with calls still queued in the limiter made from `local`. A
+   * `limiter` given in is left open by `client.close()`: it may be shared, and its maker closes it.
+   * @default `{}`: queued calls still get their turn
+   */
   readonly close?: CloseOptions;
+  /**
+   * Middleware name.
+   * @default `'rate-limit'`
+   */
   readonly name?: string;
 }
 
@@ -28,7 +50,15 @@ function number(value: string | undefined): number | undefined {
   return Number.isFinite(parsed) ? parsed : undefined;
 }
 
-export function rateLimit(options: RateLimitOptions = {}): Middleware & { readonly limiter: Limiter } {
+/**
+ * The attempt-phase rate-limit middleware: every attempt (retries included) waits for its turn
+ * from the limiter, the time queued is reported as a `rate-limit-queue` wait, the server's window
+ * headers slow the limiter down, and a 429 pauses everyone who shares it.
+ */
+export function rateLimit(options: RateLimitOptions = {}): Middleware & {
+  /** The limiter the middleware uses: the one given, or the local one it made. */
+  readonly limiter: Limiter;
+} {
   const limiter = options.limiter ?? new LocalLimiter(options.local ?? { limit: 300, intervalMs: 60_000 });
   return {
     name: options.name ?? 'rate-limit',
@@ -54,6 +84,8 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & { readon
         permit.release();
       }
     },
-    close: () => limiter.close(options.close),
+    // A limiter given in is shared (by clients, or through Redis by processes): whoever made it
+    // closes it. Closing it with one client would refuse the calls of every other sharing it.
+    ...(options.limiter ? {} : { close: () => limiter.close(options.close) }),
   };
 }

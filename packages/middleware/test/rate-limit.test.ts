@@ -127,13 +127,14 @@ describe('local rate limiting', () => {
 
   it('closes gracefully: no new calls, queued ones finish; or, when asked, queued ones are rejected', async () => {
     const { url } = await loggingServer(50);
-    const limiter = new LocalLimiter({ limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 });
-    const client = createClient({ baseUrl: url, middleware: [rateLimit({ limiter })] });
+    // The limiter it made from `local` is the middleware's own: client.close() closes it.
+    const limiting = rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } });
+    const client = createClient({ baseUrl: url, middleware: [limiting] });
     const calls = Array.from({ length: 3 }, (_, i) => client.call(ping, { id: String(i) }));
     await sleep(10);
     await client.close();
     expect((await Promise.all(calls)).map((r) => r.status)).toEqual([200, 200, 200]);
-    await expect(limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
+    await expect(limiting.limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
 
     const rejecting = new LocalLimiter({ limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 });
     const held = await rejecting.acquire({ operationId: 'a', timeoutMs: 1_000 });
@@ -143,6 +144,22 @@ describe('local rate limiting', () => {
     expect(await queued).toBeInstanceOf(LimiterClosedError);
     held.release();
     await closing;
+  });
+});
+
+describe('a shared limiter', () => {
+  it('stays open when one of the clients sharing it closes, and closes when its maker closes it', async () => {
+    const { log, url } = await loggingServer(0);
+    const limiter = new LocalLimiter({ limit: 1_000, intervalMs: 1_000 });
+    const first = createClient({ baseUrl: url, middleware: [rateLimit({ limiter })] });
+    const second = createClient({ baseUrl: url, middleware: [rateLimit({ limiter })] });
+    await first.call(ping, { id: 'a' });
+    await first.close();
+    expect((await second.call(ping, { id: 'b' })).status).toBe(200);
+    await second.close();
+    expect(log.filter((e) => e.what === 'START').map((e) => e.id)).toEqual(['a', 'b']);
+    await limiter.close();
+    await expect(limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
   });
 });
 
