@@ -16,53 +16,111 @@ import { createKyTransport } from './transports/ky.js';
 import { createUndiciTransport } from './transports/undici.js';
 import { validateInput } from './validate.js';
 
+/** What {@link createClient} takes. */
 export interface ClientOptions {
   /** Absolute http(s) URL that route paths are appended to. */
   readonly baseUrl: string;
-  /** `'ky'` (default), `'undici'` (the fast path), or your own Transport. */
+  /**
+   * `'ky'` (default), `'undici'` (the fast path), or your own Transport.
+   * @default `'ky'`
+   */
   readonly transport?: 'ky' | 'undici' | Transport;
-  /** Middleware for every call, placed by phase; see `identify()`. */
+  /**
+   * Middleware for every call, placed by phase; see `identify()`.
+   * @default none
+   */
   readonly middleware?: readonly Middleware[];
-  /** Milliseconds one attempt may take, response body included. Default 30 000. */
+  /**
+   * Milliseconds one attempt may take, response body included. Default 30 000.
+   * @default `30_000`
+   */
   readonly timeout?: number;
-  /** Headers sent on every call. */
+  /**
+   * Headers sent on every call.
+   * @default none (besides `accept: application/json`, and `content-type` with a body)
+   */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Response headers that carry the server's correlation id, first match wins. */
+  /**
+   * Response headers that carry the server's correlation id, first match wins.
+   * @default `['x-correlation-id', 'x-request-id']`
+   */
   readonly correlationIdHeaders?: readonly string[];
-  /** A one-line description of an error response for HttpError's message; by default its `code`. The redaction rule is applied to it. */
+  /**
+   * A one-line description of an error response for HttpError's message; by default its `code`. The redaction rule is applied to it.
+   * @default the response body's `code` property, when it is a string
+   */
   readonly describeError?: (response: HttpResponse) => string | undefined;
-  /** What is hidden from events, URLs in spans and logs, and error messages; secrets only by default. */
+  /**
+   * What is hidden from events, URLs in spans and logs, and error messages; secrets only by default.
+   * @default {@link defaultRedaction}
+   */
   readonly redaction?: Redaction;
 }
 
+/** Per-call settings: the third argument of {@link Client.call}. */
 export interface CallOptions {
+  /**
+   * Aborts the call: it then rejects with an AbortError, whatever it was doing.
+   * @default none
+   */
   readonly signal?: AbortSignal;
-  /** Milliseconds one attempt may take; the client's `timeout` by default. */
+  /**
+   * Milliseconds one attempt may take; the client's `timeout` by default.
+   * @default the client's {@link ClientOptions.timeout}
+   */
   readonly timeout?: number;
-  /** Milliseconds the whole call may take, retries and waits included. */
+  /**
+   * Milliseconds the whole call may take, retries and waits included.
+   * @default no limit
+   */
   readonly totalTimeout?: number;
-  /** When the whole call must be over (a Date or epoch milliseconds); the earlier of this and totalTimeout wins. */
+  /**
+   * When the whole call must be over (a Date or epoch milliseconds); the earlier of this and totalTimeout wins.
+   * @default no deadline
+   */
   readonly deadline?: Date | number;
+  /**
+   * Headers for this call, over the client's.
+   * @default none: the client's headers only
+   */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Middleware for this call only, placed among the client's by phase and anchors. */
+  /**
+   * Middleware for this call only, placed among the client's by phase and anchors.
+   * @default none
+   */
   readonly middleware?: readonly Middleware[];
-  /** Values put into the call's state first, by which middleware take per-call settings (see each middleware's helpers). */
+  /**
+   * Values put into the call's state first, by which middleware take per-call settings (see each middleware's helpers).
+   * @default none
+   */
   readonly state?: readonly StateEntry[];
 }
 
+/** What a successful (2xx) call resolves with. */
 export interface CallResult<Output> {
+  /** The parsed response body: JSON, text, or undefined for none. */
   readonly data: Output;
+  /** The response's status. */
   readonly status: number;
+  /** The response headers. */
   readonly headers: ResponseHeaders;
   /** Requests sent (0 when a middleware answered without sending; a 401 renewal counts too). */
   readonly attempts: number;
   /** Milliseconds spent waiting on purpose (backoff, Retry-After, queues). */
   readonly waitedMs: number;
+  /** The server's correlation id, from the first of the client's `correlationIdHeaders` the response has. */
   readonly correlationId: string | undefined;
 }
 
+/** A client made by {@link createClient}: calls route descriptors through its pipeline and transport. */
 export interface Client {
+  /** The base URL route paths are appended to. */
   readonly baseUrl: string;
+  /**
+   * Validates `input` against `route` (throwing one ValidationError with every problem, before
+   * anything is sent), builds the request and runs it through the pipeline. Resolves for a 2xx
+   * response; rejects with an HttpError for any other status, or another SwitchboardError.
+   */
   call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, options?: CallOptions): Promise<CallResult<Output>>;
   /** The pipeline that will run, outermost first, ending with the transport. */
   identify(options?: Pick<CallOptions, 'middleware'>): PipelineStep[];
@@ -72,7 +130,9 @@ export interface Client {
    * synchronously; what they throw is ignored.
    */
   on(type: '*', listener: CallEventListener): () => void;
+  /** Listens to the events of one type (`'retry'`, `'call.end'`, …), each typed as such. Returns a function that stops listening. */
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
+  /** Listens to the events of one type, or of every type (`'*'`). Returns a function that stops listening. */
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
   /**
    * Refuses new calls (ClientClosedError), waits for the calls in flight to settle, then closes
@@ -157,6 +217,10 @@ function resolveTransport(choice: ClientOptions['transport']): Transport {
   return choice;
 }
 
+/**
+ * A client for one base URL: every call runs through `options.middleware`, ordered by phase, down
+ * to the transport. Throws a ConfigurationError for a bad base URL, timeout or middleware list.
+ */
 export function createClient(options: ClientOptions): Client {
   checkBaseUrl(options.baseUrl);
   checkMs('timeout', options.timeout);

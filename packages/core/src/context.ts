@@ -1,9 +1,9 @@
-/** What a middleware sees of one call. */
 import type { RouteDescriptor } from './descriptor.js';
 import type { CallObserver, RetryEvent, WaitReason } from './events.js';
 import type { HttpRequest } from './http.js';
 import type { CallState } from './state.js';
 
+/** What a middleware sees of one call. */
 export interface CallContext {
   /** The operation being called. */
   readonly route: RouteDescriptor;

@@ -4,38 +4,90 @@
  * hand, or added by a user for an endpoint we never heard of.
  */
 
+/** The HTTP methods a route can use. */
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
+/** The type of a scalar parameter (or of an array parameter's items), as validated before sending. */
 export type ScalarType = 'string' | 'integer' | 'number' | 'boolean';
 
+/** The type of a path or query parameter: a scalar, or an array sent as repeated query keys. */
 export type ParamType = ScalarType | 'array';
 
+/** A scalar parameter value. */
 export type ParamValue = string | number | boolean;
 
+/** One path or query parameter of a route: its name, type and the bounds it is validated against. */
 export interface ParamSpec {
+  /** The parameter's name: the `{name}` placeholder of a path parameter, the key of a query parameter. */
   readonly name: string;
+  /** The type the value must have. */
   readonly type: ParamType;
+  /**
+   * Whether a query parameter must be given. Path parameters are always required.
+   * @default `false`
+   */
   readonly required?: boolean;
+  /**
+   * The values allowed.
+   * @default any value of the type
+   */
   readonly enum?: readonly ParamValue[];
-  /** The server's default, for documentation and emulation: the client never sends it on its own. */
+  /**
+   * The server's default, for documentation and emulation: the client never sends it on its own.
+   * @default none
+   */
   readonly default?: ParamValue;
+  /**
+   * The smallest number allowed.
+   * @default no lower bound
+   */
   readonly minimum?: number;
+  /**
+   * The largest number allowed.
+   * @default no upper bound
+   */
   readonly maximum?: number;
+  /**
+   * The fewest characters a string may have.
+   * @default no lower bound
+   */
   readonly minLength?: number;
+  /**
+   * The most characters a string may have.
+   * @default no upper bound
+   */
   readonly maxLength?: number;
-  /** For `array` parameters: the type (and enum) of each item; arrays are sent as repeated keys. */
-  readonly items?: { readonly type: ScalarType; readonly enum?: readonly ParamValue[] };
+  /**
+   * For `array` parameters: the type (and enum) of each item; arrays are sent as repeated keys.
+   * @default items of type `string`, any value
+   */
+  readonly items?: {
+    /** The type of each item. */
+    readonly type: ScalarType;
+    /**
+     * The values each item may take.
+     * @default any value of the type
+     */
+    readonly enum?: readonly ParamValue[];
+  };
 }
 
+/** The JSON body a route takes, passed as `input.body`. */
 export interface BodySpec {
-  /** Name of the body's model (a JSON Schema definition), for validators and documentation. */
+  /**
+   * Name of the body's model (a JSON Schema definition), for validators and documentation.
+   * @default none
+   */
   readonly schema?: string;
+  /** Whether the call must give a body. */
   readonly required: boolean;
 }
 
 /** JSON pointer into the call's input (`/deploymentId`, `/body/text`) plus what is wrong there. */
 export interface ValidationProblem {
+  /** A JSON pointer into the input: `/deploymentId`, `/body/text`; empty for the input as a whole. */
   readonly pointer: string;
+  /** What is wrong there: `is required`, `must be an integer`, … */
   readonly message: string;
 }
 
@@ -44,31 +96,57 @@ export type InputValidator = (input: unknown) => readonly ValidationProblem[];
 
 declare const routeTypes: unique symbol;
 
+/**
+ * One API operation as plain data: method, path template, parameters, body, auth scheme. Build
+ * one with {@link defineRoute} to fix its `Input` and `Output` types.
+ *
+ * @typeParam Input - what a call takes: path and query parameters by name, and `body`.
+ * @typeParam Output - the parsed body of a successful response.
+ */
 export interface RouteDescriptor<Input = unknown, Output = unknown> {
+  /** A unique name for the operation (`getWebchatDeployment`): in errors, events, spans and logs. */
   readonly operationId: string;
+  /** The HTTP method. */
   readonly method: HttpMethod;
   /** Path template relative to the base URL, with `{name}` placeholders: `/api/v2/things/{thingId}`. */
   readonly path: string;
+  /** One entry per `{name}` placeholder of `path`. */
   readonly pathParams: readonly ParamSpec[];
+  /** The query parameters the operation accepts; any other input key is a validation problem. */
   readonly queryParams: readonly ParamSpec[];
-  /** Present when the operation takes a JSON body, passed as `input.body`. */
+  /**
+   * Present when the operation takes a JSON body, passed as `input.body`.
+   * @default no body
+   */
   readonly body?: BodySpec;
   /** Name of the auth scheme that auth middleware resolves (`none`, `oauth`, `guestJwt`, …). */
   readonly auth: string;
   /** True when sending it twice has the same effect as once: retry middleware may replay it. */
   readonly idempotent: boolean;
+  /** Whether the API has deprecated the operation (reported in `call.start` events and spans). */
   readonly deprecated: boolean;
   /** The status the operation documents on success (any 2xx is accepted). */
   readonly successStatus: number;
+  /**
+   * Extra checks on the input, run after the parameter checks; their problems join the same ValidationError.
+   * @default none
+   */
   readonly validate?: InputValidator;
   /**
    * Type-only: carries Input and Output so that calls infer them; never set at run time.
    * Method syntax keeps Input bivariant, so any descriptor is a `RouteDescriptor` for middleware.
    */
-  readonly [routeTypes]?: { input(input: Input): void; readonly output: Output };
+  readonly [routeTypes]?: {
+    /** Type-only: the call's input type. */
+    input(input: Input): void;
+    /** Type-only: the call's output type. */
+    readonly output: Output;
+  };
 }
 
+/** The input type of a route descriptor: `InputOf<typeof getThing>`. */
 export type InputOf<R> = R extends RouteDescriptor<infer I, unknown> ? I : never;
+/** The output type of a route descriptor: `OutputOf<typeof getThing>`. */
 export type OutputOf<R> = R extends RouteDescriptor<unknown, infer O> ? O : never;
 
 /**

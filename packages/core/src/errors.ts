@@ -9,11 +9,22 @@ import type { ValidationProblem } from './descriptor.js';
 import type { HeaderRecord, ResponseHeaders } from './http.js';
 import { defaultRedaction, type Redaction } from './redaction.js';
 
+/** What every {@link SwitchboardError} takes. */
 export interface SwitchboardErrorOptions {
+  /**
+   * The operation the error belongs to.
+   * @default `undefined`: the executor fills it in when the error passes through a call
+   */
   readonly operationId?: string | undefined;
 }
 
+/**
+ * The base of every typed error a Switchboard call rejects with. Each subclass has a stable
+ * {@link SwitchboardError.code}; its message and {@link SwitchboardError.toJSON} carry only safe
+ * fields (operation ids, path templates, statuses, error codes), never a URL, a header or a token.
+ */
 export abstract class SwitchboardError extends Error {
+  /** A stable code for the kind of failure (`E_HTTP`, `E_TIMEOUT`, …), to branch on instead of the class or the message. */
   abstract readonly code: string;
   /** The operation the error belongs to; the executor fills it in where a transport could not. */
   operationId: string | undefined;
@@ -22,6 +33,11 @@ export abstract class SwitchboardError extends Error {
   /** Milliseconds the call spent waiting on purpose (backoff, Retry-After) before failing. */
   waitedMs = 0;
 
+  /**
+   * Makes the error; `operationId` is filled in later by the executor when not given.
+   * @param message - the error's message: safe fields only.
+   * @param options - the operation it belongs to.
+   */
   constructor(message: string, options: SwitchboardErrorOptions = {}) {
     super(message);
     this.name = new.target.name;
@@ -33,6 +49,7 @@ export abstract class SwitchboardError extends Error {
     return {};
   }
 
+  /** The error as a plain object for loggers and `JSON.stringify`: name, code, message, operationId, attempts, waitedMs and the subclass's own safe fields. */
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
@@ -52,9 +69,16 @@ function prefix(operationId: string | undefined): string {
 
 /** The input does not satisfy the descriptor: nothing was sent. */
 export class ValidationError extends SwitchboardError {
+  /** Always `E_VALIDATION`. */
   readonly code = 'E_VALIDATION';
+  /** Every problem found with the input, not just the first. */
   readonly problems: readonly ValidationProblem[];
 
+  /**
+   * Makes the error from every problem found; its message lists them all.
+   * @param problems - what is wrong with the input.
+   * @param options - the operation it belongs to.
+   */
   constructor(problems: readonly ValidationProblem[], options: SwitchboardErrorOptions = {}) {
     const list = problems.map((p) => `${p.pointer || '(input)'} ${p.message}`).join('; ');
     super(`${prefix(options.operationId)}invalid input: ${list}`, options);
@@ -66,14 +90,28 @@ export class ValidationError extends SwitchboardError {
   }
 }
 
+/** What an {@link HttpError} is built from: the response and how to describe it. */
 export interface HttpErrorOptions extends SwitchboardErrorOptions {
+  /** The response's status. */
   readonly status: number;
+  /** The parsed response body. */
   readonly body: unknown;
+  /** The response headers; only those that explain the failure are kept. */
   readonly headers: ResponseHeaders;
+  /**
+   * The server's correlation id for the response.
+   * @default `undefined`
+   */
   readonly correlationId?: string | undefined;
-  /** A safe, human description of the failure (the server's error code, say). */
+  /**
+   * A safe, human description of the failure (the server's error code, say).
+   * @default none: the message is just `HTTP <status>`
+   */
   readonly detail?: string | undefined;
-  /** Applied to the body where the error is serialised (`toJSON`); secrets only by default. */
+  /**
+   * Applied to the body where the error is serialised (`toJSON`); secrets only by default.
+   * @default {@link defaultRedaction}
+   */
   readonly redaction?: Redaction | undefined;
 }
 
@@ -93,16 +131,23 @@ function keptHeaders(headers: ResponseHeaders): HeaderRecord {
 
 /** The server answered with a status outside 2xx. */
 export class HttpError extends SwitchboardError {
+  /** Always `E_HTTP`. */
   readonly code = 'E_HTTP';
+  /** The response's status (outside 2xx). */
   readonly status: number;
   /** The response headers that explain the failure (content type, retry hints, correlation and rate-limit headers). */
   readonly headers: Readonly<HeaderRecord>;
+  /** The server's correlation id for the response, when its headers carry one. */
   readonly correlationId: string | undefined;
   // Private, behind a getter: an error document may echo what was sent (a message, a token).
   // toJSON (what loggers use) and util.inspect give it through the redaction rule.
   readonly #body: unknown;
   readonly #redaction: Redaction;
 
+  /**
+   * Makes the error from a response; its message is `HTTP <status>` and the detail, if any.
+   * @param options - the response and how to describe it.
+   */
   constructor(options: HttpErrorOptions) {
     const detail = options.detail ? `: ${options.detail}` : '';
     super(`${prefix(options.operationId)}HTTP ${options.status}${detail}`, options);
@@ -128,18 +173,38 @@ export class HttpError extends SwitchboardError {
   }
 }
 
+/** Which bound ran out: one attempt's timeout, or the whole call's deadline. */
 export type TimeoutKind = 'attempt' | 'deadline';
 
 /** An attempt took longer than its timeout, or the call ran past its deadline. */
 export class TimeoutError extends SwitchboardError {
+  /** Always `E_TIMEOUT`. */
   readonly code = 'E_TIMEOUT';
+  /** Which bound ran out. */
   readonly kind: TimeoutKind;
+  /** The bound, in milliseconds: the attempt timeout, or the time from the call's start to its deadline. */
   readonly timeoutMs: number;
 
   /** False when the time ran out before the request went out (between attempts, in a queue). */
   readonly requestMayHaveBeenSent: boolean;
 
-  constructor(kind: TimeoutKind, timeoutMs: number, options: SwitchboardErrorOptions & { readonly requestMayHaveBeenSent?: boolean } = {}) {
+  /**
+   * Makes the error; its message says which bound ran out and after how long.
+   * @param kind - which bound ran out.
+   * @param timeoutMs - the bound, in milliseconds.
+   * @param options - the operation, and whether the request may have been sent (true unless given).
+   */
+  constructor(
+    kind: TimeoutKind,
+    timeoutMs: number,
+    options: SwitchboardErrorOptions & {
+      /**
+       * False when the time ran out before the request went out.
+       * @default `true`
+       */
+      readonly requestMayHaveBeenSent?: boolean;
+    } = {},
+  ) {
     const what = kind === 'deadline' ? 'call deadline exceeded' : 'attempt timed out';
     super(`${prefix(options.operationId)}${what} after ${Math.round(timeoutMs)} ms`, options);
     this.kind = kind;
@@ -167,6 +232,7 @@ const NOT_SENT_CODES = new Set([
 
 /** No HTTP response: the connection failed, was reset, or closed early. */
 export class NetworkError extends SwitchboardError {
+  /** Always `E_NETWORK`. */
   readonly code = 'E_NETWORK';
   /** The system or library error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, …). */
   readonly causeCode: string;
@@ -176,6 +242,11 @@ export class NetworkError extends SwitchboardError {
    */
   readonly requestMayHaveBeenSent: boolean;
 
+  /**
+   * Makes the error; whether the request may have been sent follows from the code.
+   * @param causeCode - the system or library error code.
+   * @param options - the operation it belongs to.
+   */
   constructor(causeCode: string, options: SwitchboardErrorOptions = {}) {
     const sent = !NOT_SENT_CODES.has(causeCode);
     const outcome = sent ? 'the server may have received the request' : 'the request was not sent';
@@ -191,10 +262,16 @@ export class NetworkError extends SwitchboardError {
 
 /** The caller's signal aborted the call. */
 export class AbortError extends SwitchboardError {
+  /** Always `E_ABORTED`. */
   readonly code = 'E_ABORTED';
   /** The signal's reason, as the caller gave it. */
   readonly reason: unknown;
 
+  /**
+   * Makes the error for an aborted call.
+   * @param reason - the signal's reason.
+   * @param options - the operation it belongs to.
+   */
   constructor(reason: unknown, options: SwitchboardErrorOptions = {}) {
     super(`${prefix(options.operationId)}aborted`, options);
     this.reason = reason;
@@ -208,10 +285,19 @@ export class AbortError extends SwitchboardError {
 
 /** The response said it was JSON but was not. */
 export class ResponseParseError extends SwitchboardError {
+  /** Always `E_RESPONSE_PARSE`. */
   readonly code = 'E_RESPONSE_PARSE';
+  /** The response's status. */
   readonly status: number;
+  /** The response's `content-type`. */
   readonly contentType: string;
 
+  /**
+   * Makes the error for a response that is not the JSON it says it is.
+   * @param status - the response's status.
+   * @param contentType - the response's `content-type`.
+   * @param options - the operation it belongs to.
+   */
   constructor(status: number, contentType: string, options: SwitchboardErrorOptions = {}) {
     super(`${prefix(options.operationId)}HTTP ${status} response is not valid JSON (${contentType})`, options);
     this.status = status;
@@ -225,10 +311,12 @@ export class ResponseParseError extends SwitchboardError {
 
 /** The client or its middleware are set up wrongly (duplicate names, unknown anchors). */
 export class ConfigurationError extends SwitchboardError {
+  /** Always `E_CONFIG`. */
   readonly code = 'E_CONFIG';
 }
 
 /** The call was made after `client.close()`. */
 export class ClientClosedError extends SwitchboardError {
+  /** Always `E_CLOSED`. */
   readonly code = 'E_CLOSED';
 }

@@ -9,79 +9,120 @@ import type { HttpRequest } from './http.js';
 export type WaitReason = 'backoff' | 'retry-after' | 'rate-limit-reset' | 'rate-limit-queue' | 'token-refresh' | (string & {});
 
 interface CallEventBase {
+  /** The `operationId` of the route being called. */
   readonly operationId: string;
   /** Epoch milliseconds when the event happened (for a wait or an attempt: when it ended). */
   readonly time: number;
 }
 
+/** A call began (after its input was validated): one per call, before any attempt. */
 export interface CallStartEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'call.start';
+  /** The HTTP method of the route. */
   readonly method: string;
   /** The route's path template, such as `/api/v2/webchat/guest/conversations/{conversationId}`. */
   readonly urlTemplate: string;
+  /** Whether the route is deprecated. */
   readonly deprecated: boolean;
 }
 
+/** A request is about to go to the transport. */
 export interface AttemptStartEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'attempt.start';
   /** The physical attempt: 1 for the first request sent, 2 for the first resend, … */
   readonly attempt: number;
+  /** The request's HTTP method. */
   readonly method: string;
   /** The request's URL with secret-looking query values replaced. */
   readonly url: string;
 }
 
 
+/** A request came back with a response, or failed without one. */
 export interface AttemptEndEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'attempt.end';
+  /** The physical attempt that ended (as numbered in {@link AttemptStartEvent.attempt}). */
   readonly attempt: number;
+  /** Milliseconds from the attempt's start to its end, body read included. */
   readonly durationMs: number;
   /** The response's status; absent when no response came. */
   readonly status?: number;
   /** The status as text for 4xx/5xx, the error's code or class when there was no response. */
   readonly errorType?: string;
+  /** The server's correlation id, from the response headers; absent when the response has none. */
   readonly correlationId?: string;
 }
 
+/** A retry middleware decided to try again; the wait before the next attempt follows as a {@link WaitEvent}. */
 export interface RetryEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'retry';
   /** The physical attempt that failed and is about to be retried (as numbered in attempt events). */
   readonly attempt: number;
   /** How long the call will wait before the next attempt. */
   readonly waitMs: number;
+  /** What sets the wait: `backoff`, `retry-after`, `rate-limit-reset`, … */
   readonly reason: WaitReason;
+  /** The status of the failed attempt's response; absent when no response came. */
   readonly status?: number;
+  /** The failure as in {@link AttemptEndEvent.errorType}. */
   readonly errorType?: string;
 }
 
+/** The call waited on purpose (backoff, Retry-After, a rate-limit queue, a token request). */
 export interface WaitEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'wait';
+  /** Why the call waited. */
   readonly reason: WaitReason;
   /** Epoch milliseconds when the wait began (`time` is when it ended). */
   readonly startTime: number;
+  /** Milliseconds waited. */
   readonly durationMs: number;
   /** Requests sent before this wait ended. */
   readonly attempt: number;
 }
 
+/** The call is over: one per call, after its last attempt, whatever the outcome. */
 export interface CallEndEvent extends CallEventBase {
+  /** The event's kind. */
   readonly type: 'call.end';
+  /** The HTTP method of the route. */
   readonly method: string;
+  /** The route's path template, as in {@link CallStartEvent.urlTemplate}. */
   readonly urlTemplate: string;
+  /** Milliseconds from the call's start to its end, waits included. */
   readonly durationMs: number;
   /** Requests sent. */
   readonly attempts: number;
+  /** Milliseconds the call spent waiting on purpose (backoff, Retry-After, queues). */
   readonly waitedMs: number;
+  /** The status of the last response; absent when the call ended without one. */
   readonly status?: number;
+  /** The failure as in {@link AttemptEndEvent.errorType}; absent on success. */
   readonly errorType?: string;
+  /** The server's correlation id from the last response, if it had one. */
   readonly correlationId?: string;
   /** `success` for 2xx, `http-error` for any other status, `failure` when an error was thrown (timeout, network, abort, a middleware's error such as RateLimitError; `status` then tells the response behind it, if any). */
   readonly outcome: 'success' | 'http-error' | 'failure';
 }
 
+/** Every event a call emits, told apart by `type`. */
 export type CallEvent = CallStartEvent | AttemptStartEvent | AttemptEndEvent | RetryEvent | WaitEvent | CallEndEvent;
+/** The `type` of a {@link CallEvent}: `call.start`, `attempt.start`, `attempt.end`, `retry`, `wait` or `call.end`. */
 export type CallEventType = CallEvent['type'];
-export type CallEventOf<T extends CallEventType> = Extract<CallEvent, { type: T }>;
+/** The event whose `type` is `T`: `CallEventOf<'retry'>` is {@link RetryEvent}. */
+export type CallEventOf<T extends CallEventType> = Extract<
+  CallEvent,
+  {
+    /** The event's kind. */
+    type: T;
+  }
+>;
+/** A listener given to `Client.on`: called synchronously with each event of type `T` (every event by default); what it throws is ignored. */
 export type CallEventListener<T extends CallEventType = CallEventType> = (event: CallEventOf<T>) => void;
 
 /** What an operation-phase middleware can watch of its call (see `CallContext.observe`). */

@@ -5,6 +5,10 @@
  */
 import type { HeaderRecord, ResponseHeaders } from './http.js';
 
+/**
+ * Headers as Node and undici give them: lower-case names, repeated headers as arrays.
+ * @inline
+ */
 type RawNodeHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 /** Headers held as an object with lower-case names (Node's and undici's shape). */
@@ -72,7 +76,10 @@ class FetchHeaders implements ResponseHeaders {
   }
 }
 
-/** ResponseHeaders over a plain object (for custom transports and tests); names in any case. */
+/**
+ * ResponseHeaders over a plain object (for custom transports and tests); names in any case.
+ * @param record - header values by name; an array for a repeated header.
+ */
 export function headersFromRecord(record: RawNodeHeaders = {}): ResponseHeaders {
   const lower: Record<string, string | string[] | undefined> = {};
   for (const name of Object.keys(record)) lower[name.toLowerCase()] = record[name];

@@ -4,9 +4,13 @@ import type { HttpMethod } from './descriptor.js';
 /** Header names are lower case. */
 export type HeaderRecord = Record<string, string>;
 
+/** One request as a transport sends it. */
 export interface HttpRequest {
+  /** The HTTP method. */
   method: HttpMethod;
+  /** The absolute URL, path and query encoded. */
   url: string;
+  /** The request headers, names in lower case. */
   headers: HeaderRecord;
   /** Serialised body, or undefined for none. */
   body: string | undefined;
@@ -16,18 +20,23 @@ export interface HttpRequest {
 export interface ResponseHeaders {
   /** The header's value, repeated headers joined with ", "; undefined when absent. */
   get(name: string): string | undefined;
+  /** Whether the response has the header. */
   has(name: string): boolean;
   /** Every header as a plain object with lower-case names. */
   toObject(): HeaderRecord;
 }
 
+/** One response as a transport returns it, body read and parsed. */
 export interface HttpResponse {
+  /** The HTTP status. */
   readonly status: number;
+  /** The response headers. */
   readonly headers: ResponseHeaders;
   /** Parsed JSON for JSON responses, text for other bodies, undefined for none (204). */
   readonly data: unknown;
 }
 
+/** What a transport gets with each request besides the request itself. */
 export interface TransportOptions {
   /** The caller's signal, if any: aborting it aborts the request and the body read. */
   readonly signal: AbortSignal | undefined;
@@ -35,6 +44,7 @@ export interface TransportOptions {
   readonly timeout: number;
   /** Which bound set `timeout`, so that the transport's TimeoutError can say so. */
   readonly timeoutKind: 'attempt' | 'deadline';
+  /** The operation the request belongs to, for the errors the transport throws. */
   readonly operationId: string;
 }
 
@@ -44,7 +54,10 @@ export interface TransportOptions {
  * ResponseParseError), never a library's own error.
  */
 export interface Transport {
+  /** The transport's name, the last step of `identify()`: `ky`, `undici`, or your own. */
   readonly name: string;
+  /** Sends `request` and reads its whole response; rejects only with a SwitchboardError. */
   send(request: HttpRequest, options: TransportOptions): Promise<HttpResponse>;
+  /** Releases connections; the client calls it once, last, on `close()`. */
   close(): Promise<void>;
 }

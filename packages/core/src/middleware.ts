@@ -9,18 +9,30 @@ import type { HttpResponse } from './http.js';
  */
 export const PHASES = ['operation', 'retry', 'attempt'] as const;
 
+/** Where a middleware runs: `operation`, `retry` or `attempt` (see {@link PHASES}). */
 export type Phase = (typeof PHASES)[number];
 
 /** Runs the rest of the pipeline; each call sends one more request. */
 export type Next = () => Promise<HttpResponse>;
 
+/**
+ * One step of the pipeline. Middleware are ordered by {@link Phase}, then as given, then by their
+ * `before` and `after` anchors; each wraps everything inside it.
+ */
 export interface Middleware {
   /** Unique within a client: ordering anchors and `identify()` refer to it. */
   readonly name: string;
+  /** Where it runs: once per call (`operation`, `retry`) or once per attempt (`attempt`). */
   readonly phase: Phase;
-  /** Run just before (outside of) the named middleware of the same phase. */
+  /**
+   * Run just before (outside of) the named middleware of the same phase.
+   * @default no anchor: placed in the order given
+   */
   readonly before?: string;
-  /** Run just after (inside of) the named middleware of the same phase. */
+  /**
+   * Run just after (inside of) the named middleware of the same phase.
+   * @default no anchor: placed in the order given
+   */
   readonly after?: string;
   /**
    * Returns the response for this call: usually `next()`'s, possibly after looking at it,
@@ -33,6 +45,8 @@ export interface Middleware {
 
 /** One line of `identify()`: what runs, in the order it runs. */
 export interface PipelineStep {
+  /** The middleware's name, or the transport's. */
   readonly name: string;
+  /** The middleware's phase, or `transport` for the last step. */
   readonly phase: Phase | 'transport';
 }

@@ -5,14 +5,25 @@
  * as a chat message's `body`) is replaced unless the user opts in.
  */
 
+/** What a hidden value is replaced with. */
 export const REDACTED = '[REDACTED]';
 
+/** What {@link Redaction} hides beyond the built-in secret names. */
 export interface RedactionOptions {
-  /** More property or query-parameter names (case-insensitive) whose values are secret. */
+  /**
+   * More property or query-parameter names (case-insensitive) whose values are secret.
+   * @default none: only the built-in names (authorization, cookie, token, secret, password, jwt, api key, signature, credential, assertion, session id)
+   */
   readonly secretKeys?: readonly string[];
-  /** Property names whose values are customer text, such as chat messages. */
+  /**
+   * Property names whose values are customer text, such as chat messages.
+   * @default none
+   */
   readonly textKeys?: readonly string[];
-  /** Let customer text through. Secrets are redacted regardless. Default false. */
+  /**
+   * Let customer text through. Secrets are redacted regardless. Default false.
+   * @default `false`
+   */
   readonly includeText?: boolean;
 }
 
@@ -37,19 +48,31 @@ const PROSE_WORD = /^[A-Za-z]{1,15}$/;
 // Bodies larger than this are not walked further: past it, whole values are hidden.
 const MAX_NODES = 10_000;
 
+/**
+ * The one redaction rule: what never leaves the process in a log line, a span, an event or an
+ * error message. Secrets (credentials, tokens, JWTs, by property or query-parameter name, and by
+ * their look inside free text) are always replaced; customer text (the {@link RedactionOptions.textKeys})
+ * is replaced unless {@link RedactionOptions.includeText} lets it through.
+ */
 export class Redaction {
+  /** Whether customer text is let through (see {@link RedactionOptions.includeText}). */
   readonly includeText: boolean;
   readonly #secretKeys: ReadonlySet<string>;
   readonly #textKeys: ReadonlySet<string>;
   // The events and the attempt span of one attempt ask for the same URL in turn: the last answer is kept.
   #lastUrl: { readonly raw: string; readonly redacted: string } | undefined;
 
+  /**
+   * Makes a rule that hides the built-in secret names plus those given.
+   * @param options - the names to hide beyond the built-in secret names; none by default.
+   */
   constructor(options: RedactionOptions = {}) {
     this.includeText = options.includeText === true;
     this.#secretKeys = new Set((options.secretKeys ?? []).map((k) => k.toLowerCase()));
     this.#textKeys = new Set((options.textKeys ?? []).map((k) => k.toLowerCase()));
   }
 
+  /** Whether property or query parameter `name` holds a secret: a built-in secret name or one of the {@link RedactionOptions.secretKeys}. */
   isSecretKey(name: string): boolean {
     return SECRET_NAME.test(name) || this.#secretKeys.has(name.toLowerCase());
   }

@@ -100,6 +100,11 @@ function serializeBody(route: RouteDescriptor, body: unknown): string {
   return json;
 }
 
+/**
+ * The request a validated `input` describes for `route`: path values encoded into their segments,
+ * query parameters in the descriptor's order (arrays as repeated keys), a JSON body, and headers
+ * (`accept: application/json`, then `defaultHeaders`, then `callHeaders`, names in lower case).
+ */
 export function buildRequest(
   route: RouteDescriptor,
   input: unknown,

@@ -15,20 +15,33 @@ import { isSafeForCredentials } from './transport-security.js';
  */
 export type Authorize = (ctx: CallContext) => string | undefined | Promise<string | undefined>;
 
+/** The credentials of one auth scheme: how to authorize an attempt, and what to do when the API answers 401. */
 export interface SchemeCredentials {
+  /** The Authorization header value for each attempt. */
   readonly authorize: Authorize;
-  /** The API answered 401 to `authorization`: drop it, and say whether fresh credentials are worth one more try. */
+  /**
+   * The API answered 401 to `authorization`: drop it, and say whether fresh credentials are worth one more try.
+   * @default none: a 401 is final
+   */
   readonly rejected?: (ctx: CallContext, authorization: string) => boolean | Promise<boolean>;
 }
 
+/** What a scheme is given: an {@link Authorize} function alone (a 401 is then final), or {@link SchemeCredentials}. */
 export type AuthorizationProvider = Authorize | SchemeCredentials;
 
+/** What {@link authByScheme} takes. */
 export interface AuthBySchemeOptions {
   /** Credentials per scheme name; a scheme with none fails the call with an AuthError. */
   readonly schemes: Readonly<Record<string, AuthorizationProvider>>;
-  /** Middleware name; default `auth`. */
+  /**
+   * Middleware name; default `auth`.
+   * @default `'auth'`
+   */
   readonly name?: string;
-  /** Called once, on `client.close()` (to revoke tokens). */
+  /**
+   * Called once, on `client.close()` (to revoke tokens).
+   * @default nothing is called
+   */
   readonly close?: () => Promise<void>;
 }
 
@@ -57,6 +70,11 @@ async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials
 // Set once a call has renewed its credentials: one renewal per call, however many attempts retry makes.
 const renewed = createStateKey<true>('switchboard.auth.renewed');
 
+/**
+ * An attempt-phase middleware that sets each attempt's Authorization header from the credentials
+ * of its route's auth scheme (`route.auth`), refuses to send credentials over plain http except to
+ * loopback, and on a 401 renews them once per call when the scheme can.
+ */
 export function authByScheme(options: AuthBySchemeOptions): Middleware {
   const { schemes } = options;
   return {

@@ -1,9 +1,16 @@
 /** Full-jitter exponential backoff (AWS Architecture Blog, "Exponential Backoff And Jitter"). Pure. */
 
+/** The ceilings of {@link fullJitterBackoff}. */
 export interface BackoffOptions {
-  /** The first retry's ceiling, in ms. */
+  /**
+   * The first retry's ceiling, in ms.
+   * @default `200` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   */
   readonly baseMs: number;
-  /** The largest ceiling, in ms. */
+  /**
+   * The largest ceiling, in ms.
+   * @default `10_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   */
   readonly capMs: number;
 }
 

@@ -9,15 +9,26 @@ import Bottleneck from 'bottleneck';
 import { LimiterClosedError, LimiterUnavailableError, QueueFullError } from './errors.js';
 import type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
 
+/** What a {@link LocalLimiter} takes (and, with more, a `RedisLimiter`). */
 export interface LocalLimiterOptions {
   /** Requests per interval (Genesys' documented default: 300 per 60 s per token). */
   readonly limit: number;
+  /** The interval, in milliseconds, after which `limit` requests are available again. */
   readonly intervalMs: number;
-  /** Requests in flight at once; unbounded by default. */
+  /**
+   * Requests in flight at once; unbounded by default.
+   * @default unbounded
+   */
   readonly maxConcurrent?: number;
-  /** Calls that may wait; more are refused with QueueFullError. Default 1 000. */
+  /**
+   * Calls that may wait; more are refused with QueueFullError. Default 1 000.
+   * @default `1_000`
+   */
   readonly maxQueued?: number;
-  /** Below this share of the server's window left, calls are spread over the time to its reset. Default 0.2. */
+  /**
+   * Below this share of the server's window left, calls are spread over the time to its reset. Default 0.2.
+   * @default `0.2`
+   */
   readonly slowDownBelow?: number;
 }
 
@@ -50,7 +61,14 @@ export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.Con
  */
 const FED_AT_ONCE = 4;
 
+/**
+ * A {@link Limiter} on bottleneck: a reservoir of `limit` requests refilled every `intervalMs`, at
+ * most `maxConcurrent` at once, at most `maxQueued` waiting (more are refused with a
+ * QueueFullError). A 429 pauses everyone; the server's window headers spread the calls that are
+ * left when it runs low. The base of {@link LocalLimiter} and `RedisLimiter`.
+ */
 export class BottleneckLimiter implements Limiter {
+  /** The bottleneck instance that keeps the reservoir. */
   protected readonly bottleneck: Bottleneck;
   readonly #slowDownBelow: number;
   #pausedUntil = 0;
@@ -79,6 +97,11 @@ export class BottleneckLimiter implements Limiter {
   /** With a concurrency limit a call keeps its place among the fed until it releases its permit. */
   readonly #feedUntilRelease: boolean;
 
+  /**
+   * Wraps a bottleneck instance that keeps the reservoir (a local or a clustered one).
+   * @param bottleneck - the bottleneck instance that keeps the reservoir.
+   * @param options - the queue bound, concurrency and slow-down threshold; see {@link LocalLimiterOptions} for the defaults.
+   */
   constructor(bottleneck: Bottleneck, options: Pick<LocalLimiterOptions, 'slowDownBelow' | 'maxQueued' | 'maxConcurrent'> = {}) {
     this.bottleneck = bottleneck;
     this.#slowDownBelow = options.slowDownBelow ?? 0.2;
@@ -94,6 +117,7 @@ export class BottleneckLimiter implements Limiter {
     }
   }
 
+  /** Calls waiting for their turn. */
   get queued(): number {
     return this.#waiting;
   }
@@ -108,6 +132,11 @@ export class BottleneckLimiter implements Limiter {
     for (const move of [...this.#pending]) move(to);
   }
 
+  /**
+   * Resolves when this attempt may be sent. Rejects with a LimiterClosedError once closed, a
+   * QueueFullError when `maxQueued` calls already wait, an AbortError or a TimeoutError when the
+   * caller gives up first, and a LimiterUnavailableError when the store fails.
+   */
   acquire(options: AcquireOptions): Promise<Permit> {
     const { operationId, signal, timeoutMs } = options;
     if (this.#closed) return Promise.reject(new LimiterClosedError(`${operationId}: the rate limiter is closed`, { operationId }));
@@ -201,14 +230,17 @@ export class BottleneckLimiter implements Limiter {
     });
   }
 
+  /** Holds every call that has not started until `untilMs` (epoch ms); a shorter pause than the current one changes nothing. */
   pauseUntil(untilMs: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
   }
 
+  /** Epoch milliseconds until which calls are held; in the past when there is no pause. */
   protected get pausedUntil(): number {
     return this.#pausedUntil;
   }
 
+  /** Pauses until the reset when the server's window is used up; spreads the calls left over the time to the reset once less than `slowDownBelow` of it is left. */
   observe({ allowed, count, resetMs }: ServerWindow): void {
     if (!(allowed > 0) || !(resetMs >= 0)) return;
     const left = allowed - count;
@@ -223,6 +255,7 @@ export class BottleneckLimiter implements Limiter {
     if (this.#spacingMs === 0) this.#nextStartAt = 0;
   }
 
+  /** Stops taking calls; lets queued and running ones finish (or, with `rejectQueued`, rejects the queued), then releases bottleneck. Later calls return the same promise. */
   close(options: CloseOptions = {}): Promise<void> {
     this.#closing ??= this.#close(options);
     return this.#closing;
@@ -243,10 +276,12 @@ export class BottleneckLimiter implements Limiter {
     await this.disconnectBottleneck();
   }
 
+  /** Stops bottleneck, dropping the jobs of callers who gave up; waits for running ones. */
   protected async stopBottleneck(): Promise<void> {
     await this.bottleneck.stop({ dropWaitingJobs: true });
   }
 
+  /** Releases bottleneck's connections (its datastore, for a shared limiter). */
   protected async disconnectBottleneck(): Promise<void> {
     await this.bottleneck.disconnect();
   }
@@ -254,6 +289,10 @@ export class BottleneckLimiter implements Limiter {
 
 /** A Limiter whose state lives in this process. */
 export class LocalLimiter extends BottleneckLimiter {
+  /**
+   * @param options - the limit, its interval, and the queue settings.
+   * @throws TypeError when `limit` or `intervalMs` is not above 0.
+   */
   constructor(options: LocalLimiterOptions) {
     super(new Bottleneck(bottleneckSettings(options)), options);
   }

@@ -12,20 +12,38 @@ import { type CallEvent, defaultRedaction, type HttpRequest, type Middleware, RE
  * structured logger with the same shape: fields first, then the message.
  */
 export interface Logger {
+  /** Logs `message` with `fields` at debug level. */
   debug(fields: object, message: string): void;
+  /** Logs `message` with `fields` at info level. */
   info(fields: object, message: string): void;
+  /** Logs `message` with `fields` at warn level. */
   warn(fields: object, message: string): void;
+  /** Logs `message` with `fields` at error level. */
   error(fields: object, message: string): void;
+  /** Whether lines of `level` (`debug`, `info`, `error`) are logged. */
   isLevelEnabled(level: string): boolean;
+  /** A logger that adds `bindings` to every line (the middleware binds `lib: 'switchboard'`). */
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/** What {@link logging} takes. */
 export interface LoggingOptions {
+  /** The logger to write to: a pino logger, or one of the same shape. */
   readonly logger: Logger;
-  /** The client's redaction rule; secrets only by default. */
+  /**
+   * The client's redaction rule; secrets only by default.
+   * @default `defaultRedaction` of `@switchboard/core` (secrets only)
+   */
   readonly redaction?: Redaction;
-  /** At debug level, also log each request's body and the final response's body (redacted). Default false. */
+  /**
+   * At debug level, also log each request's body and the final response's body (redacted). Default false.
+   * @default `false`
+   */
   readonly bodies?: boolean;
+  /**
+   * Middleware name.
+   * @default `'logging'`
+   */
   readonly name?: string;
 }
 
@@ -65,6 +83,12 @@ function callLine(logger: Logger, event: Extract<CallEvent, { type: 'call.end' }
   else logger.info(fields, summary);
 }
 
+/**
+ * The operation-phase logging middleware: one line per call when it ends (info on success, warn
+ * when it took more than one attempt, error on failure) and, at debug level, one line per
+ * attempt, retry and wait. Lines carry ids, statuses and durations only; bodies only when asked
+ * for, through the redaction rule. A failing logger never fails a call.
+ */
 export function logging(options: LoggingOptions): Middleware {
   const logger = options.logger.child({ lib: 'switchboard' });
   const redaction = options.redaction ?? defaultRedaction;

@@ -10,9 +10,17 @@ import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, METRIC_HTTP_CLIENT_REQ
 import type { CallEvent, Middleware } from '@switchboard/core';
 import { ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
 
+/** What {@link clientMetrics} takes. */
 export interface MetricsOptions {
-  /** The provider to measure with; the global one by default. */
+  /**
+   * The provider to measure with; the global one by default.
+   * @default the global meter provider, looked up on each call
+   */
   readonly meterProvider?: MeterProvider;
+  /**
+   * Middleware name.
+   * @default `'metrics'`
+   */
   readonly name?: string;
 }
 
@@ -68,6 +76,13 @@ function record(instruments: Instruments, route: Attributes, event: CallEvent): 
   }
 }
 
+/**
+ * The operation-phase metrics middleware, on the OpenTelemetry metrics API: the stable
+ * `http.client.request.duration` histogram per physical attempt, and the counters
+ * `switchboard.client.retries`, `switchboard.client.throttled` (429 answers) and
+ * `switchboard.client.waits`, with the `switchboard.client.wait.duration` histogram. Without a
+ * meter provider, calls are not observed at all.
+ */
 export function clientMetrics(options: MetricsOptions = {}): Middleware {
   let provider: MeterProvider | undefined;
   let instruments: Instruments | undefined;

@@ -19,8 +19,11 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
+/** A wait the server asked for. */
 export interface ServerWait {
+  /** Milliseconds to wait. */
   readonly ms: number;
+  /** Which header said so: `Retry-After`, or Genesys' `inin-ratelimit-reset`. */
   readonly source: 'retry-after' | 'rate-limit-reset';
 }
 

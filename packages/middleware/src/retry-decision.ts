@@ -15,40 +15,89 @@ import { type BackoffOptions, fullJitterBackoff } from './backoff.js';
 import { OutcomeUnknownError, RateLimitError } from './errors.js';
 import { serverWait } from './retry-after.js';
 
+/** The rules {@link decideRetry} applies; {@link DEFAULT_RETRY_POLICY} has the defaults of {@link RetryOptions}. */
 export interface RetryPolicy extends BackoffOptions {
-  /** Attempts in all, the first included. */
+  /**
+   * Attempts in all, the first included.
+   * @default `4` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   */
   readonly maxAttempts: number;
-  /** The longest server-requested wait honoured; longer ones fail at once. */
+  /**
+   * The longest server-requested wait honoured; longer ones fail at once.
+   * @default `60_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   */
   readonly maxServerWaitMs: number;
-  /** The shortest wait between attempts, so that `Retry-After: 0` repeated cannot become a hot loop. */
+  /**
+   * The shortest wait between attempts, so that `Retry-After: 0` repeated cannot become a hot loop.
+   * @default `100` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   */
   readonly minWaitMs: number;
 }
 
-export type Outcome = { readonly response: HttpResponse } | { readonly error: unknown };
+/** What an attempt gave: a response (any status), or the error it threw. */
+export type Outcome =
+  | {
+      /** The response, whatever its status. */
+      readonly response: HttpResponse;
+    }
+  | {
+      /** What the attempt threw. */
+      readonly error: unknown;
+    };
 
+/** What {@link decideRetry} knows of the attempt besides its outcome. */
 export interface AttemptFacts {
+  /** The operation, for the errors it makes. */
   readonly operationId: string;
   /** Attempts made so far, this one included. */
   readonly attempt: number;
+  /** Whether the operation may be replayed (`RouteDescriptor.idempotent`). */
   readonly idempotent: boolean;
   /** Milliseconds until the call's deadline (Infinity for none). */
   readonly timeLeftMs: number;
+  /** The current time in epoch milliseconds, for Retry-After dates. */
   readonly nowMs: number;
+  /** The random source of the backoff's jitter, a number in [0, 1). */
   readonly random: () => number;
 }
 
+/** What sets a retry's wait: the server's `Retry-After`, its `inin-ratelimit-reset`, or backoff. */
 export type RetryWaitReason = 'retry-after' | 'rate-limit-reset' | 'backoff';
 
+/** What to do after an attempt: let its outcome stand, retry after a wait, or fail with another error. */
 export type Decision =
   /** The outcome stands: return the response, or rethrow the error. */
-  | { readonly action: 'stop' }
+  | {
+      /** Let the outcome stand. */
+      readonly action: 'stop';
+    }
   /** Wait, then try again. */
-  | { readonly action: 'retry'; readonly waitMs: number; readonly reason: RetryWaitReason }
+  | {
+      /** Try again. */
+      readonly action: 'retry';
+      /** Milliseconds to wait first. */
+      readonly waitMs: number;
+      /** What set the wait. */
+      readonly reason: RetryWaitReason;
+    }
   /** Give up with this error instead of the outcome's. */
-  | { readonly action: 'fail'; readonly error: SwitchboardError };
+  | {
+      /** Fail with `error`. */
+      readonly action: 'fail';
+      /** A RateLimitError (the server's wait is too long) or an OutcomeUnknownError (a write that may have been processed). */
+      readonly error: SwitchboardError;
+    };
 
 const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
 
+/**
+ * Whether and how long to wait before trying a call again, as a pure function of the last
+ * attempt's outcome. A 429 is always retried, after the server's wait (Retry-After, else
+ * `inin-ratelimit-reset`) or backoff, and fails with a RateLimitError when that wait is over
+ * `maxServerWaitMs` or past the deadline. 408, 500, 502, 503, 504, timeouts and network errors
+ * are retried when replaying is safe: the operation is idempotent, or the failure proves the
+ * request was not processed. A write that may have been processed fails with an OutcomeUnknownError.
+ */
 export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: RetryPolicy): Decision {
   const backoff = (): number => fullJitterBackoff(facts.attempt, policy, facts.random);
   const outOfAttempts = facts.attempt >= policy.maxAttempts;

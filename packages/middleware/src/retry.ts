@@ -9,37 +9,67 @@ import pRetry from 'p-retry';
 import { type Decision, decideRetry, type Outcome, type RetryPolicy, type RetryWaitReason } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
+/** What {@link RetryOptions.onRetry} is told of each retry, before its wait. */
 export interface RetryNotice {
+  /** The operation being retried. */
   readonly operationId: string;
   /** The attempt that failed (1 for the first). */
   readonly attempt: number;
+  /** Milliseconds the call will wait before the next attempt. */
   readonly waitMs: number;
+  /** What set the wait: the server's Retry-After, its rate-limit reset, or backoff. */
   readonly reason: RetryWaitReason;
   /** The failed attempt's status, or its error code. */
   readonly status?: number;
+  /** The failed attempt's error code (`E_NETWORK`, `E_TIMEOUT`, …) when it got no response. */
   readonly errorCode?: string;
 }
 
+/**
+ * What {@link retry} takes. Each {@link RetryPolicy} field is optional here: a field left out
+ * takes its value in {@link DEFAULT_RETRY_POLICY} (`maxAttempts` 4, `baseMs` 200, `capMs` 10 000,
+ * `maxServerWaitMs` 60 000, `minWaitMs` 100).
+ */
 export interface RetryOptions extends Partial<RetryPolicy> {
-  /** The client's retry budget; `false` for none. Default: a RetryBudget with its defaults. */
+  /**
+   * The client's retry budget; `false` for none. Default: a RetryBudget with its defaults.
+   * @default a new {@link RetryBudget} with its default options
+   */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
-  /** Told of every retry before its wait (for logs and metrics). */
+  /**
+   * Told of every retry before its wait (for logs and metrics).
+   * @default nobody is told
+   */
   readonly onRetry?: (event: RetryNotice) => void;
+  /**
+   * The random source of the backoff's jitter, a number in [0, 1).
+   * @default `Math.random`
+   */
   readonly random?: () => number;
+  /**
+   * Middleware name.
+   * @default `'retry'`
+   */
   readonly name?: string;
 }
 
 /** Per-call settings: `{ state: [retryPerCall({ maxAttempts: 1 })] }` turns retries off for one call. */
 export interface RetryPerCall {
+  /**
+   * Attempts in all for this call, the first included (at least 1).
+   * @default the middleware's `maxAttempts`
+   */
   readonly maxAttempts?: number;
 }
 
 const perCallKey = createStateKey<RetryPerCall>('switchboard.retry');
 
+/** A state entry for `CallOptions.state` that changes the retry settings of one call. */
 export function retryPerCall(settings: RetryPerCall): StateEntry<RetryPerCall> {
   return stateEntry(perCallKey, settings);
 }
 
+/** The policy {@link retry} uses for every field its options leave out. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 4,
   baseMs: 200,
@@ -91,7 +121,16 @@ function describe(outcome: Outcome): { status?: number; errorCode?: string; erro
   return typeof code === 'string' ? { errorCode: code, errorType } : { errorType };
 }
 
-export function retry(options: RetryOptions = {}): Middleware & { readonly budget: RetryBudget | undefined } {
+/**
+ * The retry-phase middleware: 429 always retried (after the server's wait), 408 and 5xx, timeouts
+ * and network errors retried when replaying is safe (see {@link decideRetry}), with full-jitter
+ * backoff and a {@link RetryBudget} per client. Waits honour the call's deadline and signal.
+ * Throws a ConfigurationError for a bad policy.
+ */
+export function retry(options: RetryOptions = {}): Middleware & {
+  /** The middleware's retry budget; undefined with `budget: false`. */
+  readonly budget: RetryBudget | undefined;
+} {
   const policy: RetryPolicy = {
     maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
     baseMs: options.baseMs ?? DEFAULT_RETRY_POLICY.baseMs,

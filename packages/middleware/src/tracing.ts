@@ -25,13 +25,27 @@ import {
   type RouteAttributes,
 } from './otel-attributes.js';
 
+/** What {@link tracing} takes. */
 export interface TracingOptions {
-  /** The provider to trace with; the global one (`trace.setGlobalTracerProvider`, or an SDK's `register()`) by default. */
+  /**
+   * The provider to trace with; the global one (`trace.setGlobalTracerProvider`, or an SDK's `register()`) by default.
+   * @default the global tracer provider
+   */
   readonly tracerProvider?: TracerProvider;
-  /** Hides secrets in `url.full` and error descriptions; the client's rule should be passed here. */
+  /**
+   * Hides secrets in `url.full` and error descriptions; the client's rule should be passed here.
+   * @default `defaultRedaction` of `@switchboard/core` (secrets only)
+   */
   readonly redaction?: Redaction;
-  /** The attribute that carries the server's correlation id. Default `switchboard.correlation_id`. */
+  /**
+   * The attribute that carries the server's correlation id. Default `switchboard.correlation_id`.
+   * @default `'switchboard.correlation_id'`
+   */
   readonly correlationIdAttribute?: string;
+  /**
+   * Middleware name.
+   * @default `'tracing'`
+   */
   readonly name?: string;
 }
 
@@ -125,6 +139,12 @@ class CallTrace {
   }
 }
 
+/**
+ * The operation-phase tracing middleware, on `@opentelemetry/api`: one span per call with one
+ * CLIENT child span per physical attempt (stable HTTP client semantic conventions), retries and
+ * waits as events on the call's span, and a `traceparent` on each attempt. Without a registered
+ * tracer provider nothing records and it costs next to nothing; a failing tracer never fails a call.
+ */
 export function tracing(options: TracingOptions = {}): Middleware {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
   const redaction = options.redaction ?? defaultRedaction;

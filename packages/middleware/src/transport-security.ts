@@ -4,6 +4,7 @@ import { AuthError } from './errors.js';
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+/** Whether credentials may be sent to `url`: https, or plain http to loopback only (`localhost`, `127.0.0.0/8`, `::1`). */
 export function isSafeForCredentials(url: string): boolean {
   try {
     const { protocol, hostname } = new URL(url);

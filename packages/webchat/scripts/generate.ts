@@ -70,6 +70,86 @@ const pascal = (id: string) => id[0]?.toUpperCase() + id.slice(1);
 /** Text made safe inside a TSDoc block. */
 const docText = (text: string) => text.replace(/\*\//g, '*\\/').replace(/\s+/g, ' ').trim();
 const comment = (text: string | undefined, indent = '') => (text ? `${indent}/** ${docText(text)} */\n` : '');
+/** A TSDoc block of several lines (a description, then tags), on one line when it has one. */
+const docBlock = (lines: readonly string[], indent = '') =>
+  lines.length === 1 ? `${indent}/** ${lines[0]} */\n` : `${indent}/**\n${lines.map((line) => `${indent} * ${line}\n`).join('')}${indent} */\n`;
+
+/** TSDoc for the models the spec leaves undescribed, so that every exported type has some. */
+const MODEL_DOCS: Readonly<Record<string, string>> = {
+  CreateWebChatConversationRequest: 'The body of postWebchatGuestConversations: the deployment and routing target of a new guest chat, and the guest who starts it.',
+  WebChatRoutingTarget: 'Where a new chat is routed: a queue, with optional skills, language and priority.',
+  GuestMemberInfo: 'The guest who starts a chat, as the agents see them.',
+  JourneyContext: "Journey (Predictive Engagement) data to link with the conversation.",
+  JourneyCustomer: 'A customer as the Journey System knows them.',
+  JourneyCustomerSession: "A customer's session in the Journey System.",
+  JourneyAction: 'The Journey System action that triggered the chat.',
+  JourneyActionMap: 'The Journey System action map that spawned an action.',
+  CreateWebChatConversationResponse: 'What postWebchatGuestConversations answers: the conversation id, the guest member, the JWT for the guest calls that follow, and the event stream URI.',
+  WebChatMemberInfo: 'A member of a chat conversation: the guest, an agent, the ACD or a workflow.',
+  ErrorBody: 'The error document the Genesys Cloud API answers with for a 4xx or 5xx response.',
+  Detail: 'One detail of an ErrorBody: the field or entity concerned and its error code.',
+  Limit: 'The limit an ErrorBody reports as exceeded.',
+  WebChatGuestMediaRequestEntityList: 'The media requests of a chat conversation (getWebchatGuestConversationMediarequests).',
+  WebChatTyping: 'A typing indicator a member sent (postWebchatGuestConversationMemberTyping).',
+  WebChatConversation: 'A reference to a chat conversation, with the member concerned.',
+  CreateWebChatMessageRequest: 'The body of postWebchatGuestConversationMemberMessages: a message the guest sends.',
+  WebChatMessage: 'A message of a chat conversation.',
+  WebChatMemberInfoEntityList: 'One page of the members of a chat conversation (getWebchatGuestConversationMembers).',
+  WebChatMessageEntityList: 'One page of the messages of a chat conversation (getWebchatGuestConversationMessages).',
+  WebChatDeployment: 'A WebChat deployment: the settings guest chats are started under.',
+  WebChatDeploymentEntityListing: "The organization's WebChat deployments (getWebchatDeployments).",
+  WebChatSettings: "The organization's WebChat settings.",
+  WebChatConfig: "How a deployment's web chat widget looks.",
+  DomainEntityRef: 'A reference to another Genesys Cloud entity (a flow, say).',
+};
+
+/** TSDoc for the properties the spec leaves undescribed: by `Model.property` first, then by property name. */
+const PROPERTY_DOCS: Readonly<Record<string, string>> = {
+  'ErrorBody.message': 'A human-readable description of the error.',
+  'ErrorBody.code': 'A stable code for the error, such as `bad.request` or `not.found`.',
+  'ErrorBody.status': 'The HTTP status of the response.',
+  'ErrorBody.messageWithParams': 'The message with placeholders for the values in `messageParams`.',
+  'ErrorBody.messageParams': 'The values of the placeholders in `messageWithParams`.',
+  'ErrorBody.contextId': "The request's id on the server side (its correlation id), for Genesys support.",
+  'ErrorBody.details': 'Details of the error, one per field or entity concerned.',
+  'ErrorBody.errors': 'Nested errors, for a failure with several causes.',
+  'ErrorBody.limit': 'The limit that was exceeded, for a rate-limit or quota error.',
+  'Detail.errorCode': 'The error code for this field or entity.',
+  'Detail.fieldName': 'The request field concerned, if any.',
+  'Limit.key': "The limit's name within its namespace.",
+  'Limit.namespace': 'The API area the limit belongs to.',
+  'Limit.value': "The limit's value.",
+  'WebChatMessageEntityList.previousPage': 'The URI of the page before this one, when there is one.',
+  'WebChatMessageEntityList.next': 'The URI of the page after this one, when there is one.',
+  'WebChatDeployment.description': 'A description of the deployment.',
+  'WebChatDeployment.authenticationRequired': 'Whether guests must be authenticated (with a `memberAuthToken`) to start a chat under this deployment.',
+  'WebChatDeployment.disabled': 'Whether the deployment is disabled: no chat can start under it.',
+  'WebChatDeployment.webChatConfig': "How the deployment's web chat widget looks.",
+  'WebChatDeployment.allowedDomains': 'The domains from which chats may be started under this deployment.',
+  'WebChatSettings.requireDeployment': 'Whether every guest chat must name a deployment.',
+  'DomainEntityRef.id': "The entity's id.",
+  entityId: 'The id of the entity concerned, if any.',
+  entityName: 'The name of the entity concerned, if any.',
+  name: "The object's name.",
+  entities: 'The entries of this page.',
+  pageSize: 'The number of entries per page.',
+  pageNumber: 'The number of this page, from 1.',
+  pageCount: 'The number of pages.',
+  total: 'The number of entries across all pages.',
+  firstUri: 'The URI of the first page.',
+  lastUri: 'The URI of the last page.',
+  previousUri: 'The URI of the previous page, when there is one.',
+  nextUri: 'The URI of the next page, when there is one.',
+  selfUri: 'The URI for this object',
+};
+
+const modelDoc = (name: string, model: Schema) => model.description ?? MODEL_DOCS[name] ?? `The ${name} model of the WebChat API definition.`;
+const propertyDoc = (model: string, prop: string, schema: Schema) =>
+  schema.description ?? PROPERTY_DOCS[`${model}.${prop}`] ?? PROPERTY_DOCS[prop] ?? `The \`${prop}\` property of ${model}.`;
+
+/** The `@default` of an optional query parameter: the server's default (the client never sends one), or that it is left out. */
+const queryDefault = (param: Param) =>
+  param.default === undefined ? '@default left out of the query' : `@default \`${JSON.stringify(param.default)}\` (the server applies it; the client leaves the parameter out)`;
 const str = (value: string) => JSON.stringify(value);
 
 const refsOf = (schema: Schema): string[] =>
@@ -134,9 +214,9 @@ function renderModel(name: string, model: Schema, input: boolean, readOnlyModels
     .filter(([, prop]) => !(input && prop.readOnly))
     .map(([prop, schema]) => {
       const readonly = schema.readOnly ? 'readonly ' : '';
-      return `${comment(schema.description, '  ')}  ${readonly}${prop}${required.has(prop) ? '' : '?'}: ${typeOf(schema, input, readOnlyModels)};\n`;
+      return `${comment(propertyDoc(name, prop, schema), '  ')}  ${readonly}${prop}${required.has(prop) ? '' : '?'}: ${typeOf(schema, input, readOnlyModels)};\n`;
     });
-  const doc = input ? `/** ${name} as a request body: its read-only properties are the server's to set. */\n` : comment(model.description);
+  const doc = input ? `/** ${name} as a request body: its read-only properties are the server's to set. */\n` : comment(modelDoc(name, model));
   return `${doc}export interface ${input ? `${name}Input` : name} {\n${lines.join('')}}\n`;
 }
 
@@ -173,7 +253,7 @@ function hasRequiredInput(op: SpecOperation): boolean {
 function renderInput(op: SpecOperation, readOnlyModels: Set<string>): string {
   const fields = [
     ...op.pathParams.map((p) => `${comment(p.description, '  ')}  ${p.name}: string;\n`),
-    ...op.queryParams.map((p) => `${comment(p.description, '  ')}  ${p.name}${p.required ? '' : '?'}: ${paramType(p)};\n`),
+    ...op.queryParams.map((p) => `${docBlock([...(p.description ? [docText(p.description)] : []), ...(p.required ? [] : [queryDefault(p)])], '  ')}  ${p.name}${p.required ? '' : '?'}: ${paramType(p)};\n`),
     ...(op.body
       ? [`${comment(op.body.description, '  ')}  body${op.body.required ? '' : '?'}: M.${readOnlyModels.has(op.body.schemaRef) ? `${op.body.schemaRef}Input` : op.body.schemaRef};\n`]
       : []),
@@ -239,6 +319,7 @@ export function renderOperations(spec: Spec): string {
     "import * as R from './routes.js';\n",
     '\n/** The 19 WebChat operations as methods; a subclass supplies how a call is made. */\n',
     'export abstract class WebChatOperations {\n',
+    '  /** Makes one call of `route`: the subclass runs it on its client, with its auth and error handling. */\n',
     '  protected abstract invoke<Input, Output>(route: RouteDescriptor<Input, Output>, input: Input, options: CallOptions | undefined): Promise<CallResult<Output>>;\n',
   ];
   for (const op of spec.operations) {

@@ -43,6 +43,7 @@ import { type RegionName, regionUrls } from './regions.js';
 
 /** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
 export interface AccessTokenProvider {
+  /** A token for one attempt (without `Bearer `); aborting `signal` should abandon the wait for it. */
   getAccessToken(signal?: AbortSignal): string | Promise<string>;
   /** Whether a token is at hand; when it says no, the time a call then waits is reported as a `token-refresh` wait. */
   hasValidToken?(): boolean;
@@ -52,37 +53,103 @@ export interface AccessTokenProvider {
   close?(): Promise<void>;
 }
 
-/** OAuth client credentials, exchanged at the login host for tokens that are cached, refreshed early and revoked on close. */
+/**
+ * OAuth client credentials, exchanged at the login host for tokens that are cached, refreshed early and revoked on close.
+ * @inline
+ */
 export interface ClientCredentialsConfig {
+  /** The OAuth client's id. */
   readonly clientId: string;
+  /** The OAuth client's secret; never logged, never in an error. */
   readonly clientSecret: string;
 }
 
+/**
+ * What every {@link WebChatAPIOptions} has besides where the API is: auth, middleware and their
+ * settings, and the client options of `@switchboard/core` other than those WebChat sets itself.
+ * @inline
+ */
 interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError' | 'redaction'> {
-  /** OAuth for the deployment and settings operations: client credentials, a provider asked on every attempt, or a token. */
+  /**
+   * OAuth for the deployment and settings operations: client credentials, a provider asked on every attempt, or a token.
+   * @default none: an operation that needs OAuth fails with an AuthError
+   */
   readonly oauth?: ClientCredentialsConfig | AccessTokenProvider | string;
-  /** The login host for client credentials, such as the emulator's `loginUrl`; from `region` by default. */
+  /**
+   * The login host for client credentials, such as the emulator's `loginUrl`; from `region` by default.
+   * @default the login host of `region` (`https://login.<region domain>`)
+   */
   readonly loginUrl?: string;
-  /** Retry settings (429-aware, idempotency-safe, with a budget); `false` for none. On by default. */
+  /**
+   * Retry settings (429-aware, idempotency-safe, with a budget); `false` for none. On by default.
+   * @default `retry()` with its default options
+   */
   readonly retry?: RetryOptions | false;
-  /** Rate limiting for every attempt, placed before auth so that a token is taken only when the attempt may go. Off by default. */
+  /**
+   * Rate limiting for every attempt, placed before auth so that a token is taken only when the attempt may go. Off by default.
+   * @default no rate limiting
+   */
   readonly rateLimit?: RateLimitOptions;
-  /** Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default. */
+  /**
+   * Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default.
+   * @default a process warning: `process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId })`
+   */
   readonly onDeprecated?: (operationId: string, message: string) => void;
-  /** OpenTelemetry spans for every call and attempt, on the global tracer provider unless one is given; `false` for none. On by default (free without a provider). */
+  /**
+   * OpenTelemetry spans for every call and attempt, on the global tracer provider unless one is given; `false` for none. On by default (free without a provider).
+   * @default tracing on, on the global tracer provider
+   */
   readonly tracing?: Omit<TracingOptions, 'redaction' | 'correlationIdAttribute'> | false;
-  /** OpenTelemetry metrics (request duration, retries, 429s, waits) on the global meter provider unless one is given; `false` for none. On by default. */
+  /**
+   * OpenTelemetry metrics (request duration, retries, 429s, waits) on the global meter provider unless one is given; `false` for none. On by default.
+   * @default metrics on, on the global meter provider
+   */
   readonly metrics?: MetricsOptions | false;
-  /** A pino logger (or one of the same shape): one line per call, and per attempt and wait at debug level. No logging without one. */
+  /**
+   * A pino logger (or one of the same shape): one line per call, and per attempt and wait at debug level. No logging without one.
+   * @default no logging
+   */
   readonly logger?: Logger;
-  /** At debug level, log request and response bodies too (redacted). Default false. */
+  /**
+   * At debug level, log request and response bodies too (redacted). Default false.
+   * @default `false`
+   */
   readonly logBodies?: boolean;
-  /** Let chat message text (customer data) into logs, spans and error messages. Secrets stay hidden regardless. Default false. */
+  /**
+   * Let chat message text (customer data) into logs, spans and error messages. Secrets stay hidden regardless. Default false.
+   * @default `false`
+   */
   readonly includeMessageText?: boolean;
 }
 
-/** Where the API is: a Genesys Cloud region (`us_east_1` or `us-east-1`), or a base URL such as the emulator's `apiUrl` (which wins). */
-export type WebChatAPIOptions = WebChatAPIBaseOptions & ({ readonly region: RegionName; readonly baseUrl?: string } | { readonly baseUrl: string; readonly region?: RegionName });
+/**
+ * Where the API is: a Genesys Cloud region (`us_east_1` or `us-east-1`), or a base URL such as the emulator's `apiUrl` (which wins).
+ *
+ * Besides the options below, it takes those of {@link @switchboard/core!ClientOptions} other than
+ * `baseUrl`, `correlationIdHeaders`, `describeError` and `redaction`, which WebChat sets itself:
+ * `transport`, `timeout`, `headers`, and `middleware` (run inside WebChat's own of the same phase).
+ */
+export type WebChatAPIOptions = WebChatAPIBaseOptions &
+  (
+    | {
+        /** The Genesys Cloud region: `us_east_1` or `us-east-1`. */
+        readonly region: RegionName;
+        /**
+         * The API's base URL, such as the emulator's `apiUrl`; wins over `region`.
+         * @default the API host of `region` (`https://api.<region domain>`)
+         */
+        readonly baseUrl?: string;
+      }
+    | {
+        /** The API's base URL, such as the emulator's `apiUrl`. */
+        readonly baseUrl: string;
+        /**
+         * The Genesys Cloud region, for the login host of client credentials.
+         * @default none: client credentials then need `loginUrl`
+         */
+        readonly region?: RegionName;
+      }
+  );
 
 /** The Genesys correlation id on spans: `inin-correlation-id`, searchable in Genesys support requests. */
 const CORRELATION_ATTRIBUTE = 'genesys.correlation_id';
@@ -123,9 +190,15 @@ function conversationOf(input: unknown): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/**
+ * The Genesys Cloud WebChat API: its 19 operations as methods on a Switchboard client, with auth
+ * chosen per operation (none, the conversation's guest JWT, or OAuth), Genesys' ErrorBody in
+ * HttpError messages, one deprecation warning per operation, guest sessions and pagination.
+ */
 export class WebChatAPI extends WebChatOperations {
   /** The Switchboard client underneath, for `identify()` and custom calls. */
   readonly client: Client;
+  /** The API's base URL: `baseUrl`, or the API host of `region`. */
   readonly baseUrl: string;
   readonly #guestJwts = new Map<string, string>();
   readonly #warned = new Set<string>();
@@ -133,6 +206,10 @@ export class WebChatAPI extends WebChatOperations {
   /** What is hidden from logs, spans, events and error messages. */
   readonly redaction: Redaction;
 
+  /**
+   * @param options - where the API is, and auth and middleware settings.
+   * @throws TypeError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
+   */
   constructor(options: WebChatAPIOptions) {
     super();
     this.baseUrl = resolveBaseUrl(options);
@@ -201,6 +278,7 @@ export class WebChatAPI extends WebChatOperations {
       options.onDeprecated ?? ((operationId, message) => process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
   }
 
+  /** Runs one WebChat operation on the client: warns once per deprecated operation, and keeps the guest JWT of a chat it creates. */
   protected async invoke<Input, Output>(route: RouteDescriptor<Input, Output>, input: Input, options: CallOptions | undefined): Promise<CallResult<Output>> {
     if (route.deprecated && !this.#warned.has(route.operationId)) {
       this.#warned.add(route.operationId);
@@ -224,6 +302,7 @@ export class WebChatAPI extends WebChatOperations {
     this.#guestJwts.set(conversationId, jwt);
   }
 
+  /** Forgets the guest JWT of a conversation: its guest operations then fail with an AuthError. */
   forgetGuestJwt(conversationId: string): void {
     this.#guestJwts.delete(conversationId);
   }
@@ -249,13 +328,16 @@ export class WebChatAPI extends WebChatOperations {
     return paginateMembers(this, params, options);
   }
 
+  /** The pipeline that will run, outermost first, ending with the transport. */
   identify(): PipelineStep[] {
     return this.client.identify();
   }
 
   /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
   on(type: '*', listener: CallEventListener): () => void;
+  /** Listens to the events of one type (`'retry'`, `'call.end'`, …), each typed as such. Returns a function that stops listening. */
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
+  /** Listens to the events of one type, or of every type (`'*'`). Returns a function that stops listening. */
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
   on(type: CallEventType | '*', listener: CallEventListener): () => void {
     return this.client.on(type, listener);

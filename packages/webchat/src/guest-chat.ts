@@ -10,8 +10,11 @@ import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
+/** What a {@link GuestChat} is bound to; what `toJSON()` gives, with the stream URI's credential hidden. */
 export interface GuestChatInfo {
+  /** The chat's conversation id. */
   readonly conversationId: string;
+  /** The guest's member id in the conversation. */
   readonly memberId: string;
   /** Where to attach the conversation's event stream (a websocket); the chat is routed once it is attached. */
   readonly eventStreamUri: string;
@@ -25,16 +28,31 @@ function redactedUri(uri: string): string {
   return query < 0 ? uri : `${uri.slice(0, query)}?REDACTED`;
 }
 
+/**
+ * A guest's side of one chat, from `WebChatAPI.startGuestChat`: bound to its conversation, member
+ * and JWT. Messages go out in the order they were sent: each waits for the one before it to
+ * settle, so a message that has to be retried is never overtaken by a later one.
+ */
 export class GuestChat implements GuestChatInfo {
+  /** The chat's conversation id. */
   readonly conversationId: string;
+  /** The guest's member id in the conversation. */
   readonly memberId: string;
+  /** Where to attach the conversation's event stream (a websocket); the chat is routed once it is attached. Its query is a credential. */
   readonly eventStreamUri: string;
+  /** The guest as the server created it. */
   readonly member: WebChatMemberInfo;
   readonly #api: WebChatOperations;
   readonly #forgetJwt: () => void;
   /** Settles when the last message queued so far has had its turn; never rejects. */
   #turn: Promise<void> = Promise.resolve();
 
+  /**
+   * Binds a chat started elsewhere; `WebChatAPI.startGuestChat` makes one for a chat it starts.
+   * @param api - the operations to call: a {@link WebChatAPI} that holds the chat's guest JWT.
+   * @param info - the conversation, member and event stream the chat is bound to.
+   * @param forgetJwt - called once the guest has left, to forget its JWT; nothing by default.
+   */
   constructor(api: WebChatOperations, info: GuestChatInfo, forgetJwt: () => void = () => undefined) {
     this.#api = api;
     this.#forgetJwt = forgetJwt;
@@ -53,7 +71,16 @@ export class GuestChat implements GuestChatInfo {
    * Aborting its signal while it waits for its turn rejects it at once, and it is never sent; a
    * `totalTimeout` counts from this call, not from its turn.
    */
-  sendMessage(body: string, options?: CallOptions & { readonly bodyType?: CreateWebChatMessageRequest['bodyType'] }): Promise<CallResult<WebChatMessage>> {
+  sendMessage(
+    body: string,
+    options?: CallOptions & {
+      /**
+       * The message's purpose, such as a standard text entry versus a notice.
+       * @default left out: the server's default applies
+       */
+      readonly bodyType?: CreateWebChatMessageRequest['bodyType'];
+    },
+  ): Promise<CallResult<WebChatMessage>> {
     const { bodyType, totalTimeout, ...rest } = options ?? {};
     const callOptions: CallOptions = totalTimeout === undefined ? rest : { ...rest, deadline: Math.min(Date.now() + totalTimeout, rest.deadline instanceof Date ? rest.deadline.getTime() : (rest.deadline ?? Infinity)) };
     const message: CreateWebChatMessageRequest = bodyType ? { body, bodyType } : { body };
@@ -102,7 +129,21 @@ export class GuestChat implements GuestChatInfo {
   }
 
   /** The conversation's members, fetched page by page. */
-  members(params: { pageSize?: number; excludeDisconnectedMembers?: boolean } = {}, options?: CallOptions): AsyncGenerator<WebChatMemberInfo, void, undefined> {
+  members(
+    params: {
+      /**
+       * Members per page.
+       * @default the server's (25)
+       */
+      pageSize?: number;
+      /**
+       * Leave out members who have left (DISCONNECTED).
+       * @default `false`, the server's default
+       */
+      excludeDisconnectedMembers?: boolean;
+    } = {},
+    options?: CallOptions,
+  ): AsyncGenerator<WebChatMemberInfo, void, undefined> {
     return paginateMembers(this.#api, { ...params, conversationId: this.conversationId }, options);
   }
 
@@ -126,10 +167,12 @@ export class GuestChat implements GuestChatInfo {
     return result;
   }
 
+  /** The chat as plain data for logs and `JSON.stringify`, the event stream URI's query hidden. */
   toJSON(): GuestChatInfo {
     return { conversationId: this.conversationId, memberId: this.memberId, eventStreamUri: redactedUri(this.eventStreamUri), member: this.member };
   }
 
+  /** What `util.inspect` and `console.log` show: {@link GuestChat.toJSON}'s fields, never the stream URI's credential. */
   [inspect.custom](): string {
     return `GuestChat ${inspect(this.toJSON())}`;
   }

@@ -6,8 +6,12 @@ import type { HttpResponse, Transport } from '../http.js';
 import { AttemptTimer, hasTimer, loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
 
+/** What {@link createKyTransport} takes. */
 export interface KyTransportOptions {
-  /** The fetch to use (a test double, an instrumented fetch); Node's global fetch by default. */
+  /**
+   * The fetch to use (a test double, an instrumented fetch); Node's global fetch by default.
+   * @default Node's global `fetch`
+   */
   readonly fetch?: typeof globalThis.fetch;
 }
 
@@ -30,6 +34,10 @@ async function readText(body: ReadableStream<Uint8Array> | null, onReader: (read
   }
 }
 
+/**
+ * The default transport: ky on Node's fetch, with ky's retries and HTTP errors off (the pipeline
+ * owns both) and redirects not followed. ky is loaded on the first request.
+ */
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;

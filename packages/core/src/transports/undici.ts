@@ -10,10 +10,17 @@ import type { HttpResponse, Transport } from '../http.js';
 import { AttemptTimer, loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
 
+/** What {@link createUndiciTransport} takes. */
 export interface UndiciTransportOptions {
-  /** Connections per origin; unlimited by default. */
+  /**
+   * Connections per origin; unlimited by default.
+   * @default unlimited
+   */
   readonly connections?: number;
-  /** How long an idle connection is kept, in ms. */
+  /**
+   * How long an idle connection is kept, in ms.
+   * @default `4_000`
+   */
   readonly keepAliveTimeout?: number;
 }
 
@@ -41,6 +48,10 @@ function splitUrl(url: string): { origin: string; path: string } {
   return slash === -1 ? { origin: url, path: '/' } : { origin: url.slice(0, slash), path: url.slice(slash) };
 }
 
+/**
+ * The fast path: undici's request API on a private keep-alive Agent (never the process-wide
+ * dispatcher). undici is loaded on the first request.
+ */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   let agent: UndiciModule.Agent | undefined;
   const getAgent = loadOnce(async (): Promise<UndiciModule.Agent> => {

@@ -5,6 +5,7 @@ import * as R from './routes.js';
 
 /** The 19 WebChat operations as methods; a subclass supplies how a call is made. */
 export abstract class WebChatOperations {
+  /** Makes one call of `route`: the subclass runs it on its client, with its auth and error handling. */
   protected abstract invoke<Input, Output>(route: RouteDescriptor<Input, Output>, input: Input, options: CallOptions | undefined): Promise<CallResult<Output>>;
 
   /**

@@ -198,11 +198,20 @@ export const getWebchatGuestConversationMember = defineRoute<GetWebchatGuestConv
 export interface GetWebchatGuestConversationMembersInput {
   /** conversationId */
   conversationId: string;
-  /** The number of entries to return per page, or omitted for the default. */
+  /**
+   * The number of entries to return per page, or omitted for the default.
+   * @default `25` (the server applies it; the client leaves the parameter out)
+   */
   pageSize?: number;
-  /** The page number to return, or omitted for the first page. */
+  /**
+   * The page number to return, or omitted for the first page.
+   * @default `1` (the server applies it; the client leaves the parameter out)
+   */
   pageNumber?: number;
-  /** If true, the results will not contain members who have a DISCONNECTED state. */
+  /**
+   * If true, the results will not contain members who have a DISCONNECTED state.
+   * @default `false` (the server applies it; the client leaves the parameter out)
+   */
   excludeDisconnectedMembers?: boolean;
 }
 
@@ -259,13 +268,25 @@ export const getWebchatGuestConversationMessage = defineRoute<GetWebchatGuestCon
 export interface GetWebchatGuestConversationMessagesInput {
   /** conversationId */
   conversationId: string;
-  /** If available, get the messages chronologically after the id of this message */
+  /**
+   * If available, get the messages chronologically after the id of this message
+   * @default left out of the query
+   */
   after?: string;
-  /** If available, get the messages chronologically before the id of this message */
+  /**
+   * If available, get the messages chronologically before the id of this message
+   * @default left out of the query
+   */
   before?: string;
-  /** Sort order */
+  /**
+   * Sort order
+   * @default `"ascending"` (the server applies it; the client leaves the parameter out)
+   */
   sortOrder?: "ascending" | "descending";
-  /** Limit the returned number of messages, up to a maximum of 100 */
+  /**
+   * Limit the returned number of messages, up to a maximum of 100
+   * @default `100` (the server applies it; the client leaves the parameter out)
+   */
   maxResults?: number;
 }
 
