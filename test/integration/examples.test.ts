@@ -1,21 +1,93 @@
 /** The examples a user runs first: the demo's trace tree, and the OTLP example against a loopback collector. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { leaksIn } from '../support/secrets.js';
+import type { Emulator } from '@switchboard/emulator';
+import { type RedisServer, startRedis } from '../support/redis.js';
+import { leaksIn, reportSecret } from '../support/secrets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 function runExample(file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, ['--conditions=source', file], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile(tsx, ['--conditions=@switchboard/source', file], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Settings the examples read, left out of what a test passes on so that the machine's own change nothing. */
+const EXAMPLE_SETTINGS = /^(GENESYS_\w+|REDIS_URL|OTEL_\w+|RUN_SECONDS|SHUTDOWN_TIMEOUT_MS|RATE_LIMIT_PER_MINUTE|LOG_LEVEL|WORKERS|CONCURRENCY|ORG_LIMIT|ORG_WINDOW_SECONDS)$/;
+
+interface RunningExample {
+  /** Resolves once stdout has `count` lines matching `pattern`; rejects if the example ends first. */
+  waitFor(pattern: RegExp, count?: number): Promise<void>;
+  signal(name: NodeJS.Signals): void;
+  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** An example run as a service is: in the background, to be signalled. Killed with its process group after `boundMs` (a bound against hangs, not a timing check). */
+/** The production example's settings for an emulator (as if it were a Genesys org) and a Redis. */
+function productionSettings(emulator: Emulator, redis: RedisServer): Record<string, string> {
+  const { baseUrl, loginUrl, clientId, clientSecret, organizationId, deploymentId } = emulator.settings;
+  return {
+    GENESYS_BASE_URL: baseUrl,
+    GENESYS_LOGIN_URL: loginUrl,
+    GENESYS_CLIENT_ID: clientId,
+    GENESYS_CLIENT_SECRET: clientSecret,
+    GENESYS_ORGANIZATION_ID: organizationId,
+    GENESYS_DEPLOYMENT_ID: deploymentId,
+    REDIS_URL: `redis://${redis.host}:${redis.port}`,
+  };
+}
+
+function startExample(file: string, env: Record<string, string>, boundMs = 150_000): RunningExample {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !EXAMPLE_SETTINGS.test(name)));
+  // Its own process group, so that the bound reaches tsx's child (and its workers) too.
+  const child = spawn(tsx, ['--conditions=@switchboard/source', file], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stdout = '';
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  const notify = () => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    notify();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  let ended = false;
+  const bound = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), boundMs);
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => {
+      ended = true;
+      clearTimeout(bound);
+      notify();
+      resolve({ code, stdout, stderr });
+    }),
+  );
+  return {
+    waitFor: (pattern, count = 1) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if ((stdout.match(new RegExp(pattern.source, 'gm')) ?? []).length >= count) {
+            waiters.delete(check);
+            resolve();
+          } else if (ended) {
+            waiters.delete(check);
+            reject(new Error(`${file} ended before printing ${count} × ${pattern.source}; stderr: ${stderr.slice(-400)}`));
+          }
+        };
+        waiters.add(check);
+        check();
+      }),
+    signal: (name) => void child.kill(name),
+    exited,
+  };
 }
 
 interface OtlpSpan {
@@ -89,4 +161,140 @@ describe('examples', () => {
     // The chat's message text is customer data: not in the spans, not in the logs.
     expect(posts.some((p) => p.body.includes('Where is my order'))).toBe(false);
   }, 60_000);
+
+  it('the production example, against the emulator with Redis: on SIGTERM it finishes its calls, closes and exits 0; its output holds no secret and no message text', async () => {
+    const { startEmulator } = await import('@switchboard/emulator');
+    const redis = await startRedis();
+    const emulator = await startEmulator();
+    reportSecret(emulator.client.clientSecret);
+    try {
+      const run = startExample('examples/production.ts', {
+        ...productionSettings(emulator, redis),
+        OTEL_TRACES_EXPORTER: 'console',
+        // Per-attempt and per-wait lines too: more output to scan.
+        LOG_LEVEL: 'debug',
+      });
+      // Some work first, then the signal a process manager sends.
+      await run.waitFor(/"msg":"round done"/, 2);
+      run.signal('SIGTERM');
+      const { code, stdout, stderr } = await run.exited;
+      expect(code).toBe(0);
+
+      const logs = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{"level"'))
+        .map((line) => JSON.parse(line) as { msg: string; [field: string]: unknown });
+      expect(logs.find((l) => l.msg === 'started')).toMatchObject({ sharedLimiter: true, rateLimitPerMinute: 300, tracesExporter: 'ConsoleSpanExporter' });
+      expect(logs.filter((l) => l.msg === 'round done').length).toBeGreaterThanOrEqual(2);
+      // pino's line per call, from the client.
+      for (const operationId of ['getWebchatDeployment', 'postWebchatGuestConversations', 'postWebchatGuestConversationMemberMessages', 'deleteWebchatGuestConversationMember']) {
+        expect(logs.some((l) => l.operationId === operationId && l.outcome === 'success')).toBe(true);
+      }
+      // The shutdown, in order, and nothing after it.
+      const messages = logs.map((l) => l.msg);
+      const shuttingDown = messages.indexOf('shutting down: taking no new work, letting calls in flight finish');
+      const closed = messages.indexOf('client and rate limiter closed');
+      expect(shuttingDown).toBeGreaterThan(-1);
+      expect(logs[shuttingDown]?.reason).toBe('SIGTERM');
+      expect(closed).toBeGreaterThan(shuttingDown);
+      expect(messages.at(-1)).toBe('shutdown complete');
+      expect(logs[closed]).toMatchObject({ failedRounds: 0, failedCalls: 0 });
+      // Calls in flight finished: every chat it started was also left.
+      expect(emulator.stats.requests('postWebchatGuestConversations', 200)).toBeGreaterThanOrEqual(2);
+      expect(emulator.stats.requests('deleteWebchatGuestConversationMember', 204)).toBe(emulator.stats.requests('postWebchatGuestConversations', 200));
+      // The console exporter's spans were flushed at shutdown.
+      expect(stdout).toContain("name: 'POST /api/v2/webchat/guest/conversations'");
+
+      const output = [...stdout.split('\n'), ...stderr.split('\n')];
+      expect(leaksIn(output)).toEqual([]); // no JWT, no Bearer or Basic credential, not the client secret
+      expect(output.some((line) => line.includes(emulator.client.clientSecret))).toBe(false);
+      expect(output.some((line) => line.includes('question about my order'))).toBe(false);
+    } finally {
+      await emulator.stop();
+      await redis.stop();
+    }
+  }, 180_000);
+
+  it('the production example lets a call in flight finish before it exits 0, and exits 1 at a second signal', async () => {
+    const { startEmulator } = await import('@switchboard/emulator');
+    const redis = await startRedis();
+    // Every message post takes 6 s: the signal comes while one is in flight.
+    const emulator = await startEmulator({ faults: [{ match: { operationId: 'postWebchatGuestConversationMemberMessages' }, fault: { kind: 'latency', ms: 6_000 } }] });
+    reportSecret(emulator.client.clientSecret);
+    const env = {
+      ...productionSettings(emulator, redis),
+      OTEL_TRACES_EXPORTER: 'none',
+      SHUTDOWN_TIMEOUT_MS: '120000',
+    };
+    try {
+      const patient = startExample('examples/production.ts', env);
+      const impatient = startExample('examples/production.ts', env);
+      const chatStarted = /"operationId":"postWebchatGuestConversations".*"outcome":"success"/;
+      const shuttingDown = /"msg":"shutting down: taking no new work, letting calls in flight finish"/;
+      await Promise.all([patient.waitFor(chatStarted), impatient.waitFor(chatStarted)]);
+      patient.signal('SIGTERM');
+      impatient.signal('SIGTERM');
+      await impatient.waitFor(shuttingDown);
+      impatient.signal('SIGINT');
+      const [calm, forced] = await Promise.all([patient.exited, impatient.exited]);
+
+      expect(calm.code).toBe(0);
+      const messages = calm.stdout.split('\n').filter((line) => line.startsWith('{"level"')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      // The round under way when the signal came was finished: its message sent, its chat left.
+      expect(messages.indexOf('round done')).toBeGreaterThan(messages.indexOf('shutting down: taking no new work, letting calls in flight finish'));
+      expect(messages.at(-1)).toBe('shutdown complete');
+
+      expect(forced.code).toBe(1);
+      expect(forced.stdout).toMatch(/"signal":"SIGINT".*"msg":"second signal during shutdown: exiting now"/);
+      expect(forced.stdout).not.toContain('"msg":"shutdown complete"');
+      expect(leaksIn([...calm.stdout.split('\n'), ...forced.stdout.split('\n'), calm.stderr, forced.stderr])).toEqual([]);
+    } finally {
+      await emulator.stop();
+      await redis.stop();
+    }
+  }, 180_000);
+
+  it('the production example runs offline with no settings (its own emulator, a LocalLimiter it says it uses) and stops by itself after RUN_SECONDS', async () => {
+    const { code, stdout } = await startExample('examples/production.ts', { RUN_SECONDS: '2', OTEL_TRACES_EXPORTER: 'none' }).exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('no GENESYS_* settings: started the local Genesys WebChat emulator');
+    expect(stdout).toContain('REDIS_URL is not set: using a LocalLimiter');
+    expect(stdout).toMatch(/"reason":"RUN_SECONDS elapsed"/);
+    expect(stdout.trimEnd().split('\n').at(-1)).toContain('"msg":"shutdown complete"');
+    expect(leaksIn(stdout.split('\n'))).toEqual([]);
+  }, 180_000);
+
+  it('without REDIS_URL the production example (against a configured org) and the multi-worker example refuse to start, saying how to start Redis, with exit code 2', async () => {
+    const genesys = { GENESYS_REGION: 'eu_west_1', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'not-a-real-secret', GENESYS_ORGANIZATION_ID: 'org', GENESYS_DEPLOYMENT_ID: 'deployment' };
+    const [production, multiWorker] = await Promise.all([startExample('examples/production.ts', genesys).exited, startExample('examples/multi-worker.ts', {}).exited]);
+    for (const { code, stderr } of [production, multiWorker]) {
+      expect(code).toBe(2);
+      expect(stderr).toContain('REDIS_URL is not set');
+      expect(stderr).toContain('redis-server --port 6379');
+    }
+    expect(production.stdout + production.stderr).not.toContain('not-a-real-secret');
+  }, 180_000);
+
+  it('the multi-worker example: 3 processes share one org limit through Redis for 3 s, a line each, no 429s', async () => {
+    const redis = await startRedis();
+    try {
+      const { code, stdout, stderr } = await startExample('examples/multi-worker.ts', { REDIS_URL: `redis://${redis.host}:${redis.port}`, WORKERS: '3', RUN_SECONDS: '3' }).exited;
+      expect(code, stderr).toBe(0);
+      const rows = [...stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/gm)].map((m) => ({ worker: Number(m[1]), calls: Number(m[3]), tooMany: Number(m[4]), errors: Number(m[5]) }));
+      expect(rows.map((r) => r.worker)).toEqual([1, 2, 3]);
+      const total = /^\s*total\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(stdout);
+      const calls = Number(total?.[1]);
+      expect(calls).toBe(rows.reduce((sum, r) => sum + r.calls, 0));
+      // 20 per 2 s, fixed windows from the first call: at most 2 windows begin in 3 s.
+      expect(calls).toBeGreaterThan(0);
+      expect(calls).toBeLessThanOrEqual(40);
+      // The shared limiter keeps them all within the org's windows: the workers saw no 429, the emulator sent none.
+      expect(Number(total?.[2])).toBe(0);
+      expect(rows.every((r) => r.tooMany === 0 && r.errors === 0)).toBe(true);
+      expect(stdout).toMatch(/and sent 0 429s\.$/m);
+      expect(leaksIn(stdout.split('\n'))).toEqual([]);
+    } finally {
+      await redis.stop();
+    }
+  }, 180_000);
 });
