@@ -1,0 +1,140 @@
+/**
+ * A user's project, as the consumer check builds it: it depends on the packed tarballs installed
+ * with plain npm, imports only what they export, compiles under strict TypeScript with NodeNext
+ * resolution, and runs the things users do first: the emulator through its `bin`, an OAuth admin
+ * call, a guest chat, and a RedisLimiter on a real redis-server that loses its keys mid-run.
+ *
+ * It prints one line per step and exits 0, or prints what failed and exits 1. REDIS_URL is given
+ * by scripts/consumer-check.mjs, which also starts and stops that redis-server.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { ConfigurationError, HttpError, ValidationError, WebChatAPI, type WebChatAPIOptions } from '@switchboard/webchat';
+import { RedisLimiter } from '@switchboard/webchat/redis';
+import type { EmulatorSettings } from '@switchboard/emulator';
+
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) throw new Error('REDIS_URL is not set');
+const step = (text: string): void => console.log(`  ok  ${text}`);
+
+function fail(text: string): never {
+  throw new Error(text);
+}
+
+/** Fails if `work` has not settled after `ms`: nothing here may hang. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// 1. The emulator, started through the `bin` npm installed, as `npx switchboard-emulator --port 0
+// --json` would (npx itself is checked by check.ts: a signal to npx would not reach the server).
+const bin = fileURLToPath(new URL('../node_modules/.bin/switchboard-emulator', import.meta.url));
+const emulator = spawn(bin, ['--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const firstLine = await within(
+  30_000,
+  'the emulator start',
+  new Promise<string>((resolve, reject) => {
+    createInterface({ input: emulator.stdout }).once('line', resolve);
+    emulator.once('exit', (code) => reject(new Error(`switchboard-emulator exited with ${code} before printing its settings`)));
+  }),
+);
+const settings = JSON.parse(firstLine) as EmulatorSettings;
+const keys = Object.keys(settings).sort().join(',');
+if (keys !== 'baseUrl,clientId,clientSecret,deploymentId,loginUrl,organizationId') fail(`--json printed the keys ${keys}`);
+step(`switchboard-emulator --json is listening at ${settings.baseUrl}`);
+
+const redis = new Redis(redisUrl);
+let fellBack = false;
+const limiter = new RedisLimiter({
+  id: `consumer-${process.pid}`,
+  limit: 5,
+  intervalMs: 1_000,
+  redis: { host: new URL(redisUrl).hostname, port: Number(new URL(redisUrl).port) },
+  onFallback: (active) => {
+    if (active) fellBack = true;
+  },
+});
+await limiter.ready();
+
+const options: WebChatAPIOptions = {
+  baseUrl: settings.baseUrl,
+  loginUrl: settings.loginUrl,
+  oauth: { clientId: settings.clientId, clientSecret: settings.clientSecret },
+  rateLimit: { limiter },
+  onDeprecated: () => undefined,
+};
+const api = new WebChatAPI(options);
+
+try {
+  // 2. Bad configuration and bad input are typed errors, before anything is sent.
+  try {
+    new WebChatAPI({ ...options, loginUrl: `${settings.loginUrl}/oauth/token` });
+    fail('a loginUrl ending in /oauth/token was accepted');
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+  }
+  try {
+    await api.getWebchatDeployment({ deploymentId: '' });
+    fail('an empty deploymentId was sent');
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+  }
+  step('bad settings and bad input are a ConfigurationError and a ValidationError, imported from @switchboard/webchat');
+
+  // 3. An OAuth admin call, and an HttpError for a 404.
+  const { data: deployment, status } = await api.getWebchatDeployment({ deploymentId: settings.deploymentId });
+  if (status !== 200 || deployment.id !== settings.deploymentId) fail(`getWebchatDeployment answered ${status}`);
+  try {
+    await api.getWebchatDeployment({ deploymentId: 'no-such-deployment' });
+    fail('an unknown deployment was found');
+  } catch (error) {
+    if (!(error instanceof HttpError) || error.status !== 404) throw error;
+  }
+  step(`OAuth client credentials: read deployment ${deployment.id}; an unknown one is an HttpError 404`);
+
+  // 4. A guest chat: create, send, page, leave.
+  const chat = await api.startGuestChat({
+    organizationId: settings.organizationId,
+    deploymentId: settings.deploymentId,
+    routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
+    memberInfo: { displayName: 'Consumer' },
+  });
+  await chat.sendMessage('Hello from a project that installed Switchboard with npm.');
+  let guestMessages = 0;
+  for await (const message of chat.messages({ maxResults: 1 })) if (message.sender.role === 'CUSTOMER') guestMessages++;
+  if (guestMessages !== 1) fail(`paging found ${guestMessages} guest messages, not 1`);
+  await chat.leave();
+  step(`guest chat ${chat.conversationId}: created, sent a message, paged it back one per page, left`);
+
+  // 5. The Redis limiter loses its keys (FLUSHALL) with calls queued: every call is still granted.
+  const calls = 12;
+  const results = Array.from({ length: calls }, () => api.getWebchatDeployment({ deploymentId: settings.deploymentId }));
+  await results[0];
+  await redis.flushall();
+  const statuses = await within(30_000, `${calls} calls queued across FLUSHALL`, Promise.all(results.map(async (call) => (await call).status)));
+  if (statuses.some((code) => code !== 200)) fail(`after FLUSHALL the calls answered ${statuses.join(' ')}`);
+  if (fellBack) fail('the limiter fell back to its local budget: Redis was unreachable, so the key-loss fix was not what served the calls');
+  const recreated = await redis.keys(`*consumer-${process.pid}*`);
+  if (recreated.length === 0) fail('the limiter did not re-create its keys in Redis');
+  step(`RedisLimiter: Redis flushed with ${calls} calls in flight; all ${calls} granted on the shared budget, its ${recreated.length} keys re-created`);
+} finally {
+  // 6. Shutdown: everything settles and the process exits by itself.
+  await api.close();
+  await limiter.close();
+  redis.disconnect();
+  emulator.kill('SIGTERM');
+  const [code] = (await within(10_000, 'the emulator stop', once(emulator, 'exit'))) as [number | null];
+  if (code !== 0) console.error(`switchboard-emulator exited with ${code} on SIGTERM`);
+}
+step('closed the client, the limiter and the emulator');
