@@ -22,14 +22,25 @@ const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'] as const;
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string; devDependencies: Record<string, string> };
 const testManifest = JSON.parse(readFileSync(join(root, 'test', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 
-function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * This process's environment without what pnpm adds for the scripts it runs (`npm_config_*`,
+ * `npm_package_*`, …): the scratch projects get plain npm, as a user has it.
+ */
+const plainEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && !/^pnpm_/i.test(name)));
+
+function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = plainEnv): string {
   return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Packages npm installed in a project, nested ones included. */
+function packageCount(folder: string): number {
+  return run('npm', ['ls', '--all', '--parseable'], folder).trim().split('\n').length - 1;
 }
 
 /** pnpm as it runs this script (`npm_execpath`), or the pinned one through npx. */
 function pnpm(args: readonly string[], cwd: string): string {
   const execPath = process.env.npm_execpath;
-  if (execPath && /pnpm/.test(execPath)) return run(process.execPath, [execPath, ...args], cwd);
+  if (execPath && /pnpm/.test(execPath)) return run(process.execPath, [execPath, ...args], cwd, process.env);
   const pinned = /^pnpm@([^+]+)/.exec(rootManifest.packageManager)?.[1] ?? '10';
   return run('npx', ['--yes', `pnpm@${pinned}`, ...args], cwd);
 }
@@ -125,13 +136,19 @@ writeFileSync(
   ].join('\n'),
 );
 
+// What a service deploys: the client packages and ioredis, without the emulator (a dev dependency).
+const { '@switchboard/emulator': _emulator, ...clientTarballs } = tarballs;
+const runtime = project('runtime', clientTarballs, { ioredis: testManifest.devDependencies.ioredis ?? '^5.11.1' });
+run(process.execPath, ['--input-type=module', '-e', "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis');"], runtime);
+console.log('@switchboard/webchat and its /redis entry load without the emulator installed');
+
 const redis = await startRedis();
 const timings: string[] = [];
 try {
   for (const version of [process.version.slice(1), ...NODE_VERSIONS.consumer]) {
     const node = nodeBinary(version);
     // The emulator's bin and npx run on the Node.js under test: it comes first on PATH.
-    const env = { ...process.env, REDIS_URL: `redis://${redis.host}:${redis.port}`, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
+    const env = { ...plainEnv, REDIS_URL: `redis://${redis.host}:${redis.port}`, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
     console.log(`\nNode.js ${version}:`);
     const started = performance.now();
     const code = await new Promise<number | null>((resolve) => {
@@ -148,6 +165,13 @@ try {
 
 console.log('\nNode.js    consumer run');
 for (const line of timings) console.log(line);
-console.log(`\ninstalled size: ${mb(sizeOf(join(consumer, 'node_modules')))} with ioredis and TypeScript, ${mb(sizeOf(join(plain, 'node_modules')))} without either`);
-for (const folder of [packs, consumer, plain]) rmSync(folder, { recursive: true, force: true });
+console.log('\ninstalled (npm)                                              node_modules   packages');
+for (const [what, folder] of [
+  ['the consumer: webchat, emulator, ioredis, TypeScript', consumer],
+  ['webchat and emulator, no ioredis', plain],
+  ['what a service deploys: webchat and ioredis', runtime],
+] as const) {
+  console.log(`${what.padEnd(60)} ${mb(sizeOf(join(folder, 'node_modules'))).padStart(12)} ${String(packageCount(folder)).padStart(10)}`);
+}
+for (const folder of [packs, consumer, plain, runtime]) rmSync(folder, { recursive: true, force: true });
 console.log(`consumer check passed in ${seconds(total)}`);
