@@ -1,41 +1,41 @@
 /** Genesys Cloud's 18 regions and their hosts: `api.{domain}` for the API, `login.{domain}` for OAuth. */
 
 export const REGION_DOMAINS = {
-  /** Americas (US East, Virginia). */
+  /** `us_east_1`: `api.mypurecloud.com` and `login.mypurecloud.com`. */
   us_east_1: 'mypurecloud.com',
-  /** EMEA (Dublin). */
+  /** `eu_west_1`: `api.mypurecloud.ie` and `login.mypurecloud.ie`. */
   eu_west_1: 'mypurecloud.ie',
-  /** Asia Pacific (Sydney). */
+  /** `ap_southeast_2`: `api.mypurecloud.com.au` and `login.mypurecloud.com.au`. */
   ap_southeast_2: 'mypurecloud.com.au',
-  /** Asia Pacific (Tokyo). */
+  /** `ap_northeast_1`: `api.mypurecloud.jp` and `login.mypurecloud.jp`. */
   ap_northeast_1: 'mypurecloud.jp',
-  /** EMEA (Frankfurt). */
+  /** `eu_central_1`: `api.mypurecloud.de` and `login.mypurecloud.de`. */
   eu_central_1: 'mypurecloud.de',
-  /** Americas (US West, Oregon). */
+  /** `us_west_2`: `api.usw2.pure.cloud` and `login.usw2.pure.cloud`. */
   us_west_2: 'usw2.pure.cloud',
-  /** Americas (Canada). */
+  /** `ca_central_1`: `api.cac1.pure.cloud` and `login.cac1.pure.cloud`. */
   ca_central_1: 'cac1.pure.cloud',
-  /** EMEA (Zurich). */
+  /** `eu_central_2`: `api.euc2.pure.cloud` and `login.euc2.pure.cloud`. */
   eu_central_2: 'euc2.pure.cloud',
-  /** Asia Pacific (AWS ap-southeast-1). */
+  /** `ap_southeast_1`: `api.apse1.pure.cloud` and `login.apse1.pure.cloud`. */
   ap_southeast_1: 'apse1.pure.cloud',
-  /** Asia Pacific (Seoul). */
+  /** `ap_northeast_2`: `api.apne2.pure.cloud` and `login.apne2.pure.cloud`. */
   ap_northeast_2: 'apne2.pure.cloud',
-  /** EMEA (London). */
+  /** `eu_west_2`: `api.euw2.pure.cloud` and `login.euw2.pure.cloud`. */
   eu_west_2: 'euw2.pure.cloud',
-  /** Asia Pacific (Mumbai). */
+  /** `ap_south_1`: `api.aps1.pure.cloud` and `login.aps1.pure.cloud`. */
   ap_south_1: 'aps1.pure.cloud',
-  /** Americas (US East 2, the US government cloud). */
+  /** `us_east_2`: `api.use2.us-gov-pure.cloud` and `login.use2.us-gov-pure.cloud`. */
   us_east_2: 'use2.us-gov-pure.cloud',
-  /** Americas (São Paulo). */
+  /** `sa_east_1`: `api.sae1.pure.cloud` and `login.sae1.pure.cloud`. */
   sa_east_1: 'sae1.pure.cloud',
-  /** Middle East (UAE). */
+  /** `me_central_1`: `api.mec1.pure.cloud` and `login.mec1.pure.cloud`. */
   me_central_1: 'mec1.pure.cloud',
-  /** Asia Pacific (Osaka). */
+  /** `ap_northeast_3`: `api.apne3.pure.cloud` and `login.apne3.pure.cloud`. */
   ap_northeast_3: 'apne3.pure.cloud',
-  /** Americas (Mexico). */
+  /** `mx_central_1`: `api.mxc1.pure.cloud` and `login.mxc1.pure.cloud`. */
   mx_central_1: 'mxc1.pure.cloud',
-  /** The EU Sovereign Cloud (Germany). */
+  /** `eusc_de_east_1`: `api.edee1.eusc-pure.cloud` and `login.edee1.eusc-pure.cloud`. */
   eusc_de_east_1: 'edee1.eusc-pure.cloud',
 } as const;
 
