@@ -1,5 +1,6 @@
 /** `createClient`: the public face of the executor. */
 import { Call, type CallHub } from './call.js';
+import { checkBaseUrl } from './base-url.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
@@ -159,20 +160,6 @@ function deadlineOf(options: CallOptions, now: number): number {
   const absolute = options.deadline instanceof Date ? options.deadline.getTime() : (options.deadline ?? Infinity);
   if (Number.isNaN(absolute)) throw new ConfigurationError('deadline must be a valid Date or epoch milliseconds');
   return Math.min(fromTotal, absolute);
-}
-
-function checkBaseUrl(baseUrl: string): void {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new ConfigurationError('baseUrl must be an absolute URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigurationError('baseUrl must be an http or https URL');
-  // Paths are appended to it as text: a query or fragment would swallow them, and credentials
-  // in a URL end up in logs.
-  if (url.search || url.hash || baseUrl.includes('?') || baseUrl.includes('#')) throw new ConfigurationError('baseUrl must not have a query or fragment');
-  if (url.username || url.password) throw new ConfigurationError('baseUrl must not carry credentials; use a middleware');
 }
 
 function isResponse(value: unknown): value is HttpResponse {

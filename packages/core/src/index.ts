@@ -44,6 +44,7 @@ export {
   type TimeoutKind,
 } from './errors.js';
 export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
+export { checkBaseUrl } from './base-url.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
 export { CallState, createStateKey, stateEntry, type StateEntry, type StateKey } from './state.js';

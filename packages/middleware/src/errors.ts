@@ -7,7 +7,7 @@ export class AuthError extends SwitchboardError {
   readonly code = 'E_AUTH';
 }
 
-/** Why a 429's wait was not honoured: longer than the retry's `maxRetryAfterMs` cap (`cap`), or than the call has left (`deadline`). */
+/** Why a 429's wait was not honoured: longer than the retry's `maxServerWaitMs` cap (`cap`), or than the call has left (`deadline`). */
 export type RateLimitReason = 'cap' | 'deadline';
 
 /** A 429 asked for a wait longer than the cap, or than the time the call had left: it fails at once, with the server's wait. */

@@ -4,45 +4,24 @@
  * (single flight), and a failed request rejects them all with one AuthError while the next call
  * tries again. The client secret and tokens live in private fields only.
  */
-import { ConfigurationError } from '@switchboard/core';
+import { checkBaseUrl, ConfigurationError } from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
 const LOGIN_HOST = 'loginUrl is the login host, such as `https://login.mypurecloud.com` (or the emulator’s `loginUrl`), to which /oauth/token is appended';
 
 /**
- * Refuses a loginUrl that cannot be the login host: not an absolute http(s) URL, one with
- * credentials, a query or a fragment, or the token endpoint itself (`…/oauth/token`, to which
- * `/oauth/token` would be appended again). Messages never quote the URL's userinfo or query.
+ * The token endpoint for a loginUrl, or a ConfigurationError for one that cannot be the login
+ * host: anything core's {@link checkBaseUrl} refuses, or the token endpoint itself (`…/oauth/token`,
+ * to which `/oauth/token` would be appended again). Messages never quote the URL's userinfo or query.
  */
-function checkLoginUrl(loginUrl: string): void {
-  let url: URL;
-  try {
-    url = new URL(loginUrl);
-  } catch {
-    throw new ConfigurationError(`loginUrl must be an absolute http(s) URL; ${LOGIN_HOST}`);
+function tokenUrlOf(loginUrl: string): string {
+  const url = checkBaseUrl(loginUrl, 'loginUrl', LOGIN_HOST);
+  const path = url.pathname.replace(/\/+$/, '');
+  if (/\/oauth\/token$/i.test(path)) {
+    throw new ConfigurationError(`loginUrl ends with /oauth/token, but ${LOGIN_HOST}: pass ${url.origin}${path.replace(/\/oauth\/token$/i, '')}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigurationError(`loginUrl must be an absolute http(s) URL, not ${url.protocol}; ${LOGIN_HOST}`);
-  if (url.username || url.password) throw new ConfigurationError(`loginUrl must not carry credentials (pass clientId and clientSecret); ${LOGIN_HOST}`);
-  if (url.search || url.hash) throw new ConfigurationError(`loginUrl takes no query string or fragment; ${LOGIN_HOST}`);
-  if (/\/oauth\/token\/*$/i.test(url.pathname)) {
-    const host = `${url.origin}${url.pathname.replace(/\/oauth\/token\/*$/i, '')}`;
-    throw new ConfigurationError(`loginUrl ends with /oauth/token, but ${LOGIN_HOST}: pass ${host}`);
-  }
-}
-
-/** A URL fit for a message: no userinfo, query string or fragment. */
-function shownUrl(text: string): string {
-  try {
-    const url = new URL(text);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    url.hash = '';
-    return url.href;
-  } catch {
-    return '(the token endpoint)';
-  }
+  return `${url.origin}${path}/oauth/token`;
 }
 
 /** What {@link ClientCredentials} takes. */
@@ -107,12 +86,11 @@ export class ClientCredentials {
 
   /** Throws a ConfigurationError for a loginUrl that is not the login host (see `loginUrl`), and an AuthError for plain http beyond loopback. */
   constructor(options: ClientCredentialsOptions) {
-    checkLoginUrl(options.loginUrl);
+    this.#tokenUrl = tokenUrlOf(options.loginUrl);
     assertSafeForCredentials(options.loginUrl, 'the login URL');
     if (options.apiUrl) assertSafeForCredentials(options.apiUrl, 'the API URL');
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#tokenUrl = `${options.loginUrl.replace(/\/$/, '')}/oauth/token`;
   }
 
   /** Token requests made so far (for tests and metrics). */
@@ -171,7 +149,7 @@ export class ClientCredentials {
       });
     } catch (error) {
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new AuthError(`the OAuth token request to ${shownUrl(this.#tokenUrl)} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
+      throw new AuthError(`the OAuth token request to ${this.#tokenUrl} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
     }
     const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
     if (!response.ok || typeof body?.access_token !== 'string') {
@@ -179,7 +157,7 @@ export class ClientCredentials {
       const oauthError = body?.error;
       const reason = typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
       const hint = response.status === 404 ? `; loginUrl may be wrong: ${LOGIN_HOST}` : '';
-      throw new AuthError(`the OAuth token request to ${shownUrl(this.#tokenUrl)} was refused (HTTP ${response.status}${reason})${hint}`);
+      throw new AuthError(`the OAuth token request to ${this.#tokenUrl} was refused (HTTP ${response.status}${reason})${hint}`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
     const now = this.#now();

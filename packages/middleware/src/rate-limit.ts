@@ -4,7 +4,7 @@
  * server said of its window, and turns a 429 into a pause for everyone sharing the limiter, so
  * that one call's retry does not rush ahead into a second 429.
  */
-import type { Middleware } from '@switchboard/core';
+import { ConfigurationError, type Middleware } from '@switchboard/core';
 import type { CloseOptions, Limiter } from './limiter.js';
 import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 import { serverWait } from './retry-after.js';
@@ -33,7 +33,7 @@ export interface RateLimitOptions {
   readonly followServer?: boolean;
   /**
    * What `client.close()` does with calls still queued in the limiter made from `local`. A
-   * `limiter` given in is left open by `client.close()`: it may be shared, and its maker closes it.
+   * `limiter` given in is left open by `client.close()` (it may be shared; its maker closes it), so `close` with one is a ConfigurationError.
    * @default `{}`: queued calls still get their turn
    */
   readonly close?: CloseOptions;
@@ -59,6 +59,8 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
   /** The limiter the middleware uses: the one given, or the local one it made. */
   readonly limiter: Limiter;
 } {
+  // `close` says how client.close() closes the limiter made here; one given in is its maker's to close.
+  if (options.limiter && options.close) throw new ConfigurationError('rateLimit: `close` applies to the limiter made from `local`; close a limiter you pass in with its own close()');
   const limiter = options.limiter ?? new LocalLimiter(options.local ?? { limit: 300, intervalMs: 60_000 });
   return {
     name: options.name ?? 'rate-limit',

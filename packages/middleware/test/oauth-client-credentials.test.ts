@@ -59,7 +59,7 @@ describe('ClientCredentials loginUrl', () => {
   });
 
   it('refuses a loginUrl that is not an absolute http(s) URL, or carries credentials or a query, without quoting them', () => {
-    for (const loginUrl of ['login.mypurecloud.com', '/login', '', 'localhost:8080', 'ftp://login.mypurecloud.com', `https://${clientId}:${clientSecret}@login.mypurecloud.com`, `https://login.mypurecloud.com/?client_secret=${clientSecret}`, 'https://login.mypurecloud.com/#x']) {
+    for (const loginUrl of ['login.mypurecloud.com', '/login', '', 'localhost:8080', 'ftp://login.mypurecloud.com', `https://${clientId}:${clientSecret}@login.mypurecloud.com`, `https://login.mypurecloud.com/?client_secret=${clientSecret}`, 'https://login.mypurecloud.com/#x', 'https://login.mypurecloud.com?', 'https://login.mypurecloud.com#']) {
       let error: unknown;
       try {
         credentials(loginUrl);

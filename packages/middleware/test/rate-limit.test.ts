@@ -1,6 +1,6 @@
 /** The local rate limiter through a real client and a loopback server: pacing, concurrency, 429 pauses, header-driven slow-down, back-pressure, close. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, defineRoute } from '@switchboard/core';
+import { ConfigurationError, createClient, defineRoute } from '@switchboard/core';
 import { LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
@@ -160,6 +160,12 @@ describe('a shared limiter', () => {
     expect(log.filter((e) => e.what === 'START').map((e) => e.id)).toEqual(['a', 'b']);
     await limiter.close();
     await expect(limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
+  });
+
+  it('refuses close options for a limiter passed in, which client.close() does not close', async () => {
+    const limiter = new LocalLimiter({ limit: 10, intervalMs: 1_000 });
+    expect(() => rateLimit({ limiter, close: { rejectQueued: true } })).toThrow(ConfigurationError);
+    await limiter.close();
   });
 });
 
