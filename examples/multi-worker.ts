@@ -1,7 +1,7 @@
 /**
  * Several worker processes, one Genesys org limit: each worker's WebChatAPI takes its turns from a
  * RedisLimiter with the same id, so that together they stay within the limit however many they are.
- * Run it with `REDIS_URL=redis://127.0.0.1:6379 pnpm example:multi-worker`.
+ * Run it with `REDIS_URL=redis://127.0.0.1:6379 npm run example:multi-worker`.
  *
  * The parent starts the local emulator with a low org limit, forks the workers (`node:child_process`)
  * and gives each the connection details over IPC; the workers call as fast as the shared limiter
@@ -12,12 +12,12 @@
  * All traffic goes to 127.0.0.1 (the emulator) and to Redis.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { WebChatAPI } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import { redisOptions } from './support/redis-options.js';
+import { configError, numberSetting } from './support/settings.js';
 
 /** What the parent tells a worker. */
 interface Setup {
@@ -66,6 +66,12 @@ const isType =
     typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 
 async function worker(): Promise<void> {
+  let reported = false;
+  // The parent is gone (killed or crashed) before this worker reported: nothing more will come, and
+  // the limiter's Redis connection would keep the process alive for good.
+  process.once('disconnect', () => {
+    if (!reported) process.exit(1);
+  });
   const { setup } = await nextMessage(process, isType<{ type: 'setup'; setup: Setup }>('setup'));
   const limiter = new RedisLimiter({ id: setup.limiterId, redis: redisOptions(setup.redisUrl), limit: setup.limit, intervalMs: setup.intervalMs });
   await limiter.ready();
@@ -102,35 +108,25 @@ async function worker(): Promise<void> {
   await api.close();
   await limiter.close();
   const report: Report = { type: 'report', calls, tooMany, failed };
+  reported = true;
   // Once the report is out, the IPC channel is all that keeps this process alive.
   process.send?.(report, () => process.disconnect());
-}
-
-function settingOf(name: string, fallback: number, max: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    writeSync(2, `${name} must be a whole number from 1 to ${max} (got "${text}").\n`);
-    process.exit(2);
-  }
-  return value;
 }
 
 async function parent(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
-    console.error('REDIS_URL is not set: the workers share their limit through Redis. Start one and point REDIS_URL at it, for example:');
-    console.error('  redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no   (or: docker run --rm -p 6379:6379 redis:7)');
-    console.error('  REDIS_URL=redis://127.0.0.1:6379 pnpm example:multi-worker');
-    process.exitCode = 2;
-    return;
+    configError(
+      'REDIS_URL is not set: the workers share their limit through Redis. Start one and point REDIS_URL at it, for example:',
+      '  redis-server --port 6379 --bind 127.0.0.1 --save "" --appendonly no   (or: docker run --rm -p 6379:6379 redis:7)',
+      '  REDIS_URL=redis://127.0.0.1:6379 npm run example:multi-worker',
+    );
   }
-  const workers = settingOf('WORKERS', 4, 32);
-  const seconds = settingOf('RUN_SECONDS', 5, 300);
-  const limit = settingOf('ORG_LIMIT', 20, 100_000);
-  const windowSeconds = settingOf('ORG_WINDOW_SECONDS', 2, 3_600);
-  const concurrency = settingOf('CONCURRENCY', 4, 64);
+  const workers = numberSetting('WORKERS', 4, { whole: true, max: 32 });
+  const seconds = numberSetting('RUN_SECONDS', 5, { whole: true, max: 300 });
+  const limit = numberSetting('ORG_LIMIT', 20, { whole: true, max: 100_000 });
+  const windowSeconds = numberSetting('ORG_WINDOW_SECONDS', 2, { whole: true, max: 3_600 });
+  const concurrency = numberSetting('CONCURRENCY', 4, { whole: true, max: 64 });
 
   const { startEmulator } = await import('@switchboard/emulator');
   // The org limit is the one that binds: each worker's own token may do far more.

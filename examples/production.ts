@@ -30,33 +30,19 @@
  * Exit codes: 0 after a clean shutdown, 1 when the shutdown was forced (a second signal, or
  * SHUTDOWN_TIMEOUT_MS passed) or failed, 2 for a configuration error.
  */
-import { writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { type Limiter, LocalLimiter, type RegionName, regionUrls, SwitchboardError, WebChatAPI } from '@switchboard/webchat';
+import { type Limiter, LocalLimiter, type RegionName, SwitchboardError, WebChatAPI } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import type { RedisOptions } from 'ioredis';
 import pino from 'pino';
 import { redisOptions } from './support/redis-options.js';
+import { configError, numberSetting } from './support/settings.js';
 
 const env = process.env;
-
-/** A problem with the configuration: said in plain words on stderr, exit 2, before anything has started. */
-function configError(...lines: string[]): never {
-  writeSync(2, `${lines.join('\n')}\n`); // written before the exit, also where stderr is an asynchronous pipe
-  process.exit(2);
-}
-
-function positiveNumber(name: string, fallback: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!(value > 0) || !Number.isFinite(value)) configError(`${name} must be a number above 0 (got "${text}").`);
-  return value;
-}
 
 /** REDIS_URL as ioredis settings; a bad one is a configuration error. */
 function redisSettings(url: string): RedisOptions {
@@ -125,9 +111,8 @@ if (genesysSettings.length === 0) {
   if (env.GENESYS_BASE_URL && env.GENESYS_LOGIN_URL) {
     target = { baseUrl: env.GENESYS_BASE_URL, loginUrl: env.GENESYS_LOGIN_URL };
   } else {
-    const region = env.GENESYS_REGION as RegionName;
-    if (!regionUrls(region)) configError(`GENESYS_REGION "${region}" is not a Genesys Cloud region (such as us_east_1, eu_west_1, ap_southeast_2).`);
-    target = { region };
+    // WebChatAPI refuses a region it does not know (step 4).
+    target = { region: env.GENESYS_REGION as RegionName };
   }
   clientId = env.GENESYS_CLIENT_ID as string;
   clientSecret = env.GENESYS_CLIENT_SECRET as string;
@@ -136,10 +121,10 @@ if (genesysSettings.length === 0) {
 }
 
 // 3. One rate limit for every worker of this org's OAuth client, through Redis.
-const perMinute = positiveNumber('RATE_LIMIT_PER_MINUTE', 300);
+const perMinute = numberSetting('RATE_LIMIT_PER_MINUTE', 300);
 let limiter: Limiter;
 if (env.REDIS_URL) {
-  const redis = new RedisLimiter({
+  const shared = new RedisLimiter({
     // The same id in every worker (and every service) that uses this OAuth client of this org.
     id: `genesys-webchat:${organizationId}:${clientId}`,
     redis: redisSettings(env.REDIS_URL),
@@ -148,8 +133,7 @@ if (env.REDIS_URL) {
     onFallback: (active) =>
       active ? log.warn('Redis is unreachable: this worker uses a local share of the rate limit until it answers') : log.info('Redis answers again: back on the shared rate limit'),
   });
-  await redis.ready();
-  limiter = redis;
+  limiter = shared;
 } else if (emulator) {
   log.warn('REDIS_URL is not set: using a LocalLimiter, which only this process shares (fine against the emulator, not for several workers)');
   limiter = new LocalLimiter({ limit: perMinute, intervalMs: 60_000 });
@@ -162,16 +146,24 @@ if (env.REDIS_URL) {
   );
 }
 
-// 4. The client, wired with all of it.
-const api = new WebChatAPI({
-  ...target,
-  oauth: { clientId, clientSecret },
-  rateLimit: { limiter },
-  logger: log.child({ component: 'webchat' }),
-  timeout: 10_000,
-  // All 19 WebChat v2 operations are deprecated by Genesys: once per operation, into the logs.
-  onDeprecated: (operationId, message) => log.warn({ operationId }, message),
-});
+// 4. The client, wired with all of it. A setting it cannot use (an unknown region, a loginUrl that
+// is not a login host) is a typed error here, before anything is sent.
+let api: WebChatAPI;
+try {
+  api = new WebChatAPI({
+    ...target,
+    oauth: { clientId, clientSecret },
+    rateLimit: { limiter },
+    logger: log.child({ component: 'webchat' }),
+    timeout: 10_000,
+    // All 19 WebChat v2 operations are deprecated by Genesys: once per operation, into the logs.
+    onDeprecated: (operationId, message) => log.warn({ operationId }, message),
+  });
+} catch (error) {
+  configError(`The Genesys settings cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+}
+// Redis answers within 5 s, or calls use this worker's local share of the limit until it does.
+if (limiter instanceof RedisLimiter) await limiter.ready();
 let calls = 0;
 let failedCalls = 0;
 api.on('call.end', (event) => {
@@ -219,7 +211,7 @@ async function work(): Promise<void> {
 }
 
 // 6. Graceful shutdown: no new work, calls in flight finish, then the client, the limiter and the SDK close.
-const shutdownTimeoutMs = positiveNumber('SHUTDOWN_TIMEOUT_MS', 10_000);
+const shutdownTimeoutMs = numberSetting('SHUTDOWN_TIMEOUT_MS', 10_000);
 let working: Promise<void> = Promise.resolve();
 
 async function shutdown(reason: string): Promise<void> {
@@ -255,7 +247,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     exit(1);
   });
 }
-const runSeconds = env.RUN_SECONDS ? positiveNumber('RUN_SECONDS', 0) : undefined;
+const runSeconds = env.RUN_SECONDS ? numberSetting('RUN_SECONDS', 0) : undefined;
 if (runSeconds !== undefined) setTimeout(() => void (stopping || shutdown('RUN_SECONDS elapsed')), runSeconds * 1000).unref();
 
 log.info({ rateLimitPerMinute: perMinute, sharedLimiter: limiter instanceof RedisLimiter, tracesExporter: exporter?.constructor.name ?? 'none' }, 'started');

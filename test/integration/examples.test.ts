@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '@switchboard/emulator';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { leaksIn, reportSecret } from '../support/secrets.js';
@@ -30,7 +30,6 @@ interface RunningExample {
   readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
-/** An example run as a service is: in the background, to be signalled. Killed with its process group after `boundMs` (a bound against hangs, not a timing check). */
 /** The production example's settings for an emulator (as if it were a Genesys org) and a Redis. */
 function productionSettings(emulator: Emulator, redis: RedisServer): Record<string, string> {
   const { baseUrl, loginUrl, clientId, clientSecret, organizationId, deploymentId } = emulator.settings;
@@ -45,6 +44,20 @@ function productionSettings(emulator: Emulator, redis: RedisServer): Record<stri
   };
 }
 
+/** Process groups of examples still running: killed after each test, so a failed expectation leaves none behind. */
+const running = new Set<number>();
+afterEach(() => {
+  for (const group of running) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  running.clear();
+});
+
+/** An example run as a service is: in the background, to be signalled. Killed with its process group after `boundMs` (a bound against hangs, not a timing check). */
 function startExample(file: string, env: Record<string, string>, boundMs = 150_000): RunningExample {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !EXAMPLE_SETTINGS.test(name)));
   // Its own process group, so that the bound reaches tsx's child (and its workers) too.
@@ -61,10 +74,12 @@ function startExample(file: string, env: Record<string, string>, boundMs = 150_0
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   let ended = false;
+  if (child.pid !== undefined) running.add(child.pid);
   const bound = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), boundMs);
   const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.once('close', (code) => {
       ended = true;
+      if (child.pid !== undefined) running.delete(child.pid);
       clearTimeout(bound);
       notify();
       resolve({ code, stdout, stderr });
@@ -273,6 +288,19 @@ describe('examples', () => {
       expect(stderr).toContain('redis-server --port 6379');
     }
     expect(production.stdout + production.stderr).not.toContain('not-a-real-secret');
+  }, 180_000);
+
+  it('the production example turns settings the client refuses (an unknown region, a loginUrl that is the token endpoint) into exit code 2 and a plain message', async () => {
+    const org = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'not-a-real-secret', GENESYS_ORGANIZATION_ID: 'org', GENESYS_DEPLOYMENT_ID: 'deployment', REDIS_URL: 'redis://127.0.0.1:1' };
+    const [region, loginUrl] = await Promise.all([
+      startExample('examples/production.ts', { ...org, GENESYS_REGION: 'mars_north_1' }).exited,
+      startExample('examples/production.ts', { ...org, GENESYS_BASE_URL: 'https://api.mypurecloud.ie', GENESYS_LOGIN_URL: 'https://login.mypurecloud.ie/oauth/token' }).exited,
+    ]);
+    expect(region.code, region.stderr).toBe(2);
+    expect(region.stderr).toContain('mars_north_1');
+    expect(loginUrl.code, loginUrl.stderr).toBe(2);
+    expect(loginUrl.stderr).toContain('loginUrl ends with /oauth/token');
+    for (const run of [region, loginUrl]) expect(run.stdout + run.stderr).not.toContain('not-a-real-secret');
   }, 180_000);
 
   it('the multi-worker example: 3 processes share one org limit through Redis for 3 s, a line each, no 429s', async () => {
