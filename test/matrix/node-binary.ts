@@ -8,8 +8,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } fro
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The Node.js versions users run (20 is the machine's own; it left support on 2026-04-30). */
+/** The Node.js versions users run, besides the machine's own (20 on CI; 20 left support on 2026-04-30). */
 export const NODE_VERSIONS = { suite: ['24.22.3'], consumer: ['22.23.5', '24.22.3'] } as const;
+
+const major = (version: string): string => version.replace(/^v/, '').split('.')[0] ?? '';
+
+/** The versions of `list` of another major than this machine's Node.js: that one is run already. */
+export function otherVersions(list: readonly string[]): string[] {
+  return list.filter((version) => major(version) !== major(process.version));
+}
 
 function cacheFolder(): string {
   if (process.env.SWITCHBOARD_NODE_CACHE) return process.env.SWITCHBOARD_NODE_CACHE;

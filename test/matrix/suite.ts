@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NODE_VERSIONS, nodeBinary } from './node-binary.js';
+import { NODE_VERSIONS, nodeBinary, otherVersions } from './node-binary.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs');
-for (const version of NODE_VERSIONS.suite) {
+for (const version of otherVersions(NODE_VERSIONS.suite)) {
   const node = nodeBinary(version);
   console.log(`\nThe suite on Node.js ${version}:`);
   const started = performance.now();

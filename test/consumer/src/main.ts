@@ -5,7 +5,7 @@
  * call, a guest chat, and a RedisLimiter on a real redis-server that loses its keys mid-run.
  *
  * It prints one line per step and exits 0, or prints what failed and exits 1. REDIS_URL is given
- * by scripts/consumer-check.mjs, which also starts and stops that redis-server.
+ * by test/consumer/check.ts, which also starts and stops that redis-server.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,42 +41,47 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
 // --json` would (npx itself is checked by check.ts: a signal to npx would not reach the server).
 const bin = fileURLToPath(new URL('../node_modules/.bin/switchboard-emulator', import.meta.url));
 const emulator = spawn(bin, ['--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const firstLine = await within(
-  30_000,
-  'the emulator start',
-  new Promise<string>((resolve, reject) => {
-    createInterface({ input: emulator.stdout }).once('line', resolve);
-    emulator.once('exit', (code) => reject(new Error(`switchboard-emulator exited with ${code} before printing its settings`)));
-  }),
-);
-const settings = JSON.parse(firstLine) as EmulatorSettings;
-const keys = Object.keys(settings).sort().join(',');
-if (keys !== 'baseUrl,clientId,clientSecret,deploymentId,loginUrl,organizationId') fail(`--json printed the keys ${keys}`);
-step(`switchboard-emulator --json is listening at ${settings.baseUrl}`);
-
-const redis = new Redis(redisUrl);
+// Everything after the spawn runs under the finally that stops what was started, so that a failed
+// check leaves no emulator, client or Redis connection behind.
+let redis: Redis | undefined;
+let limiter: RedisLimiter | undefined;
+let api: WebChatAPI | undefined;
 let fellBack = false;
-const limiter = new RedisLimiter({
-  id: `consumer-${process.pid}`,
-  limit: 5,
-  intervalMs: 1_000,
-  redis: { host: new URL(redisUrl).hostname, port: Number(new URL(redisUrl).port) },
-  onFallback: (active) => {
-    if (active) fellBack = true;
-  },
-});
-await limiter.ready();
-
-const options: WebChatAPIOptions = {
-  baseUrl: settings.baseUrl,
-  loginUrl: settings.loginUrl,
-  oauth: { clientId: settings.clientId, clientSecret: settings.clientSecret },
-  rateLimit: { limiter },
-  onDeprecated: () => undefined,
-};
-const api = new WebChatAPI(options);
-
 try {
+  const firstLine = await within(
+    30_000,
+    'the emulator start',
+    new Promise<string>((resolve, reject) => {
+      createInterface({ input: emulator.stdout }).once('line', resolve);
+      emulator.once('exit', (code) => reject(new Error(`switchboard-emulator exited with ${code} before printing its settings`)));
+    }),
+  );
+  const settings = JSON.parse(firstLine) as EmulatorSettings;
+  const keys = Object.keys(settings).sort().join(',');
+  if (keys !== 'baseUrl,clientId,clientSecret,deploymentId,loginUrl,organizationId') fail(`--json printed the keys ${keys}`);
+  step(`switchboard-emulator --json is listening at ${settings.baseUrl}`);
+
+  redis = new Redis(redisUrl);
+  limiter = new RedisLimiter({
+    id: `consumer-${process.pid}`,
+    limit: 5,
+    intervalMs: 1_000,
+    redis: { host: new URL(redisUrl).hostname, port: Number(new URL(redisUrl).port) },
+    onFallback: (active) => {
+      if (active) fellBack = true;
+    },
+  });
+  await limiter.ready();
+
+  const options: WebChatAPIOptions = {
+    baseUrl: settings.baseUrl,
+    loginUrl: settings.loginUrl,
+    oauth: { clientId: settings.clientId, clientSecret: settings.clientSecret },
+    rateLimit: { limiter },
+    onDeprecated: () => undefined,
+  };
+  api = new WebChatAPI(options);
+
   // 2. Bad configuration and bad input are typed errors, before anything is sent.
   try {
     new WebChatAPI({ ...options, loginUrl: `${settings.loginUrl}/oauth/token` });
@@ -119,7 +124,8 @@ try {
 
   // 5. The Redis limiter loses its keys (FLUSHALL) with calls queued: every call is still granted.
   const calls = 12;
-  const results = Array.from({ length: calls }, () => api.getWebchatDeployment({ deploymentId: settings.deploymentId }));
+  const client = api;
+  const results = Array.from({ length: calls }, () => client.getWebchatDeployment({ deploymentId: settings.deploymentId }));
   await results[0];
   await redis.flushall();
   const statuses = await within(30_000, `${calls} calls queued across FLUSHALL`, Promise.all(results.map(async (call) => (await call).status)));
@@ -130,9 +136,9 @@ try {
   step(`RedisLimiter: Redis flushed with ${calls} calls in flight; all ${calls} granted on the shared budget, its ${recreated.length} keys re-created`);
 } finally {
   // 6. Shutdown: everything settles and the process exits by itself.
-  await api.close();
-  await limiter.close();
-  redis.disconnect();
+  await api?.close();
+  await limiter?.close();
+  redis?.disconnect();
   emulator.kill('SIGTERM');
   const [code] = (await within(10_000, 'the emulator stop', once(emulator, 'exit'))) as [number | null];
   if (code !== 0) console.error(`switchboard-emulator exited with ${code} on SIGTERM`);
