@@ -476,12 +476,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let stopping: Promise<void> | undefined;
   const loginUrl = `${origin}/login`;
+  const deploymentId = deploymentIds[0] ?? '';
   return {
-    settings: { baseUrl: origin, loginUrl, organizationId, deploymentId: deploymentIds[0] ?? '', clientId: client.clientId, clientSecret: client.clientSecret },
+    settings: { baseUrl: origin, loginUrl, organizationId, deploymentId, clientId: client.clientId, clientSecret: client.clientSecret },
     apiUrl: origin,
     loginUrl,
     organizationId,
-    deploymentId: deploymentIds[0] ?? '',
+    deploymentId,
     client,
     stats: emulatorStats,
     faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
