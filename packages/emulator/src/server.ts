@@ -20,7 +20,8 @@ import { createRandom, deriveSeed, randomSeed } from './random.js';
 import { type RateDecision, RateLimiter } from './rate-limit.js';
 import { adminHandlers } from './routes/admin.js';
 import { guestHandlers } from './routes/guest.js';
-import { bodyValidator, loadSpec, type SpecOperation, type SpecParam } from './spec.js';
+import { requestBody } from './request-body.js';
+import { loadSpec, type SpecOperation, type SpecParam } from './spec.js';
 import { Stats } from './stats.js';
 import { Store } from './store.js';
 
@@ -126,7 +127,9 @@ function parseQuery(params: readonly SpecParam[], raw: Record<string, unknown>):
   for (const spec of params) {
     let value: unknown = raw[spec.name];
     if (Array.isArray(value)) value = value.at(-1);
-    if (value === undefined) {
+    // An empty value of an optional parameter is one not given: the guest SDK sends every optional
+    // parameter, the unset ones empty (`?pageSize=&pageNumber=`, `?after=&before=`; design.md §7).
+    if (value === undefined || (value === '' && spec.required !== true)) {
       query[spec.name] = spec.default;
       continue;
     }
@@ -195,6 +198,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   app.decorateRequest('emulator', null as unknown as Pending);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  // Genesys accepts `Content-Type: application/json` with an empty body on operations that take
+  // none (Genesys' JS SDKs send it on every request: design.md §7), so an empty JSON body is no
+  // body. Anything else goes to Fastify's own parser, with its protections (prototype poisoning,
+  // body size): a non-empty malformed body is still a 400.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text === '') done(null, undefined);
+    else void parseJson(request, text, done);
   });
 
   // Fault waits, released at stop() so that no timer outlives the emulator.
@@ -337,7 +351,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const operation of spec.operations) {
     const handler = handlers[operation.operationId];
     if (!handler) throw new Error(`the emulator has no handler for ${operation.operationId}`);
-    const validateBody = operation.body ? bodyValidator(operation.body.schemaRef) : undefined;
+    const checkBody = operation.body ? requestBody(operation.body.schemaRef) : undefined;
 
     app.route({
       method: operation.method,
@@ -352,12 +366,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           if (request.body !== undefined && !JSON_TYPE.test(request.headers['content-type'] ?? '')) throw new ApiError(415, 'unsupported.media.type');
           const query = parseQuery(operation.queryParams, request.query as Record<string, unknown>);
           checkQueryBounds(query);
-          if (validateBody) {
-            if (request.body === undefined || request.body === null) throw new ApiError(400, 'bad.request');
-            const problems = validateBody(request.body);
-            if (problems.length > 0) throw new ApiError(400, 'constraint.validation', { violation: problems.map((p) => `${p.field}: ${p.problem}`).join('; ') });
+          let body: unknown = request.body;
+          if (checkBody) {
+            if (body === undefined || body === null) throw new ApiError(400, 'bad.request');
+            const checked = checkBody(body);
+            if (checked.problems.length > 0) throw new ApiError(400, 'constraint.validation', { violation: checked.problems.map((p) => `${p.field}: ${p.problem}`).join('; ') });
+            body = checked.body;
           }
-          const answer: Answer = handler({ params: request.params as Record<string, string>, query, body: request.body, guest, world, url: request.url });
+          const answer: Answer = handler({ params: request.params as Record<string, string>, query, body, guest, world, url: request.url });
           await send(request, reply, answer.status, answer.body);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;

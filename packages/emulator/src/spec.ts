@@ -6,8 +6,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 
 export type AuthScheme = 'none' | 'guestJwt' | 'oauth';
 
@@ -55,41 +53,4 @@ function readSpec(): string {
 export function loadSpec(): SpecFile {
   loaded ??= JSON.parse(readSpec()) as SpecFile;
   return loaded;
-}
-
-export interface BodyProblem {
-  readonly field: string;
-  readonly problem: string;
-}
-
-export type BodyValidator = (body: unknown) => readonly BodyProblem[];
-
-let ajv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
-
-function describe(error: ErrorObject): BodyProblem {
-  const field = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || 'body';
-  if (error.keyword === 'required') {
-    const missing = (error.params as { missingProperty: string }).missingProperty;
-    return { field: field === 'body' ? missing : `${field}.${missing}`, problem: 'may not be null' };
-  }
-  return { field, problem: error.message ?? 'is not valid' };
-}
-
-/** A validator for one of the spec's models, compiled once, on first use. */
-export function bodyValidator(schemaRef: string): BodyValidator {
-  return (body) => {
-    if (!ajv) {
-      ajv = new Ajv({ allErrors: true, strict: false });
-      addFormats.default(ajv, ['uri', 'date-time']);
-      ajv.addFormat('int32', true).addFormat('int64', true);
-      ajv.addSchema({ $id: 'webchat', definitions: loadSpec().definitions });
-    }
-    let validate = validators.get(schemaRef);
-    if (!validate) {
-      validate = ajv.compile({ $ref: `webchat#/definitions/${schemaRef}` });
-      validators.set(schemaRef, validate);
-    }
-    return validate(body) ? [] : (validate.errors ?? []).map(describe);
-  };
 }
