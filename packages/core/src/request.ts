@@ -2,6 +2,7 @@
 import type { ParamValue, RouteDescriptor } from './descriptor.js';
 import { ConfigurationError, ValidationError } from './errors.js';
 import type { HeaderRecord, HttpRequest } from './http.js';
+import { serialiseBody } from './json-body.js';
 import { ownValue } from './validate.js';
 
 /** Literal pieces of a path template with the parameter names between them. */
@@ -90,7 +91,7 @@ export function mergeHeaders(target: HeaderRecord, source: Readonly<Record<strin
 function serializeBody(route: RouteDescriptor, body: unknown): string {
   let json: string | undefined;
   try {
-    json = JSON.stringify(body);
+    json = serialiseBody(body);
   } catch (error) {
     // Only the error's name: the engine's message may quote the body.
     const reason = error instanceof Error ? error.name : 'error';

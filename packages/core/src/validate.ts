@@ -1,5 +1,6 @@
 /** Checks a call's input against its descriptor, collecting every problem rather than the first. */
 import type { ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
+import { checkJsonBody, forgetBody } from './json-body.js';
 
 type Problems = ValidationProblem[];
 
@@ -105,7 +106,11 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
       paramProblems(spec, value, problems);
     }
   }
-  if (route.body?.required && ownValue(values, 'body') === undefined) problems.push({ pointer: '/body', message: 'is required' });
+  const body = route.body ? ownValue(values, 'body') : undefined;
+  if (route.body?.required && body === undefined) problems.push({ pointer: '/body', message: 'is required' });
+  // The validators read the body as it will be sent: its JSON, parsed back.
+  const json = body === undefined ? undefined : checkJsonBody(body);
+  if (json) problems.push(...json.problems);
 
   for (const key of Object.keys(values)) {
     const known =
@@ -115,6 +120,8 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
     if (!known) problems.push({ pointer: `/${key}`, message: `is not a parameter of ${route.operationId}` });
   }
 
-  if (route.validate) problems.push(...route.validate(input));
+  // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
+  if (route.validate && (json === undefined || json.problems.length === 0)) problems.push(...route.validate(json ? { ...values, body: json.sent } : input));
+  if (problems.length > 0) forgetBody(body);
   return problems;
 }

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, defineRoute, type RouteDescriptor, ValidationError } from '@switchboard/core';
+import { createClient, defineRoute, headersFromRecord, type RouteDescriptor, ValidationError } from '@switchboard/core';
 import { createThing, deleteThing, getThing, listThings } from '../../../test/support/routes.js';
 
 const baseUrl = 'http://api.switchboard.test';
@@ -173,12 +173,47 @@ describe('validation', () => {
   });
 
   it.each([
-    ['a BigInt', { name: 10n }],
-    ['a cycle', (() => { const o: Record<string, unknown> = { name: 'x' }; o.self = o; return o; })()],
-    ['a function', () => 'x'],
-  ])('rejects a body that is not JSON (%s)', async (_name, body) => {
+    ['a BigInt', { name: 10n }, '/body/name'],
+    ['a cycle', (() => { const o: Record<string, unknown> = { name: 'x' }; o.self = o; return o; })(), '/body/self'],
+    ['a function', () => 'x', '/body'],
+    ['a function field', { name: 'x', toString: () => 'x' }, '/body/toString'],
+    ['a symbol field', { name: Symbol('x') }, '/body/name'],
+    ['NaN', { name: 'x', size: Number.NaN }, '/body/size'],
+    ['Infinity deep down', { name: 'x', tags: [{ weight: -Infinity }] }, '/body/tags/0/weight'],
+    ['undefined in an array', { name: 'x', tags: ['a', undefined] }, '/body/tags/1'],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is the case under test
+    ['a hole in an array', { name: 'x', tags: ['a', , 'c'] }, '/body/tags/1'],
+    ['a lone surrogate in a body string', { name: 'x\uD83D' }, '/body/name'],
+    ['a Map', { name: 'x', extra: new Map([['a', 1]]) }, '/body/extra'],
+    ['a key that needs escaping', { name: 'x', 'a/b~c': Number.NaN }, '/body/a~1b~0c'],
+  ])('rejects a body that JSON cannot carry as it is (%s), naming where, with nothing sent', async (_name, body, pointer) => {
     const error = await rejected((c) => c.call(createThing, { body } as never));
-    expect(error.problems).toEqual([{ pointer: '/body', message: expect.stringMatching(/JSON/) as string }]);
+    expect(error.problems).toEqual([{ pointer, message: expect.stringMatching(/JSON|surrogate/) as string }]);
+  });
+
+  it('validates what is sent: a field only on the prototype is not there, a field set to undefined is left out', async () => {
+    const seen: unknown[] = [];
+    const sent: (string | undefined)[] = [];
+    const createNamed = defineRoute<{ body: { name: string; note?: string } }, unknown>({
+      ...createThing,
+      operationId: 'createNamed',
+      validate: (input) => {
+        const body = (input as { body: Record<string, unknown> }).body;
+        seen.push(body);
+        return typeof body.name === 'string' ? [] : [{ pointer: '/body/name', message: 'is required' }];
+      },
+    });
+    const client = createClient({
+      baseUrl: 'https://api.example',
+      transport: { name: 'memory', send: (request) => (sent.push(request.body), Promise.resolve({ status: 200, headers: headersFromRecord({}), data: {} })), close: () => Promise.resolve() },
+    });
+    const fromPrototype = await client.call(createNamed, { body: Object.create({ name: 'on the prototype' }) as { name: string } }).catch((error: unknown) => error);
+    expect(fromPrototype).toBeInstanceOf(ValidationError);
+    expect((fromPrototype as ValidationError).problems).toEqual([{ pointer: '/body/name', message: 'is required' }]);
+    await client.call(createNamed, { body: { name: 'x', note: undefined } });
+    expect(seen.at(-1)).toEqual({ name: 'x' });
+    expect(sent).toEqual(['{"name":"x"}']);
+    await client.close();
   });
 
   it('rejects input that is not an object', async () => {
