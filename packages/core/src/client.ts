@@ -3,7 +3,7 @@ import { Call, type CallHub } from './call.js';
 import { checkBaseUrl } from './base-url.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
-import { AbortError, ClientClosedError, ConfigurationError, HttpError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
+import { AbortError, ClientClosedError, ConfigurationError, HttpError, ResponseParseError, SwitchboardError, TimeoutError, ValidationError } from './errors.js';
 import type { CallEventListener, CallEventType } from './events.js';
 import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
 import { Listeners } from './listeners.js';
@@ -297,6 +297,14 @@ export function createClient(options: ClientOptions): Client {
       }
 
       const correlationId = correlationOf(response.headers);
+      if (route.responseBody && response.status >= 200 && response.status <= 299 && response.data === undefined) {
+        // The operation answers with a model, and this success came with no body at all.
+        const error = new ResponseParseError(response.status, response.headers.get('content-type') ?? 'no content type', { operationId });
+        error.attempts = call.sent;
+        error.waitedMs = call.waitedMs;
+        call.finish({ error });
+        throw error;
+      }
       call.finish({ response, correlationId });
       if (response.status < 200 || response.status > 299) {
         const detail = describeError(response);

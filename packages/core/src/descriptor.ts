@@ -128,6 +128,12 @@ export interface RouteDescriptor<Input = unknown, Output = unknown> {
   /** The status the operation documents on success (any 2xx is accepted). */
   readonly successStatus: number;
   /**
+   * True when the operation's success answer has a body (a model): a 2xx without one is then a
+   * ResponseParseError rather than `data: undefined` under a type that promises a value.
+   * @default `false`: a success may come without a body
+   */
+  readonly responseBody?: boolean;
+  /**
    * Extra checks on the input, run after the parameter checks; their problems join the same ValidationError.
    * @default none
    */

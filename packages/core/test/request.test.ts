@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, defineRoute, headersFromRecord, type RouteDescriptor, ValidationError } from '@switchboard/core';
+import { createClient, defineRoute, headersFromRecord, ResponseParseError, type RouteDescriptor, ValidationError } from '@switchboard/core';
 import { createThing, deleteThing, getThing, listThings } from '../../../test/support/routes.js';
 
 const baseUrl = 'http://api.switchboard.test';
@@ -270,5 +270,35 @@ describe('set-up errors', () => {
     await expect(client.call(getThing, { thingId: 'a' }, { deadline: new Date('nonsense') })).rejects.toMatchObject({ code: 'E_CONFIG' });
     await expect(client.call(getThing, { thingId: 'a' }, { deadline: Number.NaN })).rejects.toMatchObject({ code: 'E_CONFIG' });
     await expect(client.call(getThing, { thingId: 'a' }, { timeout: Number.NaN })).rejects.toMatchObject({ code: 'E_CONFIG' });
+  });
+});
+
+describe('a success without the body the operation promises', () => {
+  const getModel = defineRoute<Record<string, never>, { id: string }>({
+    operationId: 'getModel', method: 'GET', path: '/model', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 200, responseBody: true,
+  });
+  const deleteModel = defineRoute<Record<string, never>, undefined>({
+    operationId: 'deleteModel', method: 'DELETE', path: '/model', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 204,
+  });
+
+  it.each([
+    ['a 200 that claims JSON with an empty body', 200, { 'content-type': 'application/json' }],
+    ['a 200 with no body and no content type', 200, {}],
+    ['a 204', 204, {}],
+  ] as const)('is a ResponseParseError, not data: undefined (%s)', async (_name, status, headers) => {
+    nock(baseUrl).get('/model').reply(status, '', headers);
+    const client = createClient({ baseUrl });
+    const error = await client.call(getModel, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ResponseParseError);
+    expect(error).toMatchObject({ code: 'E_RESPONSE_PARSE', status, attempts: 1, operationId: 'getModel' });
+    await client.close();
+  });
+
+  it('is fine for an operation that answers without a body', async () => {
+    nock(baseUrl).delete('/model').reply(204);
+    const client = createClient({ baseUrl });
+    const result = await client.call(deleteModel, {});
+    expect(result).toMatchObject({ status: 204, data: undefined });
+    await client.close();
   });
 });

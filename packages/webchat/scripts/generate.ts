@@ -303,6 +303,7 @@ export function renderRoutes(spec: Spec): string {
         `  idempotent: ${IDEMPOTENT_METHODS.has(op.method)},\n` +
         `  deprecated: ${op.deprecated},\n` +
         `  successStatus: ${successStatus(op)},\n` +
+        (outputType(op) === 'undefined' ? '' : `  responseBody: true,\n`) +
         (op.body ? `  validate: bodyValidator(${str(op.body.schemaRef)}),\n` : '') +
         `});\n`,
     );

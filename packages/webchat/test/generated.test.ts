@@ -67,6 +67,8 @@ describe('the 19 descriptors', () => {
     expect(route.deprecated).toBe(true);
     const success = Object.keys(op.responses).find((s) => s.startsWith('2'));
     expect(route.successStatus).toBe(Number(success));
+    // A success that promises a model has a body: an empty one is a ResponseParseError.
+    expect(route.responseBody === true).toBe(Boolean(success && op.responses[success]?.schemaRef));
     expect(route.idempotent).toBe(['GET', 'PUT', 'DELETE'].includes(op.method));
 
     expect(route.pathParams.map((p) => ({ name: p.name, type: p.type, required: p.required }))).toEqual(

@@ -95,6 +95,7 @@ export const getWebchatDeployment = defineRoute<GetWebchatDeploymentInput, M.Web
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** getWebchatDeployments takes no parameters. */
@@ -114,6 +115,7 @@ export const getWebchatDeployments = defineRoute<GetWebchatDeploymentsInput, M.W
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMediarequest, named as in the spec. */
@@ -141,6 +143,7 @@ export const getWebchatGuestConversationMediarequest = defineRoute<GetWebchatGue
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMediarequests, named as in the spec. */
@@ -165,6 +168,7 @@ export const getWebchatGuestConversationMediarequests = defineRoute<GetWebchatGu
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMember, named as in the spec. */
@@ -192,6 +196,7 @@ export const getWebchatGuestConversationMember = defineRoute<GetWebchatGuestConv
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMembers, named as in the spec. */
@@ -235,6 +240,7 @@ export const getWebchatGuestConversationMembers = defineRoute<GetWebchatGuestCon
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMessage, named as in the spec. */
@@ -262,6 +268,7 @@ export const getWebchatGuestConversationMessage = defineRoute<GetWebchatGuestCon
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of getWebchatGuestConversationMessages, named as in the spec. */
@@ -311,6 +318,7 @@ export const getWebchatGuestConversationMessages = defineRoute<GetWebchatGuestCo
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** getWebchatSettings takes no parameters. */
@@ -330,6 +338,7 @@ export const getWebchatSettings = defineRoute<GetWebchatSettingsInput, M.WebChat
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of patchWebchatGuestConversationMediarequest, named as in the spec. */
@@ -360,6 +369,7 @@ export const patchWebchatGuestConversationMediarequest = defineRoute<PatchWebcha
   idempotent: false,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("WebChatGuestMediaRequest"),
 });
 
@@ -384,6 +394,7 @@ export const postWebchatDeployments = defineRoute<PostWebchatDeploymentsInput, M
   idempotent: false,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("WebChatDeployment"),
 });
 
@@ -415,6 +426,7 @@ export const postWebchatGuestConversationMemberMessages = defineRoute<PostWebcha
   idempotent: false,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("CreateWebChatMessageRequest"),
 });
 
@@ -443,6 +455,7 @@ export const postWebchatGuestConversationMemberTyping = defineRoute<PostWebchatG
   idempotent: false,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
 });
 
 /** The parameters of postWebchatGuestConversations, named as in the spec. */
@@ -466,6 +479,7 @@ export const postWebchatGuestConversations = defineRoute<PostWebchatGuestConvers
   idempotent: false,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("CreateWebChatConversationRequest"),
 });
 
@@ -494,6 +508,7 @@ export const putWebchatDeployment = defineRoute<PutWebchatDeploymentInput, M.Web
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("WebChatDeployment"),
 });
 
@@ -518,6 +533,7 @@ export const putWebchatSettings = defineRoute<PutWebchatSettingsInput, M.WebChat
   idempotent: true,
   deprecated: true,
   successStatus: 200,
+  responseBody: true,
   validate: bodyValidator("WebChatSettings"),
 });
 
