@@ -15,7 +15,7 @@ import { buildRequest, compileRoute, mergeHeaders } from './request.js';
 import { MAX_TIMER_MS } from './transports/failure.js';
 import { createKyTransport } from './transports/ky.js';
 import { createUndiciTransport } from './transports/undici.js';
-import { validateInput } from './validate.js';
+import { checkInput } from './validate.js';
 
 /** What {@link createClient} takes. */
 export interface ClientOptions {
@@ -254,13 +254,14 @@ export function createClient(options: ClientOptions): Client {
       const { operationId } = route;
       if (closing) throw new ClientClosedError('the client is closed', { operationId });
       compileRoute(route);
-      const problems = validateInput(route, input);
+      const { problems, bodyJson } = checkInput(route, input);
       if (problems.length > 0) throw new ValidationError(problems, { operationId });
       const { signal } = callOptions;
       if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
       checkMs('timeout', callOptions.timeout);
 
-      const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers);
+      // The body's text is the one its validation read: serialised once.
+      const request = buildRequest(route, input, baseUrl, defaultHeaders, callOptions.headers, bodyJson);
       const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? attemptTimeout, hub);
       if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
       // Ordering the call's own middleware may fail (a duplicate name): before anything has started.

@@ -13,13 +13,7 @@ const UNPAIRED_SURROGATE = /\p{Cs}/u;
 const MAX_DEPTH = 256;
 
 /** JSON pointer escaping of one reference token (RFC 6901). */
-const token = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
-
-/**
- * Bodies serialised by their validation and not yet sent: a call validates, then builds its
- * request at once, and the build takes the text (once) instead of serialising the body again.
- */
-const serialised = new WeakMap<object, string>();
+export const pointerToken = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
 function walk(value: unknown, pointer: string, ancestors: Set<object>, depth: number, inArray: boolean, problems: ValidationProblem[]): void {
   const problem = (message: string) => void problems.push({ pointer, message });
@@ -49,8 +43,14 @@ function walk(value: unknown, pointer: string, ancestors: Set<object>, depth: nu
   if (depth > MAX_DEPTH) return problem(`must not be nested more than ${MAX_DEPTH} levels deep`);
   if (ancestors.has(object)) return problem('must not refer back to itself (JSON cannot carry a cycle)');
   ancestors.add(object);
+  const kind = Object.prototype.toString.call(object);
   const toJSON = (object as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
+  if (kind === '[object Number]' || kind === '[object String]' || kind === '[object Boolean]') {
+    // A boxed primitive: JSON sends the value inside.
+    walk((object as { valueOf(): unknown }).valueOf(), pointer, ancestors, depth + 1, inArray, problems);
+  } else if (kind === '[object BigInt]') {
+    problem('must not be a BigInt (JSON cannot carry it)');
+  } else if (typeof toJSON === 'function') {
     // A Date, or any value that says how it serialises: what it gives is what is sent.
     walk(toJSON.call(object) as unknown, pointer, ancestors, depth + 1, inArray, problems);
   } else if (object instanceof Map || object instanceof Set || object instanceof WeakMap || object instanceof WeakSet) {
@@ -59,34 +59,39 @@ function walk(value: unknown, pointer: string, ancestors: Set<object>, depth: nu
     for (let index = 0; index < object.length; index++) walk(object[index], `${pointer}/${index}`, ancestors, depth + 1, true, problems);
   } else {
     if (Object.getOwnPropertySymbols(object).some((key) => Object.prototype.propertyIsEnumerable.call(object, key))) problem('must not have symbol keys (JSON drops them)');
-    for (const [key, field] of Object.entries(object)) walk(field, `${pointer}/${token(key)}`, ancestors, depth + 1, false, problems);
+    for (const key of Object.keys(object)) {
+      const at = `${pointer}/${pointerToken(key)}`;
+      if (UNPAIRED_SURROGATE.test(key)) problems.push({ pointer: at, message: 'must not have a name with unpaired UTF-16 surrogates' });
+      let field: unknown;
+      try {
+        field = (object as Record<string, unknown>)[key];
+      } catch {
+        // JSON.stringify would throw the getter's error, whatever it says.
+        problems.push({ pointer: at, message: 'could not be read (its getter threw)' });
+        continue;
+      }
+      walk(field, at, ancestors, depth + 1, false, problems);
+    }
   }
   ancestors.delete(object);
 }
 
 /**
  * Every part of `body` that JSON cannot carry as it is, by JSON pointer under `/body`; none for a
- * body that survives `JSON.stringify` unchanged. When there is none, the serialised body is kept
- * for {@link serialiseBody} and its parsed copy returned, for the validators to read.
+ * body that survives `JSON.stringify` unchanged, which then comes with its JSON text (what will be
+ * sent) and that text parsed back (what the validators read).
  */
-export function checkJsonBody(body: unknown): { readonly problems: ValidationProblem[]; readonly sent?: unknown } {
+export function checkJsonBody(body: unknown): { readonly problems: ValidationProblem[]; readonly json?: string; readonly sent?: unknown } {
   const problems: ValidationProblem[] = [];
   walk(body, '/body', new Set(), 0, false, problems);
   if (problems.length > 0) return { problems };
-  const json = JSON.stringify(body);
-  if (typeof body === 'object' && body !== null) serialised.set(body, json);
-  return { problems, sent: JSON.parse(json) as unknown };
-}
-
-/** `body` as JSON text: the text {@link checkJsonBody} just made for it (taken once), else made now. */
-export function serialiseBody(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null) return JSON.stringify(body);
-  const kept = serialised.get(body);
-  serialised.delete(body);
-  return kept ?? JSON.stringify(body);
-}
-
-/** Forgets the text kept for `body`: its call was refused, so it will not be built. */
-export function forgetBody(body: unknown): void {
-  if (typeof body === 'object' && body !== null) serialised.delete(body);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(body);
+  } catch {
+    // What the walk cannot foresee (a toJSON that throws, or answers differently the second time).
+    return { problems: [{ pointer: '/body', message: 'cannot be serialised as JSON' }] };
+  }
+  if (json === undefined) return { problems: [{ pointer: '/body', message: 'must be a JSON value' }] };
+  return { problems, json, sent: JSON.parse(json) as unknown };
 }

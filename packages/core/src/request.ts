@@ -2,7 +2,6 @@
 import type { ParamValue, RouteDescriptor } from './descriptor.js';
 import { ConfigurationError, ValidationError } from './errors.js';
 import type { HeaderRecord, HttpRequest } from './http.js';
-import { serialiseBody } from './json-body.js';
 import { ownValue } from './validate.js';
 
 /** Literal pieces of a path template with the parameter names between them. */
@@ -91,7 +90,7 @@ export function mergeHeaders(target: HeaderRecord, source: Readonly<Record<strin
 function serializeBody(route: RouteDescriptor, body: unknown): string {
   let json: string | undefined;
   try {
-    json = serialiseBody(body);
+    json = JSON.stringify(body);
   } catch (error) {
     // Only the error's name: the engine's message may quote the body.
     const reason = error instanceof Error ? error.name : 'error';
@@ -112,13 +111,14 @@ export function buildRequest(
   baseUrl: string,
   defaultHeaders: Readonly<HeaderRecord>,
   callHeaders: Readonly<Record<string, string>> | undefined,
+  bodyJson?: string,
 ): HttpRequest {
   const values = (input ?? {}) as Readonly<Record<string, unknown>>;
   const headers: HeaderRecord = { accept: 'application/json', ...defaultHeaders };
   let body: string | undefined;
   const bodyValue = route.body ? ownValue(values, 'body') : undefined;
   if (bodyValue !== undefined) {
-    body = serializeBody(route, bodyValue);
+    body = bodyJson ?? serializeBody(route, bodyValue);
     headers['content-type'] = 'application/json';
   }
   mergeHeaders(headers, callHeaders);

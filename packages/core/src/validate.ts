@@ -1,6 +1,6 @@
 /** Checks a call's input against its descriptor, collecting every problem rather than the first. */
 import type { ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
-import { checkJsonBody, forgetBody } from './json-body.js';
+import { checkJsonBody, pointerToken } from './json-body.js';
 
 type Problems = ValidationProblem[];
 
@@ -91,9 +91,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Every problem with `input` for `route`; an empty list means it can be sent. */
 export function validateInput(route: RouteDescriptor, input: unknown): ValidationProblem[] {
+  return checkInput(route, input).problems;
+}
+
+/** Every problem with `input` for `route`, and, when there is none, the body's JSON text as it will be sent. */
+export function checkInput(route: RouteDescriptor, input: unknown): { readonly problems: ValidationProblem[]; readonly bodyJson?: string } {
   const problems: Problems = [];
   if (input !== undefined && !isRecord(input)) {
-    return [{ pointer: '', message: 'must be an object of named parameters' }];
+    return { problems: [{ pointer: '', message: 'must be an object of named parameters' }] };
   }
   const values = input ?? {};
 
@@ -117,11 +122,10 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
       (key === 'body' && route.body !== undefined) ||
       route.pathParams.some((p) => p.name === key) ||
       route.queryParams.some((p) => p.name === key);
-    if (!known) problems.push({ pointer: `/${key}`, message: `is not a parameter of ${route.operationId}` });
+    if (!known) problems.push({ pointer: `/${pointerToken(key)}`, message: `is not a parameter of ${route.operationId}` });
   }
 
   // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
   if (route.validate && (json === undefined || json.problems.length === 0)) problems.push(...route.validate(json ? { ...values, body: json.sent } : input));
-  if (problems.length > 0) forgetBody(body);
-  return problems;
+  return problems.length > 0 ? { problems } : { problems, bodyJson: json?.json };
 }

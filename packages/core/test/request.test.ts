@@ -186,9 +186,31 @@ describe('validation', () => {
     ['a lone surrogate in a body string', { name: 'x\uD83D' }, '/body/name'],
     ['a Map', { name: 'x', extra: new Map([['a', 1]]) }, '/body/extra'],
     ['a key that needs escaping', { name: 'x', 'a/b~c': Number.NaN }, '/body/a~1b~0c'],
+    ['a boxed BigInt', { name: 'x', size: Object(1n) as object }, '/body/size'],
+    ['a lone surrogate in a key', { name: 'x', '\uD83D': 1 }, '/body/\uD83D'],
+    [
+      'a getter that throws',
+      {
+        name: 'x',
+        get broken(): string {
+          throw new Error('no');
+        },
+      },
+      '/body/broken',
+    ],
   ])('rejects a body that JSON cannot carry as it is (%s), naming where, with nothing sent', async (_name, body, pointer) => {
     const error = await rejected((c) => c.call(createThing, { body } as never));
-    expect(error.problems).toEqual([{ pointer, message: expect.stringMatching(/JSON|surrogate/) as string }]);
+    expect(error.problems).toEqual([{ pointer, message: expect.stringMatching(/JSON|surrogate|read/) as string }]);
+  });
+
+  it('sends boxed primitives as the values inside, as JSON does (an emoji in a String object is no lone surrogate)', async () => {
+    const seen = await sent((c) => c.call(createThing, { body: { name: Object('🙂') as string, size: Object(2) as number } as { name: string } }));
+    expect(typeof seen.body === 'string' ? (JSON.parse(seen.body) as unknown) : seen.body).toEqual({ name: '🙂', size: 2 });
+  });
+
+  it('names an unknown parameter by an escaped JSON pointer', async () => {
+    const error = await rejected((c) => c.call(getThing, { thingId: 't', 'a/b~c': 1 } as never));
+    expect(error.problems).toEqual([{ pointer: '/a~1b~0c', message: 'is not a parameter of getThing' }]);
   });
 
   it('validates what is sent: a field only on the prototype is not there, a field set to undefined is left out', async () => {
