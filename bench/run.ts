@@ -5,7 +5,8 @@
  * tracing, metrics and logging cost; then the emulator's own throughput. Options: --duration ms, --rounds n,
  * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone),
  * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it),
- * --processes (1, 4 and 8 worker processes sharing one org limit; needs redis-server).
+ * --processes (1, 4 and 8 worker processes sharing one org limit; needs redis-server), --storm (requests
+ * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429).
  *
  * Our packages are measured as users run them, built (`pnpm bench` builds first): through tsx's
  * on-the-fly transform of the TypeScript sources, which wraps every closure to keep its name,
@@ -23,6 +24,7 @@ import { runMicro, runObservedMicro } from './micro.js';
 import { installBenchTelemetry, observedPipelineClient } from './observability.js';
 import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
+import { runStormBench } from './storm.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -34,6 +36,7 @@ const { values: args } = parseArgs({
     micro: { type: 'boolean', default: false },
     emulator: { type: 'boolean', default: false },
     outage: { type: 'boolean', default: false },
+    storm: { type: 'boolean', default: false },
     processes: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
@@ -82,6 +85,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
 
 if (args.processes) {
   await runMultiprocessBench({ seconds: args.quick ? 5 : 10, limit: 50, windowSeconds: 5 });
+  process.exit(0);
+}
+
+if (args.storm) {
+  await runStormBench({ stormMs: 2_000 });
   process.exit(0);
 }
 

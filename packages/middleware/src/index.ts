@@ -17,6 +17,7 @@ export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
 export { BottleneckLimiter, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export { pauseAfter429, type PauseAfter429Options } from './pause-after-429.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';
 export { clientMetrics, type MetricsOptions } from './metrics.js';

@@ -167,7 +167,11 @@ export function retry(options: RetryOptions = {}): Middleware & {
       };
 
       const prepareRetry = async (wanted: RetryWanted): Promise<boolean> => {
-        if (budget && !budget.tryTakeRetry()) return false;
+        // A 429 costs the budget nothing: the server said when to come back, the retry waits that
+        // long (never less than minWaitMs) and pauseAfter429 holds the client's other calls too, so
+        // it cannot multiply traffic, which is what the budget is for (outages: 5xx, timeouts).
+        const throttled = 'response' in wanted.outcome && wanted.outcome.response.status === 429;
+        if (budget && !throttled && !budget.tryTakeRetry()) return false;
         const { waitMs, reason } = wanted.decision;
         const { status, errorCode, errorType } = describe(wanted.outcome);
         ctx.reportRetry({ waitMs, reason, status, errorType });

@@ -4,6 +4,7 @@
  * deprecation warning per operation, guest sessions and pagination.
  */
 import {
+  type CallContext,
   type CallOptions,
   type CallResult,
   type Client,
@@ -25,6 +26,8 @@ import {
   type Logger,
   logging,
   type MetricsOptions,
+  pauseAfter429,
+  type PauseAfter429Options,
   rateLimit,
   type RateLimitOptions,
   retry,
@@ -85,6 +88,12 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
    * @default `retry()` with its default options
    */
   readonly retry?: RetryOptions | false;
+  /**
+   * The client-wide pause after a 429: every call in the same scope (the OAuth client, or one
+   * conversation's guest JWT) waits out the server's Retry-After before it sends. `false` for none.
+   * @default on: `{ minPauseMs: 100, maxPauseMs: 60_000 }`
+   */
+  readonly pauseAfter429?: Omit<PauseAfter429Options, 'scopeOf'> | false;
   /**
    * Rate limiting for every attempt, placed before auth so that a token is taken only when the attempt may go. Off by default.
    * @default no rate limiting
@@ -185,6 +194,14 @@ function resolveBaseUrl(options: WebChatAPIOptions): string {
   throw new TypeError('WebChatAPI needs a region or a baseUrl');
 }
 
+/**
+ * What a Genesys 429 holds: Genesys counts requests per OAuth client (token) and per guest JWT,
+ * which belongs to one conversation; creating a chat has no credential and is held on its own.
+ */
+function genesysRateScope(ctx: CallContext): string {
+  return ctx.route.auth === 'guestJwt' ? `guest:${conversationOf(ctx.input) ?? ''}` : ctx.route.auth;
+}
+
 function conversationOf(input: unknown): string | undefined {
   const id = (input as { conversationId?: unknown } | undefined)?.conversationId;
   return typeof id === 'string' ? id : undefined;
@@ -262,6 +279,8 @@ export class WebChatAPI extends WebChatOperations {
       ...(options.metrics === false ? [] : [clientMetrics(options.metrics)]),
       ...(options.logger ? [logging({ logger: options.logger, redaction, bodies: options.logBodies })] : []),
       ...(options.retry === false ? [] : [retry(options.retry)]),
+      // Before the limiter and auth: a call held by a 429 takes no turn and no token while it waits.
+      ...(options.pauseAfter429 === false ? [] : [pauseAfter429({ scopeOf: genesysRateScope, ...options.pauseAfter429 })]),
       ...(options.rateLimit ? [rateLimit(options.rateLimit)] : []),
       auth,
       ...(options.middleware ?? []),

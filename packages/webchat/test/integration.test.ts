@@ -188,7 +188,7 @@ describe('message order', () => {
 describe('rate limiting', () => {
   it('paces WebChatAPI calls and places the limiter before auth', async () => {
     const api = new WebChatAPI({ baseUrl: e.apiUrl, oauth, rateLimit: { local: { limit: 3, intervalMs: 300 } }, ...quiet });
-    expect(api.identify().map((s) => s.name)).toEqual(['tracing', 'metrics', 'retry', 'rate-limit', 'auth', 'ky']);
+    expect(api.identify().map((s) => s.name)).toEqual(['tracing', 'metrics', 'retry', 'pause-after-429', 'rate-limit', 'auth', 'ky']);
     const started = performance.now();
     await Promise.all(Array.from({ length: 6 }, () => api.getWebchatSettings()));
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
