@@ -2,7 +2,8 @@
  * The one redaction rule: what never leaves the process in a log line, a span, an event or an
  * error message. Secrets (credentials, tokens, JWTs, by property or query-parameter name, and by
  * their look inside free text) are always replaced; customer text (properties the API names, such
- * as a chat message's `body`) is replaced unless the user opts in.
+ * as a chat message's `body`) and a person's contact details (names, email addresses, phone
+ * numbers) are replaced unless the user opts in, each with a switch of its own.
  */
 
 /** What a hidden value is replaced with. */
@@ -25,6 +26,20 @@ export interface RedactionOptions {
    * @default `false`
    */
   readonly includeText?: boolean;
+  /**
+   * Property or query-parameter names (case-insensitive) whose values are a person's contact
+   * details or identity: names, email addresses, phone numbers, custom fields about them. When
+   * any are given, email addresses are also hidden by their look inside free text.
+   * @default none
+   */
+  readonly contactKeys?: readonly string[];
+  /**
+   * Let contact details (the {@link RedactionOptions.contactKeys}, and email addresses in free text)
+   * through. A switch of its own: letting customer text through ({@link RedactionOptions.includeText})
+   * does not let contact details through, nor the other way round. Secrets are redacted regardless.
+   * @default `false`
+   */
+  readonly includeContactDetails?: boolean;
 }
 
 // Names that carry credentials in the APIs we know and in most others: authorization, cookies,
@@ -45,6 +60,9 @@ const SCHEME = /^(bearer|basic|token|digest|negotiate)$/i;
 // such as "expired" or "missing"), and an object or array value is left to value().
 const NAMED_VALUE = /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]{[][^"'&\s,;})\]]*))/g;
 const PROSE_WORD = /^[A-Za-z]{1,15}$/;
+// An email address: the lookbehind starts a match only where a local part starts (linear on long
+// runs), and an alphabetic top-level domain keeps "pnpm@10.34.9" and "@scope/name" out.
+const EMAIL = /(?<![\w.%+-])[\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}(?![\w-])/g;
 // Bodies larger than this are not walked further: past it, whole values are hidden.
 const MAX_NODES = 10_000;
 
@@ -52,13 +70,18 @@ const MAX_NODES = 10_000;
  * The one redaction rule: what never leaves the process in a log line, a span, an event or an
  * error message. Secrets (credentials, tokens, JWTs, by property or query-parameter name, and by
  * their look inside free text) are always replaced; customer text (the {@link RedactionOptions.textKeys})
- * is replaced unless {@link RedactionOptions.includeText} lets it through.
+ * is replaced unless {@link RedactionOptions.includeText} lets it through, and contact details
+ * (the {@link RedactionOptions.contactKeys}) unless {@link RedactionOptions.includeContactDetails} does.
  */
 export class Redaction {
   /** Whether customer text is let through (see {@link RedactionOptions.includeText}). */
   readonly includeText: boolean;
+  /** Whether contact details are let through (see {@link RedactionOptions.includeContactDetails}). */
+  readonly includeContactDetails: boolean;
   readonly #secretKeys: ReadonlySet<string>;
-  readonly #textKeys: ReadonlySet<string>;
+  // The customer text and contact names this rule hides (those let through are left out).
+  readonly #hiddenKeys: ReadonlySet<string>;
+  readonly #hidesEmails: boolean;
   // The events and the attempt span of one attempt ask for the same URL in turn: the last answer is kept.
   #lastUrl: { readonly raw: string; readonly redacted: string } | undefined;
 
@@ -68,8 +91,11 @@ export class Redaction {
    */
   constructor(options: RedactionOptions = {}) {
     this.includeText = options.includeText === true;
+    this.includeContactDetails = options.includeContactDetails === true;
     this.#secretKeys = new Set((options.secretKeys ?? []).map((k) => k.toLowerCase()));
-    this.#textKeys = new Set((options.textKeys ?? []).map((k) => k.toLowerCase()));
+    const hidden = [...(this.includeText ? [] : (options.textKeys ?? [])), ...(this.includeContactDetails ? [] : (options.contactKeys ?? []))];
+    this.#hiddenKeys = new Set(hidden.map((k) => k.toLowerCase()));
+    this.#hidesEmails = !this.includeContactDetails && (options.contactKeys?.length ?? 0) > 0;
   }
 
   /** Whether property or query parameter `name` holds a secret: a built-in secret name or one of the {@link RedactionOptions.secretKeys}. */
@@ -77,14 +103,17 @@ export class Redaction {
     return SECRET_NAME.test(name) || this.#secretKeys.has(name.toLowerCase());
   }
 
-  /** Whether the value of property `name` must be hidden: a secret, or customer text without the opt-in. */
+  /** Whether the value of property `name` must be hidden: a secret, or customer text or a contact detail without its opt-in. */
   hides(name: string): boolean {
-    return this.isSecretKey(name) || (!this.includeText && this.#textKeys.has(name.toLowerCase()));
+    return this.isSecretKey(name) || (this.#hiddenKeys.size > 0 && this.#hiddenKeys.has(name.toLowerCase()));
   }
 
-  /** Free text with JWTs, HTTP credentials and the values of hidden names (`access_token=…`, `"memberAuthToken":"…"`) replaced. */
+  /**
+   * Free text with JWTs, HTTP credentials and the values of hidden names (`access_token=…`,
+   * `"memberAuthToken":"…"`, `"email":"…"`) replaced, and email addresses while contact details are hidden.
+   */
   text(value: string): string {
-    return value
+    return (this.#hidesEmails && value.includes('@') ? value.replace(EMAIL, REDACTED) : value)
       .replace(JWT, REDACTED)
       .replace(AUTHORIZATION_LINE, `$1${REDACTED}`)
       .replace(HTTP_CREDENTIAL, `$1$2${REDACTED}`)

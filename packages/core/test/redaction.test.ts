@@ -37,6 +37,58 @@ describe('the redaction rule', () => {
     expect(value.body).toBe('my card number is 4111');
   });
 
+  describe('contact details', () => {
+    const contactKeys = ['displayName', 'firstName', 'lastName', 'email', 'phoneNumber', 'avatarImageUrl', 'customFields'];
+    const member = {
+      id: 'm-1',
+      role: 'CUSTOMER',
+      displayName: 'Pat Doe',
+      firstName: 'Pat',
+      lastName: 'Doe',
+      email: 'pat.doe@example.com',
+      phoneNumber: '+44 20 7946 0018',
+      avatarImageUrl: 'https://img.example/pat-doe.png',
+      customFields: { accountNumber: 'ACC-991', address: '1 High St' },
+    };
+    const hiddenMember = { id: 'm-1', role: 'CUSTOMER', ...Object.fromEntries(contactKeys.map((key) => [key, REDACTED])) };
+
+    it('are hidden by default, whole values at any depth, in bodies, free text and query strings', () => {
+      const rule = new Redaction({ textKeys: ['body'], contactKeys });
+      expect(rule.includeContactDetails).toBe(false);
+      for (const key of contactKeys) expect(rule.hides(key), key).toBe(true);
+      expect(rule.hides('EMAIL')).toBe(true);
+      expect(rule.isSecretKey('email')).toBe(false);
+      expect(rule.value({ memberInfo: member, entities: [{ sender: member, body: 'hi' }] })).toEqual({ memberInfo: hiddenMember, entities: [{ sender: hiddenMember, body: REDACTED }] });
+      expect(rule.text(JSON.stringify({ email: member.email, phoneNumber: member.phoneNumber, role: 'CUSTOMER' }))).toBe(`{"email":"${REDACTED}","phoneNumber":"${REDACTED}","role":"CUSTOMER"}`);
+      expect(rule.url('https://api.example/members?email=pat%40example.com&pageSize=2')).toBe(`https://api.example/members?email=${REDACTED}&pageSize=2`);
+      expect(member.email).toBe('pat.doe@example.com');
+    });
+
+    it('hide email addresses by their look inside free text, and leave versions and package names alone', () => {
+      const rule = new Redaction({ contactKeys });
+      expect(rule.text('no member with address pat.doe+chat@mail.example.co.uk (not.found)')).toBe(`no member with address ${REDACTED} (not.found)`);
+      expect(rule.text('mailto:pat@example.com')).toBe(`mailto:${REDACTED}`);
+      expect(rule.text('installed pnpm@10.34.9 and @switchboard/core, user@localhost')).toBe('installed pnpm@10.34.9 and @switchboard/core, user@localhost');
+      // A rule without contact keys (the secrets-only default) does not look for them.
+      expect(defaultRedaction.text('pat@example.com')).toBe('pat@example.com');
+      expect(new Redaction({ contactKeys, includeContactDetails: true }).text('pat@example.com')).toBe('pat@example.com');
+    });
+
+    it('have a switch of their own, independent of customer text, and secrets stay hidden with both on', () => {
+      const value = { memberInfo: member, body: 'my card is 4111', memberAuthToken: 'mat-1' };
+      const textOnly = new Redaction({ textKeys: ['body'], contactKeys, includeText: true });
+      expect(textOnly.value(value)).toEqual({ memberInfo: hiddenMember, body: 'my card is 4111', memberAuthToken: REDACTED });
+      expect(textOnly.text('write to pat@example.com')).toBe(`write to ${REDACTED}`);
+      const contactOnly = new Redaction({ textKeys: ['body'], contactKeys, includeContactDetails: true });
+      expect(contactOnly.includeContactDetails).toBe(true);
+      expect(contactOnly.value(value)).toEqual({ memberInfo: member, body: REDACTED, memberAuthToken: REDACTED });
+      const both = new Redaction({ textKeys: ['body'], contactKeys, includeText: true, includeContactDetails: true });
+      expect(both.value(value)).toEqual({ memberInfo: member, body: 'my card is 4111', memberAuthToken: REDACTED });
+      // A name cannot be let through as a contact detail when it is a secret.
+      expect(new Redaction({ contactKeys: ['sessionId'], includeContactDetails: true }).hides('sessionId')).toBe(true);
+    });
+  });
+
   it('finds JWTs and HTTP credentials inside free text', () => {
     expect(defaultRedaction.text(`token ${JWT} refused`)).toBe(`token ${REDACTED} refused`);
     expect(defaultRedaction.text('sent Authorization: Bearer abc.def-123 twice')).toBe(`sent Authorization: Bearer ${REDACTED} twice`);
@@ -89,6 +141,12 @@ describe('the redaction rule', () => {
     for (const input of ['eyJ'.repeat(33_333), 'eyJ-'.repeat(25_000), 'token='.repeat(16_000), 'a: '.repeat(33_000), '"body":"'.repeat(12_000), 'Bearer '.repeat(14_000)]) {
       const started = performance.now();
       rule.text(input);
+      expect(performance.now() - started, input.slice(0, 12)).toBeLessThan(500);
+    }
+    const contacts = new Redaction({ contactKeys: ['email'] });
+    for (const input of ['a'.repeat(100_000) + '@', 'a@'.repeat(50_000), `x@${'a.'.repeat(50_000)}`, `${'a.'.repeat(50_000)}@b`, '"email":"'.repeat(12_000), `@${'a-'.repeat(50_000)}.c0`]) {
+      const started = performance.now();
+      contacts.text(input);
       expect(performance.now() - started, input.slice(0, 12)).toBeLessThan(500);
     }
   });

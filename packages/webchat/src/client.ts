@@ -129,6 +129,15 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
    * @default `false`
    */
   readonly includeMessageText?: boolean;
+  /**
+   * Let the guest's (and agents') contact details and identity into logs, spans and error messages:
+   * the member info fields `displayName`, `firstName`, `lastName`, `email`, `phoneNumber`,
+   * `avatarImageUrl` and `customFields` (sent in `memberInfo`, answered in every member, `sender` and
+   * `member`), the Journey `customer` and `customerSession` ids, and email addresses inside error text.
+   * A switch of its own: `includeMessageText` does not let these through, and this one lets no message text through. Secrets stay hidden regardless.
+   * @default `false`
+   */
+  readonly includeContactDetails?: boolean;
 }
 
 /**
@@ -163,9 +172,29 @@ export type WebChatAPIOptions = WebChatAPIBaseOptions &
 /** The Genesys correlation id on spans: `inin-correlation-id`, searchable in Genesys support requests. */
 const CORRELATION_ATTRIBUTE = 'genesys.correlation_id';
 
-/** What WebChat adds to the secret names: the event stream URI carries the guest's access, message bodies are customer text. */
-function webChatRedaction(includeMessageText: boolean | undefined): Redaction {
-  return new Redaction({ secretKeys: ['eventStreamUri'], textKeys: ['body'], includeText: includeMessageText === true });
+/**
+ * What WebChat adds to the built-in secret names, from the models of spec/webchat-api.json:
+ * - secrets, always hidden: `eventStreamUri` (it carries the guest's access) and a media request's
+ *   `securityKey`;
+ * - customer text, hidden unless `includeMessageText`: a message's `body`;
+ * - contact details and identity, hidden unless `includeContactDetails`: what GuestMemberInfo sends
+ *   and WebChatMemberInfo answers (in members, a message's `sender`, a conversation's `member`) about
+ *   a person: `displayName` (typed by the guest, often their name), `firstName`, `lastName`, `email`,
+ *   `phoneNumber`, `avatarImageUrl` (a picture of them, or a URL that names them) and `customFields`
+ *   (whatever the site attaches: account numbers, addresses); and JourneyContext's `customer` and
+ *   `customerSession` (ids that follow one visitor across visits). Email addresses are also hidden
+ *   by their look in free text (an error message that quotes one).
+ * Left visible: ids, roles, states, dates, `authenticatedGuest`, routing targets, and `name`, which in
+ * these models names a deployment, conversation or media request, not a person.
+ */
+function webChatRedaction(options: Pick<WebChatAPIBaseOptions, 'includeMessageText' | 'includeContactDetails'>): Redaction {
+  return new Redaction({
+    secretKeys: ['eventStreamUri', 'securityKey'],
+    textKeys: ['body'],
+    includeText: options.includeMessageText === true,
+    contactKeys: ['displayName', 'firstName', 'lastName', 'email', 'phoneNumber', 'avatarImageUrl', 'customFields', 'customer', 'customerSession'],
+    includeContactDetails: options.includeContactDetails === true,
+  });
 }
 
 const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
@@ -230,7 +259,7 @@ export class WebChatAPI extends WebChatOperations {
   constructor(options: WebChatAPIOptions) {
     super();
     this.baseUrl = resolveBaseUrl(options);
-    const redaction = (this.redaction = webChatRedaction(options.includeMessageText));
+    const redaction = (this.redaction = webChatRedaction(options));
     const { source: oauth, owned } = tokenSource(options, this.baseUrl);
     const oauthCredentials: SchemeCredentials = {
       authorize: async (ctx) => {

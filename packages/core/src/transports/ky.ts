@@ -1,16 +1,19 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
 import type * as KyModule from 'ky';
+import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
 import { AttemptTimer, hasTimer, loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
+import { loadUndici } from './undici.js';
 
 /** What {@link createKyTransport} takes. */
 export interface KyTransportOptions {
   /**
    * The fetch to use (a test double, an instrumented fetch); Node's global fetch by default.
-   * @default Node's global `fetch`
+   * A fetch given here gets no dispatcher from the transport, and `close()` closes nothing of it.
+   * @default Node's global `fetch`, on a keep-alive undici Agent of the transport's own that `close()` closes
    */
   readonly fetch?: typeof globalThis.fetch;
 }
@@ -40,12 +43,21 @@ async function readText(body: ReadableStream<Uint8Array> | null, onReader: (read
  */
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
+  // Node's fetch keeps its idle sockets in the process-wide pool, which nothing of ours may close:
+  // on an Agent of our own, close() closes them. It comes from npm undici 7, loaded the way the
+  // undici transport loads it (never installing itself process-wide), and goes to Node's own fetch
+  // as its `dispatcher`, so that fetch stubs (nock, msw) still see every call. undici 7's Agent
+  // takes both the handler shape of Node 20's and 22's built-in fetch (undici 6) and that of
+  // Node 24's (undici 7); the transport tests check it (test/close-sockets.test.ts: no socket left).
+  let agent: UndiciModule.Agent | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;
   const getClient = loadOnce(async (): Promise<KyInstance> => {
     const module = await loadKy();
     isKyTimeout = (error) => error instanceof module.TimeoutError;
+    if (!options.fetch) agent ??= new (await loadUndici()).Agent({ keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
-    client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
+    client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : { dispatcher: agent }) });
     return client;
   });
 
@@ -78,6 +90,8 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
         timer.dispose();
       }
     },
-    close: () => Promise.resolve(),
+    async close(): Promise<void> {
+      await agent?.close();
+    },
   };
 }

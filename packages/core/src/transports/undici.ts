@@ -33,7 +33,7 @@ const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
  * with a request that never leaves the process: the import then finds a dispatcher and leaves
  * the process exactly as Node itself would have.
  */
-const loadUndici = loadOnce(async (): Promise<typeof UndiciModule> => {
+export const loadUndici = loadOnce(async (): Promise<typeof UndiciModule> => {
   if ((globalThis as Record<symbol, unknown>)[GLOBAL_DISPATCHER] === undefined) {
     // A stubbed fetch (msw, a test double) may refuse data: URLs; undici still has to load.
     await fetch('data:,')
