@@ -56,12 +56,16 @@ export function pauseAfter429(options: PauseAfter429Options = {}): Middleware {
     phase: 'attempt',
     async handle(ctx, next) {
       const scope = scopeOf(ctx);
-      const until = pausedUntil.get(scope);
-      if (until !== undefined) {
+      // Looked at again after every wait: a longer pause may have begun meanwhile (a 429 to a
+      // request that was already out when this call began waiting).
+      for (let until = pausedUntil.get(scope); until !== undefined; until = pausedUntil.get(scope)) {
         const waitMs = until - Date.now();
-        if (waitMs <= 0) pausedUntil.delete(scope);
-        else if (waitMs >= ctx.timeLeft()) throw new RateLimitError(waitMs, 'deadline', { operationId: ctx.route.operationId });
-        else await ctx.sleep(waitMs, 'retry-after');
+        if (waitMs <= 0) {
+          pausedUntil.delete(scope);
+          break;
+        }
+        if (waitMs >= ctx.timeLeft()) throw new RateLimitError(waitMs, 'deadline', { operationId: ctx.route.operationId });
+        await ctx.sleep(waitMs, 'retry-after');
       }
       const response = await next();
       if (response.status === 429) {
