@@ -26,20 +26,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type CallResult, headersFromRecord, type HttpRequest, type HttpResponse, type ParamSpec, type RouteDescriptor, type Transport, ValidationError } from '@switchboard/core';
 import { WebChatAPI, webChatRoutes } from '@switchboard/webchat';
+import { propertySeed } from '../support/property-seed.js';
 
 // ---------------------------------------------------------------------------------------------
-// The seed: from SWITCHBOARD_PROPERTY_SEED, or fresh; printed so that a failure can be replayed.
 
-const SEED = ((): number => {
-  const given = process.env.SWITCHBOARD_PROPERTY_SEED;
-  if (given !== undefined && given !== '') {
-    const seed = Number(given);
-    if (!Number.isSafeInteger(seed)) throw new Error(`SWITCHBOARD_PROPERTY_SEED must be an integer, got ${JSON.stringify(given)}`);
-    return seed;
-  }
-  return Math.floor(Math.random() * 2 ** 31);
-})();
-console.log(`properties.test.ts: fast-check seed ${SEED} (replay with SWITCHBOARD_PROPERTY_SEED=${SEED})`);
+const SEED = propertySeed('properties.test.ts');
 
 // ---------------------------------------------------------------------------------------------
 // The spec: models and success responses.

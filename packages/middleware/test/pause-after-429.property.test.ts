@@ -32,20 +32,11 @@ import { describe, expect, it } from 'vitest';
 import { AbortError, type CallOptions, createClient, defineRoute, HttpError, type Middleware, TimeoutError } from '@switchboard/core';
 import { pauseAfter429, RateLimitError, retry } from '@switchboard/middleware';
 import { type Handler, startLoopback } from '../../../test/support/loopback.js';
+import { propertySeed } from '../../../test/support/property-seed.js';
 
 // ---------------------------------------------------------------------------------------------
-// The seed: from SWITCHBOARD_PROPERTY_SEED, or fresh; printed so that a failure can be replayed.
 
-const SEED = ((): number => {
-  const given = process.env.SWITCHBOARD_PROPERTY_SEED;
-  if (given !== undefined && given !== '') {
-    const seed = Number(given);
-    if (!Number.isSafeInteger(seed)) throw new Error(`SWITCHBOARD_PROPERTY_SEED must be an integer, got ${JSON.stringify(given)}`);
-    return seed;
-  }
-  return Math.floor(Math.random() * 2 ** 31);
-})();
-console.log(`pause-after-429.property.test.ts: fast-check seed ${SEED} (replay with SWITCHBOARD_PROPERTY_SEED=${SEED})`);
+const SEED = propertySeed('pause-after-429.property.test.ts');
 
 const NUM_RUNS = 30;
 /** Runs (shrinking included) stop after this long: a failure is still reported, with the smallest case found so far. */
