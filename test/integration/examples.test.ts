@@ -303,7 +303,7 @@ describe('examples', () => {
     for (const run of [region, loginUrl]) expect(run.stdout + run.stderr).not.toContain('not-a-real-secret');
   }, 180_000);
 
-  it('the multi-worker example: 3 processes share one org limit through Redis for 3 s, a line each, at most one 429 each', async () => {
+  it('the multi-worker example: 3 processes share one org limit through Redis for 3 s, a line each, no more 429s than processes', async () => {
     const redis = await startRedis();
     try {
       const { code, stdout, stderr } = await startExample('examples/multi-worker.ts', { REDIS_URL: `redis://${redis.host}:${redis.port}`, WORKERS: '3', RUN_SECONDS: '3' }).exited;
@@ -316,11 +316,12 @@ describe('examples', () => {
       // 20 per 2 s, fixed windows from the first call: at most 2 windows begin in 3 s.
       expect(calls).toBeGreaterThan(0);
       expect(calls).toBeLessThanOrEqual(40);
-      // The shared limiter keeps them within the org's windows: no errors, and no 429 beyond the one
-      // per process the per-process spacing at a window's edge can still let through (see
-      // redis-limiter.test.ts; 0 in every run so far).
+      // The shared limiter keeps them within the org's windows: no errors, and no more 429s than
+      // the per-process spacing at a window's edge can still let through, one per process in all
+      // (see redis-limiter.test.ts; 0 in every run so far).
       expect(Number(total?.[2])).toBeLessThanOrEqual(3);
-      expect(rows.every((r) => r.tooMany <= 1 && r.errors === 0)).toBe(true);
+      expect(rows.every((r) => r.errors === 0)).toBe(true);
+      expect(rows.reduce((n, r) => n + r.tooMany, 0)).toBeLessThanOrEqual(3);
       expect(stdout).toMatch(/and sent [0-3] 429s\.$/m);
       expect(leaksIn(stdout.split('\n'))).toEqual([]);
     } finally {
