@@ -105,7 +105,7 @@ export class Redaction {
 
   /** Whether the value of property `name` must be hidden: a secret, or customer text or a contact detail without its opt-in. */
   hides(name: string): boolean {
-    return this.isSecretKey(name) || (this.#hiddenKeys.size > 0 && this.#hiddenKeys.has(name.toLowerCase()));
+    return this.isSecretKey(name) || this.#hiddenKeys.has(name.toLowerCase());
   }
 
   /**

@@ -2,6 +2,7 @@
 import type { ParamValue, RouteDescriptor } from './descriptor.js';
 import { ConfigurationError, ValidationError } from './errors.js';
 import type { HeaderRecord, HttpRequest } from './http.js';
+import { checkJsonBody } from './json-body.js';
 import { ownValue } from './validate.js';
 
 /** Literal pieces of a path template with the parameter names between them. */
@@ -87,16 +88,10 @@ export function mergeHeaders(target: HeaderRecord, source: Readonly<Record<strin
   return target;
 }
 
+/** The body as JSON text, by the same check the call's validation runs (for a caller of buildRequest that did not validate). */
 function serializeBody(route: RouteDescriptor, body: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(body);
-  } catch (error) {
-    // Only the error's name: the engine's message may quote the body.
-    const reason = error instanceof Error ? error.name : 'error';
-    throw new ValidationError([{ pointer: '/body', message: `cannot be serialised as JSON (${reason})` }], { operationId: route.operationId });
-  }
-  if (json === undefined) throw new ValidationError([{ pointer: '/body', message: 'must be a JSON value' }], { operationId: route.operationId });
+  const { problems, json } = checkJsonBody(body);
+  if (json === undefined) throw new ValidationError(problems, { operationId: route.operationId });
   return json;
 }
 
