@@ -33,12 +33,16 @@ await Promise.all(
     while (Date.now() < go.endAt) {
       const result = await api.getWebchatSettings({}, { totalTimeout: Math.max(1, go.endAt - Date.now()) }).then(
         (r) => ({ status: r.status, waitedMs: r.waitedMs }),
-        (error) => ({ status: error.status ?? 0, waitedMs: error.waitedMs ?? 0 }),
+        (error) => ({ status: error.status ?? 0, waitedMs: error.waitedMs ?? 0, error }),
       );
       if (Date.now() > go.endAt) break;
       queueWaits.push(result.waitedMs);
       if (result.status === 200) ok++;
-      else if (result.status === 429) limited++;
+      // Only the server's 429s count. A call refused before sending, because a pause after an
+      // earlier 429 lasts past its deadline (a RateLimitError, also status 429), sent nothing:
+      // the loop waits that pause out instead of spinning on such refusals.
+      else if (result.error?.code === 'E_HTTP' && result.status === 429) limited++;
+      else if (result.error?.code === 'E_RATE_LIMITED') await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(result.error.retryAfterMs, go.endAt - Date.now()))));
     }
   }),
 );
