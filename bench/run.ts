@@ -5,6 +5,7 @@
  * tracing, metrics and logging cost; then the emulator's own throughput. Options: --duration ms, --rounds n,
  * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone),
  * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it),
+ * --limiter (a limiter's turn with quota to spare, next to bottleneck alone; needs redis-server),
  * --processes (1, 4 and 8 worker processes sharing one org limit; needs redis-server), --storm (requests
  * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429).
  *
@@ -22,6 +23,7 @@ import { type BenchClient, bareKyClient, bareUndiciClient, nodeHttpClient, pipel
 import { runEmulatorBench } from './emulator.js';
 import { runMicro, runObservedMicro } from './micro.js';
 import { installBenchTelemetry, observedPipelineClient } from './observability.js';
+import { runLimiterBench } from './limiter.js';
 import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
 import { runStormBench } from './storm.js';
@@ -38,6 +40,7 @@ const { values: args } = parseArgs({
     outage: { type: 'boolean', default: false },
     storm: { type: 'boolean', default: false },
     processes: { type: 'boolean', default: false },
+    limiter: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -81,6 +84,11 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
+
+if (args.limiter) {
+  await runLimiterBench({ turns: args.quick ? 200 : 1_000, rounds: args.quick ? 2 : rounds });
+  process.exit(0);
 }
 
 if (args.processes) {

@@ -16,7 +16,7 @@ export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
 export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
-export { BottleneckLimiter, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 export { pauseAfter429, type PauseAfter429Options } from './pause-after-429.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';

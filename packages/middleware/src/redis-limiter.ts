@@ -12,7 +12,8 @@ import Bottleneck from 'bottleneck';
 import { Redis, type RedisOptions } from 'ioredis';
 import { checkBottleneckVersion, fixKeyLoss } from './bottleneck-key-loss.js';
 import type { Limiter } from './limiter.js';
-import { BottleneckLimiter, bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+import { BottleneckLimiter } from './bottleneck-limiter.js';
+import { bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 
 /** What a {@link RedisLimiter} takes: the {@link @switchboard/middleware!index.LocalLimiterOptions | LocalLimiterOptions}, and where and how to share them. */
 export interface RedisLimiterOptions extends LocalLimiterOptions {

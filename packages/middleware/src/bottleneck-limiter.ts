@@ -1,0 +1,260 @@
+/**
+ * The limiter on bottleneck that LocalLimiter and RedisLimiter share. bottleneck keeps the
+ * reservoir (`limit` requests per interval, in this process or in Redis) and the concurrency
+ * count; in front of it sit our own pieces, each with one job:
+ *
+ * - the {@link TurnQueue}: calls waiting, first come first served, bounded by `maxQueued`; a call
+ *   that gives up leaves it at once. bottleneck cannot take a job back once it has it, so only a
+ *   few calls are handed over at a time (`maxConcurrent` of them, when set);
+ * - the {@link PauseGate}: after a 429, nobody is handed over until the pause ends;
+ * - the {@link StartSpacing}: while the server's window runs low, starts are spread out;
+ * - the turn, bottleneck's job: bottleneck has taken a reservoir unit for the call. A call that
+ *   gave up meanwhile, or that a pause begun meanwhile must hold, gives the unit back
+ *   (`incrementReservoir`), so a call that gives up never spends quota.
+ */
+import { AbortError } from '@switchboard/core';
+import type Bottleneck from 'bottleneck';
+import { fastTurns } from './bottleneck-fast-turns.js';
+import { LimiterClosedError, LimiterUnavailableError, QueueFullError } from './errors.js';
+import type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
+import { PauseGate } from './pause-gate.js';
+import { StartSpacing } from './start-spacing.js';
+import { TurnQueue } from './turn-queue.js';
+import { Waiter } from './waiter.js';
+
+/** What a {@link BottleneckLimiter} takes besides its bottleneck instance. */
+export interface BottleneckLimiterOptions {
+  /** The reservoir's size: a unit given back never raises it above this. */
+  readonly limit: number;
+  /** Calls that may wait; more are refused with QueueFullError. */
+  readonly maxQueued?: number | undefined;
+  /** Requests in flight at once; unbounded when not given. */
+  readonly maxConcurrent?: number | undefined;
+  /** Below this share of the server's window left, starts are spread over the time to its reset. */
+  readonly slowDownBelow?: number | undefined;
+}
+
+/**
+ * Calls handed to bottleneck at once when there is no concurrency limit (with one, that many):
+ * enough to keep its pipeline busy, few enough that a pause or an outage finds the rest in our
+ * queue, from which they can leave or move.
+ */
+const HANDED_OVER_AT_ONCE = 4;
+
+/** The permit of a limiter without a concurrency limit: its turn is over when it starts. */
+const FREE: Permit = { release: () => undefined };
+
+export class BottleneckLimiter implements Limiter {
+  /** The bottleneck instance that keeps the reservoir. */
+  protected readonly bottleneck: Bottleneck;
+  readonly #limit: number;
+  readonly #maxQueued: number;
+  readonly #slowDownBelow: number;
+  readonly #queue = new TurnQueue();
+  /** Every call whose wait has not ended, wherever it is: queued, waiting for its slot, or with bottleneck. */
+  readonly #waiting = new Set<Waiter>();
+  readonly #pause = new PauseGate(() => this.#handOver());
+  protected readonly spacing = new StartSpacing();
+  /** Calls taken from the queue and not yet out of bottleneck. */
+  #handedOver = 0;
+  readonly #handOverAtOnce: number;
+  /** With a concurrency limit a call keeps its bottleneck job, and its place, until it releases its permit. */
+  readonly #holdUntilRelease: boolean;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #idle: (() => void) | undefined;
+
+  /**
+   * @param bottleneck - the bottleneck instance that keeps the reservoir (a local or a clustered one).
+   * @param options - the reservoir's size, the queue bound, concurrency and slow-down threshold.
+   */
+  constructor(bottleneck: Bottleneck, options: BottleneckLimiterOptions) {
+    fastTurns(bottleneck);
+    this.bottleneck = bottleneck;
+    this.#limit = options.limit;
+    this.#maxQueued = options.maxQueued ?? 1_000;
+    this.#slowDownBelow = options.slowDownBelow ?? 0.2;
+    this.#handOverAtOnce = options.maxConcurrent ?? HANDED_OVER_AT_ONCE;
+    this.#holdUntilRelease = options.maxConcurrent !== undefined;
+  }
+
+  /** Calls waiting for their turn. */
+  get queued(): number {
+    return this.#waiting.size;
+  }
+
+  /** Where calls go while this limiter cannot serve them (RedisLimiter: Redis unreachable); undefined to use this one. */
+  protected fallback(): Limiter | undefined {
+    return undefined;
+  }
+
+  /** Moves every call still waiting to `to`. A call whose turn came is never moved: it cannot run twice. */
+  protected moveQueued(to: Limiter): void {
+    for (const waiter of [...this.#waiting]) waiter.handTo(to);
+  }
+
+  /**
+   * Resolves when this attempt may be sent. Rejects with a LimiterClosedError once closed, a
+   * QueueFullError when `maxQueued` calls already wait, an AbortError or a TimeoutError when the
+   * caller gives up first, and a LimiterUnavailableError when the store fails.
+   */
+  acquire(options: AcquireOptions): Promise<Permit> {
+    const { operationId, signal } = options;
+    if (this.#closed) return Promise.reject(new LimiterClosedError(`${operationId}: the rate limiter is closed`, { operationId }));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, { operationId }));
+    const fallback = this.fallback();
+    if (fallback) return fallback.acquire(options);
+    if (this.#waiting.size >= this.#maxQueued) {
+      return Promise.reject(new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId }));
+    }
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter = new Waiter(options, { resolve, reject }, (ended) => this.#ended(ended));
+      this.#waiting.add(waiter);
+      this.#queue.push(waiter);
+      this.#handOver();
+    });
+  }
+
+  #ended(waiter: Waiter): void {
+    this.#waiting.delete(waiter);
+    this.#queue.remove(waiter);
+    if (this.#waiting.size === 0) this.#idle?.();
+  }
+
+  /** Hands the calls at the front of the queue to bottleneck, as many as may be with it at once, unless a pause holds them. */
+  #handOver(): void {
+    while (this.#handedOver < this.#handOverAtOnce && !this.#pause.holding) {
+      const waiter = this.#queue.shift();
+      if (!waiter) return;
+      this.#handedOver++;
+      if (!this.spacing.active) this.#schedule(waiter);
+      else void this.reserveStart().then((waitMs) => (waitMs > 0 ? setTimeout(() => this.#schedule(waiter), waitMs) : this.#schedule(waiter)));
+    }
+  }
+
+  /** A call is out of bottleneck's hands: its place goes to the next. */
+  #leave(): void {
+    this.#handedOver--;
+    this.#handOver();
+  }
+
+  /** Asks bottleneck for the call's turn, unless the call gave up or a pause began while it waited for its start slot. */
+  #schedule(waiter: Waiter): void {
+    if (waiter.ended) return this.#leave();
+    if (this.#pause.holding) {
+      this.#queue.putBack(waiter);
+      return this.#leave();
+    }
+    this.bottleneck.schedule(() => this.#turn(waiter)).catch((error: unknown) => this.#storeFailed(waiter, error));
+  }
+
+  /** bottleneck's job: it has taken a reservoir unit for this call. */
+  async #turn(waiter: Waiter): Promise<void> {
+    if (waiter.ended || this.#pause.holding) {
+      // Gave up, or must wait out a pause that began after it was handed over: the unit goes back.
+      this.#giveBack();
+      if (!waiter.ended) this.#queue.putBack(waiter);
+      return this.#leave();
+    }
+    if (!this.#holdUntilRelease) {
+      this.#leave();
+      waiter.grant(FREE);
+      return;
+    }
+    await new Promise<void>((done) => {
+      let released = false;
+      const release = (): void => {
+        if (released) return;
+        released = true;
+        done();
+      };
+      if (!waiter.grant({ release })) release();
+    });
+    this.#leave();
+  }
+
+  /** Returns a reservoir unit that a call did not use, never above the reservoir's size (a refill may have come in between). */
+  #giveBack(): void {
+    this.bottleneck
+      .incrementReservoir(1)
+      .then((left) => (typeof left === 'number' && left > this.#limit ? this.bottleneck.incrementReservoir(-1) : undefined))
+      .catch(() => undefined); // a store that fails now fails the next call too, which says so
+  }
+
+  /** bottleneck refused the job: the limiter stopped, or its store (Redis) failed. Its task never ran. */
+  #storeFailed(waiter: Waiter, error: unknown): void {
+    this.#leave();
+    if (waiter.ended) return;
+    const elsewhere = this.#closed ? undefined : this.fallback();
+    if (elsewhere) return waiter.handTo(elsewhere);
+    const { operationId } = waiter.options;
+    waiter.refuse(
+      this.#closed
+        ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
+        : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId }),
+    );
+  }
+
+  /** The start slot for the next call while starts are spread: the ms to wait before it. RedisLimiter shares the slots. */
+  protected reserveStart(): Promise<number> {
+    return Promise.resolve(this.spacing.reserve());
+  }
+
+  /** Holds every call that has not started until `untilMs` (epoch ms); a shorter pause than the current one changes nothing. */
+  pauseUntil(untilMs: number): void {
+    this.#pause.pauseUntil(untilMs);
+  }
+
+  /** Epoch milliseconds until which calls are held; in the past when there is no pause. */
+  protected get pausedUntil(): number {
+    return this.#pause.until;
+  }
+
+  /** Pauses until the reset when the server's window is used up; spreads the calls left over the time to the reset once less than `slowDownBelow` of it is left. */
+  observe({ allowed, count, resetMs }: ServerWindow): void {
+    if (!(allowed > 0) || !(resetMs >= 0)) return;
+    const left = allowed - count;
+    if (left <= 0) {
+      this.pauseUntil(Date.now() + resetMs);
+      return;
+    }
+    // Spread what is left of the window over the time to its reset once it runs low. Not through
+    // bottleneck's updateSettings: in 2.19.5 it stops the reservoir's refresh timer for good.
+    this.spacing.set(left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0, Date.now() + resetMs);
+  }
+
+  /** Stops taking calls; lets queued and running ones finish (or, with `rejectQueued`, rejects the queued), then releases bottleneck. Later calls return the same promise. */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#close(options);
+    return this.#closing;
+  }
+
+  async #close(options: CloseOptions): Promise<void> {
+    this.#closed = true;
+    if (options.rejectQueued) {
+      for (const waiter of [...this.#waiting]) {
+        const { operationId } = waiter.options;
+        waiter.refuse(new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId }));
+      }
+    } else if (this.#waiting.size > 0) {
+      // Queued calls still get their turn.
+      await new Promise<void>((resolve) => (this.#idle = resolve));
+    }
+    this.#pause.stop();
+    // What is left in bottleneck's queue belongs to callers who gave up: it is dropped rather than
+    // waited for until the next refill. Running attempts hold permits, released by their
+    // callers; stop() waits for them.
+    await this.stopBottleneck();
+    await this.disconnectBottleneck();
+  }
+
+  /** Stops bottleneck, dropping the jobs of callers who gave up; waits for running ones. */
+  protected async stopBottleneck(): Promise<void> {
+    await this.bottleneck.stop({ dropWaitingJobs: true });
+  }
+
+  /** Releases bottleneck's connections (its datastore, for a shared limiter). */
+  protected async disconnectBottleneck(): Promise<void> {
+    await this.bottleneck.disconnect();
+  }
+}

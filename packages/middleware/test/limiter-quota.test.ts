@@ -1,0 +1,119 @@
+/**
+ * No quota lost to a call that gives up: whether it leaves while queued, while a pause holds it,
+ * or after bottleneck took a reservoir unit for it, the unit stays for the calls that remain.
+ * On simulated time, so that windows of 10 s cost nothing.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LocalLimiter } from '@switchboard/middleware';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+
+/** Closes a limiter on simulated time: bottleneck's stop() yields to the event loop (setImmediate, simulated too). */
+async function close(limiter: LocalLimiter): Promise<void> {
+  const closed = limiter.close();
+  await vi.advanceTimersByTimeAsync(1_000);
+  await closed;
+}
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Asks for a turn and gives it back at once; resolves with the simulated ms it was granted at, or the error's code. */
+function take(limiter: LocalLimiter, t0: number, signal?: AbortSignal): Promise<number | string> {
+  return limiter.acquire({ operationId: 'op', timeoutMs: 60_000, signal }).then(
+    (permit) => {
+      permit.release();
+      return Date.now() - t0;
+    },
+    (error: { code?: string }) => error.code ?? 'error',
+  );
+}
+
+describe('a call that gives up spends no quota', () => {
+  it('1 per 10 s, five calls, three aborted while queued: the fifth runs in the next window, not three windows later', async () => {
+    const limiter = new LocalLimiter({ limit: 1, intervalMs: 10_000 });
+    const t0 = Date.now();
+    const aborts = [new AbortController(), new AbortController(), new AbortController()];
+    const calls = [take(limiter, t0), ...aborts.map((a) => take(limiter, t0, a.signal)), take(limiter, t0)];
+    await vi.advanceTimersByTimeAsync(100);
+    for (const a of aborts) a.abort();
+    await vi.advanceTimersByTimeAsync(45_000);
+    const [first, ...rest] = await Promise.all(calls);
+    expect(first).toBeLessThan(100);
+    expect(rest.slice(0, 3)).toEqual(['E_ABORTED', 'E_ABORTED', 'E_ABORTED']);
+    const fifth = rest[3] as number;
+    expect(fifth).toBeGreaterThanOrEqual(10_000);
+    expect(fifth).toBeLessThan(11_000);
+    await close(limiter);
+  });
+
+  it('the same when the callers give up by their deadline', async () => {
+    const limiter = new LocalLimiter({ limit: 1, intervalMs: 10_000 });
+    const t0 = Date.now();
+    const first = take(limiter, t0);
+    const timedOut = Array.from({ length: 3 }, () => limiter.acquire({ operationId: 'op', timeoutMs: 100 }).catch((e: { code: string }) => e.code));
+    const calls = [first, ...timedOut, take(limiter, t0)];
+    await vi.advanceTimersByTimeAsync(45_000);
+    const results = await Promise.all(calls);
+    expect(results.slice(1, 4)).toEqual(['E_TIMEOUT', 'E_TIMEOUT', 'E_TIMEOUT']);
+    expect(results[4]).toBeGreaterThanOrEqual(10_000);
+    expect(results[4]).toBeLessThan(11_000);
+    await close(limiter);
+  });
+
+  it('calls that give up while a pause holds them leave the window for those that stay', async () => {
+    const limiter = new LocalLimiter({ limit: 2, intervalMs: 60_000 });
+    limiter.pauseUntil(Date.now() + 5_000);
+    const t0 = Date.now();
+    const aborts = Array.from({ length: 6 }, () => new AbortController());
+    const leaving = aborts.map((a) => take(limiter, t0, a.signal));
+    const staying = [take(limiter, t0), take(limiter, t0)];
+    await vi.advanceTimersByTimeAsync(1_000);
+    for (const a of aborts) a.abort();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await Promise.all(leaving)).toEqual(Array(6).fill('E_ABORTED'));
+    // Both run when the pause ends, in the first window: the six spent none of its two units.
+    for (const at of await Promise.all(staying)) {
+      expect(at).toBeGreaterThanOrEqual(5_000);
+      expect(at).toBeLessThan(5_100);
+    }
+    await close(limiter);
+  });
+
+  it('a call whose turn comes during a pause that began after it was handed over gives its unit back and waits', async () => {
+    const limiter = new LocalLimiter({ limit: 1, intervalMs: 10_000 });
+    const t0 = Date.now();
+    const first = take(limiter, t0);
+    const second = take(limiter, t0); // with bottleneck, waiting for the refill at 10 s
+    await vi.advanceTimersByTimeAsync(9_000);
+    limiter.pauseUntil(Date.now() + 3_000); // until 12 s: past the refill
+    const third = take(limiter, t0);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(await first).toBeLessThan(100);
+    const secondAt = (await second) as number;
+    expect(secondAt).toBeGreaterThanOrEqual(12_000); // not during the pause
+    expect(secondAt).toBeLessThan(13_000); // and with the unit of the 10 s window, given back and taken again
+    expect(await third).toBeGreaterThanOrEqual(20_000); // one per window still
+    await close(limiter);
+  });
+
+  it('units given back never make a window hold more than its limit', async () => {
+    const limiter = new LocalLimiter({ limit: 3, intervalMs: 1_000 });
+    const t0 = Date.now();
+    const aborts = Array.from({ length: 4 }, () => new AbortController());
+    const calls = [take(limiter, t0), take(limiter, t0), take(limiter, t0), ...aborts.map((a) => take(limiter, t0, a.signal))];
+    await vi.advanceTimersByTimeAsync(10);
+    for (const a of aborts) a.abort(); // the three first spent the window; the four leave its refill whole
+    await vi.advanceTimersByTimeAsync(1_500);
+    await Promise.all(calls);
+    const burst = Promise.all(Array.from({ length: 5 }, () => take(limiter, t0)));
+    await vi.advanceTimersByTimeAsync(5_000);
+    // Three of the five in the window after the refill, as a full reservoir allows; never four.
+    const granted = await burst;
+    const inFirst = granted.filter((at) => (at as number) < 2_000).length;
+    expect(inFirst).toBe(3);
+    await close(limiter);
+  });
+});
