@@ -2,7 +2,8 @@
  * Many worker processes against one org limit on the emulator: the shared Redis limiter next to
  * per-process limiters (each paced at the full limit on its own), with and without following the
  * server's headers; pacing alone is what simpler clients do.
- * Allowed rate, achieved rate and their ratio, 429s, and the p99 time a call waited.
+ * Allowed rate, achieved rate and their ratio, 429s, the p99 time a call waited, and the workers'
+ * resident memory at the end of the run.
  */
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@switchboard/emulator';
@@ -16,7 +17,7 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
   const rows: string[][] = [];
   try {
     for (const mode of ['redis', 'local', 'naive'] as const) {
-      for (const workers of [1, 4, 8]) {
+      for (const workers of [1, 4, 8, 16]) {
         const emulator = await startEmulator({ rateLimit: { limit: 1_000_000, windowSeconds: 60 }, orgRateLimit: { limit: options.limit, windowSeconds: options.windowSeconds } });
         const setup = {
           apiUrl: emulator.apiUrl, loginUrl: emulator.loginUrl, clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret,
@@ -27,6 +28,7 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
         const allowedRate = options.limit / options.windowSeconds;
         const achieved = ok / options.seconds;
         const waits = reports.flatMap((r) => r.queueWaits);
+        const rssMiB = reports.map((r) => r.rssBytes / 2 ** 20);
         rows.push([
           { redis: 'shared Redis limiter', local: 'per-process, following the server', naive: 'per-process pacing only' }[mode],
           String(workers),
@@ -35,6 +37,8 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
           fmt(achieved / allowedRate, 2),
           fmt(emulator.stats.tooManyRequests),
           fmt(percentile(waits, 99)),
+          fmt(rssMiB.reduce((a, b) => a + b, 0) / rssMiB.length, 0),
+          fmt(rssMiB.reduce((a, b) => a + b, 0), 0),
         ]);
         await emulator.stop();
       }
@@ -43,5 +47,5 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
     await redis.stop();
   }
   console.log(`\nMany processes, one org limit of ${options.limit} per ${options.windowSeconds} s on the emulator, ${options.seconds} s per run, 4 calls in flight per process\n`);
-  printTable(['limiter', 'processes', 'allowed req/s', 'achieved req/s', 'achieved ÷ allowed', '429s', 'p99 wait ms'], rows);
+  printTable(['limiter', 'processes', 'allowed req/s', 'achieved req/s', 'achieved ÷ allowed', '429s', 'p99 wait ms', 'RSS per worker MiB', 'RSS all workers MiB'], rows);
 }

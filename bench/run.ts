@@ -6,7 +6,7 @@
  * --warmup ms, --quick, --micro (the pipeline-cost table alone), --emulator (its table alone),
  * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it),
  * --limiter (a limiter's turn with quota to spare, next to bottleneck alone; needs redis-server),
- * --processes (1, 4 and 8 worker processes sharing one org limit; needs redis-server), --storm (requests
+ * --processes (1, 4, 8 and 16 worker processes sharing one org limit; needs redis-server), --storm (requests
  * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429).
  *
  * Our packages are measured as users run them, built (`pnpm bench` builds first): through tsx's

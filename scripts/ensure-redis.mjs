@@ -3,7 +3,8 @@
 // binary is there: on a fresh Debian machine (CI) it installs it with apt-get.
 import { spawnSync } from 'node:child_process';
 
-const has = () => spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
+// redis-cli (Debian's redis-tools, which redis-server depends on) builds the Cluster for the topology tests.
+const has = () => ['redis-server', 'redis-cli'].every((binary) => spawnSync(binary, ['--version'], { encoding: 'utf8' }).status === 0);
 if (has()) process.exit(0);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -46,7 +46,7 @@ await Promise.all(
     }
   }),
 );
-process.send?.({ ok, limited, queueWaits });
+process.send?.({ ok, limited, queueWaits, rssBytes: process.memoryUsage().rss });
 await api.close();
 await shared?.close();
 process.disconnect?.();

@@ -5,6 +5,8 @@ export interface WorkerReport {
   readonly ok: number;
   readonly limited: number;
   readonly queueWaits: number[];
+  /** The worker's resident set size at the end of its run, in bytes. */
+  readonly rssBytes: number;
 }
 
 export async function runWorkers(script: string, setup: unknown, count: number, durationMs: number, cwd: string): Promise<WorkerReport[]> {

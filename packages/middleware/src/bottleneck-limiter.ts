@@ -13,10 +13,12 @@
  *   (`incrementReservoir`), so a call that gives up never spends quota.
  */
 import { AbortError } from '@switchboard/core';
+import type { Attributes } from '@opentelemetry/api';
 import type Bottleneck from 'bottleneck';
 import { fastTurns } from './bottleneck-fast-turns.js';
 import { LimiterClosedError, LimiterUnavailableError, QueueFullError } from './errors.js';
 import type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
+import { LimiterMetrics, type LimiterMetricsOptions } from './limiter-metrics.js';
 import { PauseGate } from './pause-gate.js';
 import { StartSpacing } from './start-spacing.js';
 import { TurnQueue } from './turn-queue.js';
@@ -32,6 +34,8 @@ export interface BottleneckLimiterOptions {
   readonly maxConcurrent?: number | undefined;
   /** Below this share of the server's window left, starts are spread over the time to its reset. */
   readonly slowDownBelow?: number | undefined;
+  /** The limiter's metrics; `false` for none. */
+  readonly metrics?: LimiterMetricsOptions | false | undefined;
 }
 
 /**
@@ -40,6 +44,14 @@ export interface BottleneckLimiterOptions {
  * queue, from which they can leave or move.
  */
 const HANDED_OVER_AT_ONCE = 4;
+
+/** The spacing of starts in force (see {@link BottleneckLimiter.observe}). */
+export interface StartSpacingState {
+  /** Milliseconds between starts; 0 when starts are not spaced. */
+  readonly spacingMs: number;
+  /** Epoch ms until which the spacing holds (the server's window resets then). */
+  readonly untilMs: number;
+}
 
 /** The permit of a limiter without a concurrency limit: its turn is over when it starts. */
 const FREE: Permit = { release: () => undefined };
@@ -54,7 +66,7 @@ export class BottleneckLimiter implements Limiter {
   /** Every call whose wait has not ended, wherever it is: queued, waiting for its slot, or with bottleneck. */
   readonly #waiting = new Set<Waiter>();
   readonly #pause = new PauseGate(() => this.#handOver());
-  protected readonly spacing = new StartSpacing();
+  readonly #spacing = new StartSpacing();
   /** Calls taken from the queue and not yet out of bottleneck. */
   #handedOver = 0;
   readonly #handOverAtOnce: number;
@@ -63,12 +75,14 @@ export class BottleneckLimiter implements Limiter {
   #closed = false;
   #closing: Promise<void> | undefined;
   #idle: (() => void) | undefined;
+  readonly #metrics: LimiterMetrics | undefined;
 
   /**
    * @param bottleneck - the bottleneck instance that keeps the reservoir (a local or a clustered one).
-   * @param options - the reservoir's size, the queue bound, concurrency and slow-down threshold.
+   * @param options - the reservoir's size, the queue bound, concurrency, slow-down threshold and metrics.
+   * @param attributes - what tells this limiter apart in its metrics (its kind, a shared limiter's id).
    */
-  constructor(bottleneck: Bottleneck, options: BottleneckLimiterOptions) {
+  constructor(bottleneck: Bottleneck, options: BottleneckLimiterOptions, attributes: Attributes) {
     fastTurns(bottleneck);
     this.bottleneck = bottleneck;
     this.#limit = options.limit;
@@ -76,6 +90,16 @@ export class BottleneckLimiter implements Limiter {
     this.#slowDownBelow = options.slowDownBelow ?? 0.2;
     this.#handOverAtOnce = options.maxConcurrent ?? HANDED_OVER_AT_ONCE;
     this.#holdUntilRelease = options.maxConcurrent !== undefined;
+    const { metrics } = options;
+    this.#metrics =
+      metrics === false
+        ? undefined
+        : new LimiterMetrics({ ...attributes, ...metrics?.attributes }, () => ({ queued: this.queued, fallback: this.usesFallback() }), metrics?.meterProvider);
+  }
+
+  /** Whether calls go to the fallback now; undefined for a limiter that has none. */
+  protected usesFallback(): boolean | undefined {
+    return undefined;
   }
 
   /** Calls waiting for their turn. */
@@ -107,6 +131,7 @@ export class BottleneckLimiter implements Limiter {
     if (this.#waiting.size >= this.#maxQueued) {
       return Promise.reject(new QueueFullError(`${operationId}: the rate limiter's queue is full; nothing was sent`, { operationId }));
     }
+    this.#metrics?.touch();
     return new Promise<Permit>((resolve, reject) => {
       const waiter = new Waiter(options, { resolve, reject }, (ended) => this.#ended(ended));
       this.#waiting.add(waiter);
@@ -127,9 +152,18 @@ export class BottleneckLimiter implements Limiter {
       const waiter = this.#queue.shift();
       if (!waiter) return;
       this.#handedOver++;
-      if (!this.spacing.active) this.#schedule(waiter);
-      else void this.reserveStart().then((waitMs) => (waitMs > 0 ? setTimeout(() => this.#schedule(waiter), waitMs) : this.#schedule(waiter)));
+      if (this.#spacing.active) this.#startWhenSpaced(waiter);
+      else this.#schedule(waiter);
     }
+  }
+
+  /** While starts are spaced: the call goes when its start is due, asking again after the time it is told. */
+  #startWhenSpaced(waiter: Waiter): void {
+    if (waiter.ended) return this.#leave();
+    void this.takeStart().then((waitMs) => {
+      if (waitMs > 0) setTimeout(() => this.#startWhenSpaced(waiter), waitMs);
+      else this.#schedule(waiter);
+    });
   }
 
   /** A call is out of bottleneck's hands: its place goes to the next. */
@@ -156,6 +190,7 @@ export class BottleneckLimiter implements Limiter {
       if (!waiter.ended) this.#queue.putBack(waiter);
       return this.#leave();
     }
+    this.#metrics?.waited(waiter.waitedMs);
     if (!this.#holdUntilRelease) {
       this.#leave();
       waiter.grant(FREE);
@@ -195,9 +230,25 @@ export class BottleneckLimiter implements Limiter {
     );
   }
 
-  /** The start slot for the next call while starts are spread: the ms to wait before it. RedisLimiter shares the slots. */
-  protected reserveStart(): Promise<number> {
-    return Promise.resolve(this.spacing.reserve());
+  /** While starts are spaced ({@link startSpacing}): starts now (0), or says how many ms until a start is due. RedisLimiter spaces all processes of its id. */
+  protected takeStart(): Promise<number> {
+    return Promise.resolve(this.#spacing.take());
+  }
+
+  /** The spacing of starts in force: `spacingMs` 0 when there is none. */
+  protected get startSpacing(): StartSpacingState {
+    return { spacingMs: this.#spacing.spacingMs, untilMs: this.#spacing.until };
+  }
+
+  /**
+   * Spaces starts `spacingMs` apart until `untilMs` (epoch ms), as another process of a shared
+   * limiter asked: a spacing shorter than the one in force changes nothing.
+   * @param spacingMs - the time between starts.
+   * @param untilMs - when the server's window resets (epoch ms).
+   */
+  protected spaceStarts(spacingMs: number, untilMs: number): void {
+    if (!(spacingMs > 0) || !(untilMs > Date.now()) || this.#spacing.spacingMs >= spacingMs) return;
+    this.#spacing.set(spacingMs, untilMs);
   }
 
   /** Holds every call that has not started until `untilMs` (epoch ms); a shorter pause than the current one changes nothing. */
@@ -220,7 +271,7 @@ export class BottleneckLimiter implements Limiter {
     }
     // Spread what is left of the window over the time to its reset once it runs low. Not through
     // bottleneck's updateSettings: in 2.19.5 it stops the reservoir's refresh timer for good.
-    this.spacing.set(left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0, Date.now() + resetMs);
+    this.#spacing.set(left / allowed < this.#slowDownBelow ? Math.ceil(resetMs / left) : 0, Date.now() + resetMs);
   }
 
   /** Stops taking calls; lets queued and running ones finish (or, with `rejectQueued`, rejects the queued), then releases bottleneck. Later calls return the same promise. */
@@ -241,6 +292,7 @@ export class BottleneckLimiter implements Limiter {
       await new Promise<void>((resolve) => (this.#idle = resolve));
     }
     this.#pause.stop();
+    this.#metrics?.close();
     // What is left in bottleneck's queue belongs to callers who gave up: it is dropped rather than
     // waited for until the next refill. Running attempts hold permits, released by their
     // callers; stop() waits for them.

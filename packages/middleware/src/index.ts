@@ -17,6 +17,8 @@ export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type { AcquireOptions, CloseOptions, Limiter, Permit, ServerWindow } from './limiter.js';
 export { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+export type { StartSpacingState } from './bottleneck-limiter.js';
+export { ATTR_LIMITER_ID, ATTR_LIMITER_KIND, type LimiterMetricsOptions } from './limiter-metrics.js';
 export { pauseAfter429, type PauseAfter429Options } from './pause-after-429.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';

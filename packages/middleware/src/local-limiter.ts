@@ -7,6 +7,7 @@
  */
 import Bottleneck from 'bottleneck';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
+import { ATTR_LIMITER_KIND, type LimiterMetricsOptions } from './limiter-metrics.js';
 
 /** What a {@link LocalLimiter} takes (and, with more, a `RedisLimiter`). */
 export interface LocalLimiterOptions {
@@ -29,6 +30,12 @@ export interface LocalLimiterOptions {
    * @default `0.2`
    */
   readonly slowDownBelow?: number;
+  /**
+   * The limiter's OpenTelemetry metrics (`switchboard.limiter.queued`, `switchboard.limiter.wait.duration`,
+   * and for RedisLimiter `switchboard.limiter.fallback`); `false` for none.
+   * @default on, on the global meter provider (nothing is recorded without one)
+   */
+  readonly metrics?: LimiterMetricsOptions | false;
 }
 
 /** Bottleneck settings for a limiter with these options; clustering adds its own. */
@@ -49,6 +56,6 @@ export class LocalLimiter extends BottleneckLimiter {
    * @throws TypeError when `limit` or `intervalMs` is not above 0.
    */
   constructor(options: LocalLimiterOptions) {
-    super(new Bottleneck(bottleneckSettings(options)), options);
+    super(new Bottleneck(bottleneckSettings(options)), options, { [ATTR_LIMITER_KIND]: 'local' });
   }
 }

@@ -1,26 +1,37 @@
 /**
  * A Limiter shared through Redis by every process that uses the same `id` (one per org or OAuth
- * client), on bottleneck's clustering with ioredis: one budget, one concurrency count, and a 429
- * seen by any of them pauses all of them. The reservoir refills on bottleneck's heartbeat, set to
- * 250 ms so that refills come on time.
+ * client), on bottleneck's clustering with ioredis: one budget, one concurrency count, a 429 seen
+ * by any of them pauses all of them, and while the server's window runs low all of them take their
+ * start slots from one sequence kept in Redis. The reservoir refills on bottleneck's heartbeat,
+ * set to 250 ms so that refills come on time.
+ *
+ * Redis is the user's: connection settings (a single server, or Sentinel's `sentinels` and `name`),
+ * or an ioredis `Redis` or `Cluster` they already made, which the limiter copies (`duplicate()`)
+ * and never closes. All keys of one id carry one hash tag, `{switchboard:<id>}`, so that in a
+ * Cluster they land in one slot, as bottleneck's multi-key scripts need.
  *
  * While Redis cannot be reached (at start or later) calls go to a local limiter with a fraction of
  * the budget, conservative by default, and calls already queued move there too; the limiter says
  * so once per outage, and goes back to the shared budget when Redis answers again.
  */
 import Bottleneck from 'bottleneck';
-import { Redis, type RedisOptions } from 'ioredis';
-import { checkBottleneckVersion, fixKeyLoss } from './bottleneck-key-loss.js';
-import type { Limiter } from './limiter.js';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
+import { checkBottleneckVersion, fixKeyLoss } from './bottleneck-key-loss.js';
+import type { Limiter, ServerWindow } from './limiter.js';
+import { ATTR_LIMITER_ID, ATTR_LIMITER_KIND } from './limiter-metrics.js';
 import { bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
 
 /** What a {@link RedisLimiter} takes: the {@link @switchboard/middleware!index.LocalLimiterOptions | LocalLimiterOptions}, and where and how to share them. */
 export interface RedisLimiterOptions extends LocalLimiterOptions {
   /** Shared by all processes that share the budget: one per org or OAuth client. */
   readonly id: string;
-  /** ioredis connection settings (host, port, password, tls, …). */
-  readonly redis: RedisOptions;
+  /**
+   * The Redis to share it through: ioredis connection settings (host, port, password, tls, …;
+   * Sentinel's `sentinels` and `name`), or an ioredis `Redis` or `Cluster` of yours. The limiter
+   * makes its own connections from yours (`duplicate()`) and leaves yours open on close.
+   */
+  readonly redis: RedisOptions | Redis | Cluster;
   /**
    * How often the shared state is refreshed (reservoir refills happen then). Default 250 ms.
    * @default `250`
@@ -43,21 +54,84 @@ export interface RedisLimiterOptions extends LocalLimiterOptions {
   readonly onFallback?: (active: boolean) => void;
 }
 
+/** Messages between the processes of one id, on bottleneck's channel for it. */
 const PAUSE = 'switchboard:pause-until:';
+const SPACING = 'switchboard:spacing:';
 /** How long stop() and disconnect() may take against a Redis that does not answer. */
 const CLOSE_TIMEOUT_MS = 2_000;
+/** How long the health check waits for Redis before it calls it an outage. */
+const HEALTH_TIMEOUT_MS = 1_000;
 
-const within = (ms: number, work: Promise<unknown>): Promise<unknown> => Promise.race([work.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+/**
+ * A start for the id when one is due, on Redis' clock (hosts' clocks differ): 0 and the next is
+ * due `ARGV[1]` ms from now; or the ms until the next is due, taking nothing. The key lives as
+ * long as the spacing (`ARGV[2]` ms).
+ */
+const TAKE_START = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local due = tonumber(redis.call('GET', KEYS[1]) or '0')
+if now < due then return due - now end
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]), 'PX', math.max(1, math.floor(tonumber(ARGV[2]))))
+return 0
+`;
+
+/**
+ * Waits for `work` (a promise, or what bottleneck returns instead of one) for `ms` at most. Without
+ * `late`, neither its failure nor its lateness is an error; with it, both are.
+ */
+const within = (ms: number, work: unknown, late?: Error): Promise<unknown> =>
+  Promise.race([
+    late ? Promise.resolve(work) : Promise.resolve(work).catch(() => undefined),
+    new Promise((resolve, reject) => setTimeout(() => (late ? reject(late) : resolve(undefined)), ms).unref()),
+  ]);
+
+type Connection = Redis | Cluster;
+
+function isConnection(redis: RedisLimiterOptions['redis']): redis is Connection {
+  return typeof (redis as Partial<Connection>).duplicate === 'function';
+}
+
+/**
+ * A connection of the limiter's own, made from the user's settings or connection. bottleneck waits
+ * for it to be ready without connecting it, so never lazy.
+ */
+function ownConnection(redis: RedisLimiterOptions['redis']): Connection {
+  if (!isConnection(redis)) return new Redis({ ...redis, lazyConnect: false });
+  return redis.isCluster ? (redis as Cluster).duplicate([], { lazyConnect: false }) : (redis as Redis).duplicate({ lazyConnect: false });
+}
+
+/** Settings for a connection that fails at once while Redis does not answer, so that an outage shows at once. */
+const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 } as const;
+const retryStrategy = (times: number): number => Math.min(times * 100, 1_000);
+
+/** The limiter's own connection that says whether Redis answers, made from the user's settings or connection. */
+function healthConnection(redis: RedisLimiterOptions['redis']): Connection {
+  if (!isConnection(redis)) return new Redis({ ...redis, ...FAIL_FAST, lazyConnect: false, retryStrategy });
+  if (!redis.isCluster) return (redis as Redis).duplicate({ ...FAIL_FAST, lazyConnect: false, retryStrategy });
+  const cluster = redis as Cluster;
+  return cluster.duplicate([], {
+    enableOfflineQueue: false,
+    lazyConnect: false,
+    clusterRetryStrategy: retryStrategy,
+    redisOptions: { ...cluster.options.redisOptions, maxRetriesPerRequest: 0, commandTimeout: 500 },
+  });
+}
 
 /**
  * A Limiter shared through Redis by every process that uses the same `id` (one per org or OAuth
- * client), on bottleneck's clustering with ioredis: one budget, one concurrency count, and a 429
- * seen by any of them pauses all of them. While Redis cannot be reached, calls (queued ones
- * included) go to a local limiter with `fallbackFraction` of the budget, until Redis answers again.
+ * client), on bottleneck's clustering with ioredis: one budget, one concurrency count, a 429 seen by
+ * any of them pauses all of them, and a window running low spaces the starts of all of them. While
+ * Redis cannot be reached, calls (queued ones included) go to a local limiter with
+ * `fallbackFraction` of the budget, until Redis answers again.
  */
 export class RedisLimiter extends BottleneckLimiter {
   readonly #local: LocalLimiter;
-  readonly #health: Redis;
+  /** bottleneck's connection (two clients: commands and pub/sub), made by us from the user's Redis: ours to close. */
+  readonly #connection: Bottleneck.IORedisConnection;
+  readonly #health: Connection;
+  /** The key of the time the next start is due; in the id's hash slot, like bottleneck's keys. */
+  readonly #startKey: string;
   readonly #onFallback: (active: boolean) => void;
   #connected = false;
   #closing = false;
@@ -69,51 +143,53 @@ export class RedisLimiter extends BottleneckLimiter {
 
   /**
    * Connects to Redis in the background; {@link RedisLimiter.ready} waits for it.
-   * @param options - the shared limit, the Redis connection and the fallback settings.
+   * @param options - the shared limit, the Redis to share it through and the fallback settings.
    * @throws TypeError when `limit` or `intervalMs` is not above 0.
    */
   constructor(options: RedisLimiterOptions) {
     checkBottleneckVersion();
-    const settings = {
-      ...bottleneckSettings(options),
-      id: `switchboard:${options.id}`,
+    const shared = bottleneckSettings(options);
+    // The ioredis the user installed (an optional peer dependency), not one bottleneck looks up itself.
+    const connection = new Bottleneck.IORedisConnection({ Redis, client: ownConnection(options.redis) });
+    // A hash tag: every key of the id in one Cluster slot (bottleneck's scripts take several keys).
+    const tag = `{switchboard:${options.id}}`;
+    const bottleneck = new Bottleneck({
+      ...shared,
+      id: tag,
       datastore: 'ioredis',
+      connection,
       clearDatastore: false,
-      // The ioredis the user installed (an optional peer dependency), not one bottleneck looks up itself.
-      Redis,
-      clientOptions: options.redis,
       timeout: options.keyTtlMs ?? 600_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 250,
-    } as Bottleneck.ConstructorOptions;
-    const bottleneck = new Bottleneck(settings);
-    fixKeyLoss(bottleneck);
-    super(bottleneck, options);
+    });
+    try {
+      fixKeyLoss(bottleneck);
+    } catch (error) {
+      void connection.disconnect(false);
+      throw error;
+    }
+    super(bottleneck, options, { [ATTR_LIMITER_KIND]: 'redis', [ATTR_LIMITER_ID]: options.id });
+    this.#connection = connection;
+    this.#startKey = `b_${tag}_next_start`;
     const fraction = options.fallbackFraction ?? 0.25;
-    this.#local = new LocalLimiter({ ...options, limit: Math.max(1, Math.floor(options.limit * fraction)) });
+    const { metrics } = options;
+    this.#local = new LocalLimiter({
+      ...options,
+      limit: Math.max(1, Math.floor(options.limit * fraction)),
+      metrics: metrics === false ? false : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
+    });
     const limitText = `${Math.max(1, Math.floor(options.limit * fraction))} per ${options.intervalMs} ms`;
     this.#onFallback =
       options.onFallback ??
       ((active) => {
         if (active) process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, { code: 'SWITCHBOARD_LIMITER_FALLBACK' });
       });
-    // A pause published by any process holds this one too.
-    this.bottleneck.on('message', (message: string) => {
-      if (!message.startsWith(PAUSE)) return;
-      const until = Number(message.slice(PAUSE.length));
-      super.pauseUntil(until);
-      this.#local.pauseUntil(until);
-    });
+    this.bottleneck.on('message', (message: string) => this.#heard(message));
     // The datastore's errors (Redis down, keys lost) show up as the health connection's state.
     this.bottleneck.on('error', () => undefined);
 
     // Our own small connection says whether Redis answers; commands fail at once while it does not.
-    this.#health = new Redis({
-      ...options.redis,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: 500,
-      retryStrategy: (times) => Math.min(times * 100, 1_000),
-    });
+    this.#health = healthConnection(options.redis);
     this.#health.on('error', () => undefined);
     let firstConnect = (): void => undefined;
     this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
@@ -122,10 +198,13 @@ export class RedisLimiter extends BottleneckLimiter {
       this.#regained();
     });
     this.#health.on('close', () => this.#lost());
-    // A Redis that stops answering can keep its sockets open: a ping each second finds it out.
+    // A Redis that stops answering can keep its sockets open, and in a Cluster the node that holds
+    // the id's slot can die while the others answer: a read of the id's own key each second, with
+    // a bound of its own, finds either out. (A PING would go to any node of a Cluster.)
+    const settingsKey = `b_${tag}_settings`;
     this.#pingTimer = setInterval(() => {
       if (this.#health.status !== 'ready') return;
-      this.#health.ping().then(
+      within(HEALTH_TIMEOUT_MS, this.#health.exists(settingsKey), new Error('no answer')).then(
         () => {
           if (!this.#closing) this.#regained();
         },
@@ -138,6 +217,21 @@ export class RedisLimiter extends BottleneckLimiter {
       if (!this.#connected && !this.#closing) this.#announce();
     }, 1_000);
     this.#graceTimer.unref();
+  }
+
+  /** A message from another process of the id: a pause after its 429, or the spacing its window calls for. */
+  #heard(message: string): void {
+    if (message.startsWith(PAUSE)) {
+      const until = Number(message.slice(PAUSE.length));
+      super.pauseUntil(until);
+      this.#local.pauseUntil(until);
+    } else if (message.startsWith(SPACING)) {
+      const [spacingMs, untilMs] = message.slice(SPACING.length).split(':').map(Number) as [number, number];
+      // The longer spacing wins until its window resets: each process may have seen a slightly
+      // older window. (Only the shared budget: messages come while Redis answers, when the local
+      // one serves nobody.)
+      this.spaceStarts(spacingMs, untilMs);
+    }
   }
 
   /** Redis answers again: calls go back to the shared budget, and a fallback announced is taken back. */
@@ -169,6 +263,20 @@ export class RedisLimiter extends BottleneckLimiter {
     return this.#connected ? undefined : this.#local;
   }
 
+  protected override usesFallback(): boolean {
+    return !this.#connected;
+  }
+
+  /** Spaces against the last start of every process of the id; against this process's own when Redis does not answer. */
+  protected override takeStart(): Promise<number> {
+    const { spacingMs, untilMs } = this.startSpacing;
+    if (!this.#connected || spacingMs === 0) return super.takeStart();
+    return this.#health.eval(TAKE_START, 1, this.#startKey, spacingMs, untilMs - Date.now() + spacingMs).then(
+      (waitMs) => Math.max(0, Number(waitMs)),
+      () => super.takeStart(),
+    );
+  }
+
   /**
    * Resolves once Redis has answered and the shared state is reachable, or after `timeoutMs` (then the local fallback serves).
    * @param timeoutMs - how long to wait at most, in milliseconds; 5 000 by default.
@@ -185,13 +293,17 @@ export class RedisLimiter extends BottleneckLimiter {
     if (this.#connected) this.bottleneck.publish(`${PAUSE}${untilMs}`).catch(() => undefined);
   }
 
-  /** Slows this process down on the server's window, as {@link BottleneckLimiter.observe} does, for the shared and the local budget. */
-  override observe(window: Parameters<BottleneckLimiter['observe']>[0]): void {
+  /** Slows down on the server's window, as LocalLimiter does, for the shared and the local budget; a spacing that begins or grows is told to every process of the id. */
+  override observe(window: ServerWindow): void {
+    const before = this.startSpacing.spacingMs;
     super.observe(window);
     this.#local.observe(window);
+    const { spacingMs, untilMs: until } = this.startSpacing;
+    // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
+    if (this.#connected && spacingMs > 0 && spacingMs >= before * 1.2) this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
   }
 
-  /** Closes the shared limiter, then the local fallback, then the health connection to Redis. */
+  /** Closes the shared limiter, then the local fallback, then the connections it made; a Redis or Cluster passed in stays open. */
   override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
     // From here on an outage moves nothing, and our own disconnect is not one.
     this.#closing = true;
@@ -210,6 +322,9 @@ export class RedisLimiter extends BottleneckLimiter {
   /** Disconnects from Redis, without flushing when Redis is unreachable; gives up after 2 s. */
   protected override async disconnectBottleneck(): Promise<void> {
     // Without Redis, flushing would wait for it: drop the connection instead.
-    await within(CLOSE_TIMEOUT_MS, this.#connected ? super.disconnectBottleneck() : this.bottleneck.disconnect(false));
+    const flush = this.#connected;
+    await within(CLOSE_TIMEOUT_MS, this.bottleneck.disconnect(flush));
+    // A connection passed to bottleneck is not closed by it: it is ours (made from the user's), so we close it.
+    await within(CLOSE_TIMEOUT_MS, this.#connection.disconnect(flush));
   }
 }

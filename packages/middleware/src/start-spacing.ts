@@ -1,7 +1,8 @@
 /**
  * The slow-down before a 429: while the server's window runs low, starts are spread over the time
- * to its reset, `spacingMs` apart, each start taking the next free slot. RedisLimiter keeps the
- * slots in Redis, so that every process sharing the budget takes them from one sequence.
+ * to its reset, at least `spacingMs` apart. A start is taken when it is due, never booked ahead: a
+ * call that gives up while it waits leaves no hole in the sequence. RedisLimiter keeps the time of
+ * the last start in Redis, so that every process sharing the budget spaces against the same one.
  */
 export class StartSpacing {
   #spacingMs = 0;
@@ -31,11 +32,11 @@ export class StartSpacing {
     if (spacingMs === 0) this.#nextStartAt = 0;
   }
 
-  /** Takes the next start slot in this process: the ms to wait before starting (0: now). */
-  reserve(now = Date.now()): number {
+  /** Starts now if the spacing allows (0), or says how many ms until it does (nothing is taken then). */
+  take(now = Date.now()): number {
     if (!this.active) return 0;
-    const start = Math.max(now, this.#nextStartAt);
-    this.#nextStartAt = start + this.#spacingMs;
-    return start - now;
+    if (now < this.#nextStartAt) return this.#nextStartAt - now;
+    this.#nextStartAt = now + this.#spacingMs;
+    return 0;
   }
 }

@@ -11,7 +11,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 export class Waiter {
   readonly options: AcquireOptions;
-  readonly #queuedAt = Date.now();
+  readonly #queuedAt = performance.now();
   readonly #resolve: (permit: Permit) => void;
   readonly #reject: (error: unknown) => void;
   readonly #onEnd: (waiter: Waiter) => void;
@@ -44,7 +44,7 @@ export class Waiter {
 
   /** Milliseconds since the call began to wait. */
   get waitedMs(): number {
-    return Date.now() - this.#queuedAt;
+    return performance.now() - this.#queuedAt;
   }
 
   /** Gives the caller its turn; false when the wait had already ended (the caller gave up). */
