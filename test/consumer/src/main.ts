@@ -2,7 +2,7 @@
  * A user's project, as the consumer check builds it: it depends on the packed tarballs installed
  * with plain npm, imports only what they export, compiles under strict TypeScript with NodeNext
  * resolution, and runs the things users do first: the emulator through its `bin`, an OAuth admin
- * call, a guest chat, and a RedisLimiter on a real redis-server that loses its keys mid-run.
+ * call, a guest chat, and a RedisLimiter through the project's own ioredis client on a real redis-server that loses its keys mid-run.
  *
  * It prints one line per step and exits 0, or prints what failed and exits 1. REDIS_URL is given
  * by test/consumer/check.ts, which also starts and stops that redis-server.
@@ -66,7 +66,8 @@ try {
     id: `consumer-${process.pid}`,
     limit: 5,
     intervalMs: 1_000,
-    redis: { host: new URL(redisUrl).hostname, port: Number(new URL(redisUrl).port) },
+    // The user's own ioredis client: the limiter makes its connections from it and leaves it open.
+    redis,
     onFallback: (active) => {
       if (active) fellBack = true;
     },
@@ -138,6 +139,7 @@ try {
   // 6. Shutdown: everything settles and the process exits by itself.
   await api?.close();
   await limiter?.close();
+  if (redis && (await redis.ping()) !== 'PONG') fail('closing the limiter closed the ioredis client it was given');
   redis?.disconnect();
   emulator.kill('SIGTERM');
   const [code] = (await within(10_000, 'the emulator stop', once(emulator, 'exit'))) as [number | null];
