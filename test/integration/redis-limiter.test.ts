@@ -56,6 +56,37 @@ describe('RedisLimiter', () => {
   });
 });
 
+describe('closing with calls in flight', () => {
+  it('waits for permits still out before it disconnects, so the shared count of calls running goes back to 0', async () => {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port });
+    const l = limiter('held-at-close', { limit: 10, maxConcurrent: 1 });
+    await l.ready();
+    const permit = await l.acquire({ operationId: 'op', timeoutMs: 5_000 });
+    let closed = false;
+    const closing = l.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // longer than the 2 s bound on stopping bottleneck
+    expect(closed).toBe(false);
+    permit.release();
+    await closing;
+    expect(await admin.hget('b_{switchboard:held-at-close}_settings', 'running')).toBe('0');
+    admin.disconnect();
+  });
+
+  it('on its fallback runs at most fallbackFraction of maxConcurrent at once', async () => {
+    const { closedPort } = await import('../support/loopback.js');
+    const l = new RedisLimiter({ id: 'fallback-concurrency', redis: { host: '127.0.0.1', port: await closedPort() }, limit: 100, intervalMs: 1_000, maxConcurrent: 4, fallbackFraction: 0.5, onFallback: () => undefined });
+    const permits = Array.from({ length: 3 }, () => l.acquire({ operationId: 'op', timeoutMs: 5_000 }));
+    const granted: unknown[] = [];
+    for (const p of permits) void p.then((permit) => granted.push(permit));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(granted).toHaveLength(2);
+    for (const permit of await Promise.all(permits.slice(0, 2))) permit.release();
+    (await (permits[2] as Promise<{ release(): void }>)).release();
+    await l.close();
+  });
+});
+
 describe('no quota lost across processes', () => {
   it('1 per 10 s shared by two processes: three calls aborted while queued in one leave the next window to the other', async () => {
     const { fork } = await import('node:child_process');

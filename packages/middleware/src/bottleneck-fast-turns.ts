@@ -26,6 +26,7 @@ interface Internals {
 
 interface Job {
   readonly options: { readonly id: string };
+  readonly retryCount: number;
   doExecute(limiter: unknown, clearGlobalState: () => boolean, run: (wait: number) => unknown, free: (...rest: unknown[]) => Promise<unknown>): unknown;
 }
 
@@ -60,10 +61,12 @@ export function fastTurns(limiter: Bottleneck): void {
     if (wait > 0) return scheduled;
     // The same start bottleneck's timer would make, a millisecond sooner. Its timer handle stays
     // (cleared), for bottleneck's own clean-up to clear again. A job that `stop()` dropped in the
-    // meantime (it clears that timer) is RUNNING no more, and must not start.
+    // meantime (it clears that timer) is no longer in the state doExecute expects, and must not
+    // start: RUNNING for a first run, EXECUTING for a retry.
     clearTimeout(scheduled.timeout);
+    const expected = job.retryCount === 0 ? 'RUNNING' : 'EXECUTING';
     setImmediate(() => {
-      if ((this.jobStatus(job.options.id) as string | null) !== 'RUNNING') return;
+      if ((this.jobStatus(job.options.id) as string | null) !== expected) return;
       void job.doExecute(this._limiter, this._clearGlobalState.bind(this, index), this._run.bind(this, index, job), this._free.bind(this, index, job));
     });
     return scheduled;

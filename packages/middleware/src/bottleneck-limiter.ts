@@ -73,8 +73,15 @@ export class BottleneckLimiter implements Limiter {
   /** With a concurrency limit a call keeps its bottleneck job, and its place, until it releases its permit. */
   readonly #holdUntilRelease: boolean;
   #closed = false;
+  /** Closing with `rejectQueued`: no call goes anywhere any more. */
+  #rejecting = false;
   #closing: Promise<void> | undefined;
   #idle: (() => void) | undefined;
+  /** With a concurrency limit: permits out and not yet released, which close() waits for. */
+  #held = 0;
+  #allReleased: (() => void) | undefined;
+  /** Calls waiting for their start while starts are spaced, with the timer that will ask again. */
+  readonly #spacingTimers = new Map<Waiter, ReturnType<typeof setTimeout>>();
   readonly #metrics: LimiterMetrics | undefined;
 
   /**
@@ -143,6 +150,13 @@ export class BottleneckLimiter implements Limiter {
   #ended(waiter: Waiter): void {
     this.#waiting.delete(waiter);
     this.#queue.remove(waiter);
+    // Waiting for its start: its place goes at once, and no timer is left behind.
+    const timer = this.#spacingTimers.get(waiter);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#spacingTimers.delete(waiter);
+      this.#leave();
+    }
     if (this.#waiting.size === 0) this.#idle?.();
   }
 
@@ -161,8 +175,15 @@ export class BottleneckLimiter implements Limiter {
   #startWhenSpaced(waiter: Waiter): void {
     if (waiter.ended) return this.#leave();
     void this.takeStart().then((waitMs) => {
-      if (waitMs > 0) setTimeout(() => this.#startWhenSpaced(waiter), waitMs);
-      else this.#schedule(waiter);
+      if (waiter.ended) return this.#leave();
+      if (waitMs <= 0) return this.#schedule(waiter);
+      this.#spacingTimers.set(
+        waiter,
+        setTimeout(() => {
+          this.#spacingTimers.delete(waiter);
+          this.#startWhenSpaced(waiter);
+        }, waitMs),
+      );
     });
   }
 
@@ -186,7 +207,7 @@ export class BottleneckLimiter implements Limiter {
   async #turn(waiter: Waiter): Promise<void> {
     if (waiter.ended || this.#pause.holding) {
       // Gave up, or must wait out a pause that began after it was handed over: the unit goes back.
-      this.#giveBack();
+      this.giveBack().catch(() => undefined); // a store that fails now fails the next call too, which says so
       if (!waiter.ended) this.#queue.putBack(waiter);
       return this.#leave();
     }
@@ -196,31 +217,42 @@ export class BottleneckLimiter implements Limiter {
       waiter.grant(FREE);
       return;
     }
+    // With a concurrency limit the job, and so bottleneck's count of calls running, lasts until the permit is released.
+    this.#held++;
     await new Promise<void>((done) => {
       let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        done();
-      };
-      if (!waiter.grant({ release })) release();
+      waiter.grant({
+        release: () => {
+          if (released) return;
+          released = true;
+          done();
+        },
+      });
     });
+    if (--this.#held === 0) this.#allReleased?.();
     this.#leave();
   }
 
-  /** Returns a reservoir unit that a call did not use, never above the reservoir's size (a refill may have come in between). */
-  #giveBack(): void {
-    this.bottleneck
-      .incrementReservoir(1)
-      .then((left) => (typeof left === 'number' && left > this.#limit ? this.bottleneck.incrementReservoir(-1) : undefined))
-      .catch(() => undefined); // a store that fails now fails the next call too, which says so
+  /**
+   * Returns a reservoir unit that a call did not use, unless the reservoir is full (a refill came
+   * in between: the unit belonged to the window before). RedisLimiter does the same in one step in Redis.
+   */
+  protected async giveBack(): Promise<void> {
+    const left = await this.bottleneck.currentReservoir();
+    if (typeof left === 'number' && left < this.limit) await this.bottleneck.incrementReservoir(1);
+  }
+
+  /** The reservoir's size: `limit` requests per interval. */
+  protected get limit(): number {
+    return this.#limit;
   }
 
   /** bottleneck refused the job: the limiter stopped, or its store (Redis) failed. Its task never ran. */
   #storeFailed(waiter: Waiter, error: unknown): void {
     this.#leave();
     if (waiter.ended) return;
-    const elsewhere = this.#closed ? undefined : this.fallback();
+    // A close that lets queued calls run still lets them use the fallback.
+    const elsewhere = this.#rejecting ? undefined : this.fallback();
     if (elsewhere) return waiter.handTo(elsewhere);
     const { operationId } = waiter.options;
     waiter.refuse(
@@ -282,6 +314,7 @@ export class BottleneckLimiter implements Limiter {
 
   async #close(options: CloseOptions): Promise<void> {
     this.#closed = true;
+    this.#rejecting = options.rejectQueued ?? false;
     if (options.rejectQueued) {
       for (const waiter of [...this.#waiting]) {
         const { operationId } = waiter.options;
@@ -291,6 +324,9 @@ export class BottleneckLimiter implements Limiter {
       // Queued calls still get their turn.
       await new Promise<void>((resolve) => (this.#idle = resolve));
     }
+    // Permits still out hold bottleneck's count of calls running (in Redis, every process's): it
+    // must see them released before it stops, or that count would stay up for good.
+    if (this.#held > 0) await new Promise<void>((resolve) => (this.#allReleased = resolve));
     this.#pause.stop();
     this.#metrics?.close();
     // What is left in bottleneck's queue belongs to callers who gave up: it is dropped rather than

@@ -50,6 +50,7 @@ export class LimiterMetrics {
   readonly #configured: MeterProvider | undefined;
   #provider: MeterProvider | undefined;
   #instruments: Instruments | undefined;
+  #closed = false;
 
   /**
    * @param attributes - what tells this limiter apart (its kind, and a shared limiter's id).
@@ -75,12 +76,14 @@ export class LimiterMetrics {
 
   /** Stops reporting (the limiter has closed): its gauges no longer hold it. */
   close(): void {
+    this.#closed = true;
     this.#instruments?.unobserve();
     this.#instruments = undefined;
     this.#provider = undefined;
   }
 
   #current(): Instruments | undefined {
+    if (this.#closed) return undefined;
     const now = this.#configured ?? metrics.getMeterProvider();
     if (now === this.#provider) return this.#instruments;
     this.#instruments?.unobserve();

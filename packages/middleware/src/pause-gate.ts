@@ -2,9 +2,14 @@
  * The pause after a 429, for a limiter: nobody starts before it ends. One timer set to the
  * pause's end wakes the queue, re-armed when a longer pause begins; nothing polls.
  */
+
+/** The longest delay Node's timers take (a longer one fires after 1 ms): a longer pause is woken in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 export class PauseGate {
   #until = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
   readonly #onEnd: () => void;
 
   /** @param onEnd - called when the pause is over, to let the waiting calls go. */
@@ -24,18 +29,26 @@ export class PauseGate {
 
   /** Holds everyone until `untilMs` (epoch ms); a pause shorter than the current one changes nothing. */
   pauseUntil(untilMs: number): void {
-    if (!(untilMs > this.#until)) return;
+    if (this.#stopped || !(untilMs > this.#until)) return;
     this.#until = untilMs;
+    this.#arm();
+  }
+
+  #arm(): void {
     clearTimeout(this.#timer);
     // Not unref'd: calls waiting out the pause keep the process alive, as a queue would.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#onEnd();
-    }, Math.max(0, untilMs - Date.now()));
+      // A timer measures elapsed time and the pause is on the wall clock: a timer that fires a
+      // little early (a fractional end, the clock set back) waits again rather than wake nobody.
+      if (this.holding) this.#arm();
+      else this.#onEnd();
+    }, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.#until - Date.now()))));
   }
 
-  /** Lets go of the timer (the limiter has closed). */
+  /** Lets go of the timer and takes no more pauses (the limiter has closed). */
   stop(): void {
+    this.#stopped = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }

@@ -27,6 +27,12 @@ export interface RateLimitOptions {
    */
   readonly defaultPauseMs?: number;
   /**
+   * The longest pause a 429 sets, in ms: a longer Retry-After (a daily limit) would hold every
+   * call of every process sharing the limiter for that long; the retry's cap refuses those calls instead.
+   * @default `60_000`, as the retry's `maxServerWaitMs`
+   */
+  readonly maxPauseMs?: number;
+  /**
    * Follow the server: slow down on its window headers and pause on its 429s. Default true; false paces by the local settings alone.
    * @default `true`
    */
@@ -80,7 +86,10 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
         const count = number(headers.get('inin-ratelimit-count'));
         const reset = number(headers.get('inin-ratelimit-reset'));
         if (allowed !== undefined && count !== undefined && reset !== undefined) limiter.observe({ allowed, count, resetMs: reset * 1000 });
-        if (response.status === 429) limiter.pauseUntil(Date.now() + (serverWait(headers, Date.now())?.ms ?? options.defaultPauseMs ?? 1_000));
+        if (response.status === 429) {
+          const pauseMs = Math.min(serverWait(headers, Date.now())?.ms ?? options.defaultPauseMs ?? 1_000, options.maxPauseMs ?? 60_000);
+          limiter.pauseUntil(Date.now() + pauseMs);
+        }
         return response;
       } finally {
         permit.release();

@@ -80,6 +80,17 @@ return 0
  * Waits for `work` (a promise, or what bottleneck returns instead of one) for `ms` at most. Without
  * `late`, neither its failure nor its lateness is an error; with it, both are.
  */
+/**
+ * Gives one unit back to bottleneck's reservoir of the id (`KEYS[1]`, its settings hash) unless it
+ * already holds `ARGV[1]`, the limit: 1 when it did, 0 when not (or when the keys are gone).
+ */
+const GIVE_BACK = `
+local reservoir = tonumber(redis.call('HGET', KEYS[1], 'reservoir'))
+if reservoir == nil or reservoir >= tonumber(ARGV[1]) then return 0 end
+redis.call('HINCRBY', KEYS[1], 'reservoir', 1)
+return 1
+`;
+
 const within = (ms: number, work: unknown, late?: Error): Promise<unknown> =>
   Promise.race([
     late ? Promise.resolve(work) : Promise.resolve(work).catch(() => undefined),
@@ -132,9 +143,13 @@ export class RedisLimiter extends BottleneckLimiter {
   readonly #health: Connection;
   /** The key of the time the next start is due; in the id's hash slot, like bottleneck's keys. */
   readonly #startKey: string;
+  /** bottleneck's hash of the id's settings and reservoir. */
+  readonly #settingsKey: string;
   readonly #onFallback: (active: boolean) => void;
   #connected = false;
   #closing = false;
+  /** Closing its own connections: a connection that closes now is no outage. */
+  #disconnecting = false;
   /** Whether the fallback has been announced for the outage under way: once per outage. */
   #announced = false;
   #everConnected: Promise<void>;
@@ -171,11 +186,14 @@ export class RedisLimiter extends BottleneckLimiter {
     super(bottleneck, options, { [ATTR_LIMITER_KIND]: 'redis', [ATTR_LIMITER_ID]: options.id });
     this.#connection = connection;
     this.#startKey = `b_${tag}_next_start`;
+    this.#settingsKey = `b_${tag}_settings`;
     const fraction = options.fallbackFraction ?? 0.25;
     const { metrics } = options;
     this.#local = new LocalLimiter({
       ...options,
       limit: Math.max(1, Math.floor(options.limit * fraction)),
+      // Each process on its fallback runs this many at once; calls granted by the shared budget before the outage are not counted.
+      ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: Math.max(1, Math.floor(options.maxConcurrent * fraction)) }),
       metrics: metrics === false ? false : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
     });
     const limitText = `${Math.max(1, Math.floor(options.limit * fraction))} per ${options.intervalMs} ms`;
@@ -201,12 +219,12 @@ export class RedisLimiter extends BottleneckLimiter {
     // A Redis that stops answering can keep its sockets open, and in a Cluster the node that holds
     // the id's slot can die while the others answer: a read of the id's own key each second, with
     // a bound of its own, finds either out. (A PING would go to any node of a Cluster.)
-    const settingsKey = `b_${tag}_settings`;
+    const settingsKey = this.#settingsKey;
     this.#pingTimer = setInterval(() => {
       if (this.#health.status !== 'ready') return;
       within(HEALTH_TIMEOUT_MS, this.#health.exists(settingsKey), new Error('no answer')).then(
         () => {
-          if (!this.#closing) this.#regained();
+          if (!this.#disconnecting) this.#regained();
         },
         () => this.#lost(),
       );
@@ -246,8 +264,8 @@ export class RedisLimiter extends BottleneckLimiter {
 
   /** Redis stopped answering: new and queued calls go to the local limit. */
   #lost(): void {
-    // While closing, queued calls stay with bottleneck: the local limiter is closing too.
-    if (!this.#connected || this.#closing) return;
+    // While close() waits for queued calls, an outage still moves them: the local limiter closes after them.
+    if (!this.#connected || this.#disconnecting) return;
     this.#connected = false;
     this.#announce();
     this.moveQueued(this.#local);
@@ -265,6 +283,14 @@ export class RedisLimiter extends BottleneckLimiter {
 
   protected override usesFallback(): boolean {
     return !this.#connected;
+  }
+
+  /** Gives a unit back in one step in Redis, unless the reservoir is full (a refill came in between), then lets bottleneck run what waits for it in every process. */
+  protected override async giveBack(): Promise<void> {
+    if (!this.#connected) return super.giveBack();
+    const given = await this.#health.eval(GIVE_BACK, 1, this.#settingsKey, this.limit);
+    // An increment of 0 refreshes the reservoir and tells every process of the id there is capacity.
+    if (Number(given) === 1) await this.bottleneck.incrementReservoir(0);
   }
 
   /** Spaces against the last start of every process of the id; against this process's own when Redis does not answer. */
@@ -305,11 +331,12 @@ export class RedisLimiter extends BottleneckLimiter {
 
   /** Closes the shared limiter, then the local fallback, then the connections it made; a Redis or Cluster passed in stays open. */
   override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
-    // From here on an outage moves nothing, and our own disconnect is not one.
     this.#closing = true;
     clearTimeout(this.#graceTimer);
-    clearInterval(this.#pingTimer);
     await super.close(options);
+    // From here on our own disconnect is no outage.
+    this.#disconnecting = true;
+    clearInterval(this.#pingTimer);
     await this.#local.close(options);
     this.#health.disconnect();
   }
@@ -326,5 +353,7 @@ export class RedisLimiter extends BottleneckLimiter {
     await within(CLOSE_TIMEOUT_MS, this.bottleneck.disconnect(flush));
     // A connection passed to bottleneck is not closed by it: it is ours (made from the user's), so we close it.
     await within(CLOSE_TIMEOUT_MS, this.#connection.disconnect(flush));
+    // A flush that did not finish in time (Redis went away meanwhile) must not leave a client reconnecting.
+    if (flush) await this.#connection.disconnect(false);
   }
 }

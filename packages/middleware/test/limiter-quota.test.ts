@@ -117,3 +117,35 @@ describe('a call that gives up spends no quota', () => {
     await close(limiter);
   });
 });
+
+describe('timers a limiter keeps', () => {
+  it('a pause whose timer fires before the wall clock says it is over (the clock set back) still ends, and the call runs', async () => {
+    const limiter = new LocalLimiter({ limit: 5, intervalMs: 60_000 });
+    limiter.pauseUntil(Date.now() + 1_000);
+    let grantedAt: number | undefined;
+    void limiter.acquire({ operationId: 'op', timeoutMs: Infinity }).then((permit) => {
+      grantedAt = Date.now();
+      permit.release();
+    });
+    await vi.advanceTimersByTimeAsync(600);
+    vi.setSystemTime(Date.now() - 500); // the pause now ends 900 ms from here on the wall clock
+    await vi.advanceTimersByTimeAsync(400); // its timer fires: the wall clock says 500 ms to go
+    expect(grantedAt).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(600);
+    expect(grantedAt).toBeDefined();
+    await close(limiter);
+  });
+
+  it('after close, a late 429 (a call that was in flight) sets no timer, and calls spaced out leave none', async () => {
+    const limiter = new LocalLimiter({ limit: 100, intervalMs: 60_000 });
+    limiter.observe({ allowed: 100, count: 95, resetMs: 50_000 }); // 5 left for 50 s: 10 s apart
+    const calls = Array.from({ length: 3 }, () => limiter.acquire({ operationId: 'op', timeoutMs: 60_000 }).then((p) => p.release(), (e: { code: string }) => e.code));
+    await vi.advanceTimersByTimeAsync(10);
+    const closed = limiter.close({ rejectQueued: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await closed;
+    expect(await Promise.all(calls)).toEqual([undefined, 'E_LIMITER_CLOSED', 'E_LIMITER_CLOSED']);
+    limiter.pauseUntil(Date.now() + 60_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,7 +1,7 @@
 /** The local rate limiter through a real client and a loopback server: pacing, concurrency, 429 pauses, header-driven slow-down, back-pressure, close. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, createClient, defineRoute } from '@switchboard/core';
-import { LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
+import { type Limiter, LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
 const ping = defineRoute<{ id: string }, unknown>({
@@ -165,6 +165,29 @@ describe('a shared limiter', () => {
   it('refuses close options for a limiter passed in, which client.close() does not close', async () => {
     const limiter = new LocalLimiter({ limit: 10, intervalMs: 1_000 });
     expect(() => rateLimit({ limiter, close: { rejectQueued: true } })).toThrow(ConfigurationError);
+    await limiter.close();
+  });
+});
+
+describe('the pause a 429 sets', () => {
+  it('is capped at maxPauseMs (60 s by default): a daily limit does not hold every process sharing the limiter for a day', async () => {
+    const { url } = await loggingServer(0, () => ({ status: 429, headers: { 'retry-after': '86400' } }));
+    const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
+    const pauses: number[] = [];
+    const recording: Limiter = {
+      acquire: (options) => limiter.acquire(options),
+      pauseUntil: (until) => void pauses.push(until - Date.now()),
+      observe: (window) => limiter.observe(window),
+      close: () => limiter.close(),
+      queued: 0,
+    };
+    for (const [options, cap] of [[{}, 60_000], [{ maxPauseMs: 5_000 }, 5_000]] as const) {
+      const client = createClient({ baseUrl: url, middleware: [rateLimit({ limiter: recording, ...options })] });
+      await client.call(ping, { id: 'x' }).catch(() => undefined);
+      await client.close();
+      expect(pauses.at(-1)).toBeGreaterThan(cap - 1_000);
+      expect(pauses.at(-1)).toBeLessThanOrEqual(cap);
+    }
     await limiter.close();
   });
 });
