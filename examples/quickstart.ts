@@ -7,8 +7,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startEmulator } from '@switchboard/emulator';
-import { errorBodyOf, WebChatAPI } from '@switchboard/webchat';
-import WebSocket from 'ws';
+import { type ChatEvent, errorBodyOf, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
 import { traceTree } from './support/trace-tree.js';
 
 // What a service would do once at start-up: register an OpenTelemetry SDK. WebChatAPI traces on
@@ -18,12 +17,6 @@ const spans = new InMemorySpanExporter();
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
-
-interface Frame {
-  topicName: string;
-  eventBody: { body?: string; sender?: { role?: string }; member?: { role?: string; state?: string } };
-  metadata: { type?: string };
-}
 
 const say = (text: string) => console.log(text);
 // A low rate limit (5 requests per 2 s per token), so that the demo meets a 429 and rides it out.
@@ -42,7 +35,6 @@ const api = new WebChatAPI({
   onDeprecated: (operationId) => deprecated.add(operationId),
 });
 say('2. The client will get OAuth tokens with the client credentials when it needs them.');
-let socket: WebSocket | undefined;
 // One root span around the whole flow, as a request handler in a service would have.
 const root = trace.getTracer('quickstart').startSpan('quickstart demo');
 try {
@@ -58,35 +50,40 @@ try {
   });
   say(`4. Started a guest chat: conversation ${chat.conversationId}, guest member ${chat.memberId} (no auth; the client keeps its JWT).`);
 
-  socket = new WebSocket(chat.eventStreamUri);
-  let onReply: (() => void) | undefined;
-  const nextReply = () => new Promise<void>((resolve) => (onReply = resolve));
-  const agentJoined = new Promise<void>((resolve) => {
-    socket?.on('message', (data: Buffer) => {
-      const frame = JSON.parse(data.toString()) as Frame;
-      if (frame.metadata.type === 'member-change' && frame.eventBody.member?.role === 'AGENT' && frame.eventBody.member.state === 'CONNECTED') {
-        say('   event: the agent joined the chat');
-        resolve();
-      } else if (frame.metadata.type === 'typing-indicator' && frame.eventBody.sender?.role === 'AGENT') {
-        say('   event: the agent is typing…');
-      } else if (frame.metadata.type === 'message' && frame.eventBody.sender?.role === 'AGENT') {
-        say(`   event: the agent says "${frame.eventBody.body}"`);
-        onReply?.();
-      }
-    });
-  });
-  await new Promise((resolve) => socket?.once('open', resolve));
-  say('5. Attached the event stream, which routes the chat to an agent.');
-  const greeted = nextReply();
-  await agentJoined;
-  await greeted;
+  // The chat's events, as they happen: the client attaches the event stream (which routes the
+  // chat to an agent), keeps it open across drops, and reads what it missed from the messages API.
+  const events = chat.events()[Symbol.asyncIterator]();
+  const show = (event: ChatEvent): void => {
+    if (event.type === 'connection') say(`   stream: ${event.state} (${event.reason})`);
+    else if (event.type === 'member-change' && event.member.role === 'AGENT' && event.member.state === 'CONNECTED') say('   event: the agent joined the chat');
+    else if (event.type === 'typing' && event.typing.sender.role === 'AGENT') say('   event: the agent is typing…');
+    else if (event.type === 'message' && event.message.sender.role === 'AGENT') {
+      say(`   event: the agent says "${event.message.body}"${event.recovered ? ' (missed while the stream was down; read back from the messages API)' : ''}`);
+    }
+  };
+  /** Shows events until the agent's next message, and returns it. */
+  const nextReply = async (): Promise<WebChatMessage> => {
+    for (;;) {
+      const { value, done } = await events.next();
+      if (done) throw new Error('the event stream ended');
+      show(value);
+      if (value.type === 'message' && value.message.sender.role === 'AGENT') return value.message;
+    }
+  };
+  say('5. Listening to the chat\'s events, which attaches its event stream and routes the chat to an agent.');
+  await nextReply(); // the greeting
 
-  for (const text of ['Hi, my order has not arrived.', 'It is order 1234.', 'Thanks!']) {
-    const replied = nextReply();
+  for (const [i, text] of ['Hi, my order has not arrived.', 'It is order 1234.', 'Thanks!'].entries()) {
     await chat.sendTyping();
     await chat.sendMessage(text);
     say(`6. Sent a message (${text.length} characters); waiting for the answer.`);
-    await replied;
+    if (i === 1) {
+      // A network drop, on purpose: the emulator destroys the socket without a close frame while
+      // its agent answers. The client reconnects and fills the gap: the answer is not lost.
+      emulator.streams.drop(chat.conversationId);
+      say('   (the demo drops the event stream now, on purpose)');
+    }
+    await nextReply();
   }
 
   say('7. Paging through the conversation, two messages per request:');
@@ -114,8 +111,7 @@ try {
   });
 } finally {
   root.end();
-  socket?.close();
-  await api.close();
+  await api.close(); // closes the chat's event stream too
   await emulator.stop();
 }
 const finished = spans.getFinishedSpans();

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--json]`
+ * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--stream-fault RULE]… [--json]`
  * (`pnpm emulator` in the repository). Starts the emulator on 127.0.0.1, prints how to reach it
  * under the names of WebChatAPI's options, and runs until SIGINT or SIGTERM. Bad flags exit with 2.
  */
 import { parseArgs } from 'node:util';
 import type { RateLimit } from './rate-limit.js';
 import { startEmulator } from './server.js';
+import { parseStreamFaultRule } from './stream-fault.js';
 
 const HELP = `Usage: switchboard-emulator [options]
 
@@ -20,6 +21,9 @@ Options:
   --token-ttl S         OAuth token lifetime in seconds (default 86400)
   --seed N              seed for ids, correlation ids and probabilistic faults (random by default)
   --heartbeat-ms N      interval of the event stream's heartbeat frames (default 30000)
+  --stream-fault RULE   a fault on every event stream socket, repeated on a schedule: drop@30s
+                        (no close frame), stall:5s@60s (sends nothing for 5 s, socket open),
+                        close:1011@45s (that close code); may be given more than once
   --json                print one line of JSON: {"baseUrl","loginUrl","organizationId",
                         "deploymentId","clientId","clientSecret"}, and nothing else before it
   -h, --help            print this and exit
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
       'token-ttl': { type: 'string' },
       seed: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
+      'stream-fault': { type: 'string', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     tokenTtlSeconds: integer(values['token-ttl'], '--token-ttl'),
     seed: integer(values.seed, '--seed'),
     heartbeatMs: integer(values['heartbeat-ms'], '--heartbeat-ms'),
+    streamFaults: (values['stream-fault'] ?? []).map(parseStreamFaultRule),
   });
   // Exactly what WebChatAPI takes: baseUrl is the API origin, loginUrl the login host (the client
   // appends /oauth/token), never the endpoints themselves.
@@ -89,7 +95,7 @@ async function main(): Promise<void> {
       `    baseUrl: ${q(reach.baseUrl)}, loginUrl: ${q(reach.loginUrl)},`,
       `    oauth: { clientId: ${q(reach.clientId)}, clientSecret: ${q(reach.clientSecret)} } });`,
       '',
-      `Emulator controls: ${reach.baseUrl}/__emulator/stats, ${reach.baseUrl}/__emulator/faults`,
+      `Emulator controls: ${reach.baseUrl}/__emulator/stats, ${reach.baseUrl}/__emulator/faults, ${reach.baseUrl}/__emulator/streams/rules`,
       'Ctrl-C stops it.',
     ];
     console.log(lines.join('\n'));

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Random } from './random.js';
 import type { Conversation, MediaRequest, Member, Message } from './store.js';
+import type { StreamFault, StreamFaultRule } from './stream-fault.js';
 import { memberJson, mediaRequestJson, messageJson, senderJson } from './store.js';
 
 export interface Frame {
@@ -23,9 +24,14 @@ export class EventStreams {
   readonly #server = new WebSocketServer({ noServer: true });
   readonly #sockets = new Map<string, Set<WebSocket>>();
   readonly #tokens = new Map<string, string>();
-  readonly #heartbeats = new Set<ReturnType<typeof setInterval>>();
+  /** Heartbeats and fault-rule schedules of open sockets. */
+  readonly #timers = new Set<ReturnType<typeof setInterval>>();
+  /** Sockets told to send nothing until then (epoch ms): what a stalled connection looks like from the client. */
+  readonly #stalledUntil = new WeakMap<WebSocket, number>();
   framesSent = 0;
   #closing = false;
+  /** Faults that hit every socket on a schedule (the `streamFaults` option, `/__emulator/streams/rules`). */
+  readonly rules: StreamFaultRule[] = [];
 
   constructor(
     private readonly random: Random,
@@ -66,10 +72,17 @@ export class EventStreams {
     if (!sockets) this.#sockets.set(conversation.id, (sockets = new Set()));
     sockets.add(ws);
     const heartbeat = setInterval(() => this.#send(ws, { topicName: 'channel.metadata', version: '2', eventBody: { message: 'WebSocket Heartbeat' }, metadata: {} }), this.heartbeatMs);
-    this.#heartbeats.add(heartbeat);
+    this.#timers.add(heartbeat);
+    // The rules in force when it attached, each on its own schedule for this socket.
+    const scheduled = this.rules.map((rule) => setInterval(() => this.#apply(ws, rule.fault), rule.everyMs));
+    for (const timer of scheduled) this.#timers.add(timer);
     ws.on('close', () => {
       clearInterval(heartbeat);
-      this.#heartbeats.delete(heartbeat);
+      this.#timers.delete(heartbeat);
+      for (const timer of scheduled) {
+        clearInterval(timer);
+        this.#timers.delete(timer);
+      }
       sockets.delete(ws);
     });
     ws.on('error', () => ws.terminate());
@@ -81,6 +94,8 @@ export class EventStreams {
 
   #send(ws: WebSocket, frame: Frame): void {
     if (ws.readyState !== WebSocket.OPEN) return;
+    // A stalled connection delivers nothing; the frames are lost, as they would be when it dies.
+    if ((this.#stalledUntil.get(ws) ?? 0) > Date.now()) return;
     ws.send(JSON.stringify(frame));
     this.framesSent++;
   }
@@ -118,6 +133,40 @@ export class EventStreams {
     this.publish(conversation.id, this.#frame(conversation, 'mediarequests', 'media-request', mediaRequestJson(conversation, request)));
   }
 
+  // Faults on the sockets of one conversation (emulator.streams, /__emulator/streams) -------
+
+  #socketsOf(conversationId: string): WebSocket[] {
+    return [...(this.#sockets.get(conversationId) ?? [])];
+  }
+
+  #apply(ws: WebSocket, fault: StreamFault): void {
+    if (fault.kind === 'drop') ws.terminate();
+    else if (fault.kind === 'stall') this.#stalledUntil.set(ws, Date.now() + fault.ms);
+    else ws.close(fault.code, fault.reason);
+  }
+
+  /** Applies a fault to the conversation's open sockets; how many there were. */
+  apply(conversationId: string, fault: StreamFault): number {
+    const sockets = this.#socketsOf(conversationId);
+    for (const ws of sockets) this.#apply(ws, fault);
+    return sockets.length;
+  }
+
+  /** Destroys the conversation's sockets without a close frame, as a network drop does; how many there were. */
+  drop(conversationId: string): number {
+    return this.apply(conversationId, { kind: 'drop' });
+  }
+
+  /** The conversation's open sockets send nothing, heartbeats included, for `ms`, and stay open; sockets attached later are not stalled. */
+  stall(conversationId: string, ms: number): number {
+    return this.apply(conversationId, { kind: 'stall', ms });
+  }
+
+  /** Closes the conversation's sockets with a close frame of `code` (1000–4999, not 1004–1006 or 1015, which are never sent). */
+  close(conversationId: string, code: number, reason = ''): number {
+    return this.apply(conversationId, { kind: 'close', code, reason });
+  }
+
   get openSockets(): number {
     let count = 0;
     for (const set of this.#sockets.values()) count += set.size;
@@ -125,10 +174,10 @@ export class EventStreams {
   }
 
   /** Closes every socket (1001, going away) and stops every heartbeat. */
-  async close(): Promise<void> {
+  async closeAll(): Promise<void> {
     this.#closing = true;
-    for (const heartbeat of this.#heartbeats) clearInterval(heartbeat);
-    this.#heartbeats.clear();
+    for (const heartbeat of this.#timers) clearInterval(heartbeat);
+    this.#timers.clear();
     const closing: Promise<unknown>[] = [];
     // Every client the ws server tracks, including ones still finishing their handshake.
     for (const ws of this.#server.clients) {

@@ -1,4 +1,5 @@
 /** How an emulator starts: everything has a default, so `startEmulator()` alone gives a working org. */
+import type { StreamFaultRule } from './stream-fault.js';
 import type { AgentScript } from './agent.js';
 import type { FaultRule } from './faults.js';
 import type { OAuthClient } from './oauth.js';
@@ -56,6 +57,12 @@ export interface EmulatorOptions {
    * @default `30_000`
    */
   readonly heartbeatMs?: number;
+  /**
+   * Faults that hit every event stream socket on a schedule: `{ fault: { kind: 'drop' }, everyMs: 30_000 }`,
+   * a `stall` with `ms`, or a `close` with `code` (also `emulator.streams.addRule()`, `POST /__emulator/streams/rules`).
+   * @default none
+   */
+  readonly streamFaults?: readonly StreamFaultRule[];
   /**
    * The scripted agent's timing and words.
    * @default the defaults of each {@link AgentScript} field

@@ -11,6 +11,7 @@ import { DEFAULT_AGENT, ScriptedAgent } from './agent.js';
 import { ApiError } from './api-error.js';
 import { type ErrorBody, errorBody, MESSAGES } from './error-body.js';
 import { EventStreams } from './event-stream.js';
+import { closeCodeProblem, streamFault, type StreamFaultRule, streamFaultRule } from './stream-fault.js';
 import { type Fault, FaultInjector, type FaultRule, faultRuleProblem } from './faults.js';
 import { type GuestClaims, GuestJwtIssuer } from './guest-jwt.js';
 import { type OAuthClient, OAuthServer } from './oauth.js';
@@ -68,6 +69,23 @@ export interface Emulator {
     remove(id: number): boolean;
     /** Removes every rule. */
     clear(): void;
+  };
+  /**
+   * Faults on a conversation's event stream sockets (also at `/__emulator/streams`). Each returns
+   * how many sockets it touched. The scripted agent keeps answering meanwhile: what a guest misses
+   * is in the messages API.
+   */
+  readonly streams: {
+    /** Destroys the sockets without a close frame, as a network drop does. */
+    drop(conversationId: string): number;
+    /** The open sockets send nothing, heartbeats included, for `ms`, and stay open; the frames they would have sent are lost. */
+    stall(conversationId: string, ms: number): number;
+    /** Closes the sockets with a close frame of `code` (and `reason`). */
+    close(conversationId: string, code: number, reason?: string): number;
+    /** Adds a fault that hits every socket attached from now on, `everyMs` after it attached and again every `everyMs`. Throws a TypeError for an invalid rule. */
+    addRule(rule: StreamFaultRule): void;
+    /** Removes every rule (sockets attached under them keep their schedule until they close). */
+    clearRules(): void;
   };
   /** Has the scripted agent offer a media request (co-browse, screen share) in a conversation; returns its id. `types` is `['COBROWSE']` by default. */
   offerMediaRequest(conversationId: string, types?: readonly ('COBROWSE' | 'SCREENSHARE')[]): string;
@@ -185,6 +203,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const agent = new ScriptedAgent(store, { ...DEFAULT_AGENT, ...options.agent });
   const jwt = new GuestJwtIssuer();
   const streams = new EventStreams(createRandom(deriveSeed(seed, 2)), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, (id) => store.conversations.get(id), (c) => agent.routed(c));
+  const addStreamRule = (rule: unknown): void => {
+    const checked = streamFaultRule(rule);
+    if (typeof checked === 'string') throw new TypeError(`stream fault rule: ${checked}`);
+    streams.rules.push(checked);
+  };
+  for (const rule of options.streamFaults ?? []) addStreamRule(rule);
   store.listeners = {
     memberChanged: (c, m) => streams.memberChanged(c, m),
     message: (c, m) => streams.message(c, m),
@@ -467,6 +491,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return reply.code(204).send();
   });
   app.delete<{ Params: { id: string } }>('/__emulator/faults/:id', async (request, reply) => reply.code(faults.remove(Number(request.params.id)) ? 204 : 404).send());
+  app.get('/__emulator/streams/rules', () => streams.rules);
+  app.post<{ Body: unknown }>('/__emulator/streams/rules', async (request, reply) => {
+    const rule = streamFaultRule(request.body);
+    if (typeof rule === 'string') return reply.code(400).send({ error: rule });
+    streams.rules.push(rule);
+    return reply.code(201).send({ rules: streams.rules.length });
+  });
+  app.delete('/__emulator/streams/rules', async (_request, reply) => {
+    streams.rules.splice(0);
+    return reply.code(204).send();
+  });
+  app.post<{ Params: { id: string }; Body: unknown }>('/__emulator/conversations/:id/stream', async (request, reply) => {
+    if (!store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
+    const fault = streamFault(request.body);
+    if (typeof fault === 'string') return reply.code(400).send({ error: fault });
+    const id = request.params.id;
+    const sockets = fault.kind === 'drop' ? streams.drop(id) : fault.kind === 'stall' ? streams.stall(id, fault.ms) : streams.close(id, fault.code, fault.reason);
+    return reply.code(200).send({ sockets });
+  });
   app.post<{ Params: { id: string }; Body: { types?: ('COBROWSE' | 'SCREENSHARE')[] } | undefined }>('/__emulator/conversations/:id/mediarequests', async (request, reply) => {
     if (!store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
     return reply.code(201).send({ id: offerMediaRequest(request.params.id, request.body?.types) });
@@ -502,6 +545,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     client,
     stats: emulatorStats,
     faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
+    streams: {
+      drop: (conversationId) => streams.drop(conversationId),
+      stall: (conversationId, ms) => {
+        if (!(Number.isFinite(ms) && ms > 0)) throw new TypeError(`a stall needs ms, a number above 0, not ${ms}`);
+        return streams.stall(conversationId, ms);
+      },
+      close: (conversationId, code, reason) => {
+        const problem = closeCodeProblem(code);
+        if (problem) throw new TypeError(problem);
+        return streams.close(conversationId, code, reason);
+      },
+      addRule: (rule) => addStreamRule(rule),
+      clearRules: () => void streams.rules.splice(0),
+    },
     offerMediaRequest,
     stop: () =>
       (stopping ??= (async () => {
@@ -512,7 +569,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           wait.resolve();
         }
         waits.clear();
-        await streams.close();
+        await streams.closeAll();
         await closingHttp;
       })()),
   };

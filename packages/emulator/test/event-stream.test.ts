@@ -1,5 +1,5 @@
 /** The websocket script: routed on attach, the agent joins, greets, types and answers; heartbeats; leaving. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { call, type Chat, GUEST, sleep, startChat } from './helpers.js';
@@ -111,5 +111,77 @@ describe('the event stream', () => {
       ws.on('error', () => undefined);
     });
     expect(status).toBe(401);
+  });
+});
+
+describe('stream faults', () => {
+  it('drop destroys the sockets without a close frame; the agent keeps answering into the messages API', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    await stream.until((f) => f.metadata.type === 'message'); // the greeting
+    const closed = new Promise<number>((resolve) => stream.ws.once('close', (code) => resolve(code)));
+    expect(e.streams.drop(chat.id)).toBe(1);
+    expect(await closed).toBe(1006); // no close frame
+    await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/messages`, { token: chat.jwt, body: { body: 'still there?' } });
+    await sleep(200);
+    expect(e.stats.messagesStored(chat.id)).toBe(3); // greeting, message, the reply nobody was connected for
+  });
+
+  it('stall sends nothing, heartbeats included, while the socket stays open; a socket attached later is not stalled', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    await stream.until((f) => f.topicName === 'channel.metadata');
+    expect(e.streams.stall(chat.id, 400)).toBe(1);
+    const count = stream.frames.length;
+    const fresh = await attach(chat);
+    await sleep(300);
+    expect(stream.frames.length).toBe(count);
+    expect(stream.ws.readyState).toBe(WebSocket.OPEN);
+    expect(fresh.frames.some((f) => f.topicName === 'channel.metadata')).toBe(true);
+    await stream.until((f) => f.topicName === 'channel.metadata', 1_000); // and after the stall, heartbeats again
+    stream.ws.close();
+    fresh.ws.close();
+  });
+
+  it('close sends the close code; the admin endpoint does the same and refuses what it cannot do', async () => {
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    const closed = new Promise<number>((resolve) => stream.ws.once('close', (code) => resolve(code)));
+    const answer = await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, { body: { kind: 'close', code: 1011, reason: 'testing' } });
+    expect(answer).toMatchObject({ status: 200, body: { sockets: 1 } });
+    expect(await closed).toBe(1011);
+    for (const body of [{ kind: 'close', code: 1006 }, { kind: 'stall' }, { kind: 'explode' }]) {
+      expect((await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, { body })).status).toBe(400);
+    }
+    expect((await call(e, 'POST', '/__emulator/conversations/nope/stream', { body: { kind: 'drop' } })).status).toBe(404);
+    expect(() => e.streams.close(chat.id, 1005)).toThrow(TypeError);
+  });
+});
+
+describe('stream fault rules', () => {
+  it('hit every socket attached after they were added, on their schedule; from code, over HTTP, and refused when invalid', async () => {
+    e.streams.addRule({ fault: { kind: 'close', code: 4000 }, everyMs: 150 });
+    // The rules hit every socket of this emulator: none may outlive the test.
+    onTestFinished(() => e.streams.clearRules());
+    const chat = await startChat(e);
+    const stream = await attach(chat);
+    const closed = new Promise<number>((resolve) => stream.ws.once('close', (code) => resolve(code)));
+    expect(await closed).toBe(4000);
+    e.streams.clearRules();
+    expect((await call(e, 'POST', '/__emulator/streams/rules', { body: { fault: { kind: 'drop' }, everyMs: 100 } })).status).toBe(201);
+    expect((await call(e, 'GET', '/__emulator/streams/rules')).body).toEqual([{ fault: { kind: 'drop' }, everyMs: 100 }]);
+    const dropped = await attach(chat);
+    expect(await new Promise<number>((resolve) => dropped.ws.once('close', (code) => resolve(code)))).toBe(1006);
+    expect((await call(e, 'DELETE', '/__emulator/streams/rules')).status).toBe(204);
+    expect((await call(e, 'POST', '/__emulator/streams/rules', { body: { fault: { kind: 'drop' }, everyMs: 1 } })).status).toBe(400);
+    expect(() => e.streams.addRule({ fault: { kind: 'stall', ms: 0 }, everyMs: 100 })).toThrow(TypeError);
+  });
+
+  it('parses the CLI form: drop@30s, stall:5s@60s, close:1011@500ms', async () => {
+    const { parseStreamFaultRule } = await import('../src/stream-fault.js');
+    expect(parseStreamFaultRule('drop@30s')).toEqual({ fault: { kind: 'drop' }, everyMs: 30_000 });
+    expect(parseStreamFaultRule('stall:5s@60s')).toEqual({ fault: { kind: 'stall', ms: 5_000 }, everyMs: 60_000 });
+    expect(parseStreamFaultRule('close:1011@500ms')).toEqual({ fault: { kind: 'close', code: 1011, reason: undefined }, everyMs: 500 });
+    for (const bad of ['drop', 'stall@1s', 'close:1006@1s', 'explode@1s', 'drop@5ms']) expect(() => parseStreamFaultRule(bad)).toThrow(/--stream-fault/);
   });
 });

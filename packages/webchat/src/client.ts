@@ -40,7 +40,9 @@ import { describeGenesysError } from './error-body.js';
 import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
+import type { EventStreamOptions } from './chat-events.js';
 import { GuestChat } from './guest-chat.js';
+import { type StreamEvent, streamTelemetry } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 import { type RegionName, regionUrls } from './regions.js';
 
@@ -99,6 +101,11 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
    * @default no rate limiting
    */
   readonly rateLimit?: RateLimitOptions;
+  /**
+   * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall and gives up.
+   * @default heartbeat 30 s, stalled after 2.5 heartbeats, reconnect backoff 250 ms doubling to 10 s, give up after 2 minutes down
+   */
+  readonly eventStream?: EventStreamOptions;
   /**
    * Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default.
    * @default a process warning: `process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId })`
@@ -247,6 +254,12 @@ export class WebChatAPI extends WebChatOperations {
   /** The API's base URL: `baseUrl`, or the API host of `region`. */
   readonly baseUrl: string;
   readonly #guestJwts = new Map<string, string>();
+  /** Chats this client started, so that close() closes their event streams. */
+  readonly #chats = new Set<GuestChat>();
+  readonly #eventStream: EventStreamOptions;
+  readonly #tracing: WebChatAPIOptions['tracing'];
+  readonly #metrics: WebChatAPIOptions['metrics'];
+  readonly #streamListeners = new Set<(event: StreamEvent) => void>();
   readonly #warned = new Set<string>();
   readonly #onDeprecated: (operationId: string, message: string) => void;
   /** What is hidden from logs, spans, events and error messages. */
@@ -322,6 +335,9 @@ export class WebChatAPI extends WebChatOperations {
       describeError: (response) => describeGenesysError(response, redaction),
       redaction,
     });
+    this.#eventStream = options.eventStream ?? {};
+    this.#tracing = options.tracing;
+    this.#metrics = options.metrics;
     this.#onDeprecated =
       options.onDeprecated ?? ((operationId, message) => process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
   }
@@ -363,7 +379,31 @@ export class WebChatAPI extends WebChatOperations {
       throw new TypeError('the server created a chat without an id, member or event stream');
     }
     const conversationId = data.id;
-    return new GuestChat(this, { conversationId, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member }, () => this.forgetGuestJwt(conversationId));
+    const chat: GuestChat = new GuestChat(
+      this,
+      { conversationId, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member },
+      () => {
+        this.forgetGuestJwt(conversationId);
+        this.#chats.delete(chat);
+      },
+      this.#eventStream,
+      (id) =>
+        streamTelemetry(id, {
+          tracerProvider: this.#tracing === false ? false : this.#tracing?.tracerProvider,
+          meterProvider: this.#metrics === false ? false : this.#metrics?.meterProvider,
+          emit: (event) => {
+            for (const listener of [...this.#streamListeners]) {
+              try {
+                listener(event);
+              } catch {
+                // A listener that throws does not keep the event from the others.
+              }
+            }
+          },
+        }),
+    );
+    this.#chats.add(chat);
+    return chat;
   }
 
   /** A conversation's messages, page by page (see GuestChat.messages). */
@@ -383,16 +423,25 @@ export class WebChatAPI extends WebChatOperations {
 
   /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
   on(type: '*', listener: CallEventListener): () => void;
+  /** Listens to the event streams of the guest chats this client started: connection changes, reconnects and gap fills. Returns a function that stops listening. */
+  on(type: 'stream', listener: (event: StreamEvent) => void): () => void;
   /** Listens to the events of one type (`'retry'`, `'call.end'`, …), each typed as such. Returns a function that stops listening. */
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
   /** Listens to the events of one type, or of every type (`'*'`). Returns a function that stops listening. */
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
-  on(type: CallEventType | '*', listener: CallEventListener): () => void {
-    return this.client.on(type, listener);
+  on(type: CallEventType | '*' | 'stream', listener: CallEventListener | ((event: StreamEvent) => void)): () => void {
+    if (type === 'stream') {
+      const added = listener as (event: StreamEvent) => void;
+      this.#streamListeners.add(added);
+      return () => void this.#streamListeners.delete(added);
+    }
+    return this.client.on(type, listener as CallEventListener);
   }
 
-  /** Lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */
+  /** Closes the event streams of the guest chats it started, lets calls in flight finish (their retries still need credentials), then closes the client and forgets every guest JWT. */
   async close(): Promise<void> {
+    await Promise.all([...this.#chats].map((chat) => chat.close()));
+    this.#chats.clear();
     await this.client.close();
     this.#guestJwts.clear();
   }

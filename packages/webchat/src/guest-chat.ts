@@ -8,7 +8,14 @@ import { AbortError, type CallOptions, type CallResult } from '@switchboard/core
 import type { CreateWebChatMessageRequest, WebChatGuestMediaRequest, WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
 import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
+import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
+import { ChatStream } from './chat-stream.js';
+import { EventQueue } from './event-queue.js';
+import type { StreamObserver } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
+
+/** A listener of {@link GuestChat.on}, by event type; `error` gets the EventStreamError when the stream gives up. */
+export type ChatListener<T extends ChatEvent['type'] | 'error'> = (event: [T] extends ['error'] ? EventStreamError : Extract<ChatEvent, { type: T }>) => void;
 
 /** What a {@link GuestChat} is bound to; what `toJSON()` gives, with the stream URI's credential hidden. */
 export interface GuestChatInfo {
@@ -46,15 +53,27 @@ export class GuestChat implements GuestChatInfo {
   readonly #forgetJwt: () => void;
   /** Settles when the last message queued so far has had its turn; never rejects. */
   #turn: Promise<void> = Promise.resolve();
+  readonly #streamOptions: EventStreamOptions;
+  readonly #observe: ((conversationId: string) => StreamObserver) | undefined;
+  /** The one event stream under every `events()` iterator and `on()` listener, opened by the first of them. */
+  #stream: ChatStream | undefined;
+  readonly #queues = new Set<EventQueue>();
+  readonly #listeners = new Map<string, Set<(event: never) => void>>();
+  /** Set once the stream has ended: undefined while it runs, `null` for a plain end, the error when it gave up. */
+  #streamEnd: EventStreamError | null | undefined;
 
   /**
    * Binds a chat started elsewhere; `WebChatAPI.startGuestChat` makes one for a chat it starts.
    * @param api - the operations to call: a {@link WebChatAPI} that holds the chat's guest JWT.
    * @param info - the conversation, member and event stream the chat is bound to.
    * @param forgetJwt - called once the guest has left, to forget its JWT; nothing by default.
+   * @param streamOptions - how the event stream reconnects and when it gives up.
+   * @param observe - makes what observes the event stream once it attaches (WebChatAPI's: client events, a span, metrics); none by default.
    */
-  constructor(api: WebChatOperations, info: GuestChatInfo, forgetJwt: () => void = () => undefined) {
+  constructor(api: WebChatOperations, info: GuestChatInfo, forgetJwt: () => void = () => undefined, streamOptions: EventStreamOptions = {}, observe?: (conversationId: string) => StreamObserver) {
     this.#api = api;
+    this.#streamOptions = streamOptions;
+    this.#observe = observe;
     this.#forgetJwt = forgetJwt;
     this.conversationId = info.conversationId;
     this.memberId = info.memberId;
@@ -159,11 +178,90 @@ export class GuestChat implements GuestChatInfo {
     return this.#api.patchWebchatGuestConversationMediarequest({ conversationId: this.conversationId, mediaRequestId: request.id, body: { types: request.types, state } }, options);
   }
 
-  /** Leaves the chat once messages already sent have had their turn: the guest becomes DISCONNECTED and the client forgets its JWT. */
+  /**
+   * The chat's events as they happen: messages (each once, in order, also across drops of the
+   * stream: what was missed is read from the messages API), typing, member changes, and the
+   * connection's state. The first call (or {@link GuestChat.on}) attaches the event stream, which
+   * routes the conversation; every iterator and listener shares it. The iterator ends when the
+   * chat is left or closed or `signal` aborts, and throws an EventStreamError when the stream gives up.
+   */
+  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<ChatEvent, void, undefined> {
+    // An iterator aborted before it began attaches nothing.
+    if (options.signal?.aborted) return;
+    const queue = new EventQueue();
+    if (this.#streamEnd !== undefined) queue.end(this.#streamEnd ?? undefined);
+    this.#queues.add(queue);
+    this.#attach();
+    try {
+      for (let event = await queue.next(options.signal); event; event = await queue.next(options.signal)) yield event;
+    } finally {
+      this.#queues.delete(queue);
+    }
+  }
+
+  /** Calls `listener` with each event of `type` (`error`: the EventStreamError when the stream gives up); attaches the stream like {@link GuestChat.events}. Returns the function that removes it. */
+  on<T extends ChatEvent['type'] | 'error'>(type: T, listener: ChatListener<T>): () => void {
+    let listeners = this.#listeners.get(type);
+    if (!listeners) this.#listeners.set(type, (listeners = new Set()));
+    const added = listener as (event: never) => void;
+    listeners.add(added);
+    this.#attach();
+    return () => void listeners.delete(added);
+  }
+
+  #attach(): void {
+    if (this.#stream || this.#streamEnd !== undefined) return;
+    const source = {
+      conversationId: this.conversationId,
+      uri: this.eventStreamUri,
+      missed: (afterId: string | undefined, signal: AbortSignal) => paginateMessages(this.#api, { conversationId: this.conversationId, ...(afterId ? { after: afterId } : {}) }, { signal }),
+    };
+    this.#stream = new ChatStream(
+      source,
+      this.#streamOptions,
+      {
+        event: (event) => this.#emit(event.type, event),
+        failed: (error) => this.#finish(error),
+      },
+      this.#observe?.(this.conversationId),
+    );
+    this.#stream.start();
+  }
+
+  #emit(type: string, event: ChatEvent | EventStreamError): void {
+    if (type !== 'error') for (const queue of this.#queues) queue.push(event as ChatEvent);
+    for (const listener of [...(this.#listeners.get(type) ?? [])]) {
+      try {
+        (listener as (event: ChatEvent | EventStreamError) => void)(event);
+      } catch {
+        // A listener that throws does not stop the stream or the other listeners.
+      }
+    }
+  }
+
+  #finish(error: EventStreamError | null): void {
+    if (this.#streamEnd !== undefined) return;
+    this.#streamEnd = error;
+    if (error) this.#emit('error', error);
+    for (const queue of this.#queues) queue.end(error ?? undefined);
+  }
+
+  /** Closes the event stream (iterators end, listeners hear no more) without leaving the chat; resolves once its socket is gone. */
+  async close(): Promise<void> {
+    // The stream says it closed before the iterators end, so that they see it.
+    const closing = this.#stream?.close('closed');
+    this.#finish(null);
+    await closing;
+  }
+
+  /** Leaves the chat once messages already sent have had their turn: the guest becomes DISCONNECTED, the client forgets its JWT, and the event stream closes. */
   async leave(options?: CallOptions): Promise<CallResult<undefined>> {
     await this.#turn;
     const result = await this.#api.deleteWebchatGuestConversationMember(this.#ids(), options);
     this.#forgetJwt();
+    const closing = this.#stream?.close('left');
+    this.#finish(null);
+    await closing;
     return result;
   }
 

@@ -7,7 +7,18 @@
  * @module
  */
 export { WebChatAPI, type AccessTokenProvider, type WebChatAPIOptions } from './client.js';
-export { GuestChat, type GuestChatInfo } from './guest-chat.js';
+export { GuestChat, type ChatListener, type GuestChatInfo } from './guest-chat.js';
+export {
+  EventStreamError,
+  type ChatConnectionEvent,
+  type ChatEvent,
+  type ChatMemberChangeEvent,
+  type ChatMessageEvent,
+  type ChatTypingEvent,
+  type EventStreamFailure,
+  type EventStreamOptions,
+} from './chat-events.js';
+export type { StreamEvent, StreamObserver } from './stream-telemetry.js';
 export { errorBodyOf, errorMessage } from './error-body.js';
 export { paginateMembers, paginateMessages } from './pagination.js';
 export { REGION_DOMAINS, regionUrls, type RegionName, type RegionUrls } from './regions.js';
