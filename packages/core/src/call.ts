@@ -195,7 +195,14 @@ export class Call implements CallContext {
     };
     let sending: Promise<HttpResponse>;
     try {
-      sending = transport.send(attempt.request, options);
+      let run = (): Promise<HttpResponse> => transport.send(attempt.request, options);
+      for (const observer of this.#observers ?? []) {
+        if (!observer.aroundSend) continue;
+        const inner = run;
+        const around = observer.aroundSend.bind(observer);
+        run = () => around(inner);
+      }
+      sending = run();
     } catch (error) {
       // A transport that throws instead of rejecting still ends its attempt; passed on as thrown.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

@@ -135,6 +135,12 @@ export interface CallObserver {
    */
   beforeSend?(request: HttpRequest, attempt: number): void;
   /**
+   * Runs the transport call of each attempt (`send`), after `beforeSend`: the place to run it in a
+   * context of the observer's, such as OpenTelemetry's with the HTTP instrumentation below
+   * suppressed. It must call `send` once and return what it returns.
+   */
+  aroundSend?<T>(send: () => T): T;
+  /**
    * Right after `call.end`, with the error the caller got (undefined for a response): for
    * observers that describe the failure, through the redaction rule. Never given to listeners.
    */

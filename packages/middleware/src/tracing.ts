@@ -6,7 +6,7 @@
  * while the pipeline runs, so spans a user's middleware starts nest under it. Without a
  * registered tracer provider the spans do not record and the middleware costs next to nothing.
  */
-import { type Attributes, type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { type Attributes, type Context, context, createContextKey, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
@@ -43,6 +43,16 @@ export interface TracingOptions {
    */
   readonly correlationIdAttribute?: string;
   /**
+   * Who describes each HTTP request. `'switchboard'`: a CLIENT span of ours per physical attempt
+   * (stable HTTP semantic conventions, resend count, correlation id), sent in a context where the
+   * HTTP instrumentation under it (`@opentelemetry/instrumentation-undici`, `-http`, as
+   * auto-instrumentation registers them) is suppressed, so that there is one CLIENT span and one
+   * `traceparent` per request. `'instrumentation'`: no CLIENT spans of ours; the user's HTTP
+   * instrumentation makes them, as children of the operation span, and sets the `traceparent`.
+   * @default `'switchboard'`
+   */
+  readonly httpSpans?: 'switchboard' | 'instrumentation';
+  /**
    * Middleware name.
    * @default `'tracing'`
    */
@@ -50,6 +60,14 @@ export interface TracingOptions {
 }
 
 const TRACER_NAME = '@switchboard/middleware';
+/**
+ * The context key by which the OpenTelemetry SDK and its instrumentations know tracing is
+ * suppressed (`suppressTracing` of `@opentelemetry/core`). `createContextKey` is `Symbol.for` of
+ * its description, so the API alone makes the same key, without depending on the SDK's core.
+ */
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+/** Runs an attempt's transport call with the HTTP instrumentation under it suppressed: our CLIENT span is the one. */
+const suppressed = <T>(send: () => T): T => context.with(context.active().setValue(SUPPRESS_TRACING, true), send);
 const MAX_DESCRIPTION = 200;
 
 const headerSetter = {
@@ -150,12 +168,14 @@ export function tracing(options: TracingOptions = {}): Middleware {
   const redaction = options.redaction ?? defaultRedaction;
   const correlationAttribute = options.correlationIdAttribute ?? ATTR_CORRELATION_ID;
 
+  const ownSpans = (options.httpSpans ?? 'switchboard') === 'switchboard';
   const traced = (ctx: CallContext, next: () => Promise<HttpResponse>, operation: Span, parent: Context, shared: Attributes): Promise<HttpResponse> => {
     const { method, path } = ctx.route;
     const operationContext = trace.setSpan(parent, operation);
     const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, shared, redaction, correlationAttribute);
     ctx.observe({
-      beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt),
+      // With the user's HTTP instrumentation describing requests, it also sets their traceparent.
+      ...(ownSpans ? { beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt), aroundSend: suppressed } : {}),
       event: (event) => callTrace.onEvent(event),
       // The operation span ends with the caller's outcome, after the last request: not when this
       // middleware's next() settles, which a deadline or a hedged attempt can outrun.
@@ -176,9 +196,11 @@ export function tracing(options: TracingOptions = {}): Middleware {
         attributes = routeAttributes(ctx.route, ctx.request.url);
         operation = tracer.startSpan(ctx.route.operationId, { kind: SpanKind.INTERNAL, attributes: attributes.operation }, parent);
         if (!operation.isRecording()) {
-          // Nothing records (no provider, or sampled out): pass the caller's trace on, build nothing.
+          // Nothing records (no provider, or sampled out): pass the caller's trace on, build
+          // nothing. Sampled out beside HTTP instrumentation, that would add a second traceparent
+          // of its own: it is suppressed, as when we record.
           propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
-          return next();
+          return ownSpans ? suppressed(next) : next();
         }
       } catch {
         // A tracer that fails does not fail the call.
