@@ -99,6 +99,22 @@ function compile(folder: string, source: string): void {
 
 const typescript = [`typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`];
 const ioredis = { ioredis: testManifest.devDependencies.ioredis ?? '^5.11.1' };
+/**
+ * The OpenTelemetry set-ups the otel project is checked under: the SDK line, its packages (the
+ * auto-instrumentation release of that line), and the Node.js versions to run it on.
+ */
+const OTEL_SDKS: readonly (readonly [string, Record<string, string>, readonly string[]])[] = [
+  [
+    '2',
+    { '@opentelemetry/api': '1.9.1', '@opentelemetry/sdk-node': '0.222.0', '@opentelemetry/sdk-trace-base': '2.12.1', '@opentelemetry/auto-instrumentations-node': '0.80.0' },
+    [process.version.slice(1)],
+  ],
+  [
+    '3',
+    { '@opentelemetry/api': '1.10.0', '@opentelemetry/sdk-node': '0.301.0', '@opentelemetry/sdk-trace': '3.1.0', '@opentelemetry/auto-instrumentations-node': '0.82.0' },
+    NODE_VERSIONS.consumer.filter((version) => version.startsWith('24.')),
+  ],
+];
 const folders: string[] = [];
 let redis: RedisServer | undefined;
 
@@ -135,6 +151,15 @@ async function check(): Promise<void> {
   run(process.execPath, ['--input-type=module', '-e', "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis');"], runtime);
   console.log('@switchboard/webchat and its /redis entry load without the emulator installed');
 
+  // A service with OpenTelemetry: NodeSDK and Node auto-instrumentation, SDK 2 (Node 20+) and SDK 3
+  // (Node 22.15+), the versions users have: one CLIENT span and one traceparent per request.
+  const otel: { major: string; folder: string; versions: readonly string[] }[] = [];
+  for (const [major, dependencies, versions] of OTEL_SDKS) {
+    const folder = project(`otel${major}`, clientTarballs, dependencies, []);
+    copyFileSync(join(here, 'src', 'otel.mjs'), join(folder, 'otel.mjs'));
+    otel.push({ major, folder, versions });
+  }
+
   redis = await startRedis();
   const timings: string[] = [];
   for (const version of [process.version.slice(1), ...otherVersions(NODE_VERSIONS.consumer)]) {
@@ -151,6 +176,13 @@ async function check(): Promise<void> {
     if (code !== 0) fail(`the consumer exited with ${code} on Node.js ${version}`);
     if (version === process.version.slice(1)) process.stdout.write(run(node, ['dist/no-redis.js'], plain, env));
     timings.push(`${version.padEnd(10)} ${seconds(started)}`);
+  }
+
+  for (const { major, folder, versions } of otel) {
+    for (const version of versions) {
+      const node = nodeBinary(version);
+      process.stdout.write(run(node, ['otel.mjs'], folder, { ...plainEnv, OTEL_SDK_MAJOR: major }));
+    }
   }
 
   console.log('\nNode.js    consumer run');

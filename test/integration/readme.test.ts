@@ -44,7 +44,8 @@ function blocksOf(document: string): Block[] {
 const blocks = DOCUMENTS.filter((document) => existsSync(join(root, document))).flatMap(blocksOf);
 const label = (block: Block) => `${block.document}:${block.line}`;
 const byLanguage = (language: string) => blocks.filter((block) => block.language === language);
-const excerptOf = (block: Block) => /^\/\/ (examples\/\S+\.ts)$/.exec(block.code.split('\n')[0] ?? '')?.[1];
+/** An excerpt names its file on its first line: an example that examples.test.ts runs, or a consumer-check script that check.ts runs. */
+const excerptOf = (block: Block) => /^\/\/ (examples\/\S+\.ts|test\/consumer\/src\/\S+\.mjs)$/.exec(block.code.split('\n')[0] ?? '')?.[1];
 
 const rootScripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
 const PNPM_COMMANDS = new Set(['install', 'test', 'changeset', 'exec']);
@@ -112,7 +113,8 @@ describe('code blocks in the docs', () => {
     const source = readFileSync(join(root, path), 'utf8');
     const excerpt = block.code.split('\n').slice(1).join('\n');
     expect(source.includes(excerpt), `${label(block)} differs from ${path}`).toBe(true);
-    expect(readFileSync(join(root, 'test', 'integration', 'examples.test.ts'), 'utf8')).toContain(path);
+    const runner = path.startsWith('examples/') ? join(root, 'test', 'integration', 'examples.test.ts') : join(root, 'test', 'consumer', 'check.ts');
+    expect(readFileSync(runner, 'utf8')).toContain(path.startsWith('examples/') ? path : (path.split('/').pop() ?? path));
   });
 
   it('shell blocks run only what exists', async () => {
