@@ -27,6 +27,7 @@ import { runLimiterBench } from './limiter.js';
 import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
 import { runStormBench } from './storm.js';
+import { writeResults } from './results.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
 const { values: args } = parseArgs({
@@ -108,6 +109,8 @@ if (args.outage) {
 
 if (args.emulator) {
   await runEmulatorBench({ durationMs, rounds, warmupMs });
+const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), { node: process.version, quick: args.quick, rounds, durationMs, warmupMs });
+console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
   process.exit(0);
 }
 
@@ -150,7 +153,7 @@ async function compare(clients: readonly BenchClient[], reference: { ky: BenchCl
       ];
     });
     console.log(`${heading}, concurrency ${concurrency}\n`);
-    printTable(['client', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'CPU µs/req', '× bare ky', ...(reference.http ? ['× node:http'] : [])], rows);
+    printTable(['client', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'CPU µs/req', '× bare ky', ...(reference.http ? ['× node:http'] : [])], rows, `${heading}, concurrency ${concurrency}`);
     console.log('');
   }
   return ratios;
@@ -204,3 +207,5 @@ try {
 }
 
 await runEmulatorBench({ durationMs, rounds, warmupMs });
+const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), { node: process.version, quick: args.quick, rounds, durationMs, warmupMs });
+console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);

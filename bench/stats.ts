@@ -17,7 +17,19 @@ export function fmt(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 }
 
-export function printTable(headers: readonly string[], rows: readonly (readonly string[])[]): void {
+/** A table the bench printed, kept for bench/results/latest.json. */
+export interface PrintedTable {
+  /** What the table measures, when the caller said. */
+  readonly title: string | undefined;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** Every table printed in this run, in order. */
+export const printedTables: PrintedTable[] = [];
+
+export function printTable(headers: readonly string[], rows: readonly (readonly string[])[], title?: string): void {
+  printedTables.push({ title, headers, rows });
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
   console.log(line(headers));
