@@ -9,7 +9,7 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient, defineRoute } from '@switchboard/core';
 import { authByScheme, retry, tracing } from '@switchboard/middleware';
@@ -42,13 +42,13 @@ function script(): void {
   server.answer(json(503, {}), json(401, {}), json(200, { ok: true }));
 }
 
-async function run(transport: 'ky' | 'undici', httpSpans?: 'switchboard' | 'instrumentation') {
+async function run(transport: 'ky' | 'undici', httpSpans?: 'switchboard' | 'instrumentation', tracerProvider = telemetry.tracerProvider) {
   let version = 1;
   const client = createClient({
     baseUrl: server.url,
     transport,
     middleware: [
-      tracing({ tracerProvider: telemetry.tracerProvider, ...(httpSpans ? { httpSpans } : {}) }),
+      tracing({ tracerProvider, ...(httpSpans ? { httpSpans } : {}) }),
       retry({ minWaitMs: 1, baseMs: 1 }),
       authByScheme({ schemes: { key: { authorize: () => `Key v${version}`, rejected: () => (version++, true) } } }),
     ],
@@ -86,6 +86,15 @@ describe.each(['ky', 'undici'] as const)('beside HTTP auto-instrumentation, on t
       expect(match?.[2]).toBe(clientSpans[i]?.spanContext().spanId);
       expect(clientSpans[i]?.parentSpanContext?.spanId).toBe(operation?.spanContext().spanId);
     }
+  });
+
+  it('a call our sampler leaves out still sends one traceparent per request: the instrumentation adds none of its own', async () => {
+    const sampledOut = new BasicTracerProvider({ sampler: new AlwaysOffSampler() });
+    const { requests, clientSpans } = await run(transport, undefined, sampledOut);
+    expect(requests).toHaveLength(3);
+    expect(clientSpans).toHaveLength(0);
+    for (const request of requests) expect(String(request.headers.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    await sampledOut.shutdown();
   });
 
   it("with httpSpans: 'instrumentation', the instrumentation's CLIENT spans under our operation span, and its traceparent", async () => {

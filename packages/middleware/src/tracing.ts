@@ -200,7 +200,8 @@ export function tracing(options: TracingOptions = {}): Middleware {
           // nothing. Sampled out beside HTTP instrumentation, that would add a second traceparent
           // of its own: it is suppressed, as when we record.
           propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
-          return ownSpans ? suppressed(next) : next();
+          // Without a provider the span is invalid and there is no instrumentation to suppress.
+          return ownSpans && trace.isSpanContextValid(operation.spanContext()) ? suppressed(next) : next();
         }
       } catch {
         // A tracer that fails does not fail the call.
