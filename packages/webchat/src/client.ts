@@ -42,6 +42,7 @@ import { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import type { EventStreamOptions } from './chat-events.js';
 import { GuestChat } from './guest-chat.js';
+import { ListenerSet } from './listener-set.js';
 import { type StreamEvent, streamTelemetry } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 import { type RegionName, regionUrls } from './regions.js';
@@ -259,7 +260,7 @@ export class WebChatAPI extends WebChatOperations {
   readonly #eventStream: EventStreamOptions;
   readonly #tracing: WebChatAPIOptions['tracing'];
   readonly #metrics: WebChatAPIOptions['metrics'];
-  readonly #streamListeners = new Set<(event: StreamEvent) => void>();
+  readonly #streamListeners = new ListenerSet<StreamEvent>();
   readonly #warned = new Set<string>();
   readonly #onDeprecated: (operationId: string, message: string) => void;
   /** What is hidden from logs, spans, events and error messages. */
@@ -391,15 +392,7 @@ export class WebChatAPI extends WebChatOperations {
         streamTelemetry(id, {
           tracerProvider: this.#tracing === false ? false : this.#tracing?.tracerProvider,
           meterProvider: this.#metrics === false ? false : this.#metrics?.meterProvider,
-          emit: (event) => {
-            for (const listener of [...this.#streamListeners]) {
-              try {
-                listener(event);
-              } catch {
-                // A listener that throws does not keep the event from the others.
-              }
-            }
-          },
+          emit: (event) => this.#streamListeners.emit(event),
         }),
     );
     this.#chats.add(chat);
@@ -431,9 +424,7 @@ export class WebChatAPI extends WebChatOperations {
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
   on(type: CallEventType | '*' | 'stream', listener: CallEventListener | ((event: StreamEvent) => void)): () => void {
     if (type === 'stream') {
-      const added = listener as (event: StreamEvent) => void;
-      this.#streamListeners.add(added);
-      return () => void this.#streamListeners.delete(added);
+      return this.#streamListeners.add(listener as (event: StreamEvent) => void);
     }
     return this.client.on(type, listener as CallEventListener);
   }

@@ -11,6 +11,7 @@ import type { GetWebchatGuestConversationMessagesInput } from './generated/route
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
 import { ChatStream } from './chat-stream.js';
 import { EventQueue } from './event-queue.js';
+import { ListenerSet } from './listener-set.js';
 import type { StreamObserver } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
@@ -58,7 +59,7 @@ export class GuestChat implements GuestChatInfo {
   /** The one event stream under every `events()` iterator and `on()` listener, opened by the first of them. */
   #stream: ChatStream | undefined;
   readonly #queues = new Set<EventQueue>();
-  readonly #listeners = new Map<string, Set<(event: never) => void>>();
+  readonly #listeners = new Map<string, ListenerSet<ChatEvent | EventStreamError>>();
   /** Set once the stream has ended: undefined while it runs, `null` for a plain end, the error when it gave up. */
   #streamEnd: EventStreamError | null | undefined;
 
@@ -202,11 +203,10 @@ export class GuestChat implements GuestChatInfo {
   /** Calls `listener` with each event of `type` (`error`: the EventStreamError when the stream gives up); attaches the stream like {@link GuestChat.events}. Returns the function that removes it. */
   on<T extends ChatEvent['type'] | 'error'>(type: T, listener: ChatListener<T>): () => void {
     let listeners = this.#listeners.get(type);
-    if (!listeners) this.#listeners.set(type, (listeners = new Set()));
-    const added = listener as (event: never) => void;
-    listeners.add(added);
+    if (!listeners) this.#listeners.set(type, (listeners = new ListenerSet()));
+    const remove = listeners.add(listener as (event: ChatEvent | EventStreamError) => void);
     this.#attach();
-    return () => void listeners.delete(added);
+    return remove;
   }
 
   #attach(): void {
@@ -230,13 +230,7 @@ export class GuestChat implements GuestChatInfo {
 
   #emit(type: string, event: ChatEvent | EventStreamError): void {
     if (type !== 'error') for (const queue of this.#queues) queue.push(event as ChatEvent);
-    for (const listener of [...(this.#listeners.get(type) ?? [])]) {
-      try {
-        (listener as (event: ChatEvent | EventStreamError) => void)(event);
-      } catch {
-        // A listener that throws does not stop the stream or the other listeners.
-      }
-    }
+    this.#listeners.get(type)?.emit(event);
   }
 
   #finish(error: EventStreamError | null): void {

@@ -41,7 +41,7 @@ export interface StreamObserver {
   within<T>(work: () => T): T;
 }
 
-/** Where the telemetry goes: the providers (false for none) and the client's event listeners. */
+/** Where the telemetry goes: the providers (false for none) and the client's event listeners (which must not throw: a ListenerSet's emit). */
 export interface StreamTelemetryOptions {
   readonly tracerProvider: TracerProvider | false | undefined;
   readonly meterProvider: MeterProvider | false | undefined;
@@ -69,13 +69,7 @@ export function streamTelemetry(conversationId: string, options: StreamTelemetry
   const span: Span | undefined =
     options.tracerProvider === false ? undefined : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE).startSpan('webchat event stream', { kind: SpanKind.CONSUMER, attributes });
   const count = counters(options.meterProvider);
-  const emit = (event: Omit<StreamEvent, 'type' | 'conversationId'>): void => {
-    try {
-      options.emit({ type: 'stream', conversationId, ...event });
-    } catch {
-      // A listener that throws does not stop the stream.
-    }
-  };
+  const emit = (event: Omit<StreamEvent, 'type' | 'conversationId'>): void => options.emit({ type: 'stream', conversationId, ...event });
   return {
     connection({ state, attempt, reason }) {
       span?.addEvent(`connection.${state}`, { 'switchboard.stream.attempt': attempt, 'switchboard.stream.reason': reason });
