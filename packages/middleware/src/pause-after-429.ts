@@ -12,7 +12,7 @@
  */
 import type { CallContext, Middleware } from '@switchboard/core';
 import { RateLimitError } from './errors.js';
-import { serverWait } from './retry-after.js';
+import { pauseFor429 } from './retry-after.js';
 
 /** What {@link pauseAfter429} takes. */
 export interface PauseAfter429Options {
@@ -70,7 +70,7 @@ export function pauseAfter429(options: PauseAfter429Options = {}): Middleware {
       const response = await next();
       if (response.status === 429) {
         const now = Date.now();
-        const pauseMs = Math.min(Math.max(serverWait(response.headers, now)?.ms ?? defaultPauseMs, minPauseMs), maxPauseMs);
+        const pauseMs = pauseFor429(response.headers, now, { defaultMs: defaultPauseMs, minMs: minPauseMs, maxMs: maxPauseMs });
         pausedUntil.set(scope, Math.max(pausedUntil.get(scope) ?? 0, now + pauseMs));
       }
       return response;

@@ -7,7 +7,7 @@
 import { ConfigurationError, type Middleware } from '@switchboard/core';
 import type { CloseOptions, Limiter } from './limiter.js';
 import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
-import { serverWait } from './retry-after.js';
+import { pauseFor429 } from './retry-after.js';
 
 /** What {@link rateLimit} takes. */
 export interface RateLimitOptions {
@@ -87,8 +87,8 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
         const reset = number(headers.get('inin-ratelimit-reset'));
         if (allowed !== undefined && count !== undefined && reset !== undefined) limiter.observe({ allowed, count, resetMs: reset * 1000 });
         if (response.status === 429) {
-          const pauseMs = Math.min(serverWait(headers, Date.now())?.ms ?? options.defaultPauseMs ?? 1_000, options.maxPauseMs ?? 60_000);
-          limiter.pauseUntil(Date.now() + pauseMs);
+          const now = Date.now();
+          limiter.pauseUntil(now + pauseFor429(headers, now, { defaultMs: options.defaultPauseMs ?? 1_000, maxMs: options.maxPauseMs ?? 60_000 }));
         }
         return response;
       } finally {
