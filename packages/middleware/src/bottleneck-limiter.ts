@@ -53,6 +53,9 @@ export interface StartSpacingState {
   readonly untilMs: number;
 }
 
+/** The error of a call still waiting when the limiter closed (or when its store refused it because it was closing). */
+const closedBeforeTurn = (operationId: string): LimiterClosedError => new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId });
+
 /** The permit of a limiter without a concurrency limit: its turn is over when it starts. */
 const FREE: Permit = { release: () => undefined };
 
@@ -257,7 +260,7 @@ export class BottleneckLimiter implements Limiter {
     const { operationId } = waiter.options;
     waiter.refuse(
       this.#closed
-        ? new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId })
+        ? closedBeforeTurn(operationId)
         : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId }),
     );
   }
@@ -316,10 +319,7 @@ export class BottleneckLimiter implements Limiter {
     this.#closed = true;
     this.#rejecting = options.rejectQueued ?? false;
     if (options.rejectQueued) {
-      for (const waiter of [...this.#waiting]) {
-        const { operationId } = waiter.options;
-        waiter.refuse(new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId }));
-      }
+      for (const waiter of [...this.#waiting]) waiter.refuse(closedBeforeTurn(waiter.options.operationId));
     } else if (this.#waiting.size > 0) {
       // Queued calls still get their turn.
       await new Promise<void>((resolve) => (this.#idle = resolve));
@@ -330,8 +330,7 @@ export class BottleneckLimiter implements Limiter {
     this.#pause.stop();
     this.#metrics?.close();
     // What is left in bottleneck's queue belongs to callers who gave up: it is dropped rather than
-    // waited for until the next refill. Running attempts hold permits, released by their
-    // callers; stop() waits for them.
+    // waited for until the next refill.
     await this.stopBottleneck();
     await this.disconnectBottleneck();
   }

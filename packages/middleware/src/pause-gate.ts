@@ -2,9 +2,7 @@
  * The pause after a 429, for a limiter: nobody starts before it ends. One timer set to the
  * pause's end wakes the queue, re-armed when a longer pause begins; nothing polls.
  */
-
-/** The longest delay Node's timers take (a longer one fires after 1 ms): a longer pause is woken in steps. */
-const MAX_TIMER_MS = 2_147_483_647;
+import { MAX_TIMER_MS } from './waiter.js';
 
 export class PauseGate {
   #until = 0;
@@ -36,7 +34,8 @@ export class PauseGate {
 
   #arm(): void {
     clearTimeout(this.#timer);
-    // Not unref'd: calls waiting out the pause keep the process alive, as a queue would.
+    // Not unref'd: calls waiting out the pause keep the process alive, as a queue would. A pause
+    // longer than the longest timer is woken in steps.
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       // A timer measures elapsed time and the pause is on the wall clock: a timer that fires a

@@ -77,10 +77,6 @@ return 0
 `;
 
 /**
- * Waits for `work` (a promise, or what bottleneck returns instead of one) for `ms` at most. Without
- * `late`, neither its failure nor its lateness is an error; with it, both are.
- */
-/**
  * Gives one unit back to bottleneck's reservoir of the id (`KEYS[1]`, its settings hash) unless it
  * already holds `ARGV[1]`, the limit: 1 when it did, 0 when not (or when the keys are gone).
  */
@@ -91,11 +87,13 @@ redis.call('HINCRBY', KEYS[1], 'reservoir', 1)
 return 1
 `;
 
-const within = (ms: number, work: unknown, late?: Error): Promise<unknown> =>
-  Promise.race([
-    late ? Promise.resolve(work) : Promise.resolve(work).catch(() => undefined),
-    new Promise((resolve, reject) => setTimeout(() => (late ? reject(late) : resolve(undefined)), ms).unref()),
-  ]);
+/** Waits for `work` (a promise, or what bottleneck returns instead of one) for `ms` at most; neither its failure nor its lateness is an error. */
+const within = (ms: number, work: unknown): Promise<unknown> =>
+  Promise.race([Promise.resolve(work).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
+/** `work`'s answer within `ms`; rejects when it fails or does not answer in time. */
+const answerWithin = <T>(ms: number, work: Promise<T>): Promise<T> =>
+  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 type Connection = Redis | Cluster;
 
@@ -112,8 +110,9 @@ function ownConnection(redis: RedisLimiterOptions['redis']): Connection {
   return redis.isCluster ? (redis as Cluster).duplicate([], { lazyConnect: false }) : (redis as Redis).duplicate({ lazyConnect: false });
 }
 
-/** Settings for a connection that fails at once while Redis does not answer, so that an outage shows at once. */
-const FAIL_FAST = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 } as const;
+/** Settings for a connection that fails at once while Redis does not answer, so that an outage shows at once: per command, and (for a single server) not queued while offline. */
+const FAIL_FAST_COMMANDS = { maxRetriesPerRequest: 0, commandTimeout: 500 } as const;
+const FAIL_FAST = { ...FAIL_FAST_COMMANDS, enableOfflineQueue: false } as const;
 const retryStrategy = (times: number): number => Math.min(times * 100, 1_000);
 
 /** The limiter's own connection that says whether Redis answers, made from the user's settings or connection. */
@@ -125,7 +124,8 @@ function healthConnection(redis: RedisLimiterOptions['redis']): Connection {
     enableOfflineQueue: false,
     lazyConnect: false,
     clusterRetryStrategy: retryStrategy,
-    redisOptions: { ...cluster.options.redisOptions, maxRetriesPerRequest: 0, commandTimeout: 500 },
+    // A Cluster takes the offline queue setting for itself, and the per-command ones for its nodes.
+    redisOptions: { ...cluster.options.redisOptions, ...FAIL_FAST_COMMANDS },
   });
 }
 
@@ -188,15 +188,16 @@ export class RedisLimiter extends BottleneckLimiter {
     this.#startKey = `b_${tag}_next_start`;
     this.#settingsKey = `b_${tag}_settings`;
     const fraction = options.fallbackFraction ?? 0.25;
+    const fallbackLimit = Math.max(1, Math.floor(options.limit * fraction));
     const { metrics } = options;
     this.#local = new LocalLimiter({
       ...options,
-      limit: Math.max(1, Math.floor(options.limit * fraction)),
+      limit: fallbackLimit,
       // Each process on its fallback runs this many at once; calls granted by the shared budget before the outage are not counted.
       ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: Math.max(1, Math.floor(options.maxConcurrent * fraction)) }),
       metrics: metrics === false ? false : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
     });
-    const limitText = `${Math.max(1, Math.floor(options.limit * fraction))} per ${options.intervalMs} ms`;
+    const limitText = `${fallbackLimit} per ${options.intervalMs} ms`;
     this.#onFallback =
       options.onFallback ??
       ((active) => {
@@ -222,7 +223,7 @@ export class RedisLimiter extends BottleneckLimiter {
     const settingsKey = this.#settingsKey;
     this.#pingTimer = setInterval(() => {
       if (this.#health.status !== 'ready') return;
-      within(HEALTH_TIMEOUT_MS, this.#health.exists(settingsKey), new Error('no answer')).then(
+      answerWithin(HEALTH_TIMEOUT_MS, this.#health.exists(settingsKey)).then(
         () => {
           if (!this.#disconnecting) this.#regained();
         },

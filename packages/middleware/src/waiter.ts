@@ -6,8 +6,8 @@
 import { AbortError, TimeoutError } from '@switchboard/core';
 import type { AcquireOptions, Limiter, Permit } from './limiter.js';
 
-/** The longest delay Node's timers take; a longer deadline is no deadline. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** The longest delay Node's timers take (a longer one fires after 1 ms): a longer deadline is no deadline. */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 export class Waiter {
   readonly options: AcquireOptions;
