@@ -152,21 +152,6 @@ export class EventStreams {
     return sockets.length;
   }
 
-  /** Destroys the conversation's sockets without a close frame, as a network drop does; how many there were. */
-  drop(conversationId: string): number {
-    return this.apply(conversationId, { kind: 'drop' });
-  }
-
-  /** The conversation's open sockets send nothing, heartbeats included, for `ms`, and stay open; sockets attached later are not stalled. */
-  stall(conversationId: string, ms: number): number {
-    return this.apply(conversationId, { kind: 'stall', ms });
-  }
-
-  /** Closes the conversation's sockets with a close frame of `code` (1000–4999, not 1004–1006 or 1015, which are never sent). */
-  close(conversationId: string, code: number, reason = ''): number {
-    return this.apply(conversationId, { kind: 'close', code, reason });
-  }
-
   get openSockets(): number {
     let count = 0;
     for (const set of this.#sockets.values()) count += set.size;

@@ -11,7 +11,7 @@ import { DEFAULT_AGENT, ScriptedAgent } from './agent.js';
 import { ApiError } from './api-error.js';
 import { type ErrorBody, errorBody, MESSAGES } from './error-body.js';
 import { EventStreams } from './event-stream.js';
-import { closeCodeProblem, streamFault, type StreamFaultRule, streamFaultRule } from './stream-fault.js';
+import { streamFault, type StreamFaultRule, streamFaultRule } from './stream-fault.js';
 import { type Fault, FaultInjector, type FaultRule, faultRuleProblem } from './faults.js';
 import { type GuestClaims, GuestJwtIssuer } from './guest-jwt.js';
 import { type OAuthClient, OAuthServer } from './oauth.js';
@@ -209,6 +209,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     streams.rules.push(checked);
   };
   for (const rule of options.streamFaults ?? []) addStreamRule(rule);
+  /** A fault on a conversation's sockets from code, checked as the admin endpoint checks it. */
+  const applyStreamFault = (conversationId: string, fault: unknown): number => {
+    const checked = streamFault(fault);
+    if (typeof checked === 'string') throw new TypeError(checked);
+    return streams.apply(conversationId, checked);
+  };
   store.listeners = {
     memberChanged: (c, m) => streams.memberChanged(c, m),
     message: (c, m) => streams.message(c, m),
@@ -506,9 +512,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
     const fault = streamFault(request.body);
     if (typeof fault === 'string') return reply.code(400).send({ error: fault });
-    const id = request.params.id;
-    const sockets = fault.kind === 'drop' ? streams.drop(id) : fault.kind === 'stall' ? streams.stall(id, fault.ms) : streams.close(id, fault.code, fault.reason);
-    return reply.code(200).send({ sockets });
+    return reply.code(200).send({ sockets: streams.apply(request.params.id, fault) });
   });
   app.post<{ Params: { id: string }; Body: { types?: ('COBROWSE' | 'SCREENSHARE')[] } | undefined }>('/__emulator/conversations/:id/mediarequests', async (request, reply) => {
     if (!store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
@@ -546,16 +550,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stats: emulatorStats,
     faults: { add: (rule) => faults.add(rule), remove: (id) => faults.remove(id), clear: () => faults.clear() },
     streams: {
-      drop: (conversationId) => streams.drop(conversationId),
-      stall: (conversationId, ms) => {
-        if (!(Number.isFinite(ms) && ms > 0)) throw new TypeError(`a stall needs ms, a number above 0, not ${ms}`);
-        return streams.stall(conversationId, ms);
-      },
-      close: (conversationId, code, reason) => {
-        const problem = closeCodeProblem(code);
-        if (problem) throw new TypeError(problem);
-        return streams.close(conversationId, code, reason);
-      },
+      drop: (conversationId) => applyStreamFault(conversationId, { kind: 'drop' }),
+      stall: (conversationId, ms) => applyStreamFault(conversationId, { kind: 'stall', ms }),
+      close: (conversationId, code, reason) => applyStreamFault(conversationId, { kind: 'close', code, reason }),
       addRule: (rule) => addStreamRule(rule),
       clearRules: () => void streams.rules.splice(0),
     },

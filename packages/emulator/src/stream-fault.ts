@@ -64,7 +64,7 @@ export function parseStreamFaultRule(text: string): StreamFaultRule {
 }
 
 /** Why a close code cannot be sent, or undefined when it can (RFC 6455 §7.4: 1004–1006 and 1015 are never sent). */
-export function closeCodeProblem(code: unknown): string | undefined {
+function closeCodeProblem(code: unknown): string | undefined {
   const sendable = (c: number) => (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
   return typeof code === 'number' && Number.isInteger(code) && sendable(code) ? undefined : `a close code must be 1000–1003, 1007–1014 or 3000–4999, not ${String(code)}`;
 }
