@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import ky from 'ky';
 import { Agent as UndiciAgent } from 'undici';
 import { createClient, defineRoute, type Middleware, type Phase } from '@switchboard/core';
+import type { Sender } from './hand-telemetry.js';
 
 export interface BenchClient {
   readonly name: string;
@@ -51,27 +52,48 @@ export function nodeHttpClient(baseUrl: string): BenchClient {
   };
 }
 
-export function bareKyClient(baseUrl: string): BenchClient {
+/** One GET as bare ky or bare undici makes it, parsing the JSON answer; resolves to the status. */
+export interface BareSend extends Sender {
+  close(): Promise<void>;
+}
+
+export function kySend(): BareSend {
   // The options our ky transport uses.
   const client = ky.create({ retry: 0, throwHttpErrors: false, timeout: TIMEOUT_MS });
-  const url = `${baseUrl}/things/abc`;
   return {
-    name: 'bare ky',
-    send: async () => JSON.parse(await (await client(url, { headers: { accept: 'application/json' } })).text()) as unknown,
+    async request(url, headers) {
+      const response = await client(url, { headers });
+      JSON.parse(await response.text());
+      return response.status;
+    },
     close: () => Promise.resolve(),
   };
 }
 
-export function bareUndiciClient(baseUrl: string): BenchClient {
+export function undiciSend(origin: string): BareSend {
   const agent = new UndiciAgent({ keepAliveTimeout: 4_000 });
   return {
-    name: 'bare undici request',
-    send: async () => {
-      const res = await agent.request({ origin: baseUrl, path: '/things/abc', method: 'GET', headers: { accept: 'application/json' } });
-      return JSON.parse(await res.body.text()) as unknown;
+    async request(url, headers) {
+      const response = await agent.request({ origin, path: url.slice(origin.length), method: 'GET', headers });
+      JSON.parse(await response.body.text());
+      return response.statusCode;
     },
     close: () => agent.close(),
   };
+}
+
+const ACCEPT = { accept: 'application/json' };
+
+export function bareKyClient(baseUrl: string): BenchClient {
+  const send = kySend();
+  const url = `${baseUrl}/things/abc`;
+  return { name: 'bare ky', send: () => send.request(url, ACCEPT), close: () => send.close() };
+}
+
+export function bareUndiciClient(baseUrl: string): BenchClient {
+  const send = undiciSend(baseUrl);
+  const url = `${baseUrl}/things/abc`;
+  return { name: 'bare undici request', send: () => send.request(url, ACCEPT), close: () => send.close() };
 }
 
 export function pipelineClient(baseUrl: string, transport: 'ky' | 'undici'): BenchClient {

@@ -7,12 +7,14 @@ import { buildRequest, createClient, headersFromRecord, type HttpResponse, type 
 import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
 import type pino from 'pino';
 import { benchRoute, idleMiddleware } from './clients.js';
+import { handTelemetry, type Sender } from './hand-telemetry.js';
 import { fmt, median, printTable } from './stats.js';
 
 const RESPONSE: HttpResponse = { status: 200, headers: headersFromRecord({ 'content-type': 'application/json' }), data: { id: 'abc' } };
 const instant: Transport = { name: 'in-memory', send: () => Promise.resolve(RESPONSE), close: () => Promise.resolve() };
 const input = { thingId: 'abc' };
 const baseUrl = 'http://127.0.0.1:1';
+const opts = { signal: undefined, timeout: 30_000, timeoutKind: 'attempt', operationId: 'getThing' } as const;
 
 interface Case {
   readonly name: string;
@@ -52,7 +54,6 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
   const five = createClient({ baseUrl, transport: instant, middleware: idleMiddleware() });
   const retryOnly = createClient({ baseUrl, transport: instant, middleware: [retry()] });
   const unobserved = createClient({ baseUrl, transport: instant, middleware: observability(undefined) });
-  const opts = { signal: undefined, timeout: 30_000, timeoutKind: 'attempt', operationId: 'getThing' } as const;
   const cases: Case[] = [
     { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
     { name: 'validate + build request only', run: () => validateInput(benchRoute, input).length + buildRequest(benchRoute, input, baseUrl, {}, undefined).url.length },
@@ -73,20 +74,37 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
   return { pipelineCpuNs: median(samples[3]?.cpu ?? []) - baselineCpu, unobservedCostNs: median(samples[5]?.cpu ?? []) - median(samples[4]?.cpu ?? []) };
 }
 
-/** With an SDK registered: what tracing, metrics and logging cost per call, the network taken out. */
-export async function runObservedMicro(options: { calls: number; rounds: number; logger: pino.Logger }): Promise<{ observedCostNs: number }> {
-  const retryOnly = createClient({ baseUrl, transport: instant, middleware: [retry()] });
-  const observed = createClient({ baseUrl, transport: instant, middleware: observability(options.logger) });
+/** With an SDK registered: what tracing, metrics and logging cost per call, each and together, the network taken out; next to the same telemetry written by hand. */
+export async function runObservedMicro(options: { calls: number; rounds: number; logger: pino.Logger }): Promise<{ observedCostNs: number; handCostNs: number }> {
+  const { logger } = options;
+  const calling = (middleware: Middleware[]): Case['run'] => {
+    const client = createClient({ baseUrl, transport: instant, middleware });
+    return () => client.call(benchRoute, input);
+  };
+  const hand = handTelemetry(logger, { address: '127.0.0.1', port: 1 });
+  const url = `${baseUrl}/things/abc`;
+  const inMemory: Sender = {
+    async request(_url, headers) {
+      return (await instant.send({ ...buildRequest(benchRoute, input, baseUrl, {}, undefined), headers }, opts)).status;
+    },
+  };
   const cases: Case[] = [
-    { name: 'client.call, retry', run: () => retryOnly.call(benchRoute, input) },
-    { name: 'client.call, retry + tracing + metrics + logging, SDK registered', run: () => observed.call(benchRoute, input) },
+    { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
+    { name: 'transport.send + hand-written span, histogram point and log line', run: () => hand.get(url, inMemory) },
+    { name: 'client.call, retry', run: calling([retry()]) },
+    { name: 'client.call, retry + tracing', run: calling([tracing(), retry()]) },
+    { name: 'client.call, retry + metrics', run: calling([clientMetrics(), retry()]) },
+    { name: 'client.call, retry + logging', run: calling([logging({ logger }), retry()]) },
+    { name: 'client.call, retry + tracing + metrics + logging', run: calling(observability(logger)) },
   ];
   const samples = await measureCases(cases, options);
-  const base = median(samples[0]?.cpu ?? []);
-  console.log(`\nObservability cost per call with an SDK registered, in-memory transport (${fmt(options.calls)} calls × ${options.rounds} rounds, medians)\n`);
+  const cpu = (i: number) => median(samples[i]?.cpu ?? []);
+  console.log(`\nObservability cost per call with an SDK registered, in-memory transport (${fmt(options.calls)} calls × ${options.rounds} interleaved rounds, medians)\n`);
   printTable(
-    ['case', 'wall ns/call', 'CPU ns/call', 'CPU ns over retry alone'],
-    cases.map((c, i) => [c.name, fmt(median(samples[i]?.wall ?? [])), fmt(median(samples[i]?.cpu ?? [])), i === 0 ? '' : fmt(median(samples[i]?.cpu ?? []) - base)]),
+    ['case', 'wall ns/call', 'CPU ns/call', 'CPU ns of telemetry'],
+    cases.map((c, i) => [c.name, fmt(median(samples[i]?.wall ?? [])), fmt(cpu(i)), i === 1 ? fmt(cpu(1) - cpu(0)) : i > 2 ? fmt(cpu(i) - cpu(2)) : '']),
+    'Observability cost per call, SDK registered',
   );
-  return { observedCostNs: median(samples[1]?.cpu ?? []) - base };
+  console.log('\nCPU ns of telemetry: over the bare send for the hand-written row, over retry alone for the pipeline rows.');
+  return { observedCostNs: cpu(6) - cpu(2), handCostNs: cpu(1) - cpu(0) };
 }

@@ -14,7 +14,8 @@ import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanEx
 import { createClient } from '@switchboard/core';
 import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
 import pino from 'pino';
-import { type BenchClient, benchRoute } from './clients.js';
+import { type BenchClient, benchRoute, kySend, undiciSend } from './clients.js';
+import { handTelemetry } from './hand-telemetry.js';
 
 class CountingExporter implements SpanExporter {
   spans = 0;
@@ -41,14 +42,33 @@ class QuietReader extends MetricReader {
   }
 }
 
+export interface BenchLogger {
+  /** pino at info level, writing to a stream that discards its lines. */
+  readonly logger: pino.Logger;
+  /** Lines written so far. */
+  lines(): number;
+}
+
+/** The logger of the bench: real pino serialisation, no I/O. */
+export function benchLogger(): BenchLogger {
+  let lines = 0;
+  const discard = new Writable({
+    write(_chunk, _encoding, done) {
+      lines++;
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, discard), lines: () => lines };
+}
+
 export interface BenchTelemetry {
   /** What the observed clients produced: spans exported, log lines written, metric data points held. */
   report(): Promise<{ spans: number; logLines: number; metricPoints: number }>;
-  readonly logger: pino.Logger;
   shutdown(): Promise<void>;
 }
 
-export function installBenchTelemetry(): BenchTelemetry {
+/** Registers the SDK globally; `log` is the bench's logger, whose lines the report counts. */
+export function installBenchTelemetry(log: BenchLogger): BenchTelemetry {
   const exporter = new CountingExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 4_096, scheduledDelayMillis: 200 })] });
   const reader = new QuietReader();
@@ -57,18 +77,10 @@ export function installBenchTelemetry(): BenchTelemetry {
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
-  let logLines = 0;
-  const discard = new Writable({
-    write(_chunk, _encoding, done) {
-      logLines++;
-      done();
-    },
-  });
   return {
-    logger: pino({ level: 'info' }, discard),
     async report() {
       await tracerProvider.forceFlush();
-      return { spans: exporter.spans, logLines, metricPoints: await reader.points() };
+      return { spans: exporter.spans, logLines: log.lines(), metricPoints: await reader.points() };
     },
     async shutdown() {
       await tracerProvider.shutdown();
@@ -84,5 +96,18 @@ export function observedPipelineClient(baseUrl: string, transport: 'ky' | 'undic
     name: `pipeline on ${transport}, retry + tracing + metrics + logging`,
     send: () => client.call(benchRoute, { thingId: 'abc' }),
     close: () => client.close(),
+  };
+}
+
+/** bare ky or bare undici with the telemetry a user would write by hand around each request. */
+export function handObservedClient(baseUrl: string, transport: 'ky' | 'undici', logger: pino.Logger): BenchClient {
+  const { hostname, port } = new URL(baseUrl);
+  const hand = handTelemetry(logger, { address: hostname, port: Number(port) });
+  const url = `${baseUrl}/things/abc`;
+  const send = transport === 'ky' ? kySend() : undiciSend(baseUrl);
+  return {
+    name: `bare ${transport} + hand-written span, histogram point and log line`,
+    send: () => hand.get(url, send),
+    close: () => send.close(),
   };
 }

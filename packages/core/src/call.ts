@@ -195,14 +195,7 @@ export class Call implements CallContext {
     };
     let sending: Promise<HttpResponse>;
     try {
-      let run = (): Promise<HttpResponse> => transport.send(attempt.request, options);
-      for (const observer of this.#observers ?? []) {
-        if (!observer.aroundSend) continue;
-        const inner = run;
-        const around = observer.aroundSend.bind(observer);
-        run = () => around(inner);
-      }
-      sending = run();
+      sending = this.#sendAround(0, () => transport.send(attempt.request, options));
     } catch (error) {
       // A transport that throws instead of rejecting still ends its attempt; passed on as thrown.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -231,6 +224,16 @@ export class Call implements CallContext {
         throw error;
       },
     );
+  }
+
+  /** Runs `send` inside the aroundSend of every observer from `index` on, the first outermost. */
+  #sendAround(index: number, send: () => Promise<HttpResponse>): Promise<HttpResponse> {
+    const observers = this.#observers ?? [];
+    for (let i = index; i < observers.length; i++) {
+      const observer = observers[i];
+      if (observer?.aroundSend) return observer.aroundSend(() => this.#sendAround(i + 1, send));
+    }
+    return send();
   }
 
   timeLeft(): number {

@@ -52,13 +52,32 @@ function createInstruments(provider: MeterProvider): Instruments | undefined {
   };
 }
 
+// An attempt's attributes are its route's plus an outcome, of which a route sees a handful: made
+// once per route and outcome, not spread on every attempt. Frozen, because they are shared.
+const byOutcome = new WeakMap<Attributes, Map<string, Attributes>>();
+const MAX_OUTCOMES = 64;
+
+function outcomeAttributes(route: Attributes, status: number | undefined, errorType: string | undefined): Attributes {
+  let outcomes = byOutcome.get(route);
+  if (!outcomes) byOutcome.set(route, (outcomes = new Map<string, Attributes>()));
+  const key = `${status ?? ''} ${errorType ?? ''}`;
+  let attributes = outcomes.get(key);
+  if (!attributes) {
+    const built: Attributes = { ...route };
+    if (status !== undefined) built[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+    if (errorType !== undefined) built[ATTR_ERROR_TYPE] = errorType;
+    attributes = Object.freeze(built);
+    // errorType is low-cardinality by design; the bound keeps a misbehaving transport from growing it.
+    if (outcomes.size >= MAX_OUTCOMES) outcomes.clear();
+    outcomes.set(key, attributes);
+  }
+  return attributes;
+}
+
 function record(instruments: Instruments, route: Attributes, event: CallEvent): void {
   switch (event.type) {
     case 'attempt.end': {
-      const attributes: Attributes = { ...route };
-      if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
-      if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
-      instruments.requestDuration.record(event.durationMs / 1000, attributes);
+      instruments.requestDuration.record(event.durationMs / 1000, outcomeAttributes(route, event.status, event.errorType));
       if (event.status === 429) instruments.throttled.add(1, route);
       return;
     }
@@ -101,7 +120,9 @@ export function clientMetrics(options: MetricsOptions = {}): Middleware {
     handle(ctx, next) {
       const active = current();
       if (active) {
-        const route = routeAttributes(ctx.route, ctx.request.url).operation;
+        // The stable metric's own attributes: the operation is its method and url.template, and
+        // every attribute more is hashed by the SDK on every point.
+        const route = routeAttributes(ctx.route, ctx.request.url).route;
         ctx.observe({ event: (event) => record(active, route, event) });
       }
       return next();

@@ -1,5 +1,5 @@
 /** OpenTelemetry attribute names and values shared by the tracing and metrics middleware. */
-import type { Attributes } from '@opentelemetry/api';
+import { type Attributes, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { RouteDescriptor } from '@switchboard/core';
 
@@ -47,8 +47,12 @@ export function serverAttributes(url: string): Attributes {
 export interface RouteAttributes {
   /** What every span and measurement of the route shares: method, template, server. */
   readonly route: Attributes;
-  /** The route's plus the operation's id and deprecation, for the operation span and metrics. */
+  /** The route's plus the operation's id and deprecation, for the operation span. */
   readonly operation: Attributes;
+  /** The options of the route's operation span (INTERNAL, with `operation`), made once rather than per call. */
+  readonly operationSpan: SpanOptions;
+  /** The name of the route's CLIENT spans: `{METHOD} {url.template}`. */
+  readonly httpSpanName: string;
 }
 
 // Built once per route and server rather than per call: spreading attribute objects costs more
@@ -60,9 +64,12 @@ export function routeAttributes(route: RouteDescriptor, url: string): RouteAttri
   const cached = byRoute.get(route);
   if (cached?.server === server) return cached.attributes;
   const shared = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server });
+  const operation = Object.freeze({ ...shared, [ATTR_OPERATION_ID]: route.operationId, [ATTR_OPERATION_DEPRECATED]: route.deprecated === true });
   const attributes = {
     route: shared,
-    operation: Object.freeze({ ...shared, [ATTR_OPERATION_ID]: route.operationId, [ATTR_OPERATION_DEPRECATED]: route.deprecated === true }),
+    operation,
+    operationSpan: { kind: SpanKind.INTERNAL, attributes: operation },
+    httpSpanName: `${route.method} ${route.path}`,
   };
   byRoute.set(route, { server, attributes });
   return attributes;

@@ -13,7 +13,7 @@ import {
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { type CallContext, type CallEndEvent, type CallEvent, defaultRedaction, type HeaderRecord, type HttpResponse, type Middleware, type Redaction } from '@switchboard/core';
+import { type AttemptEndEvent, type CallEndEvent, type CallEvent, type CallObserver, defaultRedaction, type HeaderRecord, type HttpRequest, type Middleware, type Redaction } from '@switchboard/core';
 import {
   ATTR_ATTEMPT,
   ATTR_ATTEMPTS,
@@ -81,46 +81,30 @@ function failureDescription(error: unknown, redaction: Redaction): string {
   return redaction.text(message).slice(0, MAX_DESCRIPTION);
 }
 
-/** The spans of one call: the operation, and the attempts still running. */
-class CallTrace {
-  readonly #attempts = new Map<number, Span>();
-  readonly #shared: Attributes;
+/** What every call of one tracing middleware shares. */
+interface TraceSettings {
+  readonly tracer: Tracer;
+  readonly redaction: Redaction;
+  readonly correlationAttribute: string;
+}
 
+/**
+ * The operation span of one call, as the call's observer: its retries and waits become events on
+ * it, and it ends with the caller's outcome. One object per call, with its methods on the
+ * prototype: the observer a call gets costs one allocation, not one closure per hook.
+ */
+class OperationTrace implements CallObserver {
   constructor(
     readonly operation: Span,
     readonly operationContext: Context,
-    readonly tracer: Tracer,
-    readonly spanName: string,
-    shared: Attributes,
-    readonly redaction: Redaction,
-    readonly correlationAttribute: string,
-  ) {
-    this.#shared = shared;
-  }
+    readonly settings: TraceSettings,
+  ) {}
 
-  startAttempt(headers: HeaderRecord, url: string, attempt: number): void {
-    const attributes: Attributes = { ...this.#shared, [ATTR_URL_FULL]: this.redaction.url(url), [ATTR_ATTEMPT]: attempt };
-    if (attempt > 1) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
-    const span = this.tracer.startSpan(this.spanName, { kind: SpanKind.CLIENT, attributes }, this.operationContext);
-    this.#attempts.set(attempt, span);
-    propagation.inject(trace.setSpan(this.operationContext, span), headers, headerSetter);
-  }
-
-  onEvent(event: CallEvent): void {
+  event(event: CallEvent): void {
     switch (event.type) {
-      case 'attempt.end': {
-        const span = this.#attempts.get(event.attempt);
-        if (!span) return;
-        this.#attempts.delete(event.attempt);
-        if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
-        if (event.correlationId !== undefined) span.setAttribute(this.correlationAttribute, event.correlationId);
-        if (event.errorType !== undefined) {
-          span.setAttribute(ATTR_ERROR_TYPE, event.errorType);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-        }
-        span.end();
+      case 'attempt.end':
+        this.attemptEnded(event);
         return;
-      }
       case 'wait':
         this.operation.addEvent(
           'switchboard.wait',
@@ -140,20 +124,90 @@ class CallTrace {
     }
   }
 
+  protected attemptEnded(_event: AttemptEndEvent): void {
+    // The user's HTTP instrumentation describes each request: nothing of ours to end.
+  }
+
   /** Records the caller's outcome on the operation span and ends it, once the call's work is over (see call.end). */
-  finish(event: CallEndEvent, error: unknown): void {
-    // call.end waits for every request, so no attempt is open now; should one be, it must not leak.
-    for (const span of this.#attempts.values()) span.end();
-    this.#attempts.clear();
+  ended(event: CallEndEvent, error: unknown): void {
     const span = this.operation;
     if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
     if (event.outcome !== 'success') {
       span.setAttribute(ATTR_ERROR_TYPE, event.errorType ?? '_OTHER');
-      span.setStatus(event.outcome === 'failure' ? { code: SpanStatusCode.ERROR, message: failureDescription(error, this.redaction) } : { code: SpanStatusCode.ERROR });
+      span.setStatus(event.outcome === 'failure' ? { code: SpanStatusCode.ERROR, message: failureDescription(error, this.settings.redaction) } : { code: SpanStatusCode.ERROR });
     }
     span.setAttribute(ATTR_ATTEMPTS, event.attempts);
     span.setAttribute(ATTR_WAITED_MS, Math.round(event.waitedMs));
     span.end();
+  }
+}
+
+/**
+ * The operation span and a CLIENT span of ours per physical attempt: each request's
+ * `traceparent` names its attempt's span, and the transport call runs with the HTTP
+ * instrumentation under it suppressed.
+ */
+class CallTrace extends OperationTrace {
+  // Attempts run one after another unless a middleware hedges: the running one has a field, any
+  // running beside it a map made only then.
+  #running: Span | undefined;
+  #runningNumber = 0;
+  #beside: Map<number, Span> | undefined;
+
+  constructor(
+    operation: Span,
+    operationContext: Context,
+    settings: TraceSettings,
+    readonly names: RouteAttributes,
+  ) {
+    super(operation, operationContext, settings);
+  }
+
+  beforeSend(request: HttpRequest, attempt: number): void {
+    const { tracer, redaction } = this.settings;
+    const attributes: Attributes = { ...this.names.route, [ATTR_URL_FULL]: redaction.url(request.url), [ATTR_ATTEMPT]: attempt };
+    if (attempt > 1) attributes[ATTR_HTTP_REQUEST_RESEND_COUNT] = attempt - 1;
+    const span = tracer.startSpan(this.names.httpSpanName, { kind: SpanKind.CLIENT, attributes }, this.operationContext);
+    if (this.#running === undefined) {
+      this.#running = span;
+      this.#runningNumber = attempt;
+    } else {
+      (this.#beside ??= new Map()).set(attempt, span);
+    }
+    propagation.inject(trace.setSpan(this.operationContext, span), request.headers, headerSetter);
+  }
+
+  aroundSend<T>(send: () => T): T {
+    return suppressed(send);
+  }
+
+  protected override attemptEnded(event: AttemptEndEvent): void {
+    let span: Span | undefined;
+    if (this.#runningNumber === event.attempt) {
+      span = this.#running;
+      this.#running = undefined;
+      this.#runningNumber = 0;
+    } else {
+      span = this.#beside?.get(event.attempt);
+      this.#beside?.delete(event.attempt);
+    }
+    if (!span) return;
+    if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
+    if (event.correlationId !== undefined) span.setAttribute(this.settings.correlationAttribute, event.correlationId);
+    if (event.errorType !== undefined) {
+      span.setAttribute(ATTR_ERROR_TYPE, event.errorType);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    }
+    span.end();
+  }
+
+  override ended(event: CallEndEvent, error: unknown): void {
+    // call.end waits for every request, so no attempt is open now; should one be, it must not leak.
+    this.#running?.end();
+    this.#running = undefined;
+    for (const span of this.#beside?.values() ?? []) span.end();
+    this.#beside = undefined;
+    super.ended(event, error);
   }
 }
 
@@ -165,24 +219,8 @@ class CallTrace {
  */
 export function tracing(options: TracingOptions = {}): Middleware {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
-  const redaction = options.redaction ?? defaultRedaction;
-  const correlationAttribute = options.correlationIdAttribute ?? ATTR_CORRELATION_ID;
-
+  const settings: TraceSettings = { tracer, redaction: options.redaction ?? defaultRedaction, correlationAttribute: options.correlationIdAttribute ?? ATTR_CORRELATION_ID };
   const ownSpans = (options.httpSpans ?? 'switchboard') === 'switchboard';
-  const traced = (ctx: CallContext, next: () => Promise<HttpResponse>, operation: Span, parent: Context, shared: Attributes): Promise<HttpResponse> => {
-    const { method, path } = ctx.route;
-    const operationContext = trace.setSpan(parent, operation);
-    const callTrace = new CallTrace(operation, operationContext, tracer, `${method} ${path}`, shared, redaction, correlationAttribute);
-    ctx.observe({
-      // With the user's HTTP instrumentation describing requests, it also sets their traceparent.
-      ...(ownSpans ? { beforeSend: (request, attempt) => callTrace.startAttempt(request.headers, request.url, attempt), aroundSend: suppressed } : {}),
-      event: (event) => callTrace.onEvent(event),
-      // The operation span ends with the caller's outcome, after the last request: not when this
-      // middleware's next() settles, which a deadline or a hedged attempt can outrun.
-      ended: (event, error) => callTrace.finish(event, error),
-    });
-    return context.with(operationContext, next);
-  };
 
   return {
     name: options.name ?? 'tracing',
@@ -194,20 +232,27 @@ export function tracing(options: TracingOptions = {}): Middleware {
       try {
         parent = context.active();
         attributes = routeAttributes(ctx.route, ctx.request.url);
-        operation = tracer.startSpan(ctx.route.operationId, { kind: SpanKind.INTERNAL, attributes: attributes.operation }, parent);
+        operation = tracer.startSpan(ctx.route.operationId, attributes.operationSpan, parent);
         if (!operation.isRecording()) {
           // Nothing records (no provider, or sampled out): pass the caller's trace on, build
           // nothing. Sampled out beside HTTP instrumentation, that would add a second traceparent
           // of its own: it is suppressed, as when we record.
-          propagation.inject(trace.setSpan(parent, operation), ctx.request.headers, headerSetter);
-          // Without a provider the span is invalid and there is no instrumentation to suppress.
-          return ownSpans && trace.isSpanContextValid(operation.spanContext()) ? suppressed(next) : next();
+          // Without a provider the span is invalid: there is no span of ours to name, the caller's
+          // context carries all there is to pass on, and there is no instrumentation to suppress.
+          const valid = trace.isSpanContextValid(operation.spanContext());
+          propagation.inject(valid ? trace.setSpan(parent, operation) : parent, ctx.request.headers, headerSetter);
+          return ownSpans && valid ? suppressed(next) : next();
         }
       } catch {
         // A tracer that fails does not fail the call.
         return next();
       }
-      return traced(ctx, next, operation, parent, attributes.route);
+      const operationContext = trace.setSpan(parent, operation);
+      // With the user's HTTP instrumentation describing requests, it also sets their traceparent.
+      // The operation span ends in the observer's ended(), with the caller's outcome after the
+      // last request: not when next() settles, which a deadline or a hedged attempt can outrun.
+      ctx.observe(ownSpans ? new CallTrace(operation, operationContext, settings, attributes) : new OperationTrace(operation, operationContext, settings));
+      return context.with(operationContext, next);
     },
   };
 }

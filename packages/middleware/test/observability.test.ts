@@ -137,3 +137,34 @@ describe('observability that fails', () => {
     expect(transport.requests).toHaveLength(1);
   });
 });
+
+describe('tracing attempts that run side by side', () => {
+  it('gives each hedged attempt its own CLIENT span, ended with its own answer, and its own traceparent', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const requests: HttpRequest[] = [];
+    // The first attempt is answered last, and with another status: each span must get its own.
+    const transport: Transport = {
+      name: 'hedged',
+      send(request): Promise<HttpResponse> {
+        requests.push(request);
+        const first = requests.length === 1;
+        return new Promise((resolve) => setImmediate(() => (first ? setImmediate : (f: () => void) => f())(() => resolve({ status: first ? 503 : 200, headers: headersFromRecord(), data: {} }))));
+      },
+      close: () => Promise.resolve(),
+    };
+    const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [tracing({ tracerProvider: provider }), hedge] });
+    await client.call(getThing, { thingId: 'x' });
+    await client.close();
+    const spans = exporter.getFinishedSpans();
+    const attempts = spans.filter((span) => span.name === `GET ${getThing.path}`).sort((a, b) => Number(a.attributes['switchboard.attempt']) - Number(b.attributes['switchboard.attempt']));
+    expect(attempts.map((span) => [span.attributes['switchboard.attempt'], span.attributes['http.response.status_code']])).toEqual([
+      [1, 503],
+      [2, 200],
+    ]);
+    expect(requests.map((request) => request.headers.traceparent)).toEqual(attempts.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`));
+    // The operation span ends last, after the slower attempt.
+    expect(spans.at(-1)?.name).toBe(getThing.operationId);
+  });
+});
