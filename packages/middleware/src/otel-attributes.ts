@@ -47,9 +47,11 @@ export function serverAttributes(url: string): Attributes {
 export interface RouteAttributes {
   /** What every span and measurement of the route shares: method, template, server. */
   readonly route: Attributes;
-  /** The route's plus the operation's id and deprecation, for the operation span. */
-  readonly operation: Attributes;
-  /** The options of the route's operation span (INTERNAL, with `operation`), made once rather than per call. */
+  /**
+   * The options of the route's operation span, made once rather than per call: INTERNAL, with the
+   * operation's id, method and template, and its deprecation when it is deprecated. The server is
+   * on its CLIENT spans; every attribute more costs the SDK work on every call.
+   */
   readonly operationSpan: SpanOptions;
   /** The name of the route's CLIENT spans: `{METHOD} {url.template}`. */
   readonly httpSpanName: string;
@@ -64,11 +66,11 @@ export function routeAttributes(route: RouteDescriptor, url: string): RouteAttri
   const cached = byRoute.get(route);
   if (cached?.server === server) return cached.attributes;
   const shared = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server });
-  const operation = Object.freeze({ ...shared, [ATTR_OPERATION_ID]: route.operationId, [ATTR_OPERATION_DEPRECATED]: route.deprecated === true });
+  const operation: Attributes = { [ATTR_OPERATION_ID]: route.operationId, [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path };
+  if (route.deprecated === true) operation[ATTR_OPERATION_DEPRECATED] = true;
   const attributes = {
     route: shared,
-    operation,
-    operationSpan: { kind: SpanKind.INTERNAL, attributes: operation },
+    operationSpan: { kind: SpanKind.INTERNAL, attributes: Object.freeze(operation) },
     httpSpanName: `${route.method} ${route.path}`,
   };
   byRoute.set(route, { server, attributes });

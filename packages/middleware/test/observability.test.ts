@@ -164,7 +164,15 @@ describe('tracing attempts that run side by side', () => {
       [2, 200],
     ]);
     expect(requests.map((request) => request.headers.traceparent)).toEqual(attempts.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`));
-    // The operation span ends last, after the slower attempt.
+    // The operation span ends last, after the slower attempt; the server is on the CLIENT spans only.
     expect(spans.at(-1)?.name).toBe(getThing.operationId);
+    expect(spans.at(-1)?.attributes).toEqual({
+      'switchboard.operation.id': getThing.operationId,
+      'http.request.method': 'GET',
+      'url.template': getThing.path,
+      'switchboard.attempts': 2,
+      'switchboard.waited_ms': 0,
+      'http.response.status_code': 200,
+    });
   });
 });
