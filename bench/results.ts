@@ -10,16 +10,16 @@ import { type PrintedTable, printedTables } from './stats.js';
 const number = (text: string | undefined): number => Number((text ?? '').replaceAll(',', ''));
 const escape = (text: string): string => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
+const BAR_WIDTH = 360;
+
 /** One horizontal bar chart: a label and a value per bar, scaled to the largest. */
-function panel(title: string, bars: readonly { label: string; value: number }[], unit: string, top: number): { svg: string; height: number } {
+function panel(title: string, bars: readonly { label: string; value: number }[], unit: string, top: number, labelWidth: number): { svg: string; height: number } {
   const rowHeight = 22;
-  const labelWidth = 330;
-  const barWidth = 360;
   const max = Math.max(...bars.map((b) => b.value), 1);
   const parts = [`<text x="10" y="${top + 16}" font-weight="bold">${escape(title)}</text>`];
   bars.forEach((bar, i) => {
     const y = top + 28 + i * rowHeight;
-    const width = Math.max(1, (bar.value / max) * barWidth);
+    const width = Math.max(1, (bar.value / max) * BAR_WIDTH);
     parts.push(
       `<text x="10" y="${y + 15}">${escape(bar.label)}</text>`,
       `<rect x="${labelWidth}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="#4a78b5"/>`,
@@ -33,6 +33,8 @@ function panel(title: string, bars: readonly { label: string; value: number }[],
 function chart(tables: readonly PrintedTable[], subtitle: string): string {
   const endToEnd = tables.filter((t) => t.title !== undefined && t.headers.includes('req/s') && t.headers.includes('CPU µs/req'));
   const panels: string[] = [];
+  // Wide enough for the longest client name at 12 px (about 6.6 px a character).
+  const labelWidth = Math.ceil(20 + 6.6 * Math.max(0, ...endToEnd.flatMap((t) => t.rows.map((row) => (row[0] ?? '').length))));
   let top = 40;
   for (const [column, unit] of [
     ['req/s', 'req/s'],
@@ -40,13 +42,13 @@ function chart(tables: readonly PrintedTable[], subtitle: string): string {
   ] as const) {
     for (const table of endToEnd) {
       const at = table.headers.indexOf(column);
-      const drawn = panel(`${column}: ${table.title ?? ''}`, table.rows.map((row) => ({ label: row[0] ?? '', value: number(row[at]) })), unit, top);
+      const drawn = panel(`${column}: ${table.title ?? ''}`, table.rows.map((row) => ({ label: row[0] ?? '', value: number(row[at]) })), unit, top, labelWidth);
       panels.push(drawn.svg);
       top += drawn.height + 12;
     }
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="${top + 10}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + BAR_WIDTH + 130}" height="${top + 10}" font-family="sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="white"/>',
     `<text x="10" y="22" font-size="15" font-weight="bold">Switchboard bench (${escape(subtitle)})</text>`,
     ...panels,
