@@ -27,6 +27,37 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
+/** A request the server holds: it answers only when the test releases it. */
+export interface Held {
+  /** The handler to pass to `answer()`. */
+  readonly handler: Handler;
+  /** Resolves once the request has reached the server. */
+  readonly arrived: Promise<void>;
+  /** Lets the server answer (idempotent): call it when the test no longer needs the request held. */
+  release(): void;
+}
+
+/**
+ * A server that is slow for exactly as long as the test needs, with no clock: `start` runs on
+ * arrival (to send the head and part of a body, say), `finish` once released.
+ */
+export function held(finish: Handler = json(200, {}), start?: (res: ServerResponse) => void): Held {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  return {
+    arrived,
+    release,
+    handler: async (request, res) => {
+      start?.(res);
+      arrive();
+      await released;
+      if (!res.destroyed) await finish(request, res);
+    },
+  };
+}
+
 export const echo: Handler = (req, res) => {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(req));

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ConfigurationError,
   createClient,
@@ -9,7 +9,12 @@ import {
   type Phase,
   type Transport,
 } from '@switchboard/core';
+import { settledState } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 /** A transport that answers 200 at once and logs each send into the shared log. */
 function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => ({ status: 200, headers: headersFromRecord(), data: {} })): Transport & { sent: number } {
@@ -209,7 +214,6 @@ describe('calling next', () => {
   });
 
   it('gives concurrent attempts (hedging) each their own request and attempt number', async () => {
-    const log: string[] = [];
     const sent: string[] = [];
     const transport: Transport = {
       name: 'fake',
@@ -232,16 +236,18 @@ describe('calling next', () => {
         return next();
       },
     };
+    vi.useFakeTimers();
     const client = createClient({ baseUrl, transport, middleware: [hedge, slowStamp] });
     // The call returns with the first answer; by then one request has gone out, the other soon does.
-    expect((await client.call(getThing, { thingId: 'a' })).attempts).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    const call = client.call(getThing, { thingId: 'a' });
+    await vi.advanceTimersByTimeAsync(5);
+    expect((await call).attempts).toBe(1);
+    expect(sent).toEqual(['2']);
+    await vi.advanceTimersByTimeAsync(25);
     expect(sent).toEqual(['2', '1']);
-    expect(log).toEqual([]);
   });
 
   it('applies what a retry middleware writes between attempts to the attempts after it', async () => {
-    const log: string[] = [];
     const seen: (string | undefined)[] = [];
     const transport: Transport = {
       name: 'fake',
@@ -263,7 +269,6 @@ describe('calling next', () => {
     };
     await createClient({ baseUrl, transport, middleware: [retry] }).call(getThing, { thingId: 'a' });
     expect(seen).toEqual([undefined, '503']);
-    expect(log).toEqual([]);
   });
 
   it('rejects with a ConfigurationError when a middleware returns no response', async () => {
@@ -339,11 +344,13 @@ describe('calling next', () => {
         return next();
       },
     };
+    vi.useFakeTimers();
     const client = createClient({ baseUrl, transport, middleware: [sleepyRetry] });
-    const started = Date.now();
-    await expect(client.call(getThing, { thingId: 'a' }, { totalTimeout: 60 })).rejects.toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
-    expect(Date.now() - started).toBeLessThan(300);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    const outcome = settledState(client.call(getThing, { thingId: 'a' }, { totalTimeout: 60 }));
+    await vi.advanceTimersByTimeAsync(60);
+    // Settled at the deadline, with the middleware's 400 ms wait still running.
+    expect(outcome.current).toMatchObject({ rejected: { code: 'E_TIMEOUT', kind: 'deadline' } });
+    await vi.advanceTimersByTimeAsync(400);
     expect(transport.sent).toBe(1); // the late second attempt was refused at the attempt boundary
   });
 
@@ -358,13 +365,17 @@ describe('calling next', () => {
         return next();
       },
     };
+    vi.useFakeTimers();
     const controller = new AbortController();
     const client = createClient({ baseUrl, transport, middleware: [slow] });
-    const started = Date.now();
-    setTimeout(() => controller.abort(new Error('gone')), 30);
-    await expect(client.call(getThing, { thingId: 'a' }, { signal: controller.signal })).rejects.toMatchObject({ code: 'E_ABORTED' });
-    expect(Date.now() - started).toBeLessThan(300);
-    await new Promise((resolve) => setTimeout(resolve, 450));
+    const outcome = settledState(client.call(getThing, { thingId: 'a' }, { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(30);
+    expect(outcome.current).toBe('pending');
+    controller.abort(new Error('gone'));
+    await vi.advanceTimersByTimeAsync(0);
+    // Settled at the abort, with the middleware's 400 ms wait still running.
+    expect(outcome.current).toMatchObject({ rejected: { code: 'E_ABORTED' } });
+    await vi.advanceTimersByTimeAsync(400);
     expect(transport.sent).toBe(0); // nothing is sent after the abort
   });
 
@@ -382,9 +393,12 @@ describe('calling next', () => {
         return Promise.resolve();
       },
     };
+    vi.useFakeTimers();
     const client = createClient({ baseUrl, transport });
     const pending = client.call(getThing, { thingId: 'a' });
-    await client.close();
+    const closed = client.close();
+    await vi.advanceTimersByTimeAsync(50);
+    await closed;
     await expect(pending).resolves.toMatchObject({ status: 200 });
     expect(log).toEqual(['SENT', 'TRANSPORT CLOSED']);
   });

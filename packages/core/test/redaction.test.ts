@@ -3,6 +3,17 @@ import { defaultRedaction, Redaction, REDACTED } from '@switchboard/core';
 
 const JWT = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJndWVzdCJ9.Zm9vYmFyYmF6';
 
+/** Milliseconds of the quickest of three runs of `run`: the one a busy machine disturbed least. */
+function quickest(run: () => void): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
 describe('the redaction rule', () => {
   it.each([
     'authorization',
@@ -136,18 +147,32 @@ describe('the redaction rule', () => {
     expect(rule.url('https://x.test/y?auth[token]=abc123')).toBe(`https://x.test/y?auth%5Btoken%5D=${REDACTED}`);
   });
 
-  it('stays linear on adversarial text (no catastrophic backtracking)', () => {
-    const rule = new Redaction({ textKeys: ['body'] });
-    for (const input of ['eyJ'.repeat(33_333), 'eyJ-'.repeat(25_000), 'token='.repeat(16_000), 'a: '.repeat(33_000), '"body":"'.repeat(12_000), 'Bearer '.repeat(14_000)]) {
-      const started = performance.now();
-      rule.text(input);
-      expect(performance.now() - started, input.slice(0, 12)).toBeLessThan(500);
-    }
+  it('stays linear on adversarial text (no catastrophic backtracking): eight times the input takes about eight times as long', () => {
+    const texts = new Redaction({ textKeys: ['body'] });
     const contacts = new Redaction({ contactKeys: ['email'] });
-    for (const input of ['a'.repeat(100_000) + '@', 'a@'.repeat(50_000), `x@${'a.'.repeat(50_000)}`, `${'a.'.repeat(50_000)}@b`, '"email":"'.repeat(12_000), `@${'a-'.repeat(50_000)}.c0`]) {
-      const started = performance.now();
-      contacts.text(input);
-      expect(performance.now() - started, input.slice(0, 12)).toBeLessThan(500);
+    // Each case builds its adversarial input at a given size (units of the repeated pattern).
+    const cases: [Redaction, string, (n: number) => string][] = [
+      [texts, 'JWT-like', (n) => 'eyJ'.repeat(n)],
+      [texts, 'JWT-like with dashes', (n) => 'eyJ-'.repeat(n)],
+      [texts, 'name=', (n) => 'token='.repeat(n)],
+      [texts, 'name: ', (n) => 'a: '.repeat(n)],
+      [texts, 'JSON text key', (n) => '"body":"'.repeat(n)],
+      [texts, 'Bearer', (n) => 'Bearer '.repeat(n)],
+      [contacts, 'long local part', (n) => 'a'.repeat(4 * n) + '@'],
+      [contacts, 'a@ repeated', (n) => 'a@'.repeat(2 * n)],
+      [contacts, 'long domain', (n) => `x@${'a.'.repeat(2 * n)}`],
+      [contacts, 'dots before @', (n) => `${'a.'.repeat(2 * n)}@b`],
+      [contacts, 'JSON contact key', (n) => '"email":"'.repeat(n)],
+      [contacts, 'dashed domain', (n) => `@${'a-'.repeat(2 * n)}.c0`],
+    ];
+    for (const [rule, name, input] of cases) {
+      const small = input(2_000);
+      const large = input(16_000);
+      // A ratio of two sizes, not a time limit: it holds on a slow or loaded machine. Eight times
+      // the input: linear work gives about 8, quadratic about 64; the quickest of three runs
+      // damps a GC pause.
+      const ratio = quickest(() => rule.text(large)) / Math.max(quickest(() => rule.text(small)), 0.05);
+      expect(ratio, name).toBeLessThan(20);
     }
   });
 
@@ -155,9 +180,11 @@ describe('the redaction rule', () => {
     const shared = { a: 'x' };
     let wide: unknown = shared;
     for (let i = 0; i < 22; i++) wide = { left: wide, right: wide };
-    const started = performance.now();
-    expect(() => JSON.stringify(defaultRedaction.value({ id: 12n, wide }))).not.toThrow();
-    expect(performance.now() - started).toBeLessThan(1_000);
+    const text = JSON.stringify(defaultRedaction.value({ id: 12n, wide }));
+    expect(text).toContain('"id":"12"');
+    // 4 million leaves go in; the walk stops at its node budget, so a few thousand come out.
+    expect(text.split('"x"').length - 1).toBeLessThan(10_000);
+    expect(text).toContain(REDACTED);
   });
 
   it('stops at cycles and depth instead of overflowing', () => {

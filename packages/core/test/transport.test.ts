@@ -9,7 +9,7 @@ import {
   ResponseParseError,
   TimeoutError,
 } from '@switchboard/core';
-import { closedPort, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
+import { closedPort, held, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { createThing, deleteThing, getThing } from '../../../test/support/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,35 +102,44 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
   });
 
   it('times out an attempt whose headers are slow', async () => {
-    server.answer(async (_req, res) => {
-      await sleep(400);
-      json(200, {})(_req, res);
-    });
-    const error = await createClient({ baseUrl: server.url, transport, timeout: 80 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt', timeoutMs: 80 });
+    const slow = held();
+    server.answer(slow.handler);
+    try {
+      const error = await createClient({ baseUrl: server.url, transport, timeout: 80 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt', timeoutMs: 80 });
+    } finally {
+      slow.release();
+    }
   });
 
   it('times out an attempt whose body is slow', async () => {
-    server.answer(async (_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"a":');
-      await sleep(400);
-      res.end('1}');
-    });
-    const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
+    const slow = held(
+      (_req, res) => void res.end('1}'),
+      (res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"a":');
+      },
+    );
+    server.answer(slow.handler);
+    try {
+      const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
+    } finally {
+      slow.release();
+    }
   });
 
   it('says "deadline" when the call deadline, not the attempt timeout, cut it short', async () => {
-    server.answer(async (_req, res) => {
-      await sleep(400);
-      json(200, {})(_req, res);
-    });
-    const started = Date.now();
-    const error = await client().call(getThing, { thingId: 'a' }, { totalTimeout: 80 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
-    expect(Date.now() - started).toBeLessThan(350);
+    // The server answers only once the call has ended: the deadline is what ended it.
+    const slow = held();
+    server.answer(slow.handler);
+    try {
+      const error = await client().call(getThing, { thingId: 'a' }, { totalTimeout: 80 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
+    } finally {
+      slow.release();
+    }
   });
 
   it('rejects at once, sending nothing, when the signal is already aborted', async () => {
@@ -143,20 +152,24 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
   });
 
   it('aborts a request in flight and sends no further attempt', async () => {
-    server.answer(async (_req, res) => {
-      await sleep(300);
-      json(200, {})(_req, res);
-    });
+    const slow = held();
+    server.answer(slow.handler);
     const before = server.requests.length;
     const controller = new AbortController();
     const retrying = createClient({ baseUrl: server.url, transport, middleware: [retryOnFailure] });
-    const pending = retrying.call(getThing, { thingId: 'a' }, { signal: controller.signal });
-    setTimeout(() => controller.abort('stop'), 50);
-    const error = await pending.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AbortError);
-    expect((error as AbortError).reason).toBe('stop');
-    await sleep(350);
-    expect(server.requests.length).toBe(before + 1);
+    try {
+      const pending = retrying.call(getThing, { thingId: 'a' }, { signal: controller.signal });
+      await slow.arrived;
+      controller.abort('stop');
+      const error = await pending.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AbortError);
+      expect((error as AbortError).reason).toBe('stop');
+      // close() waits for the pipeline to settle: by then the retry has been refused, or sent.
+      await retrying.close();
+      expect(server.requests.length).toBe(before + 1);
+    } finally {
+      slow.release();
+    }
   });
 
   it('reports a refused connection as a NetworkError that proves nothing was sent', async () => {

@@ -1,7 +1,8 @@
 /** The local rate limiter through a real client and a loopback server: pacing, concurrency, 429 pauses, header-driven slow-down, back-pressure, close. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, createClient, defineRoute } from '@switchboard/core';
 import { type Limiter, LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
+import { settledState, untilTrue } from '../../../test/support/fakes.js';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
 const ping = defineRoute<{ id: string }, unknown>({
@@ -12,6 +13,7 @@ const ping = defineRoute<{ id: string }, unknown>({
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let server: Loopback | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await server?.close();
   server = undefined;
 });
@@ -87,13 +89,17 @@ describe('local rate limiting', () => {
   });
 
   it('keeps refilling its reservoir after slowing down (bottleneck 2.19.5’s updateSettings would stop the refill)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const limiter = new LocalLimiter({ limit: 3, intervalMs: 300 });
-    const t0 = performance.now();
     for (let i = 0; i < 3; i++) (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
     limiter.observe({ allowed: 10, count: 9, resetMs: 100 });
     limiter.observe({ allowed: 10, count: 1, resetMs: 1_000 });
-    (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
-    expect(performance.now() - t0).toBeLessThan(1_000);
+    const fourth = settledState(limiter.acquire({ operationId: 'x', timeoutMs: 5_000 }));
+    // The reservoir is empty until the next refill, 300 ms after the first: then the fourth goes.
+    await vi.advanceTimersByTimeAsync(600);
+    await untilTrue(() => fourth.current !== 'pending', 'the fourth turn, after the refill');
+    expect(fourth.current).toHaveProperty('resolved');
+    if (typeof fourth.current === 'object' && 'resolved' in fourth.current) (fourth.current.resolved as { release(): void }).release();
     await limiter.close();
   });
 
@@ -194,24 +200,28 @@ describe('the pause a 429 sets', () => {
 
 describe('limiter edge cases', () => {
   it('rejects calls waiting out a pause when closed with rejectQueued, at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
     limiter.pauseUntil(Date.now() + 2_000);
-    const waiting = limiter.acquire({ operationId: 'x', timeoutMs: 10_000 }).catch((e: unknown) => e);
-    await sleep(50);
-    const started = performance.now();
+    const waiting = settledState(limiter.acquire({ operationId: 'x', timeoutMs: 10_000 }));
+    await vi.advanceTimersByTimeAsync(50);
+    expect(waiting.current).toBe('pending');
+    // No time passes on the clock from here: rejected at once, not when the pause ends.
     await limiter.close({ rejectQueued: true });
-    expect(await waiting).toBeInstanceOf(LimiterClosedError);
-    expect(performance.now() - started).toBeLessThan(600);
+    await untilTrue(() => waiting.current !== 'pending', 'the queued call to be refused');
+    expect(waiting.current).toMatchObject({ rejected: expect.any(LimiterClosedError) as unknown });
   });
 
   it('stops spacing calls once the server’s window has reset, even without new headers', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
     limiter.observe({ allowed: 10, count: 9, resetMs: 200 }); // 1 left for 200 ms: 200 ms apart
     (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
-    await sleep(250);
-    const t0 = performance.now();
+    await vi.advanceTimersByTimeAsync(250);
+    // The window has reset: three turns go with the clock standing still, none spaced.
+    const started = Date.now();
     for (let i = 0; i < 3; i++) (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
-    expect(performance.now() - t0).toBeLessThan(150);
+    expect(Date.now()).toBe(started);
     await limiter.close();
   });
 

@@ -1,8 +1,9 @@
-/** The retry loop over HTTP (nock), with real but short waits. */
+/** The retry loop over HTTP (nock); a test that times a wait runs it on a fake clock. */
 import nock from 'nock';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, defineRoute, HttpError } from '@switchboard/core';
 import { OutcomeUnknownError, RateLimitError, retry, type RetryNotice, type RetryOptions, retryPerCall } from '@switchboard/middleware';
+import { settledState, untilTrue } from '../../../test/support/fakes.js';
 import { startLoopback } from '../../../test/support/loopback.js';
 
 const baseUrl = 'https://api.retry.test';
@@ -16,8 +17,18 @@ const postThing = defineRoute<{ body: { text: string } }, { ok: boolean }>({
 });
 
 beforeAll(() => nock.disableNetConnect());
-afterEach(() => nock.cleanAll());
+afterEach(() => {
+  vi.useRealTimers();
+  nock.cleanAll();
+  // A test that let loopback traffic through must not leave it let through for the next.
+  nock.disableNetConnect();
+});
 afterAll(() => nock.enableNetConnect());
+
+/** Fakes the clock the retry loop waits on (timers, Date, performance); nock's own I/O stays real. */
+function useFakeClock(options: { now?: Date } = {}): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], ...options });
+}
 
 function client(options: RetryOptions = {}) {
   const events: RetryNotice[] = [];
@@ -38,27 +49,31 @@ describe('429', () => {
   it('waits as long as Retry-After says, then succeeds; the result reports attempts and the wait', async () => {
     counted(429, { 'retry-after': '1' });
     nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    useFakeClock();
     const { client: c, events } = client();
-    const started = performance.now();
-    const result = await c.call(getThing, { id: '1' });
-    const elapsed = performance.now() - started;
-    expect(result).toMatchObject({ status: 200, attempts: 2 });
-    expect(elapsed).toBeGreaterThanOrEqual(950);
-    expect(elapsed).toBeLessThan(1_600);
-    expect(result.waitedMs).toBeGreaterThanOrEqual(950);
+    const outcome = c.call(getThing, { id: '1' });
+    await untilTrue(() => events.length === 1, 'the 429 and the retry it plans');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(nock.pendingMocks()).toHaveLength(1); // still waiting: the second request has not gone
+    await vi.advanceTimersByTimeAsync(1);
+    const result = await outcome;
+    expect(result).toMatchObject({ status: 200, attempts: 2, waitedMs: 1_000 });
     expect(events).toEqual([{ operationId: 'getThing', attempt: 1, waitMs: 1_000, reason: 'retry-after', status: 429 }]);
   });
 
   it('reads the HTTP-date form', async () => {
-    const at = new Date(Math.ceil((Date.now() + 1_500) / 1000) * 1000).toUTCString();
-    counted(429, { 'retry-after': at });
+    useFakeClock({ now: new Date('2026-03-01T12:00:00.000Z') });
+    counted(429, { 'retry-after': 'Sun, 01 Mar 2026 12:00:02 GMT' });
     nock(baseUrl).get('/things/1').reply(200, { ok: true });
     const { client: c, events } = client();
-    const started = performance.now();
-    await c.call(getThing, { id: '1' });
-    expect(events[0]?.reason).toBe('retry-after');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
-    expect(performance.now() - started).toBeLessThan(3_000);
+    const outcome = c.call(getThing, { id: '1' });
+    await untilTrue(() => events.length === 1, 'the 429 and the retry it plans');
+    // Two seconds from the clock's now, less the time the first answer took on the fake clock (none).
+    expect(events[0]).toMatchObject({ reason: 'retry-after', waitMs: 2_000 });
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(nock.pendingMocks()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(outcome).resolves.toMatchObject({ status: 200, attempts: 2 });
   });
 
   it('backs off briefly when the header is missing or unparseable, never a fixed minute', async () => {
@@ -66,30 +81,32 @@ describe('429', () => {
     counted(429);
     nock(baseUrl).get('/things/1').reply(200, { ok: true });
     const { client: c, events } = client();
-    const started = performance.now();
     await c.call(getThing, { id: '1' });
     expect(events.map((e) => e.reason)).toEqual(['backoff', 'backoff']);
-    expect(performance.now() - started).toBeLessThan(800);
+    // The planned waits are the backoff's own (base 200 ms, doubling), not a minute.
+    for (const event of events) expect(event.waitMs).toBeLessThan(1_000);
   });
 
   it('fails at once, without waiting, when the wait is above the cap', async () => {
     const seen = counted(429, { 'retry-after': '120' });
+    useFakeClock();
     const { client: c } = client();
-    const started = performance.now();
-    const error = await c.call(getThing, { id: '1' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RateLimitError);
-    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', retryAfterMs: 120_000, reason: 'cap', attempts: 1 });
-    expect(performance.now() - started).toBeLessThan(200);
+    // The clock stands still: a call that waited at all would never settle.
+    const outcome = settledState(c.call(getThing, { id: '1' }));
+    await untilTrue(() => outcome.current !== 'pending', 'the call to fail without waiting');
+    expect(outcome.current).toMatchObject({ rejected: expect.any(RateLimitError) as unknown });
+    expect(outcome.current).toMatchObject({ rejected: { code: 'E_RATE_LIMITED', retryAfterMs: 120_000, reason: 'cap', attempts: 1 } });
     expect(seen.count).toBe(1);
   });
 
   it('fails at once when the wait would pass the call’s deadline', async () => {
     counted(429, { 'retry-after': '5' });
+    useFakeClock();
     const { client: c } = client();
-    const started = performance.now();
-    const error = await c.call(getThing, { id: '1' }, { totalTimeout: 1_000 }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_RATE_LIMITED', reason: 'deadline', retryAfterMs: 5_000 });
-    expect(performance.now() - started).toBeLessThan(300);
+    // The clock stands still: a call that waited at all would never settle.
+    const outcome = settledState(c.call(getThing, { id: '1' }, { totalTimeout: 1_000 }));
+    await untilTrue(() => outcome.current !== 'pending', 'the call to fail without waiting');
+    expect(outcome.current).toMatchObject({ rejected: { code: 'E_RATE_LIMITED', reason: 'deadline', retryAfterMs: 5_000 } });
   });
 
   it('does not hot-loop on a repeated Retry-After: 0: the minimum wait and the attempt limit bound it', async () => {
@@ -153,17 +170,18 @@ describe('other failures', () => {
 
   it('rejects at once when the signal aborts during a wait, and sends nothing more', async () => {
     const seen = counted(429, { 'retry-after': '5' }, 5);
-    const { client: c } = client();
+    useFakeClock();
+    const { client: c, events } = client();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(new Error('user left')), 50);
-    const started = performance.now();
-    const error = await c.call(getThing, { id: '1' }, { signal: controller.signal }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_ABORTED' });
-    expect(performance.now() - started).toBeLessThan(300);
-    expect((error as { waitedMs: number }).waitedMs).toBeGreaterThan(30); // the wait that was cut short is reported
-    const closing = performance.now();
-    await c.close(); // waits for the pipeline: the retry's wait itself was cancelled
-    expect(performance.now() - closing).toBeLessThan(100);
+    const outcome = settledState(c.call(getThing, { id: '1' }, { signal: controller.signal }));
+    await untilTrue(() => events.length === 1, 'the 429 and the 5 s wait it plans');
+    await vi.advanceTimersByTimeAsync(50);
+    controller.abort(new Error('user left'));
+    // The clock stands still from here: the call and close() settle with no time passing.
+    await untilTrue(() => outcome.current !== 'pending', 'the call to reject at the abort');
+    expect(outcome.current).toMatchObject({ rejected: { code: 'E_ABORTED', waitedMs: 50 } }); // the wait that was cut short is reported
+    const closed = settledState(c.close()); // waits for the pipeline: the retry's wait itself was cancelled
+    await untilTrue(() => closed.current !== 'pending', 'close() with the wait cancelled');
     expect(seen.count).toBe(1);
   });
 

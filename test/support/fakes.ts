@@ -1,0 +1,31 @@
+/**
+ * Helpers for tests that run on a fake clock (vitest's fake timers): they let a test read a
+ * promise's state between ticks, and wait for real I/O (a loopback socket, nock's interceptor)
+ * without advancing the fake clock.
+ */
+import { setImmediate as realImmediate } from 'node:timers/promises';
+
+export type PromiseState = 'pending' | { readonly resolved: unknown } | { readonly rejected: unknown };
+
+/** A promise's state, readable synchronously: what a test with a fake clock checks between ticks. */
+export function settledState(promise: Promise<unknown>): { readonly current: PromiseState } {
+  const state: { current: PromiseState } = { current: 'pending' };
+  promise.then(
+    (value: unknown) => (state.current = { resolved: value }),
+    (error: unknown) => (state.current = { rejected: error }),
+  );
+  return state;
+}
+
+/**
+ * Resolves once `done()` is true, checking after each turn of the real event loop (never the fake
+ * clock's), at most `turns` times: then it throws, so that a test waiting for what never comes
+ * fails with a reason instead of a timeout.
+ */
+export async function untilTrue(done: () => boolean, what: string, turns = 10_000): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) {
+    if (done()) return;
+    await realImmediate();
+  }
+  throw new Error(`gave up waiting: ${what}`);
+}
