@@ -2,6 +2,29 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'];
+
+/** One no-restricted-imports block per package: the packages it may not import, and no reaching into another's files. */
+function layers(allowed) {
+  return Object.entries(allowed).map(([name, uses]) => ({
+    files: [`packages/${name}/src/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...PACKAGES.filter((other) => other !== name && !uses.includes(other)).map((other) => ({
+              group: [`@switchboard/${other}`, `@switchboard/${other}/*`],
+              message: `@switchboard/${name} may import ${uses.length ? uses.map((u) => `@switchboard/${u}`).join(' and ') : 'no other Switchboard package'}.`,
+            })),
+            { group: ['../../*', '**/packages/*'], message: 'Import another package by its name and exports, not by a path into its files.' },
+          ],
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'docs/api/**', 'test/.doc-blocks/**'] },
   js.configs.recommended,
@@ -19,6 +42,15 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // The package layers: core imports no other package; middleware only core; webchat only core
+  // and middleware; the emulator none of them (it stands in for Genesys, not for us). Nothing
+  // reaches into another package's files by a relative path.
+  ...layers({
+    core: [],
+    middleware: ['core'],
+    webchat: ['core', 'middleware'],
+    emulator: [],
+  }),
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
