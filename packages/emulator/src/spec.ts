@@ -28,7 +28,7 @@ export interface SpecOperation {
   readonly responses: Readonly<Record<string, { readonly schemaRef: string | null }>>;
 }
 
-interface SpecFile {
+export interface SpecFile {
   readonly operations: readonly SpecOperation[];
   readonly definitions: Readonly<Record<string, unknown>>;
 }
