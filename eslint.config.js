@@ -42,6 +42,11 @@ export default tseslint.config(
       eqeqeq: ['error', 'always'],
     },
   },
+  // A function a reader can take in at once (tests are exempt: a describe block is a function too).
+  {
+    files: ['packages/*/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs', 'test/support/**/*.ts', 'test/consumer/**/*.ts'],
+    rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
+  },
   // The package layers: core imports no other package; middleware only core; webchat only core
   // and middleware; the emulator none of them (it stands in for Genesys, not for us). Nothing
   // reaches into another package's files by a relative path.

@@ -14,6 +14,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { Emulator } from '@switchboard/emulator';
 import { WebChatAPI } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import { redisOptions } from './support/redis-options.js';
@@ -113,6 +114,24 @@ async function worker(): Promise<void> {
   process.send?.(report, () => process.disconnect());
 }
 
+/** The run's table, per worker and in total, next to what the org limit allowed and what the emulator saw. */
+function printReport(reports: readonly Report[], children: readonly ChildProcess[], run: { seconds: number; windowSeconds: number; limit: number }, emulator: Emulator): void {
+  const rows = reports.map((report, index) => [String(index + 1), String(children[index]?.pid ?? ''), String(report.calls), String(report.tooMany), String(report.failed)]);
+  const calls = reports.reduce((sum, r) => sum + r.calls, 0);
+  const tooMany = reports.reduce((sum, r) => sum + r.tooMany, 0);
+  const failed = reports.reduce((sum, r) => sum + r.failed, 0);
+  const table = [['worker', 'pid', 'calls', '429s', 'errors'], ...rows, ['total', '', String(calls), String(tooMany), String(failed)]];
+  const widths = table[0]?.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0))) ?? [];
+  console.log('');
+  for (const row of table) console.log(row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('   '));
+  // Fixed windows from the first request: in `seconds`, at most this many windows begin.
+  const windows = Math.ceil(run.seconds / run.windowSeconds);
+  console.log('');
+  console.log(`The org limit allows at most ${run.limit * windows} calls in ${run.seconds} s (${run.limit} in each of ${windows} window${windows === 1 ? '' : 's'}); the workers made ${calls} and met ${tooMany} 429s.`);
+  const sent = emulator.stats.requests('getWebchatSettings');
+  console.log(`The emulator received ${sent} of these calls (${emulator.stats.requests('getWebchatSettings', 200)} answered 200) and sent ${emulator.stats.tooManyRequests} 429s.`);
+}
+
 async function parent(): Promise<void> {
   const redisUrl = process.env.REDIS_URL;
   if (!redisUrl) {
@@ -185,20 +204,7 @@ async function parent(): Promise<void> {
     for (const child of children) child.send({ type: 'go', startAt, endAt });
     const reports = await bounded('the run', seconds * 1000 + 60_000, Promise.all(reported));
 
-    const rows = reports.map((report, index) => [String(index + 1), String(children[index]?.pid ?? ''), String(report.calls), String(report.tooMany), String(report.failed)]);
-    const calls = reports.reduce((sum, r) => sum + r.calls, 0);
-    const tooMany = reports.reduce((sum, r) => sum + r.tooMany, 0);
-    const failed = reports.reduce((sum, r) => sum + r.failed, 0);
-    const table = [['worker', 'pid', 'calls', '429s', 'errors'], ...rows, ['total', '', String(calls), String(tooMany), String(failed)]];
-    const widths = table[0]?.map((_, column) => Math.max(...table.map((row) => row[column]?.length ?? 0))) ?? [];
-    console.log('');
-    for (const row of table) console.log(row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join('   '));
-    // Fixed windows from the first request: in `seconds`, at most this many windows begin.
-    const windows = Math.ceil(seconds / windowSeconds);
-    console.log('');
-    console.log(`The org limit allows at most ${limit * windows} calls in ${seconds} s (${limit} in each of ${windows} window${windows === 1 ? '' : 's'}); the workers made ${calls} and met ${tooMany} 429s.`);
-    const sent = emulator.stats.requests('getWebchatSettings');
-    console.log(`The emulator received ${sent} of these calls (${emulator.stats.requests('getWebchatSettings', 200)} answered 200) and sent ${emulator.stats.tooManyRequests} 429s.`);
+    printReport(reports, children, { seconds, windowSeconds, limit }, emulator);
   } catch (error) {
     console.error(`The run failed: ${error instanceof Error ? error.message : String(error)}`);
     stopAll();
