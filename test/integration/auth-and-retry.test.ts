@@ -1,7 +1,7 @@
 /** OAuth client credentials against the emulator's login host, auth renewal on 401, and retries through WebChatAPI. */
 import { inspect } from 'node:util';
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { AuthError, ClientCredentials } from '@switchboard/middleware';
 import { WebChatAPI } from '@switchboard/webchat';
@@ -13,6 +13,11 @@ beforeAll(async () => {
   e = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit: 100_000, windowSeconds: 60 } });
 });
 afterAll(() => e.stop());
+// A test that stubs the network with nock leaves it as it found it, whether it passed or not.
+afterEach(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
 
 const credentials = (extra: Partial<ConstructorParameters<typeof ClientCredentials>[0]> = {}) =>
   new ClientCredentials({ loginUrl: e.loginUrl, apiUrl: e.apiUrl, clientId: e.client.clientId, clientSecret: e.client.clientSecret, ...extra });
@@ -76,8 +81,6 @@ describe('client credentials', () => {
     expect(error).toBeInstanceOf(AuthError);
     expect(tokens).toBe(2);
     expect(nock.pendingMocks()).toHaveLength(1); // two requests of three were made
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   it('revoke the token on close, and not a provider the caller owns', async () => {
@@ -131,8 +134,6 @@ describe('client credentials', () => {
     const api = new WebChatAPI({ baseUrl: 'http://api.plain.test', oauth: 'token', ...quiet });
     await expect(api.getWebchatSettings()).rejects.toMatchObject({ code: 'E_AUTH', message: /plain http/ });
     expect(scope.isDone()).toBe(false);
-    nock.cleanAll();
-    nock.enableNetConnect();
   });
 
   it('keep the client secret and tokens out of inspection and of every error', async () => {

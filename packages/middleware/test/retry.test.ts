@@ -164,7 +164,6 @@ describe('other failures', () => {
       expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(4);
     } finally {
       await server.close();
-      nock.disableNetConnect();
     }
   });
 

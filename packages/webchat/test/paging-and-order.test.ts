@@ -1,6 +1,6 @@
 /** Paging edge cases and message order, against the emulator (and a fake server where the emulator cannot misbehave). */
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type GuestChat, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
@@ -32,6 +32,8 @@ beforeAll(async () => {
   chat = await api.startGuestChat(chatRequest());
   for (let i = 0; i < 30; i++) ids.push((await chat.sendMessage(`m${i}`)).data.id ?? '');
 });
+// Interceptors a test left (it failed before using them all) must not answer the next test's requests.
+afterEach(() => nock.cleanAll());
 afterAll(async () => {
   await api.close();
   await e.stop();
@@ -91,7 +93,6 @@ describe('member paging', () => {
     for await (const member of fake.members({ conversationId: 'c1', pageSize: 2 })) seen.push(member.id ?? '');
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(scope.isDone()).toBe(true);
-    nock.cleanAll();
   });
 });
 
