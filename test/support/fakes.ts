@@ -1,9 +1,10 @@
 /**
  * Helpers for tests that run on a fake clock (vitest's fake timers): they let a test read a
  * promise's state between ticks, and wait for real I/O (a loopback socket, nock's interceptor)
- * without advancing the fake clock.
+ * without advancing the fake clock; and the small fake middleware several suites need.
  */
 import { setImmediate as realImmediate } from 'node:timers/promises';
+import type { Middleware, Phase } from '@switchboard/core';
 
 export type PromiseState = 'pending' | { readonly resolved: unknown } | { readonly rejected: unknown };
 
@@ -28,4 +29,16 @@ export async function untilTrue(done: () => boolean, what: string, turns = 10_00
     await realImmediate();
   }
   throw new Error(`gave up waiting: ${what}`);
+}
+
+/** A middleware that calls next() once more when the first answer has `status`: a retry or an auth renewal reduced to its effect. */
+export function againOn(status: number, phase: Phase, name = `again-on-${status}`): Middleware {
+  return {
+    name,
+    phase,
+    async handle(_ctx, next) {
+      const first = await next();
+      return first.status === status ? next() : first;
+    },
+  };
 }

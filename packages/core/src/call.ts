@@ -2,7 +2,7 @@
 import type { CallContext, RetryReport } from './context.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ConfigurationError, TimeoutError } from './errors.js';
-import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type WaitReason } from './events.js';
+import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type RetryEvent, type WaitReason } from './events.js';
 import type { HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 import type { Listeners } from './listeners.js';
 import type { Redaction } from './redaction.js';
@@ -162,10 +162,12 @@ export class Call implements CallContext {
     this.emit({ type: 'wait', operationId: this.route.operationId, time, reason, startTime: time - durationMs, durationMs, attempt: this.sent });
   }
 
-  reportRetry(report: RetryReport): void {
-    if (!this.observed) return;
+  reportRetry(report: RetryReport): RetryEvent {
     // Numbered like the attempt events: the physical attempt that failed is the last one sent.
-    this.emit({ type: 'retry', operationId: this.route.operationId, time: Date.now(), attempt: this.sent, ...report });
+    // Built even when nobody observes: a retry is rare, and the middleware hands it on.
+    const event: RetryEvent = { type: 'retry', operationId: this.route.operationId, time: Date.now(), attempt: this.sent, ...report };
+    if (this.observed) this.emit(event);
+    return event;
   }
 
   /** Hands one attempt's request to the transport: the last checks, the attempt's number, its events. */
@@ -337,8 +339,8 @@ export class Attempt implements CallContext {
     this.call.reportWait(reason, durationMs);
   }
 
-  reportRetry(report: RetryReport): void {
-    this.call.reportRetry(report);
+  reportRetry(report: RetryReport): RetryEvent {
+    return this.call.reportRetry(report);
   }
 
   observe(observer: CallObserver): void {

@@ -38,8 +38,11 @@ export interface CallContext {
   sleep(ms: number, reason?: WaitReason): Promise<void>;
   /** Reports a wait the middleware measured itself (a queue, a token request): counted in `waitedMs`, told to observers. */
   reportWait(reason: WaitReason, durationMs: number): void;
-  /** Reports a decision to try again, before its wait. */
-  reportRetry(report: RetryReport): void;
+  /**
+   * Reports a decision to try again, before its wait; returns the `retry` event it makes, the one
+   * `client.on('retry')` listeners get, so that a middleware's own callback can be given the same.
+   */
+  reportRetry(report: RetryReport): RetryEvent;
   /**
    * Watches the rest of this call: its events and each attempt's request right before it is sent.
    * For operation-phase middleware (tracing, metrics, logging); observers are called synchronously

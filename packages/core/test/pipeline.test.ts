@@ -9,7 +9,7 @@ import {
   type Phase,
   type Transport,
 } from '@switchboard/core';
-import { settledState } from '../../../test/support/fakes.js';
+import { againOn, settledState } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
 
 afterEach(() => {
@@ -179,14 +179,7 @@ describe('calling next', () => {
     const log: string[] = [];
     const seen: { attempt: number; headers: Record<string, string> }[] = [];
     const transport = recordingTransport(log, (n) => ({ status: n === 1 ? 503 : 200, headers: headersFromRecord(), data: {} }));
-    const twice: Middleware = {
-      name: 'retry-once',
-      phase: 'retry',
-      async handle(_ctx, next) {
-        const first = await next();
-        return first.status === 503 ? next() : first;
-      },
-    };
+    const twice = againOn(503, 'retry', 'retry-once');
     const stamp: Middleware = {
       name: 'stamp',
       phase: 'attempt',

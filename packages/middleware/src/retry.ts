@@ -4,26 +4,17 @@
  * cancelled at once by its signal, counted in the call's `waitedMs`. A budget per client keeps an
  * outage from multiplying traffic.
  */
-import { ConfigurationError, createStateKey, errorTypeOf, type HttpResponse, type Middleware, stateEntry, type StateEntry } from '@switchboard/core';
+import { ConfigurationError, createStateKey, errorTypeOf, type HttpResponse, type Middleware, type RetryEvent, stateEntry, type StateEntry } from '@switchboard/core';
 import pRetry from 'p-retry';
-import { type Decision, decideRetry, type Outcome, type RetryPolicy, type RetryWaitReason } from './retry-decision.js';
+import { type Decision, decideRetry, type Outcome, type RetryPolicy } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
-/** What {@link RetryOptions.onRetry} is told of each retry, before its wait. */
-export interface RetryNotice {
-  /** The operation being retried. */
-  readonly operationId: string;
-  /** The attempt that failed (1 for the first). */
-  readonly attempt: number;
-  /** Milliseconds the call will wait before the next attempt. */
-  readonly waitMs: number;
-  /** What set the wait: the server's Retry-After, its rate-limit reset, or backoff. */
-  readonly reason: RetryWaitReason;
-  /** The failed attempt's status, or its error code. */
-  readonly status?: number;
-  /** The failed attempt's error code (`E_NETWORK`, `E_TIMEOUT`, …) when it got no response. */
-  readonly errorCode?: string;
-}
+/**
+ * What {@link RetryOptions.onRetry} is given: the call's `retry` event, the very one
+ * `client.on('retry')` listeners get, numbered by the physical attempt that failed.
+ * @deprecated Use `RetryEvent` of `@switchboard/core`; this name stays for code written against 0.1.
+ */
+export type RetryNotice = RetryEvent;
 
 /**
  * What {@link retry} takes. Each {@link RetryPolicy} field is optional here: a field left out
@@ -37,10 +28,11 @@ export interface RetryOptions extends Partial<RetryPolicy> {
    */
   readonly budget?: RetryBudget | RetryBudgetOptions | false;
   /**
-   * Told of every retry before its wait (for logs and metrics).
+   * Given every retry's event before its wait (for logs and metrics): the same `retry` event
+   * `client.on('retry')` listeners get.
    * @default nobody is told
    */
-  readonly onRetry?: (event: RetryNotice) => void;
+  readonly onRetry?: (event: RetryEvent) => void;
   /**
    * The random source of the backoff's jitter, a number in [0, 1).
    * @default `Math.random`
@@ -114,11 +106,9 @@ function checkPolicy(policy: RetryPolicy): void {
   }
 }
 
-function describe(outcome: Outcome): { status?: number; errorCode?: string; errorType?: string } {
+function describe(outcome: Outcome): { status?: number; errorType: string } {
   if ('response' in outcome) return { status: outcome.response.status, errorType: String(outcome.response.status) };
-  const code = (outcome.error as { code?: unknown }).code;
-  const errorType = errorTypeOf(outcome.error);
-  return typeof code === 'string' ? { errorCode: code, errorType } : { errorType };
+  return { errorType: errorTypeOf(outcome.error) };
 }
 
 /**
@@ -173,10 +163,9 @@ export function retry(options: RetryOptions = {}): Middleware & {
         const throttled = 'response' in wanted.outcome && wanted.outcome.response.status === 429;
         if (budget && !throttled && !budget.tryTakeRetry()) return false;
         const { waitMs, reason } = wanted.decision;
-        const { status, errorCode, errorType } = describe(wanted.outcome);
-        ctx.reportRetry({ waitMs, reason, status, errorType });
+        const event = ctx.reportRetry({ waitMs, reason, ...describe(wanted.outcome) });
         try {
-          options.onRetry?.({ operationId, attempt: ctx.attempt, waitMs, reason, status, errorCode });
+          options.onRetry?.(event);
         } catch {
           // A listener's failure is not the call's.
         }

@@ -1,9 +1,9 @@
 /** The retry loop over HTTP (nock); a test that times a wait runs it on a fake clock. */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClient, defineRoute, HttpError } from '@switchboard/core';
-import { OutcomeUnknownError, RateLimitError, retry, type RetryNotice, type RetryOptions, retryPerCall } from '@switchboard/middleware';
-import { settledState, untilTrue } from '../../../test/support/fakes.js';
+import { createClient, defineRoute, HttpError, type RetryEvent } from '@switchboard/core';
+import { OutcomeUnknownError, RateLimitError, retry, type RetryOptions, retryPerCall } from '@switchboard/middleware';
+import { againOn, settledState, untilTrue } from '../../../test/support/fakes.js';
 import { startLoopback } from '../../../test/support/loopback.js';
 
 const baseUrl = 'https://api.retry.test';
@@ -31,7 +31,7 @@ function useFakeClock(options: { now?: Date } = {}): void {
 }
 
 function client(options: RetryOptions = {}) {
-  const events: RetryNotice[] = [];
+  const events: RetryEvent[] = [];
   const middleware = retry({ random: () => 0.5, onRetry: (e) => events.push(e), ...options });
   return { client: createClient({ baseUrl, middleware: [middleware] }), events, budget: middleware.budget };
 }
@@ -58,7 +58,7 @@ describe('429', () => {
     await vi.advanceTimersByTimeAsync(1);
     const result = await outcome;
     expect(result).toMatchObject({ status: 200, attempts: 2, waitedMs: 1_000 });
-    expect(events).toEqual([{ operationId: 'getThing', attempt: 1, waitMs: 1_000, reason: 'retry-after', status: 429 }]);
+    expect(events).toEqual([{ type: 'retry', operationId: 'getThing', time: expect.any(Number) as unknown, attempt: 1, waitMs: 1_000, reason: 'retry-after', status: 429, errorType: '429' }]);
   });
 
   it('reads the HTTP-date form', async () => {
@@ -205,6 +205,21 @@ describe('settings and listeners', () => {
     const c = createClient({ baseUrl, middleware: [retry(), thrower] });
     const error = await c.call(getThing, { id: '1' }).catch((e: unknown) => e);
     expect(error).toBe('Bearer SECRET-TOKEN');
+  });
+
+  it("gives onRetry the very event client.on('retry') gets, numbered by the physical attempt that failed", async () => {
+    // An attempt-phase middleware that sends again after a 401 (as auth renewal does): the 503
+    // that the retry sees is the second request sent, within the first attempt.
+    const renewOn401 = againOn(401, 'attempt', 'renew');
+    nock(baseUrl).get('/things/1').reply(401, {}).get('/things/1').reply(503, {}).get('/things/1').reply(200, { ok: true });
+    const told: RetryEvent[] = [];
+    const c = createClient({ baseUrl, middleware: [retry({ baseMs: 1, random: () => 0, onRetry: (event) => told.push(event) }), renewOn401] });
+    const heard: RetryEvent[] = [];
+    c.on('retry', (event) => heard.push(event));
+    await c.call(getThing, { id: '1' });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toBe(heard[0]);
+    expect(told[0]).toMatchObject({ attempt: 2, status: 503 });
   });
 
   it('does not let a failing onRetry listener change the call', async () => {
