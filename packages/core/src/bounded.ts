@@ -2,7 +2,7 @@
 import type { Call } from './call.js';
 import { AbortError, TimeoutError } from './errors.js';
 import type { HttpResponse } from './http.js';
-import { MAX_TIMER_MS } from './transports/failure.js';
+import { MAX_TIMER_MS } from './transports/attempt-timer.js';
 
 /**
  * Settles with `pending`, or earlier when the deadline passes or the signal aborts: a

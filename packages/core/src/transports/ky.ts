@@ -4,7 +4,8 @@ import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
-import { AttemptTimer, hasTimer, loadError, toTransportError } from './failure.js';
+import { AttemptTimer, hasTimer } from './attempt-timer.js';
+import { loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
 import { loadUndici } from './undici.js';
 

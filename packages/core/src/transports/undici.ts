@@ -7,7 +7,8 @@ import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromNode } from '../headers.js';
 import type { HttpResponse, Transport } from '../http.js';
-import { AttemptTimer, loadError, toTransportError } from './failure.js';
+import { AttemptTimer } from './attempt-timer.js';
+import { loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
 
 /** What {@link createUndiciTransport} takes. */
