@@ -24,14 +24,17 @@ function isResponse(value: unknown): value is HttpResponse {
   return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && typeof (value as { headers?: { get?: unknown } }).headers?.get === 'function';
 }
 
-/** Records `error` as the call's outcome, with the call's attempts and waits on it when it is ours; returns it to throw. */
+/** Puts what the call did on one of our errors: its operation (unless it names one), the requests it sent, the time it waited. */
+function withCallFacts<E extends SwitchboardError>(error: E, call: Call): E {
+  error.operationId ??= call.route.operationId;
+  error.attempts = call.sent;
+  error.waitedMs = call.waitedSoFar();
+  return error;
+}
+
+/** Records `error` as the call's outcome, with the call's facts on it when it is ours; returns it to throw. */
 export function failed(call: Call, error: unknown): unknown {
-  if (error instanceof SwitchboardError) {
-    error.operationId ??= call.route.operationId;
-    error.attempts = call.sent;
-    error.waitedMs = call.waitedSoFar();
-  }
-  call.finish({ error });
+  call.finish({ error: error instanceof SwitchboardError ? withCallFacts(error, call) : error });
   return error;
 }
 
@@ -54,18 +57,19 @@ export function resultOf<Output>(call: Call, response: unknown, settings: Client
   call.finish({ response, correlationId });
   if (!success) {
     const detail = settings.describeError(response);
-    const error = new HttpError({
-      operationId,
-      status: response.status,
-      body: response.data,
-      headers: response.headers,
-      correlationId,
-      detail: detail === undefined ? undefined : settings.redaction.text(detail),
-      redaction: settings.redaction,
-    });
-    error.attempts = call.sent;
-    error.waitedMs = call.waitedMs;
-    throw error;
+    // The outcome is recorded already (a response): the error only gets the call's facts.
+    throw withCallFacts(
+      new HttpError({
+        operationId,
+        status: response.status,
+        body: response.data,
+        headers: response.headers,
+        correlationId,
+        detail: detail === undefined ? undefined : settings.redaction.text(detail),
+        redaction: settings.redaction,
+      }),
+      call,
+    );
   }
   return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.sent, waitedMs: call.waitedMs, correlationId };
 }
