@@ -27,14 +27,14 @@ function isResponse(value: unknown): value is HttpResponse {
 /** Puts what the call did on one of our errors: its operation (unless it names one), the requests it sent, the time it waited. */
 function withCallFacts<E extends SwitchboardError>(error: E, call: Call): E {
   error.operationId ??= call.route.operationId;
-  error.attempts = call.sent;
-  error.waitedMs = call.waitedSoFar();
+  error.attempts = call.attemptsSent;
+  error.waitedMs = call.waits.soFar();
   return error;
 }
 
 /** Records `error` as the call's outcome, with the call's facts on it when it is ours; returns it to throw. */
 export function failed(call: Call, error: unknown): unknown {
-  call.finish({ error: error instanceof SwitchboardError ? withCallFacts(error, call) : error });
+  call.lifecycle.decided({ error: error instanceof SwitchboardError ? withCallFacts(error, call) : error });
   return error;
 }
 
@@ -54,7 +54,7 @@ export function resultOf<Output>(call: Call, response: unknown, settings: Client
     // The operation answers with a model, and this success came with no body at all.
     throw failed(call, new ResponseParseError(response.status, response.headers.get('content-type') ?? 'no content type', { operationId }));
   }
-  call.finish({ response, correlationId });
+  call.lifecycle.decided({ response, correlationId });
   if (!success) {
     const detail = settings.describeError(response);
     // The outcome is recorded already (a response): the error only gets the call's facts.
@@ -71,5 +71,5 @@ export function resultOf<Output>(call: Call, response: unknown, settings: Client
       call,
     );
   }
-  return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.sent, waitedMs: call.waitedMs, correlationId };
+  return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attemptsSent, waitedMs: call.waitedMs, correlationId };
 }

@@ -87,10 +87,10 @@ export function createClient(options: ClientOptions): Client {
 
   /** Starts the call's pipeline, counted in flight until it and every request it sent have settled. */
   const start = (call: Call, runner: Runner): Promise<HttpResponse> => {
-    call.emitStart();
+    call.events.start(call.startedAt);
     inFlight.started();
     // close() waits for the pipeline and every request it sent (a hedged one may outlive it).
-    call.onIdle(inFlight.settled);
+    call.lifecycle.onIdle(inFlight.settled);
     return runner(call);
   };
 
@@ -103,7 +103,7 @@ export function createClient(options: ClientOptions): Client {
       // A bounded call may settle before its pipeline does; an unbounded one settles with it.
       const isBounded = call.deadline !== Infinity || call.signal !== undefined;
       if (isBounded) {
-        const settled = (): void => call.pipelineSettled();
+        const settled = (): void => call.lifecycle.pipelineSettled();
         pipeline.then(settled, settled);
       }
       let response: HttpResponse;
@@ -112,7 +112,7 @@ export function createClient(options: ClientOptions): Client {
       } catch (error) {
         throw failed(call, error);
       } finally {
-        if (!isBounded) call.pipelineSettled();
+        if (!isBounded) call.lifecycle.pipelineSettled();
       }
       return resultOf<Output>(call, response, settings);
     },

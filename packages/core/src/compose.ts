@@ -4,7 +4,8 @@
  * attempt middleware, then the transport. `next` may be called any number of times, also
  * concurrently: each call is one more attempt.
  */
-import type { Attempt, Call } from './call.js';
+import type { Attempt } from './attempt.js';
+import type { Call } from './call.js';
 import type { HttpResponse, Transport } from './http.js';
 import type { Middleware } from './middleware.js';
 
@@ -29,8 +30,8 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
   const runInner = (attempt: Attempt, i: number): Promise<HttpResponse> => {
     const middleware = inner[i];
     if (middleware === undefined) {
-      // Attempt middleware may have waited (for a token, for quota): Call.send checks again, last thing.
-      return attempt.call.send(attempt, transport);
+      // Attempt middleware may have waited (for a token, for quota): Attempt.send checks again, last thing.
+      return attempt.send(transport);
     }
     return middleware.handle(attempt, () => settle(() => runInner(attempt, i + 1)));
   };
