@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'];
@@ -17,7 +18,10 @@ function layers(allowed) {
               group: [`@switchboard/${other}`, `@switchboard/${other}/*`],
               message: `@switchboard/${name} may import ${uses.length ? uses.map((u) => `@switchboard/${u}`).join(' and ') : 'no other Switchboard package'}.`,
             })),
-            { group: ['../../*', '**/packages/*'], message: 'Import another package by its name and exports, not by a path into its files.' },
+            {
+              group: ['../../*', '**/packages/*'],
+              message: 'Import another package by its name and exports, not by a path into its files.',
+            },
           ],
         },
       ],
@@ -38,13 +42,23 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always'],
     },
   },
   // A function a reader can take in at once (tests are exempt: a describe block is a function too).
   {
-    files: ['packages/*/src/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.mjs', 'test/support/**/*.ts', 'test/consumer/**/*.ts'],
+    files: [
+      'packages/*/src/**/*.ts',
+      'examples/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.mjs',
+      'test/support/**/*.ts',
+      'test/consumer/**/*.ts',
+    ],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },
   // The package layers: core imports no other package; middleware only core; webchat only core
@@ -59,6 +73,11 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' },
+    },
   },
+  // Last: layout is prettier's (`prettier --check` in `pnpm lint`), so no ESLint rule may disagree with it.
+  prettier,
 );

@@ -27,7 +27,12 @@ async function spawnAndRead(args: string[], pattern: RegExp): Promise<{ child: C
   }
 }
 
-async function measure(agent: Agent, target: Target, concurrency: number, ms: number): Promise<{ rps: number; latencies: Float64Array; failures: number }> {
+async function measure(
+  agent: Agent,
+  target: Target,
+  concurrency: number,
+  ms: number,
+): Promise<{ rps: number; latencies: Float64Array; failures: number }> {
   const latencies = new Float64Array(2_000_000);
   let count = 0;
   let failures = 0;
@@ -48,6 +53,57 @@ async function measure(agent: Agent, target: Target, concurrency: number, ms: nu
   return { rps: (count / (performance.now() - t0)) * 1000, latencies: latencies.subarray(0, count), failures };
 }
 
+/** The three routes measured: a minimal node:http server's, and two of the emulator's, with a login and a chat of 10 messages made first. */
+async function targetsOf(printedLine: string, plainPort: string | undefined): Promise<Target[]> {
+  const printed = JSON.parse(printedLine) as Record<
+    'baseUrl' | 'loginUrl' | 'organizationId' | 'deploymentId' | 'clientId' | 'clientSecret',
+    string
+  >;
+  const { baseUrl: apiUrl, organizationId, deploymentId, clientId, clientSecret: secret } = printed;
+  const login = await fetch(`${printed.loginUrl}/oauth/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await login.json()) as { access_token: string };
+  const created = await fetch(`${apiUrl}/api/v2/webchat/guest/conversations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      organizationId,
+      deploymentId,
+      routingTarget: { targetType: 'QUEUE', targetAddress: 'bench' },
+      memberInfo: { displayName: 'Bench' },
+    }),
+  });
+  const chat = (await created.json()) as { id: string; jwt: string; member: { id: string } };
+  for (let i = 0; i < 10; i++) {
+    await fetch(`${apiUrl}/api/v2/webchat/guest/conversations/${chat.id}/members/${chat.member.id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${chat.jwt}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: `message ${i}` }),
+    });
+  }
+  return [
+    { name: 'node:http minimal server, GET', origin: `http://127.0.0.1:${plainPort}`, path: '/things/abc', headers: {} },
+    {
+      name: 'emulator GET settings (OAuth)',
+      origin: apiUrl,
+      path: '/api/v2/webchat/settings',
+      headers: { authorization: `Bearer ${token}` },
+    },
+    {
+      name: 'emulator GET messages (guest JWT, 10 per page)',
+      origin: apiUrl,
+      path: `/api/v2/webchat/guest/conversations/${chat.id}/messages?maxResults=10`,
+      headers: { authorization: `Bearer ${chat.jwt}` },
+    },
+  ];
+}
+
 export async function runEmulatorBench(options: { durationMs: number; rounds: number; warmupMs: number }): Promise<void> {
   const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
   const plain = await spawnAndRead([here('./server.ts')], /^(\d+)\n/);
@@ -57,39 +113,16 @@ export async function runEmulatorBench(options: { durationMs: number; rounds: nu
   );
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   try {
-    const printed = JSON.parse(emulator.match[1] ?? '{}') as Record<'baseUrl' | 'loginUrl' | 'organizationId' | 'deploymentId' | 'clientId' | 'clientSecret', string>;
-    const { baseUrl: apiUrl, organizationId, deploymentId, clientId, clientSecret: secret } = printed;
-    const login = await fetch(`${printed.loginUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials',
-    });
-    const { access_token: token } = (await login.json()) as { access_token: string };
-    const created = await fetch(`${apiUrl}/api/v2/webchat/guest/conversations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ organizationId, deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'bench' }, memberInfo: { displayName: 'Bench' } }),
-    });
-    const chat = (await created.json()) as { id: string; jwt: string; member: { id: string } };
-    for (let i = 0; i < 10; i++) {
-      await fetch(`${apiUrl}/api/v2/webchat/guest/conversations/${chat.id}/members/${chat.member.id}/messages`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${chat.jwt}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ body: `message ${i}` }),
-      });
-    }
-    const targets: Target[] = [
-      { name: 'node:http minimal server, GET', origin: `http://127.0.0.1:${plain.match[1]}`, path: '/things/abc', headers: {} },
-      { name: 'emulator GET settings (OAuth)', origin: apiUrl, path: '/api/v2/webchat/settings', headers: { authorization: `Bearer ${token}` } },
-      { name: 'emulator GET messages (guest JWT, 10 per page)', origin: apiUrl, path: `/api/v2/webchat/guest/conversations/${chat.id}/messages?maxResults=10`, headers: { authorization: `Bearer ${chat.jwt}` } },
-    ];
+    const targets = await targetsOf(emulator.match[1] ?? '{}', plain.match[1]);
     for (const target of targets) await measure(agent, target, 64, options.warmupMs);
     const samples = targets.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
     for (let round = 0; round < options.rounds; round++) {
       for (const [i, target] of targets.entries()) samples[i]?.push(await measure(agent, target, 64, options.durationMs));
     }
     const reference = median(samples[0]?.map((s) => s.rps) ?? []);
-    console.log(`\nEmulator throughput: bare undici at concurrency 64, ${options.rounds} interleaved rounds of ${options.durationMs} ms, medians\n`);
+    console.log(
+      `\nEmulator throughput: bare undici at concurrency 64, ${options.rounds} interleaved rounds of ${options.durationMs} ms, medians\n`,
+    );
     printTable(
       ['server and route', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'non-200', '× node:http server'],
       targets.map((target, i) => {

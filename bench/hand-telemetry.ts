@@ -52,7 +52,12 @@ export function handTelemetry(logger: pino.Logger, server: { address: string; po
       span.setAttribute('http.response.status_code', status);
       span.end();
       const seconds = (performance.now() - started) / 1000;
-      duration.record(seconds, { 'http.request.method': method, 'server.address': server.address, 'server.port': server.port, 'http.response.status_code': status });
+      duration.record(seconds, {
+        'http.request.method': method,
+        'server.address': server.address,
+        'server.port': server.port,
+        'http.response.status_code': status,
+      });
       logger.info({ method, url, status, durationMs: seconds * 1000 }, 'request done');
       return status;
     },

@@ -21,7 +21,12 @@ interface Subject {
 const PLENTY = { limit: 1_000_000_000, intervalMs: 60_000 };
 
 function bottleneckAlone(name: string, options: Bottleneck.ConstructorOptions): Subject {
-  const limiter = new Bottleneck({ reservoir: PLENTY.limit, reservoirRefreshAmount: PLENTY.limit, reservoirRefreshInterval: PLENTY.intervalMs, ...options });
+  const limiter = new Bottleneck({
+    reservoir: PLENTY.limit,
+    reservoirRefreshAmount: PLENTY.limit,
+    reservoirRefreshInterval: PLENTY.intervalMs,
+    ...options,
+  });
   const empty = () => Promise.resolve();
   return { name, turn: () => limiter.schedule(empty), close: () => limiter.disconnect() };
 }
@@ -41,7 +46,13 @@ export async function runLimiterBench(options: { turns: number; rounds: number }
   const subjects: Subject[] = [
     bottleneckAlone('bottleneck 2.19.5 alone, in memory', {}),
     ours('LocalLimiter', new LocalLimiter(PLENTY)),
-    bottleneckAlone('bottleneck 2.19.5 alone, on Redis', { id: `bench-bottleneck-${run}`, datastore: 'ioredis', Redis, clientOptions: connection, clearDatastore: true }),
+    bottleneckAlone('bottleneck 2.19.5 alone, on Redis', {
+      id: `bench-bottleneck-${run}`,
+      datastore: 'ioredis',
+      Redis,
+      clientOptions: connection,
+      clearDatastore: true,
+    }),
     ours('RedisLimiter', new RedisLimiter({ id: `bench-limiter-${run}`, redis: connection, ...PLENTY })),
   ];
   const samples = new Map(subjects.map((s) => [s.name, [] as number[]]));
@@ -61,7 +72,9 @@ export async function runLimiterBench(options: { turns: number; rounds: number }
     await Promise.all(subjects.map((s) => s.close()));
     await redis.stop();
   }
-  console.log(`\nA limiter's turn with quota to spare (acquire + release, nothing queued), ${options.rounds} interleaved rounds of ${options.turns} turns, Redis on loopback\n`);
+  console.log(
+    `\nA limiter's turn with quota to spare (acquire + release, nothing queued), ${options.rounds} interleaved rounds of ${options.turns} turns, Redis on loopback\n`,
+  );
   printTable(
     ['limiter', 'turns', 'p50 ms', 'p99 ms'],
     subjects.map((s) => {

@@ -3,7 +3,15 @@
  * from memory. What is left is validation, request building, the context, middleware composition
  * and the result.
  */
-import { buildRequest, createClient, headersFromRecord, type HttpResponse, type Middleware, type Transport, validateInput } from '@switchboard/core';
+import {
+  buildRequest,
+  createClient,
+  headersFromRecord,
+  type HttpResponse,
+  type Middleware,
+  type Transport,
+  validateInput,
+} from '@switchboard/core';
 import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
 import type pino from 'pino';
 import { benchRoute, idleMiddleware } from './clients.js';
@@ -31,7 +39,10 @@ async function time(run: Case['run'], calls: number): Promise<{ wallNs: number; 
 }
 
 /** Runs `cases` in interleaved rounds; returns median wall and CPU ns per call of each. */
-async function measureCases(cases: readonly Case[], options: { calls: number; rounds: number }): Promise<{ wall: number[]; cpu: number[] }[]> {
+async function measureCases(
+  cases: readonly Case[],
+  options: { calls: number; rounds: number },
+): Promise<{ wall: number[]; cpu: number[] }[]> {
   for (const c of cases) await time(c.run, options.calls / 4);
   const samples = cases.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
   for (let round = 0; round < options.rounds; round++) {
@@ -56,7 +67,10 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
   const unobserved = createClient({ baseUrl, transport: instant, middleware: observability(undefined) });
   const cases: Case[] = [
     { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
-    { name: 'validate + build request only', run: () => validateInput(benchRoute, input).length + buildRequest(benchRoute, input, baseUrl, {}, undefined).url.length },
+    {
+      name: 'validate + build request only',
+      run: () => validateInput(benchRoute, input).length + buildRequest(benchRoute, input, baseUrl, {}, undefined).url.length,
+    },
     { name: 'client.call, no middleware', run: () => bare.call(benchRoute, input) },
     { name: 'client.call, 5 idle middleware', run: () => five.call(benchRoute, input) },
     { name: 'client.call, retry', run: () => retryOnly.call(benchRoute, input) },
@@ -67,15 +81,31 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
   const rows = cases.map((c, i) => {
     const s = samples[i] ?? { wall: [], cpu: [] };
     const cpu = median(s.cpu);
-    return [c.name, fmt(median(s.wall)), `${fmt(Math.min(...s.wall))}–${fmt(Math.max(...s.wall))}`, fmt(cpu), i < 2 ? '' : fmt(cpu - baselineCpu), i === 5 ? fmt(cpu - median(samples[4]?.cpu ?? [])) : ''];
+    return [
+      c.name,
+      fmt(median(s.wall)),
+      `${fmt(Math.min(...s.wall))}–${fmt(Math.max(...s.wall))}`,
+      fmt(cpu),
+      i < 2 ? '' : fmt(cpu - baselineCpu),
+      i === 5 ? fmt(cpu - median(samples[4]?.cpu ?? [])) : '',
+    ];
   });
-  console.log(`\nPipeline cost per call, in-memory transport (${fmt(options.calls)} sequential calls × ${options.rounds} interleaved rounds, medians)\n`);
+  console.log(
+    `\nPipeline cost per call, in-memory transport (${fmt(options.calls)} sequential calls × ${options.rounds} interleaved rounds, medians)\n`,
+  );
   printTable(['case', 'wall ns/call', 'min–max', 'CPU ns/call', 'CPU ns over baseline', 'CPU ns over retry alone'], rows);
-  return { pipelineCpuNs: median(samples[3]?.cpu ?? []) - baselineCpu, unobservedCostNs: median(samples[5]?.cpu ?? []) - median(samples[4]?.cpu ?? []) };
+  return {
+    pipelineCpuNs: median(samples[3]?.cpu ?? []) - baselineCpu,
+    unobservedCostNs: median(samples[5]?.cpu ?? []) - median(samples[4]?.cpu ?? []),
+  };
 }
 
 /** With an SDK registered: what tracing, metrics and logging cost per call, each and together, the network taken out; next to the same telemetry written by hand. */
-export async function runObservedMicro(options: { calls: number; rounds: number; logger: pino.Logger }): Promise<{ observedCostNs: number; handCostNs: number }> {
+export async function runObservedMicro(options: {
+  calls: number;
+  rounds: number;
+  logger: pino.Logger;
+}): Promise<{ observedCostNs: number; handCostNs: number }> {
   const { logger } = options;
   const calling = (middleware: Middleware[]): Case['run'] => {
     const client = createClient({ baseUrl, transport: instant, middleware });
@@ -99,10 +129,17 @@ export async function runObservedMicro(options: { calls: number; rounds: number;
   ];
   const samples = await measureCases(cases, options);
   const cpu = (i: number) => median(samples[i]?.cpu ?? []);
-  console.log(`\nObservability cost per call with an SDK registered, in-memory transport (${fmt(options.calls)} calls × ${options.rounds} interleaved rounds, medians)\n`);
+  console.log(
+    `\nObservability cost per call with an SDK registered, in-memory transport (${fmt(options.calls)} calls × ${options.rounds} interleaved rounds, medians)\n`,
+  );
   printTable(
     ['case', 'wall ns/call', 'CPU ns/call', 'CPU ns of telemetry'],
-    cases.map((c, i) => [c.name, fmt(median(samples[i]?.wall ?? [])), fmt(cpu(i)), i === 1 ? fmt(cpu(1) - cpu(0)) : i > 2 ? fmt(cpu(i) - cpu(2)) : '']),
+    cases.map((c, i) => [
+      c.name,
+      fmt(median(samples[i]?.wall ?? [])),
+      fmt(cpu(i)),
+      i === 1 ? fmt(cpu(1) - cpu(0)) : i > 2 ? fmt(cpu(i) - cpu(2)) : '',
+    ]),
     'Observability cost per call, SDK registered',
   );
   console.log('\nCPU ns of telemetry: over the bare send for the hand-written row, over retry alone for the pipeline rows.');

@@ -18,12 +18,29 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
   try {
     for (const mode of ['redis', 'local', 'naive'] as const) {
       for (const workers of [1, 4, 8, 16]) {
-        const emulator = await startEmulator({ rateLimit: { limit: 1_000_000, windowSeconds: 60 }, orgRateLimit: { limit: options.limit, windowSeconds: options.windowSeconds } });
+        const emulator = await startEmulator({
+          rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+          orgRateLimit: { limit: options.limit, windowSeconds: options.windowSeconds },
+        });
         const setup = {
-          apiUrl: emulator.apiUrl, loginUrl: emulator.loginUrl, clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret,
-          redisPort: port, limiterId: `bench-${mode}-${workers}-${Date.now()}`, limit: options.limit, intervalMs: options.windowSeconds * 1000, mode, concurrency: 4,
+          apiUrl: emulator.apiUrl,
+          loginUrl: emulator.loginUrl,
+          clientId: emulator.client.clientId,
+          clientSecret: emulator.client.clientSecret,
+          redisPort: port,
+          limiterId: `bench-${mode}-${workers}-${Date.now()}`,
+          limit: options.limit,
+          intervalMs: options.windowSeconds * 1000,
+          mode,
+          concurrency: 4,
         };
-        const reports = await runWorkers(fileURLToPath(new URL('../test/integration/redis-worker.mjs', import.meta.url)), setup, workers, options.seconds * 1000, fileURLToPath(new URL('../test', import.meta.url)));
+        const reports = await runWorkers(
+          fileURLToPath(new URL('../test/integration/redis-worker.mjs', import.meta.url)),
+          setup,
+          workers,
+          options.seconds * 1000,
+          fileURLToPath(new URL('../test', import.meta.url)),
+        );
         const ok = reports.reduce((n, r) => n + r.ok, 0);
         const allowedRate = options.limit / options.windowSeconds;
         const achieved = ok / options.seconds;
@@ -38,7 +55,10 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
           fmt(emulator.stats.tooManyRequests),
           fmt(percentile(waits, 99)),
           fmt(rssMiB.reduce((a, b) => a + b, 0) / rssMiB.length, 0),
-          fmt(rssMiB.reduce((a, b) => a + b, 0), 0),
+          fmt(
+            rssMiB.reduce((a, b) => a + b, 0),
+            0,
+          ),
         ]);
         await emulator.stop();
       }
@@ -46,6 +66,21 @@ export async function runMultiprocessBench(options: { seconds: number; limit: nu
   } finally {
     await redis.stop();
   }
-  console.log(`\nMany processes, one org limit of ${options.limit} per ${options.windowSeconds} s on the emulator, ${options.seconds} s per run, 4 calls in flight per process\n`);
-  printTable(['limiter', 'processes', 'allowed req/s', 'achieved req/s', 'achieved ÷ allowed', '429s', 'p99 wait ms', 'RSS per worker MiB', 'RSS all workers MiB'], rows);
+  console.log(
+    `\nMany processes, one org limit of ${options.limit} per ${options.windowSeconds} s on the emulator, ${options.seconds} s per run, 4 calls in flight per process\n`,
+  );
+  printTable(
+    [
+      'limiter',
+      'processes',
+      'allowed req/s',
+      'achieved req/s',
+      'achieved ÷ allowed',
+      '429s',
+      'p99 wait ms',
+      'RSS per worker MiB',
+      'RSS all workers MiB',
+    ],
+    rows,
+  );
 }

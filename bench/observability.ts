@@ -70,7 +70,9 @@ export interface BenchTelemetry {
 /** Registers the SDK globally; `log` is the bench's logger, whose lines the report counts. */
 export function installBenchTelemetry(log: BenchLogger): BenchTelemetry {
   const exporter = new CountingExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 4_096, scheduledDelayMillis: 200 })] });
+  const tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 65_536, maxExportBatchSize: 4_096, scheduledDelayMillis: 200 })],
+  });
   const reader = new QuietReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -91,7 +93,12 @@ export function installBenchTelemetry(log: BenchLogger): BenchTelemetry {
 
 /** The pipeline as a service runs it: retry, tracing, metrics and a logger at info level. */
 export function observedPipelineClient(baseUrl: string, transport: 'ky' | 'undici', logger: pino.Logger): BenchClient {
-  const client = createClient({ baseUrl, transport, timeout: 30_000, middleware: [tracing(), clientMetrics(), logging({ logger }), retry()] });
+  const client = createClient({
+    baseUrl,
+    transport,
+    timeout: 30_000,
+    middleware: [tracing(), clientMetrics(), logging({ logger }), retry()],
+  });
   return {
     name: `pipeline on ${transport}, retry + tracing + metrics + logging`,
     send: () => client.call(benchRoute, { thingId: 'abc' }),

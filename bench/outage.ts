@@ -16,7 +16,10 @@ interface Run {
 }
 
 async function run(name: string, budget: boolean, seconds: number, intervalMs: number): Promise<Run> {
-  const emulator = await startEmulator({ rateLimit: { limit: 1_000_000, windowSeconds: 60 }, orgRateLimit: { limit: 1_000_000, windowSeconds: 60 } });
+  const emulator = await startEmulator({
+    rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+    orgRateLimit: { limit: 1_000_000, windowSeconds: 60 },
+  });
   const api = new WebChatAPI({
     baseUrl: emulator.apiUrl,
     loginUrl: emulator.loginUrl,
@@ -53,8 +56,13 @@ async function run(name: string, budget: boolean, seconds: number, intervalMs: n
 }
 
 export async function runOutageBench(options: { seconds: number; intervalMs: number }): Promise<void> {
-  const runs = [await run('retry with budget (default)', true, options.seconds, options.intervalMs), await run('retry without budget', false, options.seconds, options.intervalMs)];
-  console.log(`\nRetry amplification: a ${options.seconds} s outage (every call answered 503), one call every ${options.intervalMs} ms, default retry policy (4 attempts)\n`);
+  const runs = [
+    await run('retry with budget (default)', true, options.seconds, options.intervalMs),
+    await run('retry without budget', false, options.seconds, options.intervalMs),
+  ];
+  console.log(
+    `\nRetry amplification: a ${options.seconds} s outage (every call answered 503), one call every ${options.intervalMs} ms, default retry policy (4 attempts)\n`,
+  );
   printTable(
     ['client', 'calls', 'requests sent', 'requests ÷ calls', 'failed calls', 'p50 call ms'],
     runs.map((r) => [r.name, fmt(r.calls), fmt(r.requests), fmt(r.requests / r.calls, 2), fmt(r.failed), fmt(r.p50Ms)]),

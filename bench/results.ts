@@ -13,7 +13,13 @@ const escape = (text: string): string => text.replaceAll('&', '&amp;').replaceAl
 const BAR_WIDTH = 360;
 
 /** One horizontal bar chart: a label and a value per bar, scaled to the largest. */
-function panel(title: string, bars: readonly { label: string; value: number }[], unit: string, top: number, labelWidth: number): { svg: string; height: number } {
+function panel(
+  title: string,
+  bars: readonly { label: string; value: number }[],
+  unit: string,
+  top: number,
+  labelWidth: number,
+): { svg: string; height: number } {
   const rowHeight = 22;
   const max = Math.max(...bars.map((b) => b.value), 1);
   const parts = [`<text x="10" y="${top + 16}" font-weight="bold">${escape(title)}</text>`];
@@ -42,7 +48,13 @@ function chart(tables: readonly PrintedTable[], subtitle: string): string {
   ] as const) {
     for (const table of endToEnd) {
       const at = table.headers.indexOf(column);
-      const drawn = panel(`${column}: ${table.title ?? ''}`, table.rows.map((row) => ({ label: row[0] ?? '', value: number(row[at]) })), unit, top, labelWidth);
+      const drawn = panel(
+        `${column}: ${table.title ?? ''}`,
+        table.rows.map((row) => ({ label: row[0] ?? '', value: number(row[at]) })),
+        unit,
+        top,
+        labelWidth,
+      );
       panels.push(drawn.svg);
       top += drawn.height + 12;
     }
@@ -58,12 +70,21 @@ function chart(tables: readonly PrintedTable[], subtitle: string): string {
 }
 
 /** Writes `latest.json` and `latest.svg` into `folder`; returns their paths. */
-export function writeResults(folder: string, run: { readonly node: string; readonly quick: boolean; readonly rounds: number; readonly durationMs: number; readonly warmupMs: number }): { json: string; svg: string } {
+export function writeResults(
+  folder: string,
+  run: { readonly node: string; readonly quick: boolean; readonly rounds: number; readonly durationMs: number; readonly warmupMs: number },
+): { json: string; svg: string } {
   mkdirSync(folder, { recursive: true });
   const json = join(folder, 'latest.json');
   const svg = join(folder, 'latest.svg');
   const date = new Date().toISOString();
   writeFileSync(json, `${JSON.stringify({ date, ...run, tables: printedTables }, null, 2)}\n`);
-  writeFileSync(svg, chart(printedTables, `${date.slice(0, 10)}, Node ${run.node}${run.quick ? ', --quick' : ''}; medians of ${run.rounds} interleaved rounds`));
+  writeFileSync(
+    svg,
+    chart(
+      printedTables,
+      `${date.slice(0, 10)}, Node ${run.node}${run.quick ? ', --quick' : ''}; medians of ${run.rounds} interleaved rounds`,
+    ),
+  );
   return { json, svg };
 }

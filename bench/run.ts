@@ -54,7 +54,8 @@ const warmupMs = args.quick ? 200 : Number(args.warmup);
 // The bench imports undici itself: make sure Node's fetch (and so ky) still runs on Node's own
 // dispatcher, not on the npm undici Agent, or the ky rows would measure the wrong thing.
 const globalDispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
-if (globalDispatcher instanceof UndiciAgent) throw new Error('the npm undici Agent became the global dispatcher; the ky rows would be wrong');
+if (globalDispatcher instanceof UndiciAgent)
+  throw new Error('the npm undici Agent became the global dispatcher; the ky rows would be wrong');
 
 interface Sample {
   readonly rps: number;
@@ -111,8 +112,14 @@ if (args.outage) {
 
 if (args.emulator) {
   await runEmulatorBench({ durationMs, rounds, warmupMs });
-const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), { node: process.version, quick: args.quick, rounds, durationMs, warmupMs });
-console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
+  const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), {
+    node: process.version,
+    quick: args.quick,
+    rounds,
+    durationMs,
+    warmupMs,
+  });
+  console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
   process.exit(0);
 }
 
@@ -135,7 +142,11 @@ if (args.observed) {
  * `name@concurrency/ky` and `name@concurrency/http` (when those clients are in the list), and its
  * median CPU µs per request as `name@concurrency/cpu`.
  */
-async function compare(clients: readonly BenchClient[], reference: { ky: BenchClient; http?: BenchClient }, heading: string): Promise<Map<string, number>> {
+async function compare(
+  clients: readonly BenchClient[],
+  reference: { ky: BenchClient; http?: BenchClient },
+  heading: string,
+): Promise<Map<string, number>> {
   const ratios = new Map<string, number>();
   for (const concurrency of [1, 64]) {
     for (const client of clients) await measure(client, concurrency, warmupMs);
@@ -165,7 +176,11 @@ async function compare(clients: readonly BenchClient[], reference: { ky: BenchCl
       ];
     });
     console.log(`${heading}, concurrency ${concurrency}\n`);
-    printTable(['client', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'CPU µs/req', '× bare ky', ...(reference.http ? ['× node:http'] : [])], rows, `${heading}, concurrency ${concurrency}`);
+    printTable(
+      ['client', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'CPU µs/req', '× bare ky', ...(reference.http ? ['× node:http'] : [])],
+      rows,
+      `${heading}, concurrency ${concurrency}`,
+    );
     console.log('');
   }
   return ratios;
@@ -179,7 +194,10 @@ try {
   const pipelineKy = pipelineClient(url, 'ky');
   const pipelineUndici = pipelineClient(url, 'undici');
   // The observed undici pipeline before any SDK is registered: what the SDK's work costs is the difference.
-  const unobservedUndici = { ...observedPipelineClient(url, 'undici', log.logger), name: 'pipeline on undici, retry + tracing + metrics + logging (no SDK)' };
+  const unobservedUndici = {
+    ...observedPipelineClient(url, 'undici', log.logger),
+    name: 'pipeline on undici, retry + tracing + metrics + logging (no SDK)',
+  };
   const clients = [nodeHttp, bareKy, pipelineKy, bareUndiciClient(url), pipelineUndici, unobservedUndici];
   console.log(`Switchboard bench: Node ${process.version}, server in its own process on ${url}`);
   console.log(`${rounds} interleaved rounds of ${durationMs} ms per client and concurrency, after ${warmupMs} ms warm-up; medians.\n`);
@@ -202,10 +220,14 @@ try {
     handObservedClient(url, 'undici', log.logger),
     observedUndici,
   ];
-  console.log('\nWith an OpenTelemetry SDK registered (AsyncLocalStorage context manager, W3C propagator, batch span processor, meter provider) and pino at info level writing to a stream that discards its lines:\n');
+  console.log(
+    '\nWith an OpenTelemetry SDK registered (AsyncLocalStorage context manager, W3C propagator, batch span processor, meter provider) and pino at info level writing to a stream that discards its lines:\n',
+  );
   const traced = await compare(tracedClients, { ky: tracedBareKy }, 'SDK registered');
   const produced = await telemetry.report();
-  console.log(`The observed clients produced ${fmt(produced.spans)} spans, ${fmt(produced.logLines)} log lines and ${fmt(produced.metricPoints)} metric series (one per metric and attribute set; the rows above did the work they claim).`);
+  console.log(
+    `The observed clients produced ${fmt(produced.spans)} spans, ${fmt(produced.logLines)} log lines and ${fmt(produced.metricPoints)} metric series (one per metric and attribute set; the rows above did the work they claim).`,
+  );
   const observedMicro = await runObservedMicro({ calls: args.quick ? 20_000 : 100_000, rounds, logger: log.logger });
   for (const client of tracedClients) await client.close();
   await telemetry.shutdown();
@@ -214,20 +236,46 @@ try {
   const bars: (readonly [string, number, number, 'min' | 'max', string])[] = [
     ['pipeline on ky ≥ 0.95 × bare ky req/s at concurrency 1', unobserved.get(`${pipelineKy.name}@1/ky`) ?? 0, 0.95, 'min', ''],
     ['pipeline on ky ≥ 0.95 × bare ky req/s at concurrency 64', unobserved.get(`${pipelineKy.name}@64/ky`) ?? 0, 0.95, 'min', ''],
-    ['pipeline on undici ≥ 0.85 × node:http req/s at concurrency 64', unobserved.get(`${pipelineUndici.name}@64/http`) ?? 0, 0.85, 'min', ''],
+    [
+      'pipeline on undici ≥ 0.85 × node:http req/s at concurrency 64',
+      unobserved.get(`${pipelineUndici.name}@64/http`) ?? 0,
+      0.85,
+      'min',
+      '',
+    ],
     ['pipeline own CPU cost ≤ 2 µs per call (5 idle middleware)', micro.pipelineCpuNs / 1000, 2, 'max', ' µs'],
     ['tracing + metrics without an OTel provider ≤ 0.5 µs CPU per call', micro.unobservedCostNs / 1000, 0.5, 'max', ' µs'],
     ['tracing + metrics + logging with the SDK ≤ 10 µs CPU per call (in memory)', observedMicro.observedCostNs / 1000, 10, 'max', ' µs'],
-    ['observed pipeline on ky ≥ 0.90 × bare ky req/s under the SDK, concurrency 1', traced.get(`${observedKy.name}@1/ky`) ?? 0, 0.9, 'min', ''],
-    ['observed pipeline on ky ≥ 0.90 × bare ky req/s under the SDK, concurrency 64', traced.get(`${observedKy.name}@64/ky`) ?? 0, 0.9, 'min', ''],
+    [
+      'observed pipeline on ky ≥ 0.90 × bare ky req/s under the SDK, concurrency 1',
+      traced.get(`${observedKy.name}@1/ky`) ?? 0,
+      0.9,
+      'min',
+      '',
+    ],
+    [
+      'observed pipeline on ky ≥ 0.90 × bare ky req/s under the SDK, concurrency 64',
+      traced.get(`${observedKy.name}@64/ky`) ?? 0,
+      0.9,
+      'min',
+      '',
+    ],
     ['observed pipeline on undici: the SDK adds ≤ 20 µs CPU per request at concurrency 64', sdkCostUs, 20, 'max', ' µs'],
   ];
   console.log('\nBars\n');
   printTable(
     ['bar', 'measured', 'met'],
     [
-      ...bars.map(([name, value, bar, kind, unit]) => [name, `${fmt(value, unit ? 2 : 3)}${unit}`, (kind === 'min' ? value >= bar : value <= bar) ? 'yes' : 'NO']),
-      ['hand-written span, histogram point and log line, CPU per call (in memory, for comparison)', `${fmt(observedMicro.handCostNs / 1000, 2)} µs`, '-'],
+      ...bars.map(([name, value, bar, kind, unit]) => [
+        name,
+        `${fmt(value, unit ? 2 : 3)}${unit}`,
+        (kind === 'min' ? value >= bar : value <= bar) ? 'yes' : 'NO',
+      ]),
+      [
+        'hand-written span, histogram point and log line, CPU per call (in memory, for comparison)',
+        `${fmt(observedMicro.handCostNs / 1000, 2)} µs`,
+        '-',
+      ],
     ],
     'Bars',
   );
@@ -236,5 +284,11 @@ try {
 }
 
 await runEmulatorBench({ durationMs, rounds, warmupMs });
-const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), { node: process.version, quick: args.quick, rounds, durationMs, warmupMs });
+const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), {
+  node: process.version,
+  quick: args.quick,
+  rounds,
+  durationMs,
+  warmupMs,
+});
 console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);

@@ -51,6 +51,8 @@ export async function runStormBench(options: { stormMs: number }): Promise<void>
       rows.push([transport, withLimiter ? 'LocalLimiter 300/60 s' : 'none', String(paused), String(unpaused)]);
     }
   }
-  console.log(`\nA 429 storm: requests sent while the server answers 429 Retry-After: 0 for ${options.stormMs / 1000} s, one caller calling in a loop\n`);
+  console.log(
+    `\nA 429 storm: requests sent while the server answers 429 Retry-After: 0 for ${options.stormMs / 1000} s, one caller calling in a loop\n`,
+  );
   printTable(['transport', 'rate limiter', 'with the pause after 429 (default)', 'pauseAfter429: false'], rows);
 }

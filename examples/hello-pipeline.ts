@@ -104,7 +104,12 @@ const api = await startNotesApi();
 const client = createClient({ baseUrl: api.url, middleware: [attemptTimer] });
 try {
   console.log(`A notes API is listening on ${api.url}.`);
-  console.log(`The pipeline, outermost first: ${client.identify().map((s) => `${s.name} (${s.phase})`).join(' -> ')}\n`);
+  console.log(
+    `The pipeline, outermost first: ${client
+      .identify()
+      .map((s) => `${s.name} (${s.phase})`)
+      .join(' -> ')}\n`,
+  );
 
   console.log('1. Create two notes:');
   const first = await client.call(createNote, { body: { text: 'Call the customer back' } });

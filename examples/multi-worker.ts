@@ -74,7 +74,12 @@ async function worker(): Promise<void> {
     if (!reported) process.exit(1);
   });
   const { setup } = await nextMessage(process, isType<{ type: 'setup'; setup: Setup }>('setup'));
-  const limiter = new RedisLimiter({ id: setup.limiterId, redis: redisOptions(setup.redisUrl), limit: setup.limit, intervalMs: setup.intervalMs });
+  const limiter = new RedisLimiter({
+    id: setup.limiterId,
+    redis: redisOptions(setup.redisUrl),
+    limit: setup.limit,
+    intervalMs: setup.intervalMs,
+  });
   await limiter.ready();
   const api = new WebChatAPI({
     baseUrl: setup.apiUrl,
@@ -115,8 +120,19 @@ async function worker(): Promise<void> {
 }
 
 /** The run's table, per worker and in total, next to what the org limit allowed and what the emulator saw. */
-function printReport(reports: readonly Report[], children: readonly ChildProcess[], run: { seconds: number; windowSeconds: number; limit: number }, emulator: Emulator): void {
-  const rows = reports.map((report, index) => [String(index + 1), String(children[index]?.pid ?? ''), String(report.calls), String(report.tooMany), String(report.failed)]);
+function printReport(
+  reports: readonly Report[],
+  children: readonly ChildProcess[],
+  run: { seconds: number; windowSeconds: number; limit: number },
+  emulator: Emulator,
+): void {
+  const rows = reports.map((report, index) => [
+    String(index + 1),
+    String(children[index]?.pid ?? ''),
+    String(report.calls),
+    String(report.tooMany),
+    String(report.failed),
+  ]);
   const calls = reports.reduce((sum, r) => sum + r.calls, 0);
   const tooMany = reports.reduce((sum, r) => sum + r.tooMany, 0);
   const failed = reports.reduce((sum, r) => sum + r.failed, 0);
@@ -127,9 +143,49 @@ function printReport(reports: readonly Report[], children: readonly ChildProcess
   // Fixed windows from the first request: in `seconds`, at most this many windows begin.
   const windows = Math.ceil(run.seconds / run.windowSeconds);
   console.log('');
-  console.log(`The org limit allows at most ${run.limit * windows} calls in ${run.seconds} s (${run.limit} in each of ${windows} window${windows === 1 ? '' : 's'}); the workers made ${calls} and met ${tooMany} 429s.`);
+  console.log(
+    `The org limit allows at most ${run.limit * windows} calls in ${run.seconds} s (${run.limit} in each of ${windows} window${windows === 1 ? '' : 's'}); the workers made ${calls} and met ${tooMany} 429s.`,
+  );
   const sent = emulator.stats.requests('getWebchatSettings');
-  console.log(`The emulator received ${sent} of these calls (${emulator.stats.requests('getWebchatSettings', 200)} answered 200) and sent ${emulator.stats.tooManyRequests} 429s.`);
+  console.log(
+    `The emulator received ${sent} of these calls (${emulator.stats.requests('getWebchatSettings', 200)} answered 200) and sent ${emulator.stats.tooManyRequests} 429s.`,
+  );
+}
+
+/**
+ * Forks the workers, with what the parent needs to follow them: when each has exited, each one's
+ * report, and `bounded`, which fails a step that takes too long or a worker that ends before it reports.
+ */
+function forkWorkers(workers: number) {
+  // A fork inherits this process's execArgv, so under tsx the workers run the TypeScript too.
+  const children = Array.from({ length: workers }, () =>
+    fork(fileURLToPath(import.meta.url), ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
+  const stopAll = (): void => {
+    for (const child of children) if (child.exitCode === null) child.kill();
+  };
+  // 'close' rather than 'exit': it comes after the IPC channel has delivered the worker's last message.
+  const exited = children.map((child) => new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))));
+  const reported = children.map((child) => nextMessage(child, isType<Report>('report')));
+  const hasReported = children.map(() => false);
+  reported.forEach((report, index) => void report.then(() => (hasReported[index] = true)));
+  // A worker that ends before it reports fails the run instead of leaving the parent waiting.
+  const failure = new Promise<never>((_, reject) =>
+    exited.forEach(
+      (done, index) =>
+        void done.then((code) => {
+          if (!hasReported[index]) reject(new Error(`worker ${index + 1} exited (code ${code}) before it reported`));
+        }),
+    ),
+  );
+  failure.catch(() => undefined); // raced below
+  const bounded = <T>(what: string, ms: number, work: Promise<T>): Promise<T> =>
+    Promise.race([
+      work,
+      failure,
+      sleep(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(`${what} took more than ${ms / 1000} s`))),
+    ]);
+  return { children, stopAll, exited, reported, bounded };
 }
 
 async function parent(): Promise<void> {
@@ -151,7 +207,9 @@ async function parent(): Promise<void> {
   // The org limit is the one that binds: each worker's own token may do far more.
   const emulator = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit, windowSeconds } });
   console.log(`The emulator at ${emulator.apiUrl} allows the organisation ${limit} requests per ${windowSeconds} s.`);
-  console.log(`Starting ${workers} worker processes, ${concurrency} calls at a time each, sharing that limit through Redis for ${seconds} s.`);
+  console.log(
+    `Starting ${workers} worker processes, ${concurrency} calls at a time each, sharing that limit through Redis for ${seconds} s.`,
+  );
 
   const setup: Setup = {
     apiUrl: emulator.apiUrl,
@@ -165,11 +223,7 @@ async function parent(): Promise<void> {
     intervalMs: windowSeconds * 1000,
     concurrency,
   };
-  // A fork inherits this process's execArgv, so under tsx the workers run the TypeScript too.
-  const children = Array.from({ length: workers }, () => fork(fileURLToPath(import.meta.url), ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-  const stopAll = (): void => {
-    for (const child of children) if (child.exitCode === null) child.kill();
-  };
+  const { children, stopAll, exited, reported, bounded } = forkWorkers(workers);
   // Ctrl-C reaches the workers too (one process group); the parent only has to tidy up.
   const onSignal = (): void => {
     stopAll();
@@ -177,22 +231,6 @@ async function parent(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // 'close' rather than 'exit': it comes after the IPC channel has delivered the worker's last message.
-  const exited = children.map((child) => new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code))));
-  const reported = children.map((child) => nextMessage(child, isType<Report>('report')));
-  const hasReported = children.map(() => false);
-  reported.forEach((report, index) => void report.then(() => (hasReported[index] = true)));
-  // A worker that ends before it reports fails the run instead of leaving the parent waiting.
-  const failure = new Promise<never>((_, reject) =>
-    exited.forEach((done, index) =>
-      void done.then((code) => {
-        if (!hasReported[index]) reject(new Error(`worker ${index + 1} exited (code ${code}) before it reported`));
-      }),
-    ),
-  );
-  failure.catch(() => undefined); // raced below
-  const bounded = <T>(what: string, ms: number, work: Promise<T>): Promise<T> =>
-    Promise.race([work, failure, sleep(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(`${what} took more than ${ms / 1000} s`)))]);
 
   let exitCode = 0;
   try {

@@ -16,7 +16,10 @@ import { WebChatAPI } from '@switchboard/webchat';
 import pino from 'pino';
 
 const endpoint =
-  process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (process.env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${process.env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : 'http://127.0.0.1:4318/v1/traces');
+  process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+  (process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? `${process.env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`
+    : 'http://127.0.0.1:4318/v1/traces');
 
 // Once per process, before any client is used.
 const provider = new BasicTracerProvider({

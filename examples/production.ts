@@ -55,7 +55,8 @@ function redisSettings(url: string): RedisOptions {
 
 // 1. OpenTelemetry first, before the code it should see is loaded and used.
 function traceExporter(): SpanExporter | undefined {
-  const choice = env.OTEL_TRACES_EXPORTER || (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'console');
+  const choice =
+    env.OTEL_TRACES_EXPORTER || (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'console');
   if (choice === 'otlp') return new OTLPTraceExporter(); // reads OTEL_EXPORTER_OTLP_* (endpoint, headers) itself
   if (choice === 'console') return new ConsoleSpanExporter();
   if (choice === 'none') return undefined;
@@ -106,8 +107,13 @@ if (genesysSettings.length === 0) {
 } else {
   const required = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_ORGANIZATION_ID', 'GENESYS_DEPLOYMENT_ID'];
   const missing = required.filter((name) => !env[name]);
-  if (!env.GENESYS_REGION && !(env.GENESYS_BASE_URL && env.GENESYS_LOGIN_URL)) missing.push('GENESYS_REGION (or GENESYS_BASE_URL and GENESYS_LOGIN_URL)');
-  if (missing.length > 0) configError(`Missing settings: ${missing.join(', ')}.`, 'Set none of the GENESYS_* variables to run against the local emulator instead.');
+  if (!env.GENESYS_REGION && !(env.GENESYS_BASE_URL && env.GENESYS_LOGIN_URL))
+    missing.push('GENESYS_REGION (or GENESYS_BASE_URL and GENESYS_LOGIN_URL)');
+  if (missing.length > 0)
+    configError(
+      `Missing settings: ${missing.join(', ')}.`,
+      'Set none of the GENESYS_* variables to run against the local emulator instead.',
+    );
   if (env.GENESYS_BASE_URL && env.GENESYS_LOGIN_URL) {
     target = { baseUrl: env.GENESYS_BASE_URL, loginUrl: env.GENESYS_LOGIN_URL };
   } else {
@@ -131,11 +137,15 @@ if (env.REDIS_URL) {
     limit: perMinute,
     intervalMs: 60_000,
     onFallback: (active) =>
-      active ? log.warn('Redis is unreachable: this worker uses a local share of the rate limit until it answers') : log.info('Redis answers again: back on the shared rate limit'),
+      active
+        ? log.warn('Redis is unreachable: this worker uses a local share of the rate limit until it answers')
+        : log.info('Redis answers again: back on the shared rate limit'),
   });
   limiter = shared;
 } else if (emulator) {
-  log.warn('REDIS_URL is not set: using a LocalLimiter, which only this process shares (fine against the emulator, not for several workers)');
+  log.warn(
+    'REDIS_URL is not set: using a LocalLimiter, which only this process shares (fine against the emulator, not for several workers)',
+  );
   limiter = new LocalLimiter({ limit: perMinute, intervalMs: 60_000 });
 } else {
   configError(
@@ -182,7 +192,12 @@ let failedRounds = 0;
 async function oneRound(round: number): Promise<void> {
   const { data: deployment } = await api.getWebchatDeployment({ deploymentId }, perCall);
   const chat = await api.startGuestChat(
-    { organizationId, deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: queue }, memberInfo: { displayName: 'Website visitor' } },
+    {
+      organizationId,
+      deploymentId,
+      routingTarget: { targetType: 'QUEUE', targetAddress: queue },
+      memberInfo: { displayName: 'Website visitor' },
+    },
     perCall,
   );
   try {
@@ -203,7 +218,14 @@ async function work(): Promise<void> {
     } catch (error) {
       failedRounds++;
       // The client has logged the failed call already (redacted); its code is enough here.
-      log.warn({ round, code: error instanceof SwitchboardError ? error.code : 'unexpected', errorName: error instanceof Error ? error.name : typeof error }, 'round failed');
+      log.warn(
+        {
+          round,
+          code: error instanceof SwitchboardError ? error.code : 'unexpected',
+          errorName: error instanceof Error ? error.name : typeof error,
+        },
+        'round failed',
+      );
     }
     // A pause that a shutdown ends at once.
     await sleep(500, undefined, { signal: stopped.signal }).catch(() => undefined);
@@ -250,5 +272,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 const runSeconds = env.RUN_SECONDS ? numberSetting('RUN_SECONDS', 0) : undefined;
 if (runSeconds !== undefined) setTimeout(() => void (stopping || shutdown('RUN_SECONDS elapsed')), runSeconds * 1000).unref();
 
-log.info({ rateLimitPerMinute: perMinute, sharedLimiter: limiter instanceof RedisLimiter, tracesExporter: exporter?.constructor.name ?? 'none' }, 'started');
+log.info(
+  { rateLimitPerMinute: perMinute, sharedLimiter: limiter instanceof RedisLimiter, tracesExporter: exporter?.constructor.name ?? 'none' },
+  'started',
+);
 working = work();

@@ -20,7 +20,10 @@ trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new Sim
 
 const say = (text: string) => console.log(text);
 // A low rate limit (5 requests per 2 s per token), so that the demo meets a 429 and rides it out.
-const emulator = await startEmulator({ rateLimit: { limit: 5, windowSeconds: 2 }, agent: { joinDelayMs: 100, typingDelayMs: 50, replyDelayMs: 250 } });
+const emulator = await startEmulator({
+  rateLimit: { limit: 5, windowSeconds: 2 },
+  agent: { joinDelayMs: 100, typingDelayMs: 50, replyDelayMs: 250 },
+});
 say(`1. A Genesys Cloud WebChat emulator is running at ${emulator.apiUrl}, allowing 5 requests per 2 s per token.`);
 
 const deprecated = new Set<string>();
@@ -30,7 +33,9 @@ const api = new WebChatAPI({
   oauth: { clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret },
   retry: {
     onRetry: ({ operationId, status, waitMs, reason }) =>
-      say(`   ${operationId} got HTTP ${status ?? '?'}; waiting ${(waitMs / 1000).toFixed(1)} s as the ${reason === 'retry-after' ? "server's Retry-After" : reason} says, then trying again`),
+      say(
+        `   ${operationId} got HTTP ${status ?? '?'}; waiting ${(waitMs / 1000).toFixed(1)} s as the ${reason === 'retry-after' ? "server's Retry-After" : reason} says, then trying again`,
+      ),
   },
   onDeprecated: (operationId) => deprecated.add(operationId),
 });
@@ -47,67 +52,72 @@ try {
       deploymentId: deployment.id ?? '',
       routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
       memberInfo: { displayName: 'Pat' },
-  });
-  say(`4. Started a guest chat: conversation ${chat.conversationId}, guest member ${chat.memberId} (no auth; the client keeps its JWT).`);
+    });
+    say(`4. Started a guest chat: conversation ${chat.conversationId}, guest member ${chat.memberId} (no auth; the client keeps its JWT).`);
 
-  // The chat's events, as they happen: the client attaches the event stream (which routes the
-  // chat to an agent), keeps it open across drops, and reads what it missed from the messages API.
-  const events = chat.events()[Symbol.asyncIterator]();
-  const show = (event: ChatEvent): void => {
-    if (event.type === 'connection') say(`   stream: ${event.state} (${event.reason})`);
-    else if (event.type === 'member-change' && event.member.role === 'AGENT' && event.member.state === 'CONNECTED') say('   event: the agent joined the chat');
-    else if (event.type === 'typing' && event.typing.sender.role === 'AGENT') say('   event: the agent is typing…');
-    else if (event.type === 'message' && event.message.sender.role === 'AGENT') {
-      say(`   event: the agent says "${event.message.body}"${event.recovered ? ' (missed while the stream was down; read back from the messages API)' : ''}`);
+    // The chat's events, as they happen: the client attaches the event stream (which routes the
+    // chat to an agent), keeps it open across drops, and reads what it missed from the messages API.
+    const events = chat.events()[Symbol.asyncIterator]();
+    const show = (event: ChatEvent): void => {
+      if (event.type === 'connection') say(`   stream: ${event.state} (${event.reason})`);
+      else if (event.type === 'member-change' && event.member.role === 'AGENT' && event.member.state === 'CONNECTED')
+        say('   event: the agent joined the chat');
+      else if (event.type === 'typing' && event.typing.sender.role === 'AGENT') say('   event: the agent is typing…');
+      else if (event.type === 'message' && event.message.sender.role === 'AGENT') {
+        say(
+          `   event: the agent says "${event.message.body}"${event.recovered ? ' (missed while the stream was down; read back from the messages API)' : ''}`,
+        );
+      }
+    };
+    /** Shows events until the agent's next message, and returns it. */
+    const nextReply = async (): Promise<WebChatMessage> => {
+      for (;;) {
+        const { value, done } = await events.next();
+        if (done) throw new Error('the event stream ended');
+        show(value);
+        if (value.type === 'message' && value.message.sender.role === 'AGENT') return value.message;
+      }
+    };
+    say("5. Listening to the chat's events, which attaches its event stream and routes the chat to an agent.");
+    await nextReply(); // the greeting
+
+    for (const [i, text] of ['Hi, my order has not arrived.', 'It is order 1234.', 'Thanks!'].entries()) {
+      await chat.sendTyping();
+      await chat.sendMessage(text);
+      say(`6. Sent a message (${text.length} characters); waiting for the answer.`);
+      if (i === 1) {
+        // A network drop, on purpose: the emulator destroys the socket without a close frame while
+        // its agent answers. The client reconnects and fills the gap: the answer is not lost.
+        emulator.streams.drop(chat.conversationId);
+        say('   (the demo drops the event stream now, on purpose)');
+      }
+      await nextReply();
     }
-  };
-  /** Shows events until the agent's next message, and returns it. */
-  const nextReply = async (): Promise<WebChatMessage> => {
-    for (;;) {
-      const { value, done } = await events.next();
-      if (done) throw new Error('the event stream ended');
-      show(value);
-      if (value.type === 'message' && value.message.sender.role === 'AGENT') return value.message;
+
+    say('7. Paging through the conversation, two messages per request:');
+    let count = 0;
+    for await (const message of chat.messages({ maxResults: 2 })) {
+      count++;
+      say(`   ${String(count).padStart(2)}. [${message.sender.role === 'AGENT' ? 'agent' : 'guest'}] ${message.body}`);
     }
-  };
-  say('5. Listening to the chat\'s events, which attaches its event stream and routes the chat to an agent.');
-  await nextReply(); // the greeting
 
-  for (const [i, text] of ['Hi, my order has not arrived.', 'It is order 1234.', 'Thanks!'].entries()) {
-    await chat.sendTyping();
-    await chat.sendMessage(text);
-    say(`6. Sent a message (${text.length} characters); waiting for the answer.`);
-    if (i === 1) {
-      // A network drop, on purpose: the emulator destroys the socket without a close frame while
-      // its agent answers. The client reconnects and fills the gap: the answer is not lost.
-      emulator.streams.drop(chat.conversationId);
-      say('   (the demo drops the event stream now, on purpose)');
+    try {
+      await chat.sendMessage('x'.repeat(4_001));
+    } catch (error) {
+      say(`8. A 4,001-character message was refused before sending: ${(error as Error).message}`);
     }
-    await nextReply();
-  }
+    try {
+      await api.getWebchatDeployment({ deploymentId: 'no-such-deployment' });
+    } catch (error) {
+      say(`9. Asking for an unknown deployment: ${errorBodyOf(error)?.code ?? 'error'} (HTTP ${errorBodyOf(error)?.status ?? '?'}).`);
+    }
 
-  say('7. Paging through the conversation, two messages per request:');
-  let count = 0;
-  for await (const message of chat.messages({ maxResults: 2 })) {
-    count++;
-    say(`   ${String(count).padStart(2)}. [${message.sender.role === 'AGENT' ? 'agent' : 'guest'}] ${message.body}`);
-  }
-
-  try {
-    await chat.sendMessage('x'.repeat(4_001));
-  } catch (error) {
-    say(`8. A 4,001-character message was refused before sending: ${(error as Error).message}`);
-  }
-  try {
-    await api.getWebchatDeployment({ deploymentId: 'no-such-deployment' });
-  } catch (error) {
-    say(`9. Asking for an unknown deployment: ${errorBodyOf(error)?.code ?? 'error'} (HTTP ${errorBodyOf(error)?.status ?? '?'}).`);
-  }
-
-  await chat.leave();
-  say('10. Left the chat.');
-  say(`\nAll ${deprecated.size} operations used are deprecated by Genesys (ACD Web Chat v2); the client said so once for each.`);
-  say(`The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages.`);
+    await chat.leave();
+    say('10. Left the chat.');
+    say(`\nAll ${deprecated.size} operations used are deprecated by Genesys (ACD Web Chat v2); the client said so once for each.`);
+    say(
+      `The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages.`,
+    );
   });
 } finally {
   root.end();

@@ -7,6 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 for (const name of ['core', 'middleware', 'webchat', 'emulator']) {
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: join(root, 'packages', name), stdio: 'inherit', shell: process.platform === 'win32' });
+  const build = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: join(root, 'packages', name),
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }

@@ -16,7 +16,10 @@ if (apt.status !== 0) {
 }
 console.log('redis-server is missing: installing it with apt-get');
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-for (const args of [['apt-get', 'update', '-qq'], ['apt-get', 'install', '-y', '-qq', 'redis-server']]) {
+for (const args of [
+  ['apt-get', 'update', '-qq'],
+  ['apt-get', 'install', '-y', '-qq', 'redis-server'],
+]) {
   const [command, ...rest] = [...sudo, ...args];
   const run = spawnSync(command, rest, { stdio: 'inherit', env });
   if (run.status !== 0) {

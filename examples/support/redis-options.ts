@@ -9,7 +9,8 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw new TypeError('REDIS_URL is not a URL; expected redis://[user:password@]host:port[/db].');
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new TypeError('REDIS_URL must start with redis:// or rediss://.');
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new TypeError('REDIS_URL must start with redis:// or rediss://.');
   return {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1',
     port: Number(parsed.port || 6379),

@@ -14,7 +14,9 @@ export function numberSetting(name: string, fallback: number, bounds: { readonly
   const value = Number(text);
   const { whole = false, max = Infinity } = bounds;
   if (!(value > 0) || value > max || !Number.isFinite(value) || (whole && !Number.isInteger(value))) {
-    configError(`${name} must be ${whole ? 'a whole number' : 'a number'} above 0${max < Infinity ? ` and at most ${max}` : ''} (got "${text}").`);
+    configError(
+      `${name} must be ${whole ? 'a whole number' : 'a number'} above 0${max < Infinity ? ` and at most ${max}` : ''} (got "${text}").`,
+    );
   }
   return value;
 }

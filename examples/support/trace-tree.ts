@@ -26,7 +26,8 @@ function label(span: ReadableSpan): string {
   const outcome = span.attributes['http.response.status_code'] ?? span.attributes['error.type'];
   const arrow = outcome === undefined ? '' : ` → ${String(outcome)}`;
   // An attempt's route is its parent's name already: say which attempt it was and what came back.
-  if (span.kind === SpanKind.CLIENT) return `${String(span.attributes['http.request.method'] ?? '')} attempt ${String(span.attributes['switchboard.attempt'] ?? '?')}${arrow}`;
+  if (span.kind === SpanKind.CLIENT)
+    return `${String(span.attributes['http.request.method'] ?? '')} attempt ${String(span.attributes['switchboard.attempt'] ?? '?')}${arrow}`;
   const attempts = Number(span.attributes['switchboard.attempts'] ?? 1);
   return `${span.name}${arrow}${attempts > 1 ? ` (${attempts} attempts)` : ''}`;
 }
@@ -63,10 +64,16 @@ export function traceTree(spans: readonly ReadableSpan[]): string[] {
   const lines: string[] = [];
   const line = (prefix: string, row: Row): void => {
     const text = `${prefix}${row.label}`;
-    lines.push(`${text.length > LABEL_WIDTH ? `${text.slice(0, LABEL_WIDTH - 1)}…` : text.padEnd(LABEL_WIDTH)} ${formatMs(row.duration).padStart(9)} |${bar(row, origin, total)}|`);
+    lines.push(
+      `${text.length > LABEL_WIDTH ? `${text.slice(0, LABEL_WIDTH - 1)}…` : text.padEnd(LABEL_WIDTH)} ${formatMs(row.duration).padStart(9)} |${bar(row, origin, total)}|`,
+    );
   };
   const walk = (span: ReadableSpan, indent: string, isLast: boolean, isRoot: boolean): void => {
-    line(isRoot ? '' : `${indent}${isLast ? '└─ ' : '├─ '}`, { label: label(span), start: ms(span.startTime), duration: ms(span.endTime) - ms(span.startTime) });
+    line(isRoot ? '' : `${indent}${isLast ? '└─ ' : '├─ '}`, {
+      label: label(span),
+      start: ms(span.startTime),
+      duration: ms(span.endTime) - ms(span.startTime),
+    });
     const childIndent = isRoot ? '' : `${indent}${isLast ? '   ' : '│  '}`;
     // Attempts and waits in the order they happened.
     const items: ({ span: ReadableSpan; start: number } | { row: Row; start: number })[] = [

@@ -20,14 +20,19 @@ import { type RedisServer, startRedis } from '../support/redis.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'] as const;
-const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { packageManager: string; devDependencies: Record<string, string> };
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  packageManager: string;
+  devDependencies: Record<string, string>;
+};
 const testManifest = JSON.parse(readFileSync(join(root, 'test', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
 
 /**
  * This process's environment without what pnpm adds for the scripts it runs (`npm_config_*`,
  * `npm_package_*`, …): the scratch projects get plain npm, as a user has it.
  */
-const plainEnv: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && !/^pnpm_/i.test(name)));
+const plainEnv: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && !/^pnpm_/i.test(name)),
+);
 
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = plainEnv): string {
   return execFileSync(command, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
@@ -66,14 +71,27 @@ function fail(text: string): never {
 }
 
 /** A scratch project depending on the tarballs (all of them: npm takes nested @switchboard deps from them too), installed with npm. */
-function project(name: string, tarballs: Record<string, string>, dependencies: Record<string, string>, devDependencies: readonly string[]): string {
+function project(
+  name: string,
+  tarballs: Record<string, string>,
+  dependencies: Record<string, string>,
+  devDependencies: readonly string[],
+): string {
   const folder = mkdtempSync(join(tmpdir(), `switchboard-${name}-`));
   folders.push(folder);
   const fromTarballs = Object.fromEntries(Object.entries(tarballs).map(([pkg, file]) => [pkg, `file:${file}`]));
-  writeFileSync(join(folder, 'package.json'), JSON.stringify({ name: `switchboard-${name}`, private: true, type: 'module', dependencies: { ...fromTarballs, ...dependencies } }, null, 2));
+  writeFileSync(
+    join(folder, 'package.json'),
+    JSON.stringify(
+      { name: `switchboard-${name}`, private: true, type: 'module', dependencies: { ...fromTarballs, ...dependencies } },
+      null,
+      2,
+    ),
+  );
   const started = performance.now();
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], folder);
-  if (devDependencies.length > 0) run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', ...devDependencies], folder);
+  if (devDependencies.length > 0)
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev', ...devDependencies], folder);
   console.log(`npm install in ${folder}: ${seconds(started)}`);
   return folder;
 }
@@ -85,7 +103,8 @@ function checkInstalled(folder: string): void {
     const manifest = readFileSync(join(installed, 'package.json'), 'utf8');
     if (manifest.includes('@switchboard/source')) fail(`@switchboard/${name}'s installed exports map still has the workspace condition`);
     if (manifest.includes('workspace:')) fail(`@switchboard/${name}'s installed package.json still has a workspace: range`);
-    for (const file of ['LICENSE', 'README.md']) if (!existsSync(join(installed, file))) fail(`@switchboard/${name}'s tarball has no ${file}`);
+    for (const file of ['LICENSE', 'README.md'])
+      if (!existsSync(join(installed, file))) fail(`@switchboard/${name}'s tarball has no ${file}`);
   }
 }
 
@@ -106,12 +125,22 @@ const ioredis = { ioredis: testManifest.devDependencies.ioredis ?? '^5.11.1' };
 const OTEL_SDKS: readonly (readonly [string, Record<string, string>, readonly string[]])[] = [
   [
     '2',
-    { '@opentelemetry/api': '1.9.1', '@opentelemetry/sdk-node': '0.222.0', '@opentelemetry/sdk-trace-base': '2.12.1', '@opentelemetry/auto-instrumentations-node': '0.80.0' },
+    {
+      '@opentelemetry/api': '1.9.1',
+      '@opentelemetry/sdk-node': '0.222.0',
+      '@opentelemetry/sdk-trace-base': '2.12.1',
+      '@opentelemetry/auto-instrumentations-node': '0.80.0',
+    },
     [process.version.slice(1)],
   ],
   [
     '3',
-    { '@opentelemetry/api': '1.10.0', '@opentelemetry/sdk-node': '0.301.0', '@opentelemetry/sdk-trace': '3.1.0', '@opentelemetry/auto-instrumentations-node': '0.82.0' },
+    {
+      '@opentelemetry/api': '1.10.0',
+      '@opentelemetry/sdk-node': '0.301.0',
+      '@opentelemetry/sdk-trace': '3.1.0',
+      '@opentelemetry/auto-instrumentations-node': '0.82.0',
+    },
     NODE_VERSIONS.consumer.filter((version) => version.startsWith('24.')),
   ],
 ];
@@ -137,7 +166,8 @@ async function check(): Promise<void> {
   checkInstalled(consumer);
   compile(consumer, 'main.ts');
   console.log('the consumer compiles: strict, NodeNext, skipLibCheck off');
-  if (!run('npx', ['switchboard-emulator', '--help'], consumer).includes('--json')) fail('`npx switchboard-emulator --help` does not mention --json');
+  if (!run('npx', ['switchboard-emulator', '--help'], consumer).includes('--json'))
+    fail('`npx switchboard-emulator --help` does not mention --json');
   console.log('npx switchboard-emulator --help works in the consumer project');
 
   // The project without ioredis: the main entry compiles without its types, loads and works.
@@ -148,7 +178,11 @@ async function check(): Promise<void> {
   // What a service deploys: the client packages and ioredis, without the emulator (a dev dependency).
   const { '@switchboard/emulator': _emulator, ...clientTarballs } = tarballs;
   const runtime = project('runtime', clientTarballs, ioredis, []);
-  run(process.execPath, ['--input-type=module', '-e', "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis');"], runtime);
+  run(
+    process.execPath,
+    ['--input-type=module', '-e', "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis');"],
+    runtime,
+  );
   console.log('@switchboard/webchat and its /redis entry load without the emulator installed');
 
   // A service with OpenTelemetry: NodeSDK and Node auto-instrumentation, SDK 2 (Node 20+) and SDK 3

@@ -20,12 +20,23 @@ afterEach(() => {
 });
 
 const credentials = (extra: Partial<ConstructorParameters<typeof ClientCredentials>[0]> = {}) =>
-  new ClientCredentials({ loginUrl: e.loginUrl, apiUrl: e.apiUrl, clientId: e.client.clientId, clientSecret: e.client.clientSecret, ...extra });
+  new ClientCredentials({
+    loginUrl: e.loginUrl,
+    apiUrl: e.apiUrl,
+    clientId: e.client.clientId,
+    clientSecret: e.client.clientSecret,
+    ...extra,
+  });
 
 describe('client credentials', () => {
   it('make exactly one token request for 100 concurrent calls with no token', async () => {
     const before = e.stats.tokensIssued;
-    const api = new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: e.loginUrl, oauth: { clientId: e.client.clientId, clientSecret: e.client.clientSecret }, ...quiet });
+    const api = new WebChatAPI({
+      baseUrl: e.apiUrl,
+      loginUrl: e.loginUrl,
+      oauth: { clientId: e.client.clientId, clientSecret: e.client.clientSecret },
+      ...quiet,
+    });
     const results = await Promise.all(Array.from({ length: 100 }, () => api.getWebchatSettings()));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(e.stats.tokensIssued - before).toBe(1);
@@ -85,7 +96,12 @@ describe('client credentials', () => {
 
   it('revoke the token on close, and not a provider the caller owns', async () => {
     const before = e.stats.requests('deleteTokensMe', 204);
-    const api = new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: e.loginUrl, oauth: { clientId: e.client.clientId, clientSecret: e.client.clientSecret }, ...quiet });
+    const api = new WebChatAPI({
+      baseUrl: e.apiUrl,
+      loginUrl: e.loginUrl,
+      oauth: { clientId: e.client.clientId, clientSecret: e.client.clientSecret },
+      ...quiet,
+    });
     await api.getWebchatSettings();
     await api.close();
     expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(1);
@@ -117,7 +133,10 @@ describe('client credentials', () => {
   it('give each call its own AuthError when a shared token request fails', async () => {
     e.faults.add({ match: { operationId: 'oauthToken' }, fault: { kind: 'status', status: 503 }, times: 1 });
     const api = new WebChatAPI({ baseUrl: e.apiUrl, oauth: credentials(), retry: false, ...quiet });
-    const [a, b] = await Promise.all([api.getWebchatSettings().catch((x: unknown) => x), api.getWebchatDeployments().catch((x: unknown) => x)]);
+    const [a, b] = await Promise.all([
+      api.getWebchatSettings().catch((x: unknown) => x),
+      api.getWebchatDeployments().catch((x: unknown) => x),
+    ]);
     expect(a).toBeInstanceOf(AuthError);
     expect(a).not.toBe(b);
     expect(a).toMatchObject({ operationId: 'getWebchatSettings', attempts: 0 });
@@ -130,7 +149,9 @@ describe('client credentials', () => {
     expect(() => new ClientCredentials({ loginUrl: 'http://127.evil.example', clientId: 'a', clientSecret: 'b' })).toThrow(AuthError);
     expect(() => new ClientCredentials({ loginUrl: 'http://127.0.0.1.nip.io', clientId: 'a', clientSecret: 'b' })).toThrow(AuthError);
     nock.disableNetConnect();
-    const scope = nock('http://api.plain.test').get(() => true).reply(200, {});
+    const scope = nock('http://api.plain.test')
+      .get(() => true)
+      .reply(200, {});
     const api = new WebChatAPI({ baseUrl: 'http://api.plain.test', oauth: 'token', ...quiet });
     await expect(api.getWebchatSettings()).rejects.toMatchObject({ code: 'E_AUTH', message: /plain http/ });
     expect(scope.isDone()).toBe(false);

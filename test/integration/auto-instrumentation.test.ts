@@ -17,8 +17,15 @@ import { json, type Loopback, startLoopback } from '../support/loopback.js';
 import { currentTelemetry, type Telemetry } from '../support/otel.js';
 
 const thing = defineRoute<{ id: string }, unknown>({
-  operationId: 'getThing', method: 'GET', path: '/things/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
-  auth: 'key', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'getThing',
+  method: 'GET',
+  path: '/things/{id}',
+  pathParams: [{ name: 'id', type: 'string', required: true }],
+  queryParams: [],
+  auth: 'key',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
@@ -28,7 +35,10 @@ let unregister: () => void;
 beforeAll(async () => {
   telemetry = currentTelemetry();
   // As auto-instrumentation does it: both HTTP client instrumentations, on the SDK's provider.
-  unregister = registerInstrumentations({ tracerProvider: telemetry.tracerProvider, instrumentations: [new UndiciInstrumentation(), new HttpInstrumentation()] });
+  unregister = registerInstrumentations({
+    tracerProvider: telemetry.tracerProvider,
+    instrumentations: [new UndiciInstrumentation(), new HttpInstrumentation()],
+  });
   server = await startLoopback();
 });
 afterAll(async () => {
@@ -63,7 +73,8 @@ async function run(transport: 'ky' | 'undici', httpSpans?: 'switchboard' | 'inst
     }
   });
   await client.close();
-  for (let i = 0; i < 100 && telemetry.spans().filter((s) => s.kind === SpanKind.CLIENT).length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 100 && telemetry.spans().filter((s) => s.kind === SpanKind.CLIENT).length < 3; i++)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   const requests = server.requests.slice(before);
   const spans = telemetry.spans();
   return { requests, spans, clientSpans: spans.filter((s: ReadableSpan) => s.kind === SpanKind.CLIENT) };

@@ -14,14 +14,20 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
 function runExample(file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(tsx, ['--conditions=@switchboard/source', file], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      tsx,
+      ['--conditions=@switchboard/source', file],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Settings the examples read, left out of what a test passes on so that the machine's own change nothing. */
-const EXAMPLE_SETTINGS = /^(GENESYS_\w+|REDIS_URL|OTEL_\w+|RUN_SECONDS|SHUTDOWN_TIMEOUT_MS|RATE_LIMIT_PER_MINUTE|LOG_LEVEL|WORKERS|CONCURRENCY|ORG_LIMIT|ORG_WINDOW_SECONDS)$/;
+const EXAMPLE_SETTINGS =
+  /^(GENESYS_\w+|REDIS_URL|OTEL_\w+|RUN_SECONDS|SHUTDOWN_TIMEOUT_MS|RATE_LIMIT_PER_MINUTE|LOG_LEVEL|WORKERS|CONCURRENCY|ORG_LIMIT|ORG_WINDOW_SECONDS)$/;
 
 interface RunningExample {
   /** Resolves once stdout has `count` lines matching `pattern`; rejects if the example ends first. */
@@ -61,7 +67,12 @@ afterEach(() => {
 function startExample(file: string, env: Record<string, string>, boundMs = 150_000): RunningExample {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !EXAMPLE_SETTINGS.test(name)));
   // Its own process group, so that the bound reaches tsx's child (and its workers) too.
-  const child = spawn(tsx, ['--conditions=@switchboard/source', file], { cwd: root, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(tsx, ['--conditions=@switchboard/source', file], {
+    cwd: root,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();
@@ -147,7 +158,9 @@ describe('examples', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const { port } = collector.address() as AddressInfo;
     try {
-      const { code, stdout } = await runExample('examples/otlp.ts', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces` });
+      const { code, stdout } = await runExample('examples/otlp.ts', {
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
+      });
       expect(code).toBe(0);
       expect(stdout).toContain(`Sent the trace to http://127.0.0.1:${port}/v1/traces.`);
       // pino's lines on stdout: one per call, none with a credential.
@@ -166,7 +179,14 @@ describe('examples', () => {
       return payload.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
     });
     const names = spans.map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['handle support request', 'postWebchatGuestConversations', 'POST /api/v2/webchat/guest/conversations', 'deleteWebchatGuestConversationMember']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'handle support request',
+        'postWebchatGuestConversations',
+        'POST /api/v2/webchat/guest/conversations',
+        'deleteWebchatGuestConversationMember',
+      ]),
+    );
     expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
     const operation = spans.find((s) => s.name === 'postWebchatGuestConversations');
     const attempt = spans.find((s) => s.name === 'POST /api/v2/webchat/guest/conversations');
@@ -199,10 +219,19 @@ describe('examples', () => {
         .split('\n')
         .filter((line) => line.startsWith('{"level"'))
         .map((line) => JSON.parse(line) as { msg: string; [field: string]: unknown });
-      expect(logs.find((l) => l.msg === 'started')).toMatchObject({ sharedLimiter: true, rateLimitPerMinute: 300, tracesExporter: 'ConsoleSpanExporter' });
+      expect(logs.find((l) => l.msg === 'started')).toMatchObject({
+        sharedLimiter: true,
+        rateLimitPerMinute: 300,
+        tracesExporter: 'ConsoleSpanExporter',
+      });
       expect(logs.filter((l) => l.msg === 'round done').length).toBeGreaterThanOrEqual(2);
       // pino's line per call, from the client.
-      for (const operationId of ['getWebchatDeployment', 'postWebchatGuestConversations', 'postWebchatGuestConversationMemberMessages', 'deleteWebchatGuestConversationMember']) {
+      for (const operationId of [
+        'getWebchatDeployment',
+        'postWebchatGuestConversations',
+        'postWebchatGuestConversationMemberMessages',
+        'deleteWebchatGuestConversationMember',
+      ]) {
         expect(logs.some((l) => l.operationId === operationId && l.outcome === 'success')).toBe(true);
       }
       // The shutdown, in order, and nothing after it.
@@ -216,7 +245,9 @@ describe('examples', () => {
       expect(logs[closed]).toMatchObject({ failedRounds: 0, failedCalls: 0 });
       // Calls in flight finished: every chat it started was also left.
       expect(emulator.stats.requests('postWebchatGuestConversations', 200)).toBeGreaterThanOrEqual(2);
-      expect(emulator.stats.requests('deleteWebchatGuestConversationMember', 204)).toBe(emulator.stats.requests('postWebchatGuestConversations', 200));
+      expect(emulator.stats.requests('deleteWebchatGuestConversationMember', 204)).toBe(
+        emulator.stats.requests('postWebchatGuestConversations', 200),
+      );
       // The console exporter's spans were flushed at shutdown.
       expect(stdout).toContain("name: 'POST /api/v2/webchat/guest/conversations'");
 
@@ -234,7 +265,9 @@ describe('examples', () => {
     const { startEmulator } = await import('@switchboard/emulator');
     const redis = await startRedis();
     // Every message post takes 6 s: the signal comes while one is in flight.
-    const emulator = await startEmulator({ faults: [{ match: { operationId: 'postWebchatGuestConversationMemberMessages' }, fault: { kind: 'latency', ms: 6_000 } }] });
+    const emulator = await startEmulator({
+      faults: [{ match: { operationId: 'postWebchatGuestConversationMemberMessages' }, fault: { kind: 'latency', ms: 6_000 } }],
+    });
     reportSecret(emulator.client.clientSecret);
     const env = {
       ...productionSettings(emulator, redis),
@@ -254,9 +287,14 @@ describe('examples', () => {
       const [calm, forced] = await Promise.all([patient.exited, impatient.exited]);
 
       expect(calm.code).toBe(0);
-      const messages = calm.stdout.split('\n').filter((line) => line.startsWith('{"level"')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+      const messages = calm.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{"level"'))
+        .map((line) => (JSON.parse(line) as { msg: string }).msg);
       // The round under way when the signal came was finished: its message sent, its chat left.
-      expect(messages.indexOf('round done')).toBeGreaterThan(messages.indexOf('shutting down: taking no new work, letting calls in flight finish'));
+      expect(messages.indexOf('round done')).toBeGreaterThan(
+        messages.indexOf('shutting down: taking no new work, letting calls in flight finish'),
+      );
       expect(messages.at(-1)).toBe('shutdown complete');
 
       expect(forced.code).toBe(1);
@@ -280,8 +318,17 @@ describe('examples', () => {
   }, 180_000);
 
   it('without REDIS_URL the production example (against a configured org) and the multi-worker example refuse to start, saying how to start Redis, with exit code 2', async () => {
-    const genesys = { GENESYS_REGION: 'eu_west_1', GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'not-a-real-secret', GENESYS_ORGANIZATION_ID: 'org', GENESYS_DEPLOYMENT_ID: 'deployment' };
-    const [production, multiWorker] = await Promise.all([startExample('examples/production.ts', genesys).exited, startExample('examples/multi-worker.ts', {}).exited]);
+    const genesys = {
+      GENESYS_REGION: 'eu_west_1',
+      GENESYS_CLIENT_ID: 'id',
+      GENESYS_CLIENT_SECRET: 'not-a-real-secret',
+      GENESYS_ORGANIZATION_ID: 'org',
+      GENESYS_DEPLOYMENT_ID: 'deployment',
+    };
+    const [production, multiWorker] = await Promise.all([
+      startExample('examples/production.ts', genesys).exited,
+      startExample('examples/multi-worker.ts', {}).exited,
+    ]);
     for (const { code, stderr } of [production, multiWorker]) {
       expect(code).toBe(2);
       expect(stderr).toContain('REDIS_URL is not set');
@@ -291,10 +338,20 @@ describe('examples', () => {
   }, 180_000);
 
   it('the production example turns settings the client refuses (an unknown region, a loginUrl that is the token endpoint) into exit code 2 and a plain message', async () => {
-    const org = { GENESYS_CLIENT_ID: 'id', GENESYS_CLIENT_SECRET: 'not-a-real-secret', GENESYS_ORGANIZATION_ID: 'org', GENESYS_DEPLOYMENT_ID: 'deployment', REDIS_URL: 'redis://127.0.0.1:1' };
+    const org = {
+      GENESYS_CLIENT_ID: 'id',
+      GENESYS_CLIENT_SECRET: 'not-a-real-secret',
+      GENESYS_ORGANIZATION_ID: 'org',
+      GENESYS_DEPLOYMENT_ID: 'deployment',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    };
     const [region, loginUrl] = await Promise.all([
       startExample('examples/production.ts', { ...org, GENESYS_REGION: 'mars_north_1' }).exited,
-      startExample('examples/production.ts', { ...org, GENESYS_BASE_URL: 'https://api.mypurecloud.ie', GENESYS_LOGIN_URL: 'https://login.mypurecloud.ie/oauth/token' }).exited,
+      startExample('examples/production.ts', {
+        ...org,
+        GENESYS_BASE_URL: 'https://api.mypurecloud.ie',
+        GENESYS_LOGIN_URL: 'https://login.mypurecloud.ie/oauth/token',
+      }).exited,
     ]);
     expect(region.code, region.stderr).toBe(2);
     expect(region.stderr).toContain('mars_north_1');
@@ -306,9 +363,18 @@ describe('examples', () => {
   it('the multi-worker example: 3 processes share one org limit through Redis for 3 s, a line each, no more 429s than processes', async () => {
     const redis = await startRedis();
     try {
-      const { code, stdout, stderr } = await startExample('examples/multi-worker.ts', { REDIS_URL: `redis://${redis.host}:${redis.port}`, WORKERS: '3', RUN_SECONDS: '3' }).exited;
+      const { code, stdout, stderr } = await startExample('examples/multi-worker.ts', {
+        REDIS_URL: `redis://${redis.host}:${redis.port}`,
+        WORKERS: '3',
+        RUN_SECONDS: '3',
+      }).exited;
       expect(code, stderr).toBe(0);
-      const rows = [...stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/gm)].map((m) => ({ worker: Number(m[1]), calls: Number(m[3]), tooMany: Number(m[4]), errors: Number(m[5]) }));
+      const rows = [...stdout.matchAll(/^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)$/gm)].map((m) => ({
+        worker: Number(m[1]),
+        calls: Number(m[3]),
+        tooMany: Number(m[4]),
+        errors: Number(m[5]),
+      }));
       expect(rows.map((r) => r.worker)).toEqual([1, 2, 3]);
       const total = /^\s*total\s+(\d+)\s+(\d+)\s+(\d+)$/m.exec(stdout);
       const calls = Number(total?.[1]);

@@ -24,12 +24,16 @@ describe('limiter metrics', () => {
   it('a LocalLimiter reports the calls waiting and how long each waited, with your attributes', async () => {
     const limiter = new LocalLimiter({ limit: 1, intervalMs: 300, metrics: { attributes: { 'switchboard.limiter.name': 'queue-test' } } });
     const mine = { 'switchboard.limiter.kind': 'local', 'switchboard.limiter.name': 'queue-test' };
-    const turns = Array.from({ length: 3 }, () => limiter.acquire({ operationId: 'op', timeoutMs: 5_000 }).then((permit) => permit.release()));
+    const turns = Array.from({ length: 3 }, () =>
+      limiter.acquire({ operationId: 'op', timeoutMs: 5_000 }).then((permit) => permit.release()),
+    );
     await sleep(50);
     expect(await gauge('switchboard.limiter.queued', mine)).toBe(2);
     await Promise.all(turns);
     expect(await gauge('switchboard.limiter.queued', mine)).toBe(0);
-    const waits = (await currentTelemetry().points('switchboard.limiter.wait.duration')).filter((p) => p.attributes['switchboard.limiter.name'] === 'queue-test');
+    const waits = (await currentTelemetry().points('switchboard.limiter.wait.duration')).filter(
+      (p) => p.attributes['switchboard.limiter.name'] === 'queue-test',
+    );
     const histogram = waits[0]?.value as { count: number; max: number };
     expect(histogram.count).toBe(3);
     expect(histogram.max).toBeGreaterThanOrEqual(0.5); // the third waited for two refills
@@ -37,7 +41,13 @@ describe('limiter metrics', () => {
   });
 
   it('a RedisLimiter reports 1 on switchboard.limiter.fallback while Redis cannot be reached, 0 when it is', async () => {
-    const unreachable = new RedisLimiter({ id: 'metrics-down', redis: { host: '127.0.0.1', port: await closedPort() }, limit: 5, intervalMs: 1_000, onFallback: () => undefined });
+    const unreachable = new RedisLimiter({
+      id: 'metrics-down',
+      redis: { host: '127.0.0.1', port: await closedPort() },
+      limit: 5,
+      intervalMs: 1_000,
+      onFallback: () => undefined,
+    });
     const reachable = new RedisLimiter({ id: 'metrics-up', redis: { host: redis.host, port: redis.port }, limit: 5, intervalMs: 1_000 });
     await reachable.ready();
     expect(await gauge('switchboard.limiter.fallback', { 'switchboard.limiter.id': 'metrics-down' })).toBe(1);
@@ -49,7 +59,9 @@ describe('limiter metrics', () => {
     const limiter = new LocalLimiter({ limit: 5, intervalMs: 1_000, metrics: false });
     (await limiter.acquire({ operationId: 'op', timeoutMs: 1_000 })).release();
     const points = await currentTelemetry().points('switchboard.limiter.queued');
-    expect(points.filter((p) => p.attributes['switchboard.limiter.kind'] === 'local' && p.attributes['switchboard.limiter.name'] === undefined)).toEqual([]);
+    expect(
+      points.filter((p) => p.attributes['switchboard.limiter.kind'] === 'local' && p.attributes['switchboard.limiter.name'] === undefined),
+    ).toEqual([]);
     await limiter.close();
   });
 });

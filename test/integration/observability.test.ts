@@ -35,7 +35,15 @@ function logCollector(): { stream: Writable; lines: () => Record<string, unknown
       done();
     },
   });
-  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 /** Runs `body` inside a root span of the test's own, as a user's request handler would. */
@@ -52,7 +60,8 @@ function withinRoot<T>(body: () => Promise<T>): Promise<{ result: T; rootSpanId:
 
 /** Waits (boundedly) for `count` spans besides the test's own to have ended: a span may end a moment after the caller got its answer. */
 async function endedSpans(count: number): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 200 && telemetry.spans().filter((s) => s.name !== 'user request').length < count; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 200 && telemetry.spans().filter((s) => s.name !== 'user request').length < count; i++)
+    await new Promise((resolve) => setTimeout(resolve, 5));
   return telemetry.spans();
 }
 
@@ -121,14 +130,23 @@ describe('a 429 then 200 call', () => {
       'genesys.correlation_id': 'corr-429',
     });
     expect(first.status.code).toBe(SpanStatusCode.ERROR);
-    expect(second.attributes).toMatchObject({ 'http.request.resend_count': 1, 'switchboard.attempt': 2, 'http.response.status_code': 200, 'genesys.correlation_id': 'corr-200' });
+    expect(second.attributes).toMatchObject({
+      'http.request.resend_count': 1,
+      'switchboard.attempt': 2,
+      'http.response.status_code': 200,
+      'genesys.correlation_id': 'corr-200',
+    });
     expect(second.attributes).not.toHaveProperty('error.type');
     expect(second.status.code).toBe(SpanStatusCode.UNSET);
 
     // The wait: a retry decision, then the wait itself with its measured duration, between the attempts.
     const retryEvent = operation.events.find((e) => e.name === 'switchboard.retry');
     const waitEvent = operation.events.find((e) => e.name === 'switchboard.wait');
-    expect(retryEvent?.attributes).toMatchObject({ 'switchboard.wait.reason': 'retry-after', 'switchboard.retry.wait_ms': 1000, 'http.response.status_code': 429 });
+    expect(retryEvent?.attributes).toMatchObject({
+      'switchboard.wait.reason': 'retry-after',
+      'switchboard.retry.wait_ms': 1000,
+      'http.response.status_code': 429,
+    });
     expect(waitEvent?.attributes).toMatchObject({ 'switchboard.wait.reason': 'retry-after', 'switchboard.attempt': 1 });
     expect(Number(waitEvent?.attributes?.['switchboard.wait.duration_ms'])).toBeGreaterThanOrEqual(990);
     expect(hrMs(waitEvent?.time ?? [0, 0])).toBeGreaterThanOrEqual(hrMs(first.endTime) - 2);
@@ -149,7 +167,15 @@ describe('a 429 then 200 call', () => {
     const lines = logs.lines();
     const callLines = lines.filter((l) => l.level !== 20);
     expect(callLines).toHaveLength(1);
-    expect(callLines[0]).toMatchObject({ level: 40, lib: 'switchboard', operationId: 'getWebchatSettings', outcome: 'success', status: 200, attempts: 2, correlationId: 'corr-200' });
+    expect(callLines[0]).toMatchObject({
+      level: 40,
+      lib: 'switchboard',
+      operationId: 'getWebchatSettings',
+      outcome: 'success',
+      status: 200,
+      attempts: 2,
+      correlationId: 'corr-200',
+    });
     expect(callLines[0]?.waitedMs).toBeGreaterThanOrEqual(990);
     const debug = lines.filter((l) => l.level === 20);
     expect(debug.map((l) => [l.attempt, l.reason ?? l.status])).toEqual([
@@ -160,7 +186,16 @@ describe('a 429 then 200 call', () => {
     ]);
 
     // The events a listener gets: the same facts.
-    expect(events.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'retry', 'wait', 'attempt.start', 'attempt.end', 'call.end']);
+    expect(events.map((e) => e.type)).toEqual([
+      'call.start',
+      'attempt.start',
+      'attempt.end',
+      'retry',
+      'wait',
+      'attempt.start',
+      'attempt.end',
+      'call.end',
+    ]);
     expect(events.at(-1)).toMatchObject({ attempts: 2, status: 200, correlationId: 'corr-200', outcome: 'success' });
 
     // Metrics: one duration point per attempt, a retry, a 429, a wait.
@@ -177,16 +212,26 @@ describe('a 429 then 200 call', () => {
       'url.template': SETTINGS,
       'http.response.status_code': 200,
     });
-    expect((await telemetry.points('switchboard.client.retries')).map((p) => [p.attributes['switchboard.wait.reason'], p.value])).toEqual([['retry-after', 1]]);
+    expect((await telemetry.points('switchboard.client.retries')).map((p) => [p.attributes['switchboard.wait.reason'], p.value])).toEqual([
+      ['retry-after', 1],
+    ]);
     expect((await telemetry.points('switchboard.client.throttled')).map((p) => p.value)).toEqual([1]);
-    expect((await telemetry.points('switchboard.client.waits')).map((p) => [p.attributes['switchboard.wait.reason'], p.value])).toEqual([['retry-after', 1]]);
+    expect((await telemetry.points('switchboard.client.waits')).map((p) => [p.attributes['switchboard.wait.reason'], p.value])).toEqual([
+      ['retry-after', 1],
+    ]);
     await api.close();
   });
 });
 
 describe('failures', () => {
   it('an HTTP error: both spans in error with the status as error.type, one error log line', async () => {
-    nock(baseUrl).get('/api/v2/webchat/deployments/d-1').reply(404, { code: 'not.found', status: 404, messageWithParams: 'deployment {id} not found', messageParams: { id: 'd-1' } }, { 'inin-correlation-id': 'corr-404' });
+    nock(baseUrl)
+      .get('/api/v2/webchat/deployments/d-1')
+      .reply(
+        404,
+        { code: 'not.found', status: 404, messageWithParams: 'deployment {id} not found', messageParams: { id: 'd-1' } },
+        { 'inin-correlation-id': 'corr-404' },
+      );
     const logs = logCollector();
     const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', logger: pino({ level: 'info' }, logs.stream) });
     await expect(api.getWebchatDeployment({ deploymentId: 'd-1' })).rejects.toBeInstanceOf(HttpError);
@@ -195,7 +240,9 @@ describe('failures', () => {
     expect(operation?.status.code).toBe(SpanStatusCode.ERROR);
     expect(operation?.attributes).toMatchObject({ 'error.type': '404', 'http.response.status_code': 404, 'switchboard.attempts': 1 });
     expect(attempt?.attributes).toMatchObject({ 'error.type': '404', 'genesys.correlation_id': 'corr-404' });
-    expect(logs.lines()).toMatchObject([{ level: 50, operationId: 'getWebchatDeployment', outcome: 'http-error', status: 404, correlationId: 'corr-404', attempts: 1 }]);
+    expect(logs.lines()).toMatchObject([
+      { level: 50, operationId: 'getWebchatDeployment', outcome: 'http-error', status: 404, correlationId: 'corr-404', attempts: 1 },
+    ]);
     await api.close();
   });
 
@@ -256,7 +303,12 @@ describe('failures', () => {
       },
     };
     const logs = logCollector();
-    const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', middleware: [lingering], logger: pino({ level: 'info' }, logs.stream) });
+    const api = new WebChatAPI({
+      baseUrl,
+      oauth: 'oauth-token-secret',
+      middleware: [lingering],
+      logger: pino({ level: 'info' }, logs.stream),
+    });
     const ends: number[] = [];
     api.on('call.end', (event) => ends.push(event.time));
     // The caller gets its TimeoutError while the middleware is still at work.
@@ -282,7 +334,9 @@ describe('failures', () => {
     const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', timeout: 50, retry: { baseMs: 1, minWaitMs: 1 } });
     await expect(api.getWebchatSettings()).resolves.toMatchObject({ status: 200, attempts: 2 });
     const attempts = byKind(telemetry.spans(), SpanKind.CLIENT);
-    expect(attempts.map((s) => [s.attributes['switchboard.attempt'], s.attributes['error.type'] ?? s.attributes['http.response.status_code']])).toEqual([
+    expect(
+      attempts.map((s) => [s.attributes['switchboard.attempt'], s.attributes['error.type'] ?? s.attributes['http.response.status_code']]),
+    ).toEqual([
       [1, 'TimeoutError'],
       [2, 200],
     ]);
@@ -299,14 +353,20 @@ describe('waits other than retries', () => {
   it('a call queued by the rate limiter: a rate-limit-queue wait event and the waits counter', async () => {
     nock(baseUrl).get(SETTINGS).times(2).reply(200, {});
     const api = new WebChatAPI({ baseUrl, oauth: 'oauth-token-secret', rateLimit: { local: { limit: 1, intervalMs: 250 } } });
-    const before = (await telemetry.points('switchboard.client.waits')).filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue').reduce((n, p) => n + Number(p.value), 0);
+    const before = (await telemetry.points('switchboard.client.waits'))
+      .filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue')
+      .reduce((n, p) => n + Number(p.value), 0);
     await Promise.all([api.getWebchatSettings(), api.getWebchatSettings()]);
     const operations = byKind(telemetry.spans(), SpanKind.INTERNAL);
-    const queued = operations.flatMap((span) => span.events).filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'rate-limit-queue');
+    const queued = operations
+      .flatMap((span) => span.events)
+      .filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'rate-limit-queue');
     // Each call took its turn; the second waited for the next quarter second's quota.
     expect(queued).toHaveLength(2);
     expect(Math.max(...queued.map((e) => Number(e.attributes?.['switchboard.wait.duration_ms'])))).toBeGreaterThanOrEqual(100);
-    const after = (await telemetry.points('switchboard.client.waits')).filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue').reduce((n, p) => n + Number(p.value), 0);
+    const after = (await telemetry.points('switchboard.client.waits'))
+      .filter((p) => p.attributes['switchboard.wait.reason'] === 'rate-limit-queue')
+      .reduce((n, p) => n + Number(p.value), 0);
     expect(after - before).toBe(2);
     await api.close();
   });
@@ -323,7 +383,8 @@ describe('waits other than retries', () => {
     await api.getWebchatSettings();
     await api.getWebchatSettings();
     const [first, second] = byKind(telemetry.spans(), SpanKind.INTERNAL);
-    const refreshes = (span: ReadableSpan | undefined) => span?.events.filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'token-refresh') ?? [];
+    const refreshes = (span: ReadableSpan | undefined) =>
+      span?.events.filter((e) => e.name === 'switchboard.wait' && e.attributes?.['switchboard.wait.reason'] === 'token-refresh') ?? [];
     expect(refreshes(first)).toHaveLength(1);
     expect(Number(refreshes(first)[0]?.attributes?.['switchboard.wait.duration_ms'])).toBeGreaterThanOrEqual(45);
     expect(refreshes(second)).toHaveLength(0);

@@ -3,7 +3,12 @@
 import { RedisLimiter } from '@switchboard/middleware/redis';
 
 const setup = JSON.parse(process.argv[2] ?? '{}');
-const limiter = new RedisLimiter({ id: setup.id, redis: { host: '127.0.0.1', port: setup.redisPort }, limit: setup.limit, intervalMs: setup.intervalMs });
+const limiter = new RedisLimiter({
+  id: setup.id,
+  redis: { host: '127.0.0.1', port: setup.redisPort },
+  limit: setup.limit,
+  intervalMs: setup.intervalMs,
+});
 await limiter.ready();
 const { askAt } = await new Promise((resolve) => {
   process.once('message', resolve);

@@ -17,7 +17,11 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DOCUMENTS = ['README.md', 'CONTRIBUTING.md', ...['core', 'middleware', 'webchat', 'emulator'].map((name) => `packages/${name}/README.md`)];
+const DOCUMENTS = [
+  'README.md',
+  'CONTRIBUTING.md',
+  ...['core', 'middleware', 'webchat', 'emulator'].map((name) => `packages/${name}/README.md`),
+];
 const scratch = join(root, 'test', '.doc-blocks');
 
 interface Block {
@@ -47,15 +51,26 @@ const byLanguage = (language: string) => blocks.filter((block) => block.language
 /** An excerpt names its file on its first line: an example that examples.test.ts runs, or a consumer-check script that check.ts runs. */
 const excerptOf = (block: Block) => /^\/\/ (examples\/\S+\.ts|test\/consumer\/src\/\S+\.mjs)$/.exec(block.code.split('\n')[0] ?? '')?.[1];
 
-const rootScripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+const rootScripts = Object.keys(
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
+);
 const PNPM_COMMANDS = new Set(['install', 'test', 'changeset', 'exec']);
 /** Every package some package.json of the repository names, and ours. */
 const knownPackages = new Set(
-  ['package.json', ...['packages', 'examples', 'test', 'bench'].flatMap((folder) => (existsSync(join(root, folder, 'package.json')) ? [`${folder}/package.json`] : readdirSync(join(root, folder)).map((name) => `${folder}/${name}/package.json`)))]
+  [
+    'package.json',
+    ...['packages', 'examples', 'test', 'bench'].flatMap((folder) =>
+      existsSync(join(root, folder, 'package.json'))
+        ? [`${folder}/package.json`]
+        : readdirSync(join(root, folder)).map((name) => `${folder}/${name}/package.json`),
+    ),
+  ]
     .filter((file) => existsSync(join(root, file)))
     .flatMap((file) => {
       const manifest = JSON.parse(readFileSync(join(root, file), 'utf8')) as Record<string, Record<string, string> | string | undefined>;
-      const names = ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((key) => Object.keys((manifest[key] as Record<string, string> | undefined) ?? {}));
+      const names = ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((key) =>
+        Object.keys((manifest[key] as Record<string, string> | undefined) ?? {}),
+      );
       return typeof manifest.name === 'string' ? [manifest.name, ...names] : names;
     }),
 );
@@ -72,9 +87,12 @@ function problemsOfShellLine(line: string, emulatorFlags: ReadonlySet<string>): 
     return rootScripts.includes(script ?? '') || PNPM_COMMANDS.has(script ?? '') ? [] : [`no root script "${script}"`];
   }
   if (tool === 'npm' && (first === 'install' || first === 'i')) {
-    return rest.filter((word) => !word.startsWith('-')).flatMap((name) => (knownPackages.has(name.replace(/(.)@[^/]*$/, '$1')) ? [] : [`"${name}" is not a package this repository uses`]));
+    return rest
+      .filter((word) => !word.startsWith('-'))
+      .flatMap((name) => (knownPackages.has(name.replace(/(.)@[^/]*$/, '$1')) ? [] : [`"${name}" is not a package this repository uses`]));
   }
-  if (tool === 'npx' && first === 'switchboard-emulator') return rest.filter((word) => word.startsWith('--') && !emulatorFlags.has(word)).map((flag) => `switchboard-emulator has no ${flag}`);
+  if (tool === 'npx' && first === 'switchboard-emulator')
+    return rest.filter((word) => word.startsWith('--') && !emulatorFlags.has(word)).map((flag) => `switchboard-emulator has no ${flag}`);
   if (tool === 'git' || tool === 'cd' || tool === 'bash') return [];
   return [`no rule checks the command "${command}"`];
 }
@@ -82,8 +100,11 @@ function problemsOfShellLine(line: string, emulatorFlags: ReadonlySet<string>): 
 function run(file: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const tsx = join(root, 'node_modules', '.bin', 'tsx');
   return new Promise((resolve) => {
-    execFile(tsx, ['--conditions=@switchboard/source', file], { cwd: root, timeout: 60_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      tsx,
+      ['--conditions=@switchboard/source', file],
+      { cwd: root, timeout: 60_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -98,30 +119,48 @@ describe('code blocks in the docs', () => {
   });
 
   const executed = byLanguage('ts').filter((block) => !excerptOf(block));
-  it.each(executed.map((block) => [label(block), block] as const))('%s runs as written and prints what it says', async (_name, block) => {
-    mkdirSync(scratch, { recursive: true });
-    const file = join(scratch, `${block.document.replaceAll('/', '-').replace(/\.md$/, '')}-${block.line}.ts`);
-    writeFileSync(file, `${block.code}\n`);
-    const { code, stdout, stderr } = await run(file);
-    expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
-    const printed = [...block.code.matchAll(/\/\/ → (.+)$/gm)].map((match) => (match[1] ?? '').trim());
-    for (const expected of printed) expect(stdout).toContain(expected);
-  }, 90_000);
+  it.each(executed.map((block) => [label(block), block] as const))(
+    '%s runs as written and prints what it says',
+    async (_name, block) => {
+      mkdirSync(scratch, { recursive: true });
+      const file = join(scratch, `${block.document.replaceAll('/', '-').replace(/\.md$/, '')}-${block.line}.ts`);
+      writeFileSync(file, `${block.code}\n`);
+      const { code, stdout, stderr } = await run(file);
+      expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+      const printed = [...block.code.matchAll(/\/\/ → (.+)$/gm)].map((match) => (match[1] ?? '').trim());
+      for (const expected of printed) expect(stdout).toContain(expected);
+    },
+    90_000,
+  );
 
-  it.each(byLanguage('ts').filter(excerptOf).map((block) => [label(block), block] as const))('%s is an excerpt of an example a test runs', (_name, block) => {
+  it.each(
+    byLanguage('ts')
+      .filter(excerptOf)
+      .map((block) => [label(block), block] as const),
+  )('%s is an excerpt of an example a test runs', (_name, block) => {
     const path = excerptOf(block) ?? '';
     const source = readFileSync(join(root, path), 'utf8');
     const excerpt = block.code.split('\n').slice(1).join('\n');
     expect(source.includes(excerpt), `${label(block)} differs from ${path}`).toBe(true);
-    const runner = path.startsWith('examples/') ? join(root, 'test', 'integration', 'examples.test.ts') : join(root, 'test', 'consumer', 'check.ts');
+    const runner = path.startsWith('examples/')
+      ? join(root, 'test', 'integration', 'examples.test.ts')
+      : join(root, 'test', 'consumer', 'check.ts');
     expect(readFileSync(runner, 'utf8')).toContain(path.startsWith('examples/') ? path : (path.split('/').pop() ?? path));
   });
 
   it('shell blocks run only what exists', async () => {
-    const help = await promisify(execFile)(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', join(root, 'packages', 'emulator', 'src', 'cli.ts'), '--help'], { cwd: root });
+    const help = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@switchboard/source', '--import', 'tsx', join(root, 'packages', 'emulator', 'src', 'cli.ts'), '--help'],
+      { cwd: root },
+    );
     const emulatorFlags = new Set(help.stdout.match(/--[a-z][a-z-]*/g) ?? []);
     const problems = byLanguage('sh').flatMap((block) =>
-      block.code.split('\n').flatMap((line, offset) => problemsOfShellLine(line, emulatorFlags).map((problem) => `${block.document}:${block.line + offset + 1}: ${problem}`)),
+      block.code
+        .split('\n')
+        .flatMap((line, offset) =>
+          problemsOfShellLine(line, emulatorFlags).map((problem) => `${block.document}:${block.line + offset + 1}: ${problem}`),
+        ),
     );
     expect(problems).toEqual([]);
   });

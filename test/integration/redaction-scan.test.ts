@@ -122,7 +122,15 @@ async function session({ includeMessageText = false, includeContactDetails = fal
     events: [],
     errors: [],
     messageTexts: [],
-    contactDetails: [member.displayName, member.firstName, member.lastName, member.email, member.phoneNumber, member.avatarImageUrl, ...Object.values(member.customFields)],
+    contactDetails: [
+      member.displayName,
+      member.firstName,
+      member.lastName,
+      member.email,
+      member.phoneNumber,
+      member.avatarImageUrl,
+      ...Object.values(member.customFields),
+    ],
   };
   api.on('*', (event) => capture.events.push(event));
   const attempt = async (work: () => Promise<unknown>): Promise<void> => {
@@ -149,8 +157,17 @@ async function session({ includeMessageText = false, includeContactDetails = fal
   });
   // The guest's member info as Genesys answers it, then an error that quotes it.
   await attempt(() => api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }));
-  await attempt(() => api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }, { middleware: [refusalQuoting(member)] }));
-  e.faults.add({ match: { operationId: 'postWebchatGuestConversationMemberMessages' }, fault: { kind: 'status', status: 503, retryAfter: 0 }, times: 1 });
+  await attempt(() =>
+    api.getWebchatGuestConversationMember(
+      { conversationId: chat.conversationId, memberId: chat.memberId },
+      { middleware: [refusalQuoting(member)] },
+    ),
+  );
+  e.faults.add({
+    match: { operationId: 'postWebchatGuestConversationMemberMessages' },
+    fault: { kind: 'status', status: 503, retryAfter: 0 },
+    times: 1,
+  });
   for (let i = 0; i < 3; i++) await attempt(() => chat.sendMessage(text(i)));
   await attempt(() => chat.sendMessage(`${text(3)} ${'x'.repeat(4_001)}`));
   await attempt(async () => {
@@ -164,8 +181,12 @@ async function session({ includeMessageText = false, includeContactDetails = fal
   const controller = new AbortController();
   setTimeout(() => controller.abort(), 20);
   e.faults.add({ match: { operationId: 'getWebchatGuestConversationMember' }, fault: { kind: 'latency', ms: 300 }, times: 2 });
-  await attempt(() => api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }, { signal: controller.signal }));
-  await attempt(() => api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }, { totalTimeout: 30 }));
+  await attempt(() =>
+    api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }, { signal: controller.signal }),
+  );
+  await attempt(() =>
+    api.getWebchatGuestConversationMember({ conversationId: chat.conversationId, memberId: chat.memberId }, { totalTimeout: 30 }),
+  );
 
   // OAuth: a revoked token is renewed after a 401; a burst meets the rate limit; a 404.
   const token = await credentials.getAccessToken();
@@ -176,7 +197,12 @@ async function session({ includeMessageText = false, includeContactDetails = fal
   await attempt(() => chat.leave());
 
   // Credentials the login host refuses.
-  const refused = new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: e.loginUrl, oauth: { clientId: e.client.clientId, clientSecret: 'wrong-secret-0123456789' }, logger: pino({ level: 'debug' }, stream) });
+  const refused = new WebChatAPI({
+    baseUrl: e.apiUrl,
+    loginUrl: e.loginUrl,
+    oauth: { clientId: e.client.clientId, clientSecret: 'wrong-secret-0123456789' },
+    logger: pino({ level: 'debug' }, stream),
+  });
   reportSecret('wrong-secret-0123456789');
   refused.on('*', (event) => capture.events.push(event));
   await attempt(() => refused.getWebchatSettings());
@@ -201,7 +227,14 @@ describe('WebChat’s redaction rule', () => {
     const open = new WebChatAPI({ baseUrl: 'http://127.0.0.1:9', onDeprecated: () => undefined, includeContactDetails: true });
     // Everything GuestMemberInfo sends is about the guest.
     expect(fieldsOf('GuestMemberInfo').filter((field) => !strict.redaction.hides(field))).toEqual([]);
-    expect(fieldsOf('WebChatMemberInfo').filter((field) => !strict.redaction.hides(field))).toEqual(['id', 'role', 'joinDate', 'leaveDate', 'authenticatedGuest', 'state']);
+    expect(fieldsOf('WebChatMemberInfo').filter((field) => !strict.redaction.hides(field))).toEqual([
+      'id',
+      'role',
+      'joinDate',
+      'leaveDate',
+      'authenticatedGuest',
+      'state',
+    ]);
     expect(fieldsOf('JourneyContext').filter((field) => strict.redaction.hides(field))).toEqual(['customer', 'customerSession']);
     expect([...fieldsOf('GuestMemberInfo'), 'customer', 'customerSession'].filter((field) => open.redaction.hides(field))).toEqual([]);
     // A media request's securityKey is a secret: hidden whatever the user opts into.
@@ -217,17 +250,36 @@ describe('the redaction rule over a whole session', () => {
     const spans = currentTelemetry().allSpans.slice(spansBefore);
 
     // The session did reach the paths it means to cover.
-    const types = new Set(capture.events.map((event) => (event.type === 'call.end' ? `${event.outcome}:${event.status ?? event.errorType}` : event.type)));
-    for (const expected of ['retry', 'wait', 'success:200', 'http-error:404', 'failure:AbortError', 'failure:TimeoutError', 'failure:AuthError']) expect(types).toContain(expected);
+    const types = new Set(
+      capture.events.map((event) => (event.type === 'call.end' ? `${event.outcome}:${event.status ?? event.errorType}` : event.type)),
+    );
+    for (const expected of [
+      'retry',
+      'wait',
+      'success:200',
+      'http-error:404',
+      'failure:AbortError',
+      'failure:TimeoutError',
+      'failure:AuthError',
+    ])
+      expect(types).toContain(expected);
     expect(capture.events.some((event) => event.type === 'attempt.end' && event.status === 401)).toBe(true);
     expect(capture.events.some((event) => event.type === 'attempt.end' && event.status === 429)).toBe(true);
-    expect(capture.errors.map((error) => (error as Error).name)).toEqual(expect.arrayContaining(['ValidationError', 'NetworkError', 'AbortError', 'TimeoutError', 'HttpError', 'AuthError']));
+    expect(capture.errors.map((error) => (error as Error).name)).toEqual(
+      expect.arrayContaining(['ValidationError', 'NetworkError', 'AbortError', 'TimeoutError', 'HttpError', 'AuthError']),
+    );
     expect(capture.logText()).toContain('"requestBody":{"body":"[REDACTED]"');
     // The contact details went out, came back and were quoted by an error: each path was hidden.
-    expect(capture.logText()).toContain('"memberInfo":{"displayName":"[REDACTED]","firstName":"[REDACTED]","lastName":"[REDACTED]","email":"[REDACTED]"');
-    expect(capture.logText()).toMatch(/"operationId":"getWebchatGuestConversationMember","status":200,"responseBody":\{[^\n]*"email":"\[REDACTED\]","phoneNumber":"\[REDACTED\]"[^\n]*"role":"CUSTOMER"/);
+    expect(capture.logText()).toContain(
+      '"memberInfo":{"displayName":"[REDACTED]","firstName":"[REDACTED]","lastName":"[REDACTED]","email":"[REDACTED]"',
+    );
+    expect(capture.logText()).toMatch(
+      /"operationId":"getWebchatGuestConversationMember","status":200,"responseBody":\{[^\n]*"email":"\[REDACTED\]","phoneNumber":"\[REDACTED\]"[^\n]*"role":"CUSTOMER"/,
+    );
     const refusal = capture.errors.find((error) => (error as { status?: number }).status === 400) as Error | undefined;
-    expect(refusal?.message).toBe('getWebchatGuestConversationMember: HTTP 400: member [REDACTED] with phone [REDACTED] and name [REDACTED] refused (bad.request)');
+    expect(refusal?.message).toBe(
+      'getWebchatGuestConversationMember: HTTP 400: member [REDACTED] with phone [REDACTED] and name [REDACTED] refused (bad.request)',
+    );
     expect(spans.length).toBeGreaterThan(20);
 
     const texts = [
@@ -238,7 +290,11 @@ describe('the redaction rule over a whole session', () => {
     ];
     expect(leaksIn(texts)).toEqual([]);
     for (const message of capture.messageTexts) expect(texts.filter((t) => t.includes(message.slice(0, 24)))).toEqual([]);
-    for (const detail of capture.contactDetails) expect(texts.filter((t) => t.includes(detail)), detail).toEqual([]);
+    for (const detail of capture.contactDetails)
+      expect(
+        texts.filter((t) => t.includes(detail)),
+        detail,
+      ).toEqual([]);
   });
 
   it('lets message text into the debug logs when the user opts in, and still no secret and no contact detail', async () => {

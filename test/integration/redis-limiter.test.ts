@@ -75,7 +75,15 @@ describe('closing with calls in flight', () => {
 
   it('on its fallback runs at most fallbackFraction of maxConcurrent at once', async () => {
     const { closedPort } = await import('../support/loopback.js');
-    const l = new RedisLimiter({ id: 'fallback-concurrency', redis: { host: '127.0.0.1', port: await closedPort() }, limit: 100, intervalMs: 1_000, maxConcurrent: 4, fallbackFraction: 0.5, onFallback: () => undefined });
+    const l = new RedisLimiter({
+      id: 'fallback-concurrency',
+      redis: { host: '127.0.0.1', port: await closedPort() },
+      limit: 100,
+      intervalMs: 1_000,
+      maxConcurrent: 4,
+      fallbackFraction: 0.5,
+      onFallback: () => undefined,
+    });
     const permits = Array.from({ length: 3 }, () => l.acquire({ operationId: 'op', timeoutMs: 5_000 }));
     const granted: unknown[] = [];
     for (const p of permits) void p.then((permit) => granted.push(permit));
@@ -92,16 +100,29 @@ describe('no quota lost across processes', () => {
     const { fork } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
     const setup = { id: `quota-${Date.now()}`, redisPort: redis.port, limit: 1, intervalMs: 10_000 };
-    const here = new RedisLimiter({ id: setup.id, redis: { host: redis.host, port: redis.port }, limit: setup.limit, intervalMs: setup.intervalMs });
+    const here = new RedisLimiter({
+      id: setup.id,
+      redis: { host: redis.host, port: redis.port },
+      limit: setup.limit,
+      intervalMs: setup.intervalMs,
+    });
     await here.ready();
     // execArgv: [] so that the workspace's source condition does not send it to the TypeScript sources.
-    const child = fork(fileURLToPath(new URL('./quota-worker.mjs', import.meta.url)), [JSON.stringify(setup)], { cwd: fileURLToPath(new URL('..', import.meta.url)), execArgv: [] });
+    const child = fork(fileURLToPath(new URL('./quota-worker.mjs', import.meta.url)), [JSON.stringify(setup)], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      execArgv: [],
+    });
     try {
       await new Promise<void>((resolve) => child.once('message', () => resolve()));
       const t0 = Date.now();
       (await here.acquire({ operationId: 'first', timeoutMs: 1_000 })).release(); // the window's one unit
       const aborts = Array.from({ length: 3 }, () => new AbortController());
-      const leaving = aborts.map((a) => here.acquire({ operationId: 'leaving', timeoutMs: 60_000, signal: a.signal }).then(() => 'granted', (e: { code: string }) => e.code));
+      const leaving = aborts.map((a) =>
+        here.acquire({ operationId: 'leaving', timeoutMs: 60_000, signal: a.signal }).then(
+          () => 'granted',
+          (e: { code: string }) => e.code,
+        ),
+      );
       const granted = new Promise<{ grantedAt: number }>((resolve) => child.once('message', (m) => resolve(m as { grantedAt: number })));
       child.send({ askAt: t0 + 50 });
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -130,11 +151,25 @@ describe('many processes, one org limit', () => {
     const emulator = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit, windowSeconds } });
     try {
       const setup = {
-        apiUrl: emulator.apiUrl, loginUrl: emulator.loginUrl, clientId: emulator.client.clientId, clientSecret: emulator.client.clientSecret,
-        redisPort: redis.port, limiterId: 'multi-process-org', limit, intervalMs: windowSeconds * 1000, mode: 'redis', concurrency: 4,
+        apiUrl: emulator.apiUrl,
+        loginUrl: emulator.loginUrl,
+        clientId: emulator.client.clientId,
+        clientSecret: emulator.client.clientSecret,
+        redisPort: redis.port,
+        limiterId: 'multi-process-org',
+        limit,
+        intervalMs: windowSeconds * 1000,
+        mode: 'redis',
+        concurrency: 4,
       };
       // Workers run the built packages (the test command builds before it tests).
-      const reports = await runWorkers(fileURLToPath(new URL('./redis-worker.mjs', import.meta.url)), setup, 4, durationMs, fileURLToPath(new URL('..', import.meta.url)));
+      const reports = await runWorkers(
+        fileURLToPath(new URL('./redis-worker.mjs', import.meta.url)),
+        setup,
+        4,
+        durationMs,
+        fileURLToPath(new URL('..', import.meta.url)),
+      );
       const ok = reports.reduce((n, r) => n + r.ok, 0);
       const allowed = (limit / windowSeconds) * (durationMs / 1000);
       console.log(JSON.stringify({ ok, allowed, perWorker: reports.map((r) => r.ok), tooMany: emulator.stats.tooManyRequests }));
@@ -215,7 +250,14 @@ describe('Redis unreachable', () => {
   it('at start: serves calls from a local limit of a fraction of the budget, and says so once', async () => {
     const { closedPort } = await import('../support/loopback.js');
     const notices: boolean[] = [];
-    const l = new RedisLimiter({ id: 'never-there', redis: { host: '127.0.0.1', port: await closedPort() }, limit: 8, intervalMs: 60_000, fallbackFraction: 0.25, onFallback: (active) => notices.push(active) });
+    const l = new RedisLimiter({
+      id: 'never-there',
+      redis: { host: '127.0.0.1', port: await closedPort() },
+      limit: 8,
+      intervalMs: 60_000,
+      fallbackFraction: 0.25,
+      onFallback: (active) => notices.push(active),
+    });
     await l.ready(300);
     const t0 = performance.now();
     const granted = await Promise.all([take(l, t0), take(l, t0)]);
@@ -231,7 +273,14 @@ describe('Redis unreachable', () => {
 
   it('in the middle of a run: queued calls move to the local limit and none is lost; it returns to the shared budget', async () => {
     const notices: boolean[] = [];
-    const l = new RedisLimiter({ id: 'outage', redis: { host: redis.host, port: redis.port }, limit: 2, intervalMs: 1_000, fallbackFraction: 1, onFallback: (active) => notices.push(active) });
+    const l = new RedisLimiter({
+      id: 'outage',
+      redis: { host: redis.host, port: redis.port },
+      limit: 2,
+      intervalMs: 1_000,
+      fallbackFraction: 1,
+      onFallback: (active) => notices.push(active),
+    });
     await l.ready();
     const t0 = performance.now();
     await Promise.all([take(l, t0), take(l, t0)]);
@@ -254,7 +303,14 @@ describe('Redis unreachable', () => {
 describe('Redis hanging', () => {
   it('treats a Redis that stops answering (sockets open) as an outage: queued calls move to the local limit', async () => {
     const notices: boolean[] = [];
-    const l = new RedisLimiter({ id: 'frozen', redis: { host: redis.host, port: redis.port }, limit: 2, intervalMs: 1_000, fallbackFraction: 1, onFallback: (active) => notices.push(active) });
+    const l = new RedisLimiter({
+      id: 'frozen',
+      redis: { host: redis.host, port: redis.port },
+      limit: 2,
+      intervalMs: 1_000,
+      fallbackFraction: 1,
+      onFallback: (active) => notices.push(active),
+    });
     await l.ready();
     const t0 = performance.now();
     await Promise.all([take(l, t0), take(l, t0)]);

@@ -13,8 +13,15 @@ import { type RedisServer, startRedis } from '../support/redis.js';
 import { type RedisClusterServer, type RedisSentinelServer, startRedisCluster, startRedisSentinel } from '../support/redis-topology.js';
 
 const ping = defineRoute<{ id: string }, unknown>({
-  operationId: 'ping', method: 'GET', path: '/ping/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
-  auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping/{id}',
+  pathParams: [{ name: 'id', type: 'string', required: true }],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 
 /** Takes a turn and gives it back at once; resolves with the ms since t0 it was granted at. */
@@ -52,7 +59,12 @@ async function callsThrough(limiter: RedisLimiter, calls: number, fault: () => P
   const loops = Array.from({ length: 4 }, async () => {
     while (next < calls) {
       const id = String(next++);
-      outcomes.push(await client.call(ping, { id }, { totalTimeout: 30_000 }).then(() => 'ok', (e: { code?: string }) => e.code ?? 'error'));
+      outcomes.push(
+        await client.call(ping, { id }, { totalTimeout: 30_000 }).then(
+          () => 'ok',
+          (e: { code?: string }) => e.code ?? 'error',
+        ),
+      );
     }
   });
   await Promise.all([...loops, fault()]);
@@ -114,7 +126,14 @@ describe('a Redis Cluster of 3 primaries', () => {
   it('when the primary holding its slot dies, calls move to the local limit: none lost, none sent twice', async () => {
     const yours = new Cluster(cluster.nodes.map(({ host, port }) => ({ host, port })));
     const notices: boolean[] = [];
-    const limiter = new RedisLimiter({ id: 'cluster-fault', redis: yours, limit: 40, intervalMs: 1_000, fallbackFraction: 0.5, onFallback: (active) => notices.push(active) });
+    const limiter = new RedisLimiter({
+      id: 'cluster-fault',
+      redis: yours,
+      limit: 40,
+      intervalMs: 1_000,
+      fallbackFraction: 0.5,
+      onFallback: (active) => notices.push(active),
+    });
     await limiter.ready();
     const slot = Number(await yours.cluster('KEYSLOT', 'b_{switchboard:cluster-fault}_settings'));
     const ranges = await yours.cluster('SLOTS');
@@ -143,7 +162,11 @@ describe('Sentinel: a primary and a replica behind 3 sentinels', () => {
   it('keeps calls flowing when the primary dies: none lost, none sent twice, the pause bounded and reported', async () => {
     const notices: boolean[] = [];
     const limiter = new RedisLimiter({
-      id: 'failover', redis: { sentinels: [...sentinel.sentinels], name: sentinel.masterName }, limit: 40, intervalMs: 1_000, fallbackFraction: 0.5,
+      id: 'failover',
+      redis: { sentinels: [...sentinel.sentinels], name: sentinel.masterName },
+      limit: 40,
+      intervalMs: 1_000,
+      fallbackFraction: 0.5,
       onFallback: (active) => notices.push(active),
     });
     await limiter.ready();

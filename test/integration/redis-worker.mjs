@@ -8,7 +8,12 @@ import { WebChatAPI } from '@switchboard/webchat';
 const setup = JSON.parse(process.argv[2] ?? '{}');
 const shared =
   setup.mode === 'redis'
-    ? new RedisLimiter({ id: setup.limiterId, redis: { host: '127.0.0.1', port: setup.redisPort }, limit: setup.limit, intervalMs: setup.intervalMs })
+    ? new RedisLimiter({
+        id: setup.limiterId,
+        redis: { host: '127.0.0.1', port: setup.redisPort },
+        limit: setup.limit,
+        intervalMs: setup.intervalMs,
+      })
     : undefined;
 const api = new WebChatAPI({
   baseUrl: setup.apiUrl,
@@ -16,7 +21,9 @@ const api = new WebChatAPI({
   oauth: { clientId: setup.clientId, clientSecret: setup.clientSecret },
   retry: false,
   // 'local': each process paced at the full limit on its own; 'naive': the same without reading the server's headers, as simpler clients do.
-  rateLimit: shared ? { limiter: shared } : { local: { limit: setup.limit, intervalMs: setup.intervalMs }, followServer: setup.mode !== 'naive' },
+  rateLimit: shared
+    ? { limiter: shared }
+    : { local: { limit: setup.limit, intervalMs: setup.intervalMs }, followServer: setup.mode !== 'naive' },
   onDeprecated: () => undefined,
 });
 await shared?.ready();
@@ -42,7 +49,8 @@ await Promise.all(
       // earlier 429 lasts past its deadline (a RateLimitError, also status 429), sent nothing:
       // the loop waits that pause out instead of spinning on such refusals.
       else if (result.error?.code === 'E_HTTP' && result.status === 429) limited++;
-      else if (result.error?.code === 'E_RATE_LIMITED') await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(result.error.retryAfterMs, go.endAt - Date.now()))));
+      else if (result.error?.code === 'E_RATE_LIMITED')
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(result.error.retryAfterMs, go.endAt - Date.now()))));
     }
   }),
 );

@@ -43,7 +43,11 @@ export function nodeBinary(version: string): string {
   try {
     const name = `node-${process.platform}-${process.arch}@${version}`;
     console.log(`fetching Node.js ${version} (${name}) into ${folder}`);
-    const tarball = execFileSync('npm', ['pack', name, '--silent', '--pack-destination', work], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop() ?? '';
+    const tarball =
+      execFileSync('npm', ['pack', name, '--silent', '--pack-destination', work], { cwd: work, encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop() ?? '';
     execFileSync('tar', ['xzf', join(work, tarball), '-C', work, 'package/bin/node']);
     mkdirSync(join(folder, 'bin'), { recursive: true });
     renameSync(join(work, 'package', 'bin', 'node'), binary);

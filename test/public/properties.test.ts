@@ -24,7 +24,16 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CallResult, headersFromRecord, type HttpRequest, type HttpResponse, type ParamSpec, type RouteDescriptor, type Transport, ValidationError } from '@switchboard/core';
+import {
+  type CallResult,
+  headersFromRecord,
+  type HttpRequest,
+  type HttpResponse,
+  type ParamSpec,
+  type RouteDescriptor,
+  type Transport,
+  ValidationError,
+} from '@switchboard/core';
 import { WebChatAPI, webChatRoutes } from '@switchboard/webchat';
 import { propertySeed } from '../support/property-seed.js';
 
@@ -116,7 +125,12 @@ for (const operation of spec.operations) {
   const sample = sampleOf(modelSchema(response.schemaRef)) as Record<string, unknown>;
   // The create answer carries what the client keeps: the conversation, its guest JWT, the member, the stream.
   if (operation.operationId === 'postWebchatGuestConversations') {
-    Object.assign(sample, { id: CREATED_CONVERSATION, jwt: 'created-guest-jwt', eventStreamUri: 'wss://streaming.example.test/x', member: { id: 'member-1', role: 'CUSTOMER' } });
+    Object.assign(sample, {
+      id: CREATED_CONVERSATION,
+      jwt: 'created-guest-jwt',
+      eventStreamUri: 'wss://streaming.example.test/x',
+      member: { id: 'member-1', role: 'CUSTOMER' },
+    });
   }
   successData.set(operation.operationId, sample);
 }
@@ -141,13 +155,25 @@ const transport: Transport = {
     const route = routeById.get(options.operationId);
     const status = route?.successStatus ?? 200;
     const data = status === 204 ? undefined : successData.get(options.operationId);
-    const headers = headersFromRecord(status === 204 ? { 'inin-correlation-id': 'correlation-1' } : { 'content-type': 'application/json', 'inin-correlation-id': 'correlation-1' });
+    const headers = headersFromRecord(
+      status === 204
+        ? { 'inin-correlation-id': 'correlation-1' }
+        : { 'content-type': 'application/json', 'inin-correlation-id': 'correlation-1' },
+    );
     return Promise.resolve({ status, headers, data });
   },
   close: () => Promise.resolve(),
 };
 
-const api = new WebChatAPI({ baseUrl: BASE_URL, oauth: ADMIN_TOKEN, transport, retry: false, tracing: false, metrics: false, onDeprecated: () => undefined });
+const api = new WebChatAPI({
+  baseUrl: BASE_URL,
+  oauth: ADMIN_TOKEN,
+  transport,
+  retry: false,
+  tracing: false,
+  metrics: false,
+  onDeprecated: () => undefined,
+});
 
 interface Outcome {
   readonly result: CallResult<unknown> | undefined;
@@ -224,7 +250,8 @@ function readJson(value: unknown, semantics: 'own' | 'json' = 'own', pointer = '
       const toJSON = (v as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') v = (toJSON as (this: unknown, key: string) => unknown).call(v, key);
       if (v instanceof Number || v instanceof String || v instanceof Boolean) v = v.valueOf();
-      else if (typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object BigInt]') v = (v as { valueOf(): unknown }).valueOf();
+      else if (typeof v === 'object' && v !== null && Object.prototype.toString.call(v) === '[object BigInt]')
+        v = (v as { valueOf(): unknown }).valueOf();
     }
     switch (typeof v) {
       case 'string':
@@ -337,7 +364,8 @@ function show(value: unknown, depth = 0, seen: object[] = []): string {
   const tag = Object.prototype.toString.call(object).slice(8, -1);
   if (object instanceof Date) return `Date(${Number.isNaN(object.getTime()) ? 'invalid' : object.toISOString()})`;
   if (object instanceof Map || object instanceof Set) return `${tag}(${object.size} entries)`;
-  if (['Number', 'String', 'Boolean', 'BigInt', 'Symbol'].includes(tag) && !Array.isArray(object)) return `Object(${show((object as { valueOf(): unknown }).valueOf(), depth + 1, inner)})`;
+  if (['Number', 'String', 'Boolean', 'BigInt', 'Symbol'].includes(tag) && !Array.isArray(object))
+    return `Object(${show((object as { valueOf(): unknown }).valueOf(), depth + 1, inner)})`;
   if (ArrayBuffer.isView(object)) return `${tag}(${(object as { length?: number }).length ?? object.byteLength})`;
   if (Array.isArray(object)) {
     const items: string[] = [];
@@ -375,7 +403,10 @@ const text = fc.oneof(
 
 const int32 = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
 const nullPrototype = fc.oneof({ arbitrary: fc.constant(false), weight: 7 }, { arbitrary: fc.constant(true), weight: 1 });
-const mapKey = fc.oneof({ arbitrary: fc.string({ unit: 'binary', maxLength: 8 }), weight: 4 }, { arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), weight: 1 });
+const mapKey = fc.oneof(
+  { arbitrary: fc.string({ unit: 'binary', maxLength: 8 }), weight: 4 },
+  { arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty'), weight: 1 },
+);
 /** Keys for unknown body fields; pointers must escape `~` and `/`. */
 const extraKey = fc.oneof(
   { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }), weight: 4 },
@@ -405,7 +436,10 @@ function valid(raw: Schema, model: string | undefined, field: string | undefined
     case 'boolean':
       return fc.boolean();
     case 'array':
-      return fc.array(valid(schema.items ?? { type: 'string' }, own, undefined, options), { minLength: options.full ? 1 : 0, maxLength: 3 });
+      return fc.array(valid(schema.items ?? { type: 'string' }, own, undefined, options), {
+        minLength: options.full ? 1 : 0,
+        maxLength: 3,
+      });
     default:
       break;
   }
@@ -418,19 +452,33 @@ function valid(raw: Schema, model: string | undefined, field: string | undefined
         const value = valid(property, own, name, options).map((v): Entry => [name, v]);
         if (required.has(name) || options.full) return value;
         // Absent, `undefined` (the JS idiom for absent), or present.
-        return fc.oneof({ arbitrary: fc.constant<Entry>([name, ABSENT]), weight: 2 }, { arbitrary: fc.constant<Entry>([name, undefined]), weight: 1 }, { arbitrary: value, weight: 3 });
+        return fc.oneof(
+          { arbitrary: fc.constant<Entry>([name, ABSENT]), weight: 2 },
+          { arbitrary: fc.constant<Entry>([name, undefined]), weight: 1 },
+          { arbitrary: value, weight: 3 },
+        );
       });
-    return fc.tuple(fc.tuple(...parts), nullPrototype).map(([entries, nullProto]) => objectOf(entries.filter(([, v]) => v !== ABSENT), nullProto));
+    return fc.tuple(fc.tuple(...parts), nullPrototype).map(([entries, nullProto]) =>
+      objectOf(
+        entries.filter(([, v]) => v !== ABSENT),
+        nullProto,
+      ),
+    );
   }
   if (typeof schema.additionalProperties === 'object') {
     const values = valid(schema.additionalProperties, own, undefined, options);
-    return fc.tuple(fc.array(fc.tuple(mapKey, values), { minLength: options.full ? 1 : 0, maxLength: 3 }), nullPrototype).map(([entries, nullProto]) => objectOf(entries, nullProto));
+    return fc
+      .tuple(fc.array(fc.tuple(mapKey, values), { minLength: options.full ? 1 : 0, maxLength: 3 }), nullPrototype)
+      .map(([entries, nullProto]) => objectOf(entries, nullProto));
   }
   return fc.constant({});
 }
 
 const pathValue = fc
-  .oneof({ arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), weight: 4 }, { arbitrary: fc.constantFrom('a/b', '?x=1#y', '%2e%2e', '...', ' ', 'médïa', '🙂', 'dep/1 ..'), weight: 1 })
+  .oneof(
+    { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 16 }), weight: 4 },
+    { arbitrary: fc.constantFrom('a/b', '?x=1#y', '%2e%2e', '...', ' ', 'médïa', '🙂', 'dep/1 ..'), weight: 1 },
+  )
   .filter((v) => v !== '.' && v !== '..');
 
 function queryValue(param: ParamSpec): fc.Arbitrary<unknown> {
@@ -457,8 +505,14 @@ function validInput(route: RouteDescriptor, options: GenerateOptions): fc.Arbitr
       ),
     );
   }
-  if (route.body?.schema) parts.push(valid({ $ref: `#/definitions/${route.body.schema}` }, undefined, undefined, options).map((v): Entry => ['body', v]));
-  return fc.tuple(fc.tuple(...parts), nullPrototype).map(([entries, nullProto]) => objectOf(entries.filter(([, v]) => v !== ABSENT), nullProto));
+  if (route.body?.schema)
+    parts.push(valid({ $ref: `#/definitions/${route.body.schema}` }, undefined, undefined, options).map((v): Entry => ['body', v]));
+  return fc.tuple(fc.tuple(...parts), nullPrototype).map(([entries, nullProto]) =>
+    objectOf(
+      entries.filter(([, v]) => v !== ABSENT),
+      nullProto,
+    ),
+  );
 }
 
 /** A deep copy of generated data (no cycles yet), keeping null prototypes and `undefined` fields. */
@@ -567,7 +621,9 @@ type Verdict = { readonly refused: readonly Expected[] } | { readonly sent: 'own
 const showPointer = (pointer: string): string => (pointer === '' ? '(the input)' : show(pointer));
 
 const describeVerdict = (v: Verdict): string =>
-  'refused' in v ? `refused at ${v.refused.map((e) => showPointer(e.pointer)).join(', ')}` : `sent once as its ${v.sent === 'own' ? 'own data' : 'JSON.stringify reading'}`;
+  'refused' in v
+    ? `refused at ${v.refused.map((e) => showPointer(e.pointer)).join(', ')}`
+    : `sent once as its ${v.sent === 'own' ? 'own data' : 'JSON.stringify reading'}`;
 
 function makeCase(route: RouteDescriptor, input: unknown, what: string, refused?: readonly Expected[]): Case {
   const description = `${route.operationId}: ${what} → must be ${describeVerdict(refused ? { refused } : { sent: 'own' })}; input ${show(input)}`;
@@ -581,13 +637,16 @@ function makeEither(route: RouteDescriptor, input: unknown, what: string, either
 
 function describeOutcome(outcome: Outcome): string {
   if (outcome.error instanceof ValidationError) return `ValidationError ${JSON.stringify(outcome.error.problems)}`;
-  if (outcome.error instanceof Error) return `${outcome.error.name} (${(outcome.error as { code?: string }).code ?? 'no code'}): ${outcome.error.message}`;
+  if (outcome.error instanceof Error)
+    return `${outcome.error.name} (${(outcome.error as { code?: string }).code ?? 'no code'}): ${outcome.error.message}`;
   if (outcome.error !== undefined) return `a thrown ${typeof outcome.error}`;
   return `success, status ${outcome.result?.status}`;
 }
 
 function describeSent(outcome: Outcome): string {
-  return outcome.sent.map(({ request }) => `${request.method} ${request.url}${request.body === undefined ? '' : ` body ${show(request.body)}`}`).join('; ');
+  return outcome.sent
+    .map(({ request }) => `${request.method} ${request.url}${request.body === undefined ? '' : ` body ${show(request.body)}`}`)
+    .join('; ');
 }
 
 /** Invalid: a typed ValidationError naming every expected pointer, and nothing sent. */
@@ -595,23 +654,33 @@ function assertRefused(c: Case, outcome: Outcome): void {
   const expected = c.refused ?? [];
   const where = expected.map((e) => showPointer(e.pointer)).join(', ');
   if (outcome.sent.length > 0) {
-    throw new Error(`${c.route.operationId}, ${c.what}: an invalid input was SENT (${outcome.sent.length} request(s): ${describeSent(outcome)}) instead of a ValidationError at ${where}; outcome: ${describeOutcome(outcome)}`);
+    throw new Error(
+      `${c.route.operationId}, ${c.what}: an invalid input was SENT (${outcome.sent.length} request(s): ${describeSent(outcome)}) instead of a ValidationError at ${where}; outcome: ${describeOutcome(outcome)}`,
+    );
   }
   const error = outcome.error;
-  if (!(error instanceof ValidationError)) throw new Error(`${c.route.operationId}, ${c.what}: expected a ValidationError at ${where}, got ${describeOutcome(outcome)}`);
+  if (!(error instanceof ValidationError))
+    throw new Error(`${c.route.operationId}, ${c.what}: expected a ValidationError at ${where}, got ${describeOutcome(outcome)}`);
   // The type says E_VALIDATION; the run-time value is what a user's `switch (error.code)` sees.
   const code: string = error.code;
   if (code !== 'E_VALIDATION') throw new Error(`${c.route.operationId}: ValidationError with code ${code}`);
-  if (error.operationId !== c.route.operationId) throw new Error(`${c.route.operationId}: ValidationError of operation ${String(error.operationId)}`);
+  if (error.operationId !== c.route.operationId)
+    throw new Error(`${c.route.operationId}: ValidationError of operation ${String(error.operationId)}`);
   for (const e of expected) {
     const at = error.problems.filter((p) => p.pointer === e.pointer || (e.under === true && p.pointer.startsWith(`${e.pointer}/`)));
     if (at.length === 0) {
-      const unescaped = error.problems.find((p) => p.pointer !== e.pointer && p.pointer === e.pointer.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const unescaped = error.problems.find(
+        (p) => p.pointer !== e.pointer && p.pointer === e.pointer.replace(/~1/g, '/').replace(/~0/g, '~'),
+      );
       const hint = unescaped ? ` (it names ${show(unescaped.pointer)}, not escaped as RFC 6901 wants: ~ as ~0, / as ~1)` : '';
-      throw new Error(`${c.route.operationId}, ${c.what}: the ValidationError does not name ${showPointer(e.pointer)}${e.under ? ' or a place beneath it' : ''}${hint}; its problems: ${show(error.problems)}`);
+      throw new Error(
+        `${c.route.operationId}, ${c.what}: the ValidationError does not name ${showPointer(e.pointer)}${e.under ? ' or a place beneath it' : ''}${hint}; its problems: ${show(error.problems)}`,
+      );
     }
     if (e.message !== undefined && !at.some((p) => p.message === e.message)) {
-      throw new Error(`${c.route.operationId}, ${c.what}: the problem at ${show(e.pointer)} should say ${JSON.stringify(e.message)}; its problems: ${show(error.problems)}`);
+      throw new Error(
+        `${c.route.operationId}, ${c.what}: the problem at ${show(e.pointer)} should say ${JSON.stringify(e.message)}; its problems: ${show(error.problems)}`,
+      );
     }
   }
 }
@@ -634,30 +703,38 @@ function expectedUrl(route: RouteDescriptor, input: unknown): string {
 /** Valid: exactly one request, to the right URL with the right auth, whose JSON is the input's body as JSON data. */
 function assertSentOnce(c: Case, outcome: Outcome, semantics: 'own' | 'json' = 'own'): void {
   const { route } = c;
-  if (outcome.error !== undefined) throw new Error(`${route.operationId}, ${c.what}: a valid input was REFUSED: ${describeOutcome(outcome)}`);
-  if (outcome.sent.length !== 1) throw new Error(`${route.operationId}, ${c.what}: ${outcome.sent.length} requests sent for one call: ${describeSent(outcome)}`);
+  if (outcome.error !== undefined)
+    throw new Error(`${route.operationId}, ${c.what}: a valid input was REFUSED: ${describeOutcome(outcome)}`);
+  if (outcome.sent.length !== 1)
+    throw new Error(`${route.operationId}, ${c.what}: ${outcome.sent.length} requests sent for one call: ${describeSent(outcome)}`);
   const [{ request, operationId }] = outcome.sent as [Sent];
-  if (operationId !== route.operationId || request.method !== route.method) throw new Error(`${route.operationId}: sent as ${operationId} ${request.method}`);
+  if (operationId !== route.operationId || request.method !== route.method)
+    throw new Error(`${route.operationId}: sent as ${operationId} ${request.method}`);
   const url = expectedUrl(route, c.input);
   if (request.url !== url) throw new Error(`${route.operationId}, ${c.what}: sent to ${show(request.url)}, expected ${show(url)}`);
   const authorization = request.headers.authorization;
   const wanted = route.auth === 'oauth' ? `Bearer ${ADMIN_TOKEN}` : route.auth === 'guestJwt' ? `Bearer ${GUEST_JWT}` : undefined;
   if (authorization !== wanted) throw new Error(`${route.operationId}: authorization ${String(authorization)}, expected ${String(wanted)}`);
-  if (outcome.result?.status !== route.successStatus || outcome.result.attempts !== 1) throw new Error(`${route.operationId}: result status ${outcome.result?.status}, attempts ${outcome.result?.attempts}`);
+  if (outcome.result?.status !== route.successStatus || outcome.result.attempts !== 1)
+    throw new Error(`${route.operationId}: result status ${outcome.result?.status}, attempts ${outcome.result?.attempts}`);
 
   const body = route.body ? ownValue(c.input, 'body') : undefined;
   if (body === undefined) {
-    if (request.body !== undefined) throw new Error(`${route.operationId}, ${c.what}: sent a body ${show(request.body)} where the input has none`);
+    if (request.body !== undefined)
+      throw new Error(`${route.operationId}, ${c.what}: sent a body ${show(request.body)} where the input has none`);
     return;
   }
   const reading = readJson(body, semantics);
   if (reading.bad.length > 0) throw new Error(`test bug: a valid case holds non-JSON values at ${reading.bad.join(', ')}`);
   if (request.body === undefined) throw new Error(`${route.operationId}, ${c.what}: no body sent; expected ${show(reading.json)}`);
-  if (request.headers['content-type'] !== 'application/json') throw new Error(`${route.operationId}: content-type ${String(request.headers['content-type'])}`);
+  if (request.headers['content-type'] !== 'application/json')
+    throw new Error(`${route.operationId}: content-type ${String(request.headers['content-type'])}`);
   const received = JSON.parse(request.body) as unknown;
   const difference = firstDifference(received, reading.json, '/body');
   if (difference !== undefined) {
-    throw new Error(`${route.operationId}, ${c.what}: the JSON sent differs from the input's own data at ${difference}: sent ${show(request.body)}, expected ${show(reading.json)}`);
+    throw new Error(
+      `${route.operationId}, ${c.what}: the JSON sent differs from the input's own data at ${difference}: sent ${show(request.body)}, expected ${show(reading.json)}`,
+    );
   }
 }
 
@@ -721,11 +798,16 @@ function reaches(resolved: Resolved, test: (schema: Schema) => boolean, seen = n
     if (seen.has(model)) return false;
     seen.add(model);
   }
-  const children = [...Object.values(schema.properties ?? {}), ...(schema.items ? [schema.items] : []), ...(typeof schema.additionalProperties === 'object' ? [schema.additionalProperties] : [])];
+  const children = [
+    ...Object.values(schema.properties ?? {}),
+    ...(schema.items ? [schema.items] : []),
+    ...(typeof schema.additionalProperties === 'object' ? [schema.additionalProperties] : []),
+  ];
   return children.filter((child) => child.readOnly !== true).some((child) => reaches(resolve(child, model), test, seen));
 }
 
-const bodyRoutesReaching = (test: (schema: Schema) => boolean): RouteDescriptor[] => bodyRoutes.filter((route) => reaches(bodySchemaOf(route), test));
+const bodyRoutesReaching = (test: (schema: Schema) => boolean): RouteDescriptor[] =>
+  bodyRoutes.filter((route) => reaches(bodySchemaOf(route), test));
 
 describe('issue 14: nothing invalid is sent, everything valid is sent exactly once', () => {
   afterAll(() => api.close());
@@ -751,7 +833,10 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     2_000,
     spoiled(
       bodyRoutes,
-      fc.array(fc.tuple(fc.nat(), extraKey, fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), nestingPath(40), fc.boolean()), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.tuple(fc.nat(), extraKey, fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }), nestingPath(40), fc.boolean()), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       (route, input, extras) => {
         const { nodes } = survey(input, route);
         // Unknown fields of a model: not of a map (customFields), whose values are typed, nor of an array.
@@ -777,12 +862,15 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     100,
     spoiled(bodyRoutes, fc.tuple(fc.integer({ min: 200, max: 5_000 }), fc.nat(), extraKey), (route, input, [depth, shape, key]) => {
       const root = input.body as Record<string, unknown>;
-      const path = Array.from({ length: depth }, (_, i) => ((shape >> i % 16) & 1 ? 0 : 'a'));
+      const path = Array.from({ length: depth }, (_, i) => ((shape >> (i % 16)) & 1 ? 0 : 'a'));
       const name = freshKey(root, key);
       put(root, name, nest('bottom', path).value);
       const prefix = pointerOf('/body', name);
       // Too deep may be a documented limit: then refused, at a place on the way down.
-      return makeEither(route, input, `${depth} levels under ${prefix}`, [{ sent: 'own' }, { refused: [{ pointer: prefix, under: true }] }]);
+      return makeEither(route, input, `${depth} levels under ${prefix}`, [
+        { sent: 'own' },
+        { refused: [{ pointer: prefix, under: true }] },
+      ]);
     }),
   );
 
@@ -795,7 +883,9 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
       const param = pick(route.pathParams, i)?.name ?? '';
       if (asUndefined) input[param] = undefined;
       else delete input[param];
-      return makeCase(route, input, `${param} ${asUndefined ? 'undefined' : 'missing'}`, [{ pointer: `/${param}`, message: 'is required' }]);
+      return makeCase(route, input, `${param} ${asUndefined ? 'undefined' : 'missing'}`, [
+        { pointer: `/${param}`, message: 'is required' },
+      ]);
     }),
   );
 
@@ -809,7 +899,12 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     }),
   );
 
-  const notAString = fc.oneof(int32, fc.double(), fc.boolean(), fc.constantFrom<unknown>(null, NaN, 10n, [], ['x'], {}, () => 'x', Symbol('x'), new Date(0), new String('x')));
+  const notAString = fc.oneof(
+    int32,
+    fc.double(),
+    fc.boolean(),
+    fc.constantFrom<unknown>(null, NaN, 10n, [], ['x'], {}, () => 'x', Symbol('x'), new Date(0), new String('x')),
+  );
   property(
     'a path parameter that is not a string is refused',
     250,
@@ -820,20 +915,35 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     }),
   );
 
-  const loneSurrogate = fc.tuple(fc.string({ unit: 'binary', maxLength: 4 }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.string({ unit: 'binary', maxLength: 4 })).map(([a, s, b]) => `${a}${String.fromCharCode(s)}${b}`);
+  const loneSurrogate = fc
+    .tuple(
+      fc.string({ unit: 'binary', maxLength: 4 }),
+      fc.integer({ min: 0xd800, max: 0xdfff }),
+      fc.string({ unit: 'binary', maxLength: 4 }),
+    )
+    .map(([a, s, b]) => `${a}${String.fromCharCode(s)}${b}`);
   property(
     'a lone surrogate in a path or query string is refused',
     250,
-    spoiled(routes.filter((r) => r.pathParams.length > 0 || r.queryParams.some((q) => q.type === 'string' && !q.enum)), fc.tuple(fc.nat(), loneSurrogate), (route, input, [i, value]) => {
-      const params = [...route.pathParams, ...route.queryParams.filter((q) => q.type === 'string' && !q.enum)];
-      const param = pick(params, i)?.name ?? '';
-      input[param] = value;
-      return makeCase(route, input, `${param} with a lone surrogate`, [{ pointer: `/${param}` }]);
-    }),
+    spoiled(
+      routes.filter((r) => r.pathParams.length > 0 || r.queryParams.some((q) => q.type === 'string' && !q.enum)),
+      fc.tuple(fc.nat(), loneSurrogate),
+      (route, input, [i, value]) => {
+        const params = [...route.pathParams, ...route.queryParams.filter((q) => q.type === 'string' && !q.enum)];
+        const param = pick(params, i)?.name ?? '';
+        input[param] = value;
+        return makeCase(route, input, `${param} with a lone surrogate`, [{ pointer: `/${param}` }]);
+      },
+    ),
   );
 
   const badQuery = (param: ParamSpec): fc.Arbitrary<unknown> => {
-    const wrongType = param.type === 'boolean' ? fc.constantFrom<unknown>('true', 1, 0, null, [], {}) : param.type === 'integer' ? fc.constantFrom<unknown>('5', true, null, [], {}, 10n) : fc.constantFrom<unknown>(5, true, null, ['x'], {});
+    const wrongType =
+      param.type === 'boolean'
+        ? fc.constantFrom<unknown>('true', 1, 0, null, [], {})
+        : param.type === 'integer'
+          ? fc.constantFrom<unknown>('5', true, null, [], {}, 10n)
+          : fc.constantFrom<unknown>(5, true, null, ['x'], {});
     const out: fc.Arbitrary<unknown>[] = [wrongType];
     if (param.type === 'integer') {
       out.push(fc.constantFrom(NaN, Infinity, -Infinity, 2.5, 0.1, 2 ** 53));
@@ -860,13 +970,31 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
 
   const unknownParam = fc.oneof(
     { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 10 }).filter((k) => !/[~/]/.test(k)), weight: 3 },
-    { arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'DeploymentId', 'conversationid', 'body', 'headers', 'signal'), weight: 2 },
+    {
+      arbitrary: fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'toString',
+        'hasOwnProperty',
+        'valueOf',
+        'DeploymentId',
+        'conversationid',
+        'body',
+        'headers',
+        'signal',
+      ),
+      weight: 2,
+    },
   );
   property(
     'an unknown parameter (__proto__ and constructor included, as own keys) is refused',
     300,
     spoiled(routes, fc.tuple(unknownParam, fc.jsonValue({ maxDepth: 1 })), (route, input, [key, value]) => {
-      const known = new Set([...route.pathParams.map((p) => p.name), ...route.queryParams.map((p) => p.name), ...(route.body ? ['body'] : [])]);
+      const known = new Set([
+        ...route.pathParams.map((p) => p.name),
+        ...route.queryParams.map((p) => p.name),
+        ...(route.body ? ['body'] : []),
+      ]);
       if (known.has(key)) return undefined;
       define(input, key, value);
       return makeCase(route, input, `unknown parameter ${show(key)}`, [{ pointer: `/${key}` }]);
@@ -876,23 +1004,31 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   property(
     'pointers of unknown parameters are escaped as RFC 6901 says (~0, ~1)',
     200,
-    spoiled(routes, fc.tuple(fc.string({ maxLength: 4 }), fc.constantFrom('/', '~', '~1', '/x/'), fc.string({ maxLength: 4 })), (route, input, [a, special, b]) => {
-      const key = `${a}${special}${b}`;
-      define(input, key, 'x');
-      return makeCase(route, input, `unknown parameter ${show(key)}`, [{ pointer: pointerOf('', key) }]);
-    }),
+    spoiled(
+      routes,
+      fc.tuple(fc.string({ maxLength: 4 }), fc.constantFrom('/', '~', '~1', '/x/'), fc.string({ maxLength: 4 })),
+      (route, input, [a, special, b]) => {
+        const key = `${a}${special}${b}`;
+        define(input, key, 'x');
+        return makeCase(route, input, `unknown parameter ${show(key)}`, [{ pointer: pointerOf('', key) }]);
+      },
+    ),
   );
 
   property(
     'a path parameter or body present only on the input’s prototype is refused',
     300,
-    spoiled(routes.filter((r) => r.pathParams.length > 0 || r.body?.required === true), fc.nat(), (route, input, i) => {
-      const names = [...route.pathParams.map((p) => p.name), ...(route.body?.required ? ['body'] : [])];
-      const name = pick(names, i) ?? '';
-      const { [name]: inherited, ...own } = input;
-      const spoilt = Object.assign(Object.create({ [name]: inherited }) as Record<string, unknown>, own);
-      return makeCase(route, spoilt, `${name} only on the prototype`, [{ pointer: `/${name}`, message: 'is required' }]);
-    }),
+    spoiled(
+      routes.filter((r) => r.pathParams.length > 0 || r.body?.required === true),
+      fc.nat(),
+      (route, input, i) => {
+        const names = [...route.pathParams.map((p) => p.name), ...(route.body?.required ? ['body'] : [])];
+        const name = pick(names, i) ?? '';
+        const { [name]: inherited, ...own } = input;
+        const spoilt = Object.assign(Object.create({ [name]: inherited }) as Record<string, unknown>, own);
+        return makeCase(route, spoilt, `${name} only on the prototype`, [{ pointer: `/${name}`, message: 'is required' }]);
+      },
+    ),
   );
 
   property(
@@ -908,7 +1044,12 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   property(
     'an input that is not an object of named parameters is refused',
     150,
-    fc.tuple(anyRoute(routes), fc.constantFrom<unknown>(null, 'x', 1, true, [], [{}], () => ({}), Symbol('input'), 10n)).map(([route, input]) => makeCase(route, input, `input ${show(input)}`, [{ pointer: '' }])),
+    fc
+      .tuple(
+        anyRoute(routes),
+        fc.constantFrom<unknown>(null, 'x', 1, true, [], [{}], () => ({}), Symbol('input'), 10n),
+      )
+      .map(([route, input]) => makeCase(route, input, `input ${show(input)}`, [{ pointer: '' }])),
   );
 
   // --- bodies against the schemas ---------------------------------------------------------------
@@ -921,13 +1062,20 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
       fc.tuple(fc.nat(), fc.nat(), fc.boolean()),
       (route, input, [n, k, asUndefined]) => {
         const { nodes } = survey(input, route);
-        const withRequired = nodes.filter((node) => !Array.isArray(node.value) && (node.schema?.schema.required ?? []).some((key) => hasOwn(node.value, key)));
+        const withRequired = nodes.filter(
+          (node) => !Array.isArray(node.value) && (node.schema?.schema.required ?? []).some((key) => hasOwn(node.value, key)),
+        );
         const node = pick(withRequired, n);
         if (!node) return undefined;
-        const key = pick((node.schema?.schema.required ?? []).filter((r) => hasOwn(node.value, r)), k) as string;
+        const key = pick(
+          (node.schema?.schema.required ?? []).filter((r) => hasOwn(node.value, r)),
+          k,
+        ) as string;
         if (asUndefined) put(node.value, key, undefined);
         else delete (node.value as Record<string, unknown>)[key];
-        return makeCase(route, input, `required ${pointerOf(node.pointer, key)} ${asUndefined ? 'undefined' : 'missing'}`, [{ pointer: pointerOf(node.pointer, key), message: 'is required' }]);
+        return makeCase(route, input, `required ${pointerOf(node.pointer, key)} ${asUndefined ? 'undefined' : 'missing'}`, [
+          { pointer: pointerOf(node.pointer, key), message: 'is required' },
+        ]);
       },
     ),
   );
@@ -965,9 +1113,14 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     400,
     spoiled(
       bodyRoutesReaching((s) => s.enum !== undefined),
-      fc.tuple(fc.nat(), fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('queue', 'Queue', 'QUEUE ', 'BASIC', 'Standard', 'accepted', 'cobrowse'))),
+      fc.tuple(
+        fc.nat(),
+        fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('queue', 'Queue', 'QUEUE ', 'BASIC', 'Standard', 'accepted', 'cobrowse')),
+      ),
       (route, input, [p, value]) => {
-        const places = survey(input, route).places.filter((pl) => pl.schema?.schema.enum !== undefined && !pl.schema.schema.enum.includes(value));
+        const places = survey(input, route).places.filter(
+          (pl) => pl.schema?.schema.enum !== undefined && !pl.schema.schema.enum.includes(value),
+        );
         const place = pick(places, p);
         if (!place) return undefined;
         put(place.container, place.key, value);
@@ -981,7 +1134,13 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     400,
     spoiled(
       bodyRoutesReaching((s) => s.type === 'integer'),
-      fc.tuple(fc.nat(), fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)), fc.constantFrom(1.5, 0.1, -2.5, 1e-9, NaN, Infinity, -Infinity))),
+      fc.tuple(
+        fc.nat(),
+        fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isInteger(d)),
+          fc.constantFrom(1.5, 0.1, -2.5, 1e-9, NaN, Infinity, -Infinity),
+        ),
+      ),
       (route, input, [p, value]) => {
         const place = pick(
           survey(input, route).places.filter((pl) => pl.schema?.schema.type === 'integer'),
@@ -998,10 +1157,14 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   property(
     `a message body over ${MESSAGE_BODY_LIMIT} characters is refused`,
     300,
-    spoiled([messageRoute], fc.tuple(fc.integer({ min: MESSAGE_BODY_LIMIT + 1, max: MESSAGE_BODY_LIMIT + 500 }), fc.constantFrom('x', 'é', '🙂', ' ')), (route, input, [n, c]) => {
-      put(input.body as Container, 'body', c.repeat(n));
-      return makeCase(route, input, `a message body of ${n} ${JSON.stringify(c)}`, [{ pointer: '/body/body' }]);
-    }),
+    spoiled(
+      [messageRoute],
+      fc.tuple(fc.integer({ min: MESSAGE_BODY_LIMIT + 1, max: MESSAGE_BODY_LIMIT + 500 }), fc.constantFrom('x', 'é', '🙂', ' ')),
+      (route, input, [n, c]) => {
+        put(input.body as Container, 'body', c.repeat(n));
+        return makeCase(route, input, `a message body of ${n} ${JSON.stringify(c)}`, [{ pointer: '/body/body' }]);
+      },
+    ),
   );
 
   property(
@@ -1019,7 +1182,13 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   const placement = fc.tuple(fc.nat(), fc.constantFrom<Mode>('replace', 'extra', 'nested'), extraKey, nestingPath(30), fc.boolean());
 
   /** Puts `bad` at a place of the body: replacing a value, as an unknown field or array item, or deep inside one. */
-  function placeBad(route: RouteDescriptor, input: Record<string, unknown>, bad: unknown, label: string, [index, mode, key, path, preferInteger]: [number, Mode, string, (string | number)[], boolean]): Case {
+  function placeBad(
+    route: RouteDescriptor,
+    input: Record<string, unknown>,
+    bad: unknown,
+    label: string,
+    [index, mode, key, path, preferInteger]: [number, Mode, string, (string | number)[], boolean],
+  ): Case {
     const { places, nodes } = survey(input, route);
     if (mode === 'replace') {
       const integers = places.filter((p) => p.schema?.schema.type === 'integer');
@@ -1036,7 +1205,16 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   }
 
   const nonJson: readonly [string, fc.Arbitrary<unknown>][] = [
-    ['a function', fc.constantFrom<unknown>(() => 'not data', function toJSON() { return 'replaced'; }, class Thing {})],
+    [
+      'a function',
+      fc.constantFrom<unknown>(
+        () => 'not data',
+        function toJSON() {
+          return 'replaced';
+        },
+        class Thing {},
+      ),
+    ],
     ['a symbol', fc.constantFrom<unknown>(Symbol('x'), Symbol.iterator)],
     ['a BigInt', fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n })],
     // JSON.stringify throws on it, like on a BigInt; it has no own properties either.
@@ -1057,62 +1235,75 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
   property(
     'a toJSON method in a body: what is validated is what is sent (refused at …/toJSON, or judged and sent as its result)',
     400,
-    spoiled(bodyRoutes, fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('the same data', 'a string', 'NaN', 'no required field')), (route, input, [index, k, returns]) => {
-      const { nodes } = survey(input, route);
-      const node = pick(
-        nodes.filter((n) => !Array.isArray(n.value) && n.schema?.schema.properties !== undefined),
-        index,
-      ) as BodyNode;
-      const own = clone(node.value as Record<string, unknown>);
-      const required = (node.schema?.schema.required ?? []).filter((key) => hasOwn(own, key));
-      const dropped = returns === 'no required field' ? pick(required, k) : undefined;
-      let result: unknown = own;
-      let judged: Verdict = { sent: 'json' };
-      if (returns === 'a string' || (returns === 'no required field' && dropped === undefined)) {
-        result = 'not an object';
-        judged = { refused: [{ pointer: node.pointer }] };
-      } else if (returns === 'NaN') {
-        result = NaN;
-        judged = { refused: [{ pointer: node.pointer }] };
-      } else if (dropped !== undefined) {
-        const { [dropped]: _gone, ...rest } = own;
-        result = rest;
-        judged = { refused: [{ pointer: pointerOf(node.pointer, dropped), message: 'is required' }] };
-      }
-      define(node.value, 'toJSON', () => result);
-      // The rule read strictly (own properties; a function is not data), or as JSON.stringify reads it.
-      return makeEither(route, input, `toJSON at ${node.pointer} returning ${dropped ? `the data without ${dropped}` : returns}`, [{ refused: [{ pointer: pointerOf(node.pointer, 'toJSON') }] }, judged]);
-    }),
+    spoiled(
+      bodyRoutes,
+      fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('the same data', 'a string', 'NaN', 'no required field')),
+      (route, input, [index, k, returns]) => {
+        const { nodes } = survey(input, route);
+        const node = pick(
+          nodes.filter((n) => !Array.isArray(n.value) && n.schema?.schema.properties !== undefined),
+          index,
+        ) as BodyNode;
+        const own = clone(node.value as Record<string, unknown>);
+        const required = (node.schema?.schema.required ?? []).filter((key) => hasOwn(own, key));
+        const dropped = returns === 'no required field' ? pick(required, k) : undefined;
+        let result: unknown = own;
+        let judged: Verdict = { sent: 'json' };
+        if (returns === 'a string' || (returns === 'no required field' && dropped === undefined)) {
+          result = 'not an object';
+          judged = { refused: [{ pointer: node.pointer }] };
+        } else if (returns === 'NaN') {
+          result = NaN;
+          judged = { refused: [{ pointer: node.pointer }] };
+        } else if (dropped !== undefined) {
+          const { [dropped]: _gone, ...rest } = own;
+          result = rest;
+          judged = { refused: [{ pointer: pointerOf(node.pointer, dropped), message: 'is required' }] };
+        }
+        define(node.value, 'toJSON', () => result);
+        // The rule read strictly (own properties; a function is not data), or as JSON.stringify reads it.
+        return makeEither(route, input, `toJSON at ${node.pointer} returning ${dropped ? `the data without ${dropped}` : returns}`, [
+          { refused: [{ pointer: pointerOf(node.pointer, 'toJSON') }] },
+          judged,
+        ]);
+      },
+    ),
   );
 
   property(
     'undefined or a hole in an array, anywhere in a body, is refused at its pointer',
     400,
-    spoiled(bodyRoutes, fc.tuple(fc.nat(), fc.nat(), fc.boolean(), fc.jsonValue({ maxDepth: 1 }), extraKey, nestingPath(20)), (route, input, [index, position, hole, other, key, path]) => {
-      const { nodes } = survey(input, route);
-      const arrays = nodes.filter((n) => Array.isArray(n.value));
-      const array = pick(arrays, index);
-      if (array && position % 2 === 0) {
-        // In an array of the body (allowedDomains, skills, types, or one in an unknown field).
-        const items = array.value as unknown[];
-        const at = position % (items.length + 1);
-        if (hole) items.length += 1;
-        else items.splice(at, 0, undefined);
-        const i = hole ? items.length - 1 : at;
-        return makeCase(route, input, `${hole ? 'a hole' : 'undefined'} at ${pointerOf(array.pointer, i)}`, [{ pointer: pointerOf(array.pointer, i) }]);
-      }
-      // In a new array under an unknown field, possibly deep.
-      const objects = nodes.filter((n) => !Array.isArray(n.value));
-      const node = pick(objects, index) as BodyNode;
-      const items: unknown[] = [other];
-      if (hole) items.length = 2;
-      else items.push(undefined);
-      const { value, suffix } = nest(items, path);
-      const name = freshKey(node.value, key);
-      put(node.value, name, value);
-      const pointer = `${pointerOf(node.pointer, name)}${suffix}/1`;
-      return makeCase(route, input, `${hole ? 'a hole' : 'undefined'} at ${pointer}`, [{ pointer }]);
-    }),
+    spoiled(
+      bodyRoutes,
+      fc.tuple(fc.nat(), fc.nat(), fc.boolean(), fc.jsonValue({ maxDepth: 1 }), extraKey, nestingPath(20)),
+      (route, input, [index, position, hole, other, key, path]) => {
+        const { nodes } = survey(input, route);
+        const arrays = nodes.filter((n) => Array.isArray(n.value));
+        const array = pick(arrays, index);
+        if (array && position % 2 === 0) {
+          // In an array of the body (allowedDomains, skills, types, or one in an unknown field).
+          const items = array.value as unknown[];
+          const at = position % (items.length + 1);
+          if (hole) items.length += 1;
+          else items.splice(at, 0, undefined);
+          const i = hole ? items.length - 1 : at;
+          return makeCase(route, input, `${hole ? 'a hole' : 'undefined'} at ${pointerOf(array.pointer, i)}`, [
+            { pointer: pointerOf(array.pointer, i) },
+          ]);
+        }
+        // In a new array under an unknown field, possibly deep.
+        const objects = nodes.filter((n) => !Array.isArray(n.value));
+        const node = pick(objects, index) as BodyNode;
+        const items: unknown[] = [other];
+        if (hole) items.length = 2;
+        else items.push(undefined);
+        const { value, suffix } = nest(items, path);
+        const name = freshKey(node.value, key);
+        put(node.value, name, value);
+        const pointer = `${pointerOf(node.pointer, name)}${suffix}/1`;
+        return makeCase(route, input, `${hole ? 'a hole' : 'undefined'} at ${pointer}`, [{ pointer }]);
+      },
+    ),
   );
 
   property(
@@ -1150,10 +1341,15 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
       fc.tuple(fc.nat(), fc.nat(), fc.boolean()),
       (route, input, [n, k, nonEnumerable]) => {
         const { nodes, places } = survey(input, route);
-        const withRequired = nodes.filter((node) => !Array.isArray(node.value) && (node.schema?.schema.required ?? []).some((key) => hasOwn(node.value, key)));
+        const withRequired = nodes.filter(
+          (node) => !Array.isArray(node.value) && (node.schema?.schema.required ?? []).some((key) => hasOwn(node.value, key)),
+        );
         const node = pick(withRequired, n);
         if (!node) return undefined;
-        const key = pick((node.schema?.schema.required ?? []).filter((r) => hasOwn(node.value, r)), k) as string;
+        const key = pick(
+          (node.schema?.schema.required ?? []).filter((r) => hasOwn(node.value, r)),
+          k,
+        ) as string;
         const record = node.value as Record<string, unknown>;
         const value = record[key];
         const pointer = pointerOf(node.pointer, key);
@@ -1176,7 +1372,14 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
     500,
     spoiled(
       bodyRoutes,
-      fc.tuple(fc.nat(), fc.nat(), fc.oneof(fc.constant<unknown>('inherited'), fc.constantFrom<unknown>(7, true, null, { x: 1 }, NaN, () => 'x'))),
+      fc.tuple(
+        fc.nat(),
+        fc.nat(),
+        fc.oneof(
+          fc.constant<unknown>('inherited'),
+          fc.constantFrom<unknown>(7, true, null, { x: 1 }, NaN, () => 'x'),
+        ),
+      ),
       (route, input, [n, k, value]) => {
         const { nodes, places } = survey(input, route);
         const models = nodes.filter((node) => !Array.isArray(node.value) && node.schema?.schema.properties !== undefined);
@@ -1252,10 +1455,13 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
       // Sent: as one of the two readings, which has nothing that is not JSON data.
       const fits = [own, json].filter((r) => r === undefined || r.bad.length === 0);
       if (fits.length === 0) {
-        throw new Error(`${c.route.operationId}, ${c.what}: SENT a body with non-JSON values at ${[...new Set([...(own?.bad ?? []), ...(json?.bad ?? [])])].join(', ')}: ${describeSent(outcome)}`);
+        throw new Error(
+          `${c.route.operationId}, ${c.what}: SENT a body with non-JSON values at ${[...new Set([...(own?.bad ?? []), ...(json?.bad ?? [])])].join(', ')}: ${describeSent(outcome)}`,
+        );
       }
       const sentBody = outcome.sent[0]?.request.body;
-      const semantics = json && json.bad.length === 0 && sentBody !== undefined && jsonEqual(JSON.parse(sentBody), json.json) ? 'json' : 'own';
+      const semantics =
+        json && json.bad.length === 0 && sentBody !== undefined && jsonEqual(JSON.parse(sentBody), json.json) ? 'json' : 'own';
       assertSentOnce(c, outcome, semantics);
     },
   );

@@ -20,7 +20,11 @@ export interface Loopback {
   close(): Promise<void>;
 }
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): (request: RecordedRequest, res: ServerResponse) => void {
+export function json(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): (request: RecordedRequest, res: ServerResponse) => void {
   return (_req, res) => {
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(JSON.stringify(body));

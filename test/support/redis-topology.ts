@@ -102,7 +102,10 @@ async function freePort(fleet: Fleet): Promise<number> {
 /** What every server printed last, for error messages. */
 function report(fleet: Fleet): string {
   return fleet.servers
-    .map((s) => `--- ${s.name} (port ${s.port}${exited(s.child) ? `, exited with ${s.child.exitCode ?? s.child.signalCode}` : ''}) ---\n${s.tail.trimEnd()}`)
+    .map(
+      (s) =>
+        `--- ${s.name} (port ${s.port}${exited(s.child) ? `, exited with ${s.child.exitCode ?? s.child.signalCode}` : ''}) ---\n${s.tail.trimEnd()}`,
+    )
     .join('\n');
 }
 
@@ -163,7 +166,10 @@ async function stopServer(server: Server): Promise<void> {
 
 async function stopFleet(fleet: Fleet): Promise<void> {
   // Sentinels first, so that none of them starts a failover while the data nodes go down.
-  const [sentinels, others] = [fleet.servers.filter((s) => s.name.startsWith('sentinel')), fleet.servers.filter((s) => !s.name.startsWith('sentinel'))];
+  const [sentinels, others] = [
+    fleet.servers.filter((s) => s.name.startsWith('sentinel')),
+    fleet.servers.filter((s) => !s.name.startsWith('sentinel')),
+  ];
   await Promise.all(sentinels.map(stopServer));
   await Promise.all(others.map(stopServer));
   await rm(fleet.dir, { recursive: true, force: true });
@@ -183,8 +189,10 @@ async function waitFor<T>(fleet: Fleet, what: string, timeoutMs: number, probe: 
       reason = error instanceof Error ? error.message : String(error);
     }
     const crashed = fleet.servers.find((s) => exited(s.child) && !s.expectedExit);
-    if (crashed) throw new Error(`${crashed.name} (port ${crashed.port}) exited while waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
-    if (Date.now() >= deadline) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
+    if (crashed)
+      throw new Error(`${crashed.name} (port ${crashed.port}) exited while waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
+    if (Date.now() >= deadline)
+      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
     await sleep(100);
   }
 }
@@ -195,7 +203,8 @@ async function cli(port: number, ...args: string[]): Promise<string> {
     const { stdout } = await run('redis-cli', ['-e', '-h', HOST, '-p', String(port), ...args], { timeout: 5_000 });
     return stdout.trim();
   } catch (error) {
-    const printed = error instanceof Error && 'stdout' in error && 'stderr' in error ? `${String(error.stdout)} ${String(error.stderr)}`.trim() : '';
+    const printed =
+      error instanceof Error && 'stdout' in error && 'stderr' in error ? `${String(error.stdout)} ${String(error.stderr)}`.trim() : '';
     throw new Error(`redis-cli -p ${port} ${args.join(' ')}: ${printed || String(error)}`);
   }
 }
@@ -323,7 +332,9 @@ async function sentinelsReady(sentinels: readonly Server[], replicaPort: number)
     const replicas = asArray(await cliJson(sentinel.port, 'sentinel', 'replicas', MASTER_NAME)).map(asRecord);
     const replica = replicas.find((r) => r.port === String(replicaPort));
     if (replica?.flags !== 'slave' || replica['master-link-status'] !== 'ok') {
-      throw new Error(`sentinel on port ${sentinel.port} sees replicas ${JSON.stringify(replicas.map((r) => [r.name, r.flags, r['master-link-status']]))}`);
+      throw new Error(
+        `sentinel on port ${sentinel.port} sees replicas ${JSON.stringify(replicas.map((r) => [r.name, r.flags, r['master-link-status']]))}`,
+      );
     }
     const others = asArray(await cliJson(sentinel.port, 'sentinel', 'sentinels', MASTER_NAME));
     if (others.length !== 2) throw new Error(`sentinel on port ${sentinel.port} knows ${others.length} other sentinels`);
@@ -354,9 +365,15 @@ export async function startRedisSentinel(): Promise<RedisSentinelServer> {
     await waitFor(fleet, 'the replica to sync with the primary', 15_000, () => replicaLinkUp(replica.port));
     const sentinels: Server[] = [];
     for (let i = 1; i <= 3; i++) {
-      sentinels.push(await launchOnFreePort(fleet, `sentinel ${i}`, `+monitor master ${MASTER_NAME}`, (port) => sentinelArgs(fleet.dir, port, first.port)));
+      sentinels.push(
+        await launchOnFreePort(fleet, `sentinel ${i}`, `+monitor master ${MASTER_NAME}`, (port) =>
+          sentinelArgs(fleet.dir, port, first.port),
+        ),
+      );
     }
-    await waitFor(fleet, 'every sentinel to see the replica and the 2 other sentinels', 20_000, () => sentinelsReady(sentinels, replica.port));
+    await waitFor(fleet, 'every sentinel to see the replica and the 2 other sentinels', 20_000, () =>
+      sentinelsReady(sentinels, replica.port),
+    );
     const dataServers = [first, replica];
     let current = first;
     return {
@@ -365,7 +382,8 @@ export async function startRedisSentinel(): Promise<RedisSentinelServer> {
       primary: () => address(current.port),
       killPrimary: async () => {
         const old = current;
-        if (!dataServers.some((s) => s !== old && !exited(s.child))) throw new Error('killPrimary: no replica left to fail over to (the set-up has one)');
+        if (!dataServers.some((s) => s !== old && !exited(s.child)))
+          throw new Error('killPrimary: no replica left to fail over to (the set-up has one)');
         const started = performance.now();
         old.expectedExit = true;
         if (!exited(old.child)) {

@@ -27,7 +27,9 @@ function launch(port: number): Promise<ChildProcess> {
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('error', (error) => reject(new Error(`redis-server did not start (${error.message}); run \`node scripts/ensure-redis.mjs\``)));
+    child.once('error', (error) =>
+      reject(new Error(`redis-server did not start (${error.message}); run \`node scripts/ensure-redis.mjs\``)),
+    );
     child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
     setTimeout(() => reject(new Error(`redis-server did not get ready: ${output}`)), 10_000).unref();
   });

@@ -15,7 +15,8 @@ export function leaksIn(texts: readonly string[]): string[] {
   const leaks: string[] = [];
   for (const text of texts) {
     for (const pattern of PATTERNS) if (pattern.test(text)) leaks.push(`${pattern.source} in "${text.slice(0, 80)}"`);
-    for (const secret of known) if (text.includes(secret)) leaks.push(`a reported secret (${secret.length} chars) in "${text.slice(0, 80)}"`);
+    for (const secret of known)
+      if (text.includes(secret)) leaks.push(`a reported secret (${secret.length} chars) in "${text.slice(0, 80)}"`);
   }
   return leaks;
 }

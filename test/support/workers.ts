@@ -11,7 +11,9 @@ export interface WorkerReport {
 
 export async function runWorkers(script: string, setup: unknown, count: number, durationMs: number, cwd: string): Promise<WorkerReport[]> {
   // execArgv: [] so that no `--conditions=@switchboard/source` of this process sends them to the TypeScript sources.
-  const children = Array.from({ length: count }, () => fork(script, [JSON.stringify(setup)], { cwd, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const children = Array.from({ length: count }, () =>
+    fork(script, [JSON.stringify(setup)], { cwd, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   const reports = children.map(
     (child) =>
       new Promise<WorkerReport>((resolve, reject) => {
@@ -35,6 +37,8 @@ export async function runWorkers(script: string, setup: unknown, count: number, 
   const startAt = Date.now() + 200;
   for (const child of children) child.send({ startAt, endAt: startAt + durationMs });
   const done = await Promise.all(reports);
-  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
+  await Promise.all(
+    children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())),
+  );
   return done;
 }

@@ -31,7 +31,8 @@ export class Attempt extends CallScope {
 
   transportOptions(): TransportOptions {
     const { operationId } = this.route;
-    if (!(this.attemptTimeout >= 0)) throw new ConfigurationError('attemptTimeout must be a non-negative number of milliseconds', { operationId });
+    if (!(this.attemptTimeout >= 0))
+      throw new ConfigurationError('attemptTimeout must be a non-negative number of milliseconds', { operationId });
     const left = this.timeLeft();
     const bound = left < this.attemptTimeout;
     return { signal: this.signal, timeout: bound ? left : this.attemptTimeout, timeoutKind: bound ? 'deadline' : 'attempt', operationId };

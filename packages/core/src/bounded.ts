@@ -22,7 +22,8 @@ export function bounded(pending: Promise<HttpResponse>, call: Call): Promise<Htt
     const left = call.timeLeft();
     if (left <= MAX_TIMER_MS) {
       timer = setTimeout(
-        () => finish(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
+        () =>
+          finish(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
         left,
       );
     }

@@ -120,13 +120,27 @@ export class CallEvents {
   wait(reason: WaitReason, durationMs: number): void {
     if (!this.observed) return;
     const time = Date.now();
-    this.emit({ type: 'wait', operationId: this.route.operationId, time, reason, startTime: time - durationMs, durationMs, attempt: this.attemptsSent });
+    this.emit({
+      type: 'wait',
+      operationId: this.route.operationId,
+      time,
+      reason,
+      startTime: time - durationMs,
+      durationMs,
+      attempt: this.attemptsSent,
+    });
   }
 
   retry(report: RetryReport): RetryEvent {
     // Numbered like the attempt events: the physical attempt that failed is the last one sent.
     // Built even when nobody observes: a retry is rare, and the middleware hands it on.
-    const event: RetryEvent = { type: 'retry', operationId: this.route.operationId, time: Date.now(), attempt: this.attemptsSent, ...report };
+    const event: RetryEvent = {
+      type: 'retry',
+      operationId: this.route.operationId,
+      time: Date.now(),
+      attempt: this.attemptsSent,
+      ...report,
+    };
     if (this.observed) this.emit(event);
     return event;
   }
@@ -139,7 +153,16 @@ export class CallEvents {
   }
 
   attemptEnd(attempt: number, durationMs: number, status: number | undefined, errorType: string | undefined, correlationId?: string): void {
-    this.emit({ type: 'attempt.end', operationId: this.route.operationId, time: Date.now(), attempt, durationMs, status, errorType, correlationId });
+    this.emit({
+      type: 'attempt.end',
+      operationId: this.route.operationId,
+      time: Date.now(),
+      attempt,
+      durationMs,
+      status,
+      errorType,
+      correlationId,
+    });
   }
 
   /** Runs `send` inside the `aroundSend` of every observer from `index` on, the first outermost. */

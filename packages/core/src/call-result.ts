@@ -21,7 +21,12 @@ export interface CallResult<Output> {
 }
 
 function isResponse(value: unknown): value is HttpResponse {
-  return typeof value === 'object' && value !== null && typeof (value as { status?: unknown }).status === 'number' && typeof (value as { headers?: { get?: unknown } }).headers?.get === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { status?: unknown }).status === 'number' &&
+    typeof (value as { headers?: { get?: unknown } }).headers?.get === 'function'
+  );
 }
 
 /** Puts what the call did on one of our errors: its operation (unless it names one), the requests it sent, the time it waited. */
@@ -46,7 +51,12 @@ export function failed(call: Call, error: unknown): unknown {
 export function resultOf<Output>(call: Call, response: unknown, settings: ClientSettings): CallResult<Output> {
   const { operationId } = call.route;
   if (!isResponse(response)) {
-    throw failed(call, new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, { operationId }));
+    throw failed(
+      call,
+      new ConfigurationError(`a middleware of ${operationId} returned no response; handle() must return next()'s or its own`, {
+        operationId,
+      }),
+    );
   }
   const correlationId = settings.correlationOf(response.headers);
   const success = response.status >= 200 && response.status <= 299;
@@ -71,5 +81,12 @@ export function resultOf<Output>(call: Call, response: unknown, settings: Client
       call,
     );
   }
-  return { data: response.data as Output, status: response.status, headers: response.headers, attempts: call.attemptsSent, waitedMs: call.waitedMs, correlationId };
+  return {
+    data: response.data as Output,
+    status: response.status,
+    headers: response.headers,
+    attempts: call.attemptsSent,
+    waitedMs: call.waitedMs,
+    correlationId,
+  };
 }

@@ -28,10 +28,13 @@ export class CallWaits {
         clearTimeout(timer);
         reject(new AbortError(signal?.reason, { operationId }));
       };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', abort);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          signal?.removeEventListener('abort', abort);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       if (signal?.aborted) abort();
       else signal?.addEventListener('abort', abort, { once: true });
     }).finally(() => {

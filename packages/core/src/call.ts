@@ -23,7 +23,15 @@ export class Call extends CallScope {
   /** performance.now() at the start, for the call's duration. */
   declare readonly started: number;
 
-  constructor(route: RouteDescriptor, input: unknown, request: HttpRequest, signal: AbortSignal | undefined, deadline: number, attemptTimeout: number, hub: CallHub) {
+  constructor(
+    route: RouteDescriptor,
+    input: unknown,
+    request: HttpRequest,
+    signal: AbortSignal | undefined,
+    deadline: number,
+    attemptTimeout: number,
+    hub: CallHub,
+  ) {
     const events = new CallEvents(route, hub);
     super({ route, input, signal, deadline, startedAt: Date.now(), state: new CallState(), events, waits: new CallWaits(events, signal) });
     this.request = request;

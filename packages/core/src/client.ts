@@ -1,19 +1,16 @@
 /** `createClient`: the public face of the executor. */
-import { bounded } from './bounded.js';
-import { Call, type CallHub } from './call.js';
-import { type CallOptions, checkMs, type ClientOptions, deadlineOf, resolveClientSettings } from './client-options.js';
-import { type CallResult, failed, resultOf } from './call-result.js';
+import type { CallHub } from './call.js';
+import { type CallOptions, type ClientOptions, resolveClientSettings } from './client-options.js';
+import type { CallResult } from './call-result.js';
+import { prepareCall, runCall } from './call-runner.js';
 import { compose, type Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
-import { AbortError, ClientClosedError, ValidationError } from './errors.js';
+import { ClientClosedError } from './errors.js';
 import type { CallEventListener, CallEventType } from './events.js';
-import type { HttpResponse } from './http.js';
 import { InFlight } from './in-flight.js';
 import { Listeners } from './listeners.js';
 import type { Middleware, PipelineStep } from './middleware.js';
 import { orderMiddleware } from './order.js';
-import { buildRequest, compileRoute } from './request.js';
-import { checkInput } from './validate.js';
 
 export type { CallOptions, ClientOptions } from './client-options.js';
 export type { CallResult } from './call-result.js';
@@ -67,54 +64,24 @@ export function createClient(options: ClientOptions): Client {
   const runnerFor = (extra: readonly Middleware[] | undefined): Runner =>
     extra?.length ? compose(orderFor(extra), transport) : defaultRunner;
 
-  /** Everything that can refuse a call before anything has started: the call, ready to run, and its pipeline. */
-  const prepare = (route: RouteDescriptor, input: unknown, callOptions: CallOptions): { call: Call; runner: Runner } => {
-    const { operationId } = route;
-    if (closing) throw new ClientClosedError('the client is closed', { operationId });
-    compileRoute(route);
-    const { problems, bodyJson } = checkInput(route, input);
-    if (problems.length > 0) throw new ValidationError(problems, { operationId });
-    const { signal } = callOptions;
-    if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
-    checkMs('timeout', callOptions.timeout);
-    // The body's text is the one its validation read: serialised once.
-    const request = buildRequest(route, input, baseUrl, settings.headers, callOptions.headers, bodyJson);
-    const call = new Call(route, input, request, signal, deadlineOf(callOptions, Date.now()), callOptions.timeout ?? settings.attemptTimeout, hub);
-    if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
-    // Ordering the call's own middleware may fail (a duplicate name): before anything has started.
-    return { call, runner: runnerFor(callOptions.middleware) };
-  };
-
-  /** Starts the call's pipeline, counted in flight until it and every request it sent have settled. */
-  const start = (call: Call, runner: Runner): Promise<HttpResponse> => {
-    call.events.start(call.startedAt);
-    inFlight.started();
-    // close() waits for the pipeline and every request it sent (a hedged one may outlive it).
-    call.lifecycle.onIdle(inFlight.settled);
-    return runner(call);
-  };
-
   return {
     baseUrl,
 
-    async call<Input, Output>(route: RouteDescriptor<Input, Output>, input: NoInfer<Input>, callOptions: CallOptions = {}): Promise<CallResult<Output>> {
-      const { call, runner } = prepare(route, input, callOptions);
-      const pipeline = start(call, runner);
-      // A bounded call may settle before its pipeline does; an unbounded one settles with it.
-      const isBounded = call.deadline !== Infinity || call.signal !== undefined;
-      if (isBounded) {
-        const settled = (): void => call.lifecycle.pipelineSettled();
-        pipeline.then(settled, settled);
-      }
-      let response: HttpResponse;
+    call<Input, Output>(
+      route: RouteDescriptor<Input, Output>,
+      input: NoInfer<Input>,
+      callOptions: CallOptions = {},
+    ): Promise<CallResult<Output>> {
       try {
-        response = await (isBounded ? bounded(pipeline, call) : pipeline);
+        if (closing) throw new ClientClosedError('the client is closed', { operationId: route.operationId });
+        const call = prepareCall(route, input, callOptions, settings, hub);
+        // Ordering the call's own middleware may fail (a duplicate name): before anything has started.
+        return runCall<Output>(call, runnerFor(callOptions.middleware), inFlight, settings);
       } catch (error) {
-        throw failed(call, error);
-      } finally {
-        if (!isBounded) call.lifecycle.pipelineSettled();
+        // A refusal is a rejection, as from an async function, without a second promise around runCall's.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
       }
-      return resultOf<Output>(call, response, settings);
     },
 
     on(type: CallEventType | '*', listener: CallEventListener): () => void {

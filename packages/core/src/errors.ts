@@ -120,7 +120,8 @@ export interface HttpErrorOptions extends SwitchboardErrorOptions {
  * Others can carry secrets (`location` with a signed URL, `www-authenticate`, `set-cookie`,
  * vendor token headers), so they are left out rather than listed one by one.
  */
-const KEPT_HEADER = /^(?:content-type|content-length|date|retry-after|server|via|x-request-id|[\w-]*correlation-id|inin-[\w-]+|x-ratelimit-[\w-]+|ratelimit(?:-[\w-]+)?)$/;
+const KEPT_HEADER =
+  /^(?:content-type|content-length|date|retry-after|server|via|x-request-id|[\w-]*correlation-id|inin-[\w-]+|x-ratelimit-[\w-]+|ratelimit(?:-[\w-]+)?)$/;
 
 function keptHeaders(headers: ResponseHeaders): HeaderRecord {
   const all = headers.toObject();
@@ -168,7 +169,11 @@ export class HttpError extends SwitchboardError {
   }
 
   /** util.inspect (console.log) shows the stack and the redacted fields, with the caller's options: never the raw body. */
-  [Symbol.for('nodejs.util.inspect.custom')](_depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
     return `${this.stack ?? this.message} ${inspect(this.toJSON(), options)}`;
   }
 }

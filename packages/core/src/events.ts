@@ -39,7 +39,6 @@ export interface AttemptStartEvent extends CallEventBase {
   readonly url: string;
 }
 
-
 /** A request came back with a response, or failed without one. */
 export interface AttemptEndEvent extends CallEventBase {
   /** The event's kind. */

@@ -15,7 +15,14 @@ const MAX_DEPTH = 256;
 /** JSON pointer escaping of one reference token (RFC 6901). */
 export const pointerToken = (key: string): string => key.replaceAll('~', '~0').replaceAll('/', '~1');
 
-function walk(value: unknown, pointer: string, ancestors: Set<object>, depth: number, inArray: boolean, problems: ValidationProblem[]): void {
+function walk(
+  value: unknown,
+  pointer: string,
+  ancestors: Set<object>,
+  depth: number,
+  inArray: boolean,
+  problems: ValidationProblem[],
+): void {
   const problem = (message: string) => void problems.push({ pointer, message });
   switch (typeof value) {
     case 'string':
@@ -58,7 +65,8 @@ function walk(value: unknown, pointer: string, ancestors: Set<object>, depth: nu
   } else if (Array.isArray(object)) {
     for (let index = 0; index < object.length; index++) walk(object[index], `${pointer}/${index}`, ancestors, depth + 1, true, problems);
   } else {
-    if (Object.getOwnPropertySymbols(object).some((key) => Object.prototype.propertyIsEnumerable.call(object, key))) problem('must not have symbol keys (JSON drops them)');
+    if (Object.getOwnPropertySymbols(object).some((key) => Object.prototype.propertyIsEnumerable.call(object, key)))
+      problem('must not have symbol keys (JSON drops them)');
     for (const key of Object.keys(object)) {
       const at = `${pointer}/${pointerToken(key)}`;
       if (UNPAIRED_SURROGATE.test(key)) problems.push({ pointer: at, message: 'must not have a name with unpaired UTF-16 surrogates' });

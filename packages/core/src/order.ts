@@ -58,5 +58,10 @@ export function orderMiddleware(middleware: readonly Middleware[]): Middleware[]
     if (names.has(m.name)) throw new ConfigurationError(`two middleware are named "${m.name}"; names must be unique`);
     names.add(m.name);
   }
-  return PHASES.flatMap((phase) => orderPhase(phase, middleware.filter((m) => m.phase === phase)));
+  return PHASES.flatMap((phase) =>
+    orderPhase(
+      phase,
+      middleware.filter((m) => m.phase === phase),
+    ),
+  );
 }

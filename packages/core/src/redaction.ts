@@ -50,7 +50,8 @@ const SECRET_NAME = /authorization|cookie|token|secret|passw(or)?d|jwt|api[-_]?k
 const JWT = /(?<![A-Za-z0-9-])eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*|(?<=_)eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g;
 // An HTTP credential: the scheme, then a token-like value of 8 characters or more; a short word of
 // lower-case letters only is prose ("Basic settings are invalid"), a long one is a token.
-const HTTP_CREDENTIAL = /\b([Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|[Dd]igest|DIGEST)(\s+)(?![a-z]{1,15}(?![\w.~+/=-]))[\w.~+/=-]{8,}/g;
+const HTTP_CREDENTIAL =
+  /\b([Bb]earer|BEARER|[Bb]asic|BASIC|[Tt]oken|TOKEN|[Dd]igest|DIGEST)(\s+)(?![a-z]{1,15}(?![\w.~+/=-]))[\w.~+/=-]{8,}/g;
 // An Authorization header line: whatever its scheme, the credential after it goes.
 // (A credential is 6 characters or more and not a lower-case word: "Authorization: missing or malformed" is prose.)
 const AUTHORIZATION_LINE = /\b((?:proxy-)?authorization["']?\s*[:=]\s*["']?[A-Za-z][\w-]*\s+)(?![a-z]{1,15}(?![^\s"',;]))([^\s"',;]{6,})/gi;
@@ -58,7 +59,8 @@ const SCHEME = /^(bearer|basic|token|digest|negotiate)$/i;
 // `name=value`, `name: value` or `"name":"value"` in free text (a query string, JSON, a header line).
 // `https://` is a scheme, not a name; a bare value after ": " must look like a token (no prose word
 // such as "expired" or "missing"), and an object or array value is left to value().
-const NAMED_VALUE = /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]{[][^"'&\s,;})\]]*))/g;
+const NAMED_VALUE =
+  /(["']?)([A-Za-z_][\w.-]{0,63})\1(\s*[:=]\s*)(?!\/\/)(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^"'&\s,;})\]{[][^"'&\s,;})\]]*))/g;
 const PROSE_WORD = /^[A-Za-z]{1,15}$/;
 // An email address: the lookbehind starts a match only where a local part starts (linear on long
 // runs), and an alphabetic top-level domain keeps "pnpm@10.34.9" and "@scope/name" out.
@@ -93,7 +95,10 @@ export class Redaction {
     this.includeText = options.includeText === true;
     this.includeContactDetails = options.includeContactDetails === true;
     this.#secretKeys = new Set((options.secretKeys ?? []).map((k) => k.toLowerCase()));
-    const hidden = [...(this.includeText ? [] : (options.textKeys ?? [])), ...(this.includeContactDetails ? [] : (options.contactKeys ?? []))];
+    const hidden = [
+      ...(this.includeText ? [] : (options.textKeys ?? [])),
+      ...(this.includeContactDetails ? [] : (options.contactKeys ?? [])),
+    ];
     this.#hiddenKeys = new Set(hidden.map((k) => k.toLowerCase()));
     this.#hidesEmails = !this.includeContactDetails && (options.contactKeys?.length ?? 0) > 0;
   }
@@ -117,14 +122,17 @@ export class Redaction {
       .replace(JWT, REDACTED)
       .replace(AUTHORIZATION_LINE, `$1${REDACTED}`)
       .replace(HTTP_CREDENTIAL, `$1$2${REDACTED}`)
-      .replace(NAMED_VALUE, (whole, quote: string, name: string, separator: string, doubleQuoted?: string, singleQuoted?: string, bare?: string) => {
-        const found = doubleQuoted ?? singleQuoted ?? bare ?? '';
-        if (found === REDACTED || SCHEME.test(found) || !this.hides(name)) return whole;
-        // "invalid token: expired" is prose about a token, not one.
-        if (bare !== undefined && separator.includes(':') && PROSE_WORD.test(bare)) return whole;
-        const hidden = doubleQuoted !== undefined ? `"${REDACTED}"` : singleQuoted !== undefined ? `'${REDACTED}'` : REDACTED;
-        return `${quote}${name}${quote}${separator}${hidden}`;
-      });
+      .replace(
+        NAMED_VALUE,
+        (whole, quote: string, name: string, separator: string, doubleQuoted?: string, singleQuoted?: string, bare?: string) => {
+          const found = doubleQuoted ?? singleQuoted ?? bare ?? '';
+          if (found === REDACTED || SCHEME.test(found) || !this.hides(name)) return whole;
+          // "invalid token: expired" is prose about a token, not one.
+          if (bare !== undefined && separator.includes(':') && PROSE_WORD.test(bare)) return whole;
+          const hidden = doubleQuoted !== undefined ? `"${REDACTED}"` : singleQuoted !== undefined ? `'${REDACTED}'` : REDACTED;
+          return `${quote}${name}${quote}${separator}${hidden}`;
+        },
+      );
   }
 
   /** A URL without user info, with the values of secret query parameters replaced. */

@@ -81,7 +81,8 @@ export function mergeHeaders(target: HeaderRecord, source: Readonly<Record<strin
   if (source) {
     for (const name of Object.keys(source)) {
       const value = source[name] as string;
-      if (HEADER_BREAK.test(value) || HEADER_BREAK.test(name)) throw new ConfigurationError(`header ${JSON.stringify(name)} contains a line break or NUL`);
+      if (HEADER_BREAK.test(value) || HEADER_BREAK.test(name))
+        throw new ConfigurationError(`header ${JSON.stringify(name)} contains a line break or NUL`);
       target[name.toLowerCase()] = value;
     }
   }

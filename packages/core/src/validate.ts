@@ -126,6 +126,7 @@ export function checkInput(route: RouteDescriptor, input: unknown): { readonly p
   }
 
   // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
-  if (route.validate && (json === undefined || json.problems.length === 0)) problems.push(...route.validate(json ? { ...values, body: json.sent } : input));
+  if (route.validate && (json === undefined || json.problems.length === 0))
+    problems.push(...route.validate(json ? { ...values, body: json.sent } : input));
   return problems.length > 0 ? { problems } : { problems, bodyJson: json?.json };
 }

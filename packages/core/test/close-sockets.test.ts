@@ -123,11 +123,20 @@ describe('the ky transport and the process-wide dispatcher', () => {
       server.close();
       console.log(JSON.stringify({ answer: answer.data, installedByUs: installed instanceof undici.Agent, installed: installed !== undefined, again }));
     `;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: `${root}/packages/core`,
-      timeout: 20_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: `${root}/packages/core`,
+        timeout: 20_000,
+      },
+    );
     // Node's own fetch still works after our Agent closed: we closed ours, not the process's.
-    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null')).toEqual({ answer: 'ok', installedByUs: false, installed: true, again: 'ok' });
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null')).toEqual({
+      answer: 'ok',
+      installedByUs: false,
+      installed: true,
+      again: 'ok',
+    });
   });
 });

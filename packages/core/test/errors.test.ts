@@ -80,7 +80,9 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
 
     // An error document that echoes what it was sent: the raw body stays available as error.body,
     // but JSON (what loggers use) and util.inspect go through the redaction rule.
-    server.answer(json(400, { code: 'bad.request', access_token: SECRET_TOKEN, detail: `refused Bearer ${SECRET_TOKEN}`, jwt: SECRET_JWT }));
+    server.answer(
+      json(400, { code: 'bad.request', access_token: SECRET_TOKEN, detail: `refused Bearer ${SECRET_TOKEN}`, jwt: SECRET_JWT }),
+    );
     await client().call(getWithToken, input).catch(capture('echo'));
 
     server.answer(async (req, res) => {
@@ -100,7 +102,9 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     });
     await client().call(getWithToken, input).catch(capture('reset'));
 
-    await client(`http://127.0.0.1:${await closedPort()}`).call(getWithToken, input).catch(capture('refused'));
+    await client(`http://127.0.0.1:${await closedPort()}`)
+      .call(getWithToken, input)
+      .catch(capture('refused'));
 
     server.answer(async (req, res) => {
       await sleep(300);
@@ -116,7 +120,9 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     });
     await client().call(getWithToken, input).catch(capture('parse'));
 
-    await client().call(getWithToken, { ...input, pageSize: 99, extra: SECRET_QUERY } as never).catch(capture('validation'));
+    await client()
+      .call(getWithToken, { ...input, pageSize: 99, extra: SECRET_QUERY } as never)
+      .catch(capture('validation'));
 
     server.answer((_req, res) => {
       res.writeHead(302, {
@@ -129,7 +135,9 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     });
     await client().call(getWithToken, input).catch(capture('redirect'));
 
-    await client().call(getWithToken, input, { deadline: Date.now() - 5_000 }).catch(capture('pastDeadline'));
+    await client()
+      .call(getWithToken, input, { deadline: Date.now() - 5_000 })
+      .catch(capture('pastDeadline'));
 
     const closed = client();
     await closed.close();
@@ -181,8 +189,13 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     }
   });
 
-  it('prints an HttpError whatever its body holds (bigints too), with the caller\'s inspect options', () => {
-    const error = new HttpError({ operationId: 'op', status: 400, body: { id: 12n, text: 'x'.repeat(50_000) }, headers: { get: () => undefined, has: () => false, toObject: () => ({}) } });
+  it("prints an HttpError whatever its body holds (bigints too), with the caller's inspect options", () => {
+    const error = new HttpError({
+      operationId: 'op',
+      status: 400,
+      body: { id: 12n, text: 'x'.repeat(50_000) },
+      headers: { get: () => undefined, has: () => false, toObject: () => ({}) },
+    });
     expect(() => inspect(error)).not.toThrow();
     expect(inspect(error).length).toBeLessThan(20_000);
     expect(() => JSON.stringify(error)).not.toThrow();

@@ -58,8 +58,23 @@ describe('call events', () => {
 
     const result = await client.call(getThing, { thingId: 'a b' });
 
-    expect(events.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'retry', 'wait', 'attempt.start', 'attempt.end', 'call.end']);
-    expect(events[0]).toMatchObject({ type: 'call.start', operationId: 'getThing', method: 'GET', urlTemplate: '/api/things/{thingId}', deprecated: false });
+    expect(events.map((e) => e.type)).toEqual([
+      'call.start',
+      'attempt.start',
+      'attempt.end',
+      'retry',
+      'wait',
+      'attempt.start',
+      'attempt.end',
+      'call.end',
+    ]);
+    expect(events[0]).toMatchObject({
+      type: 'call.start',
+      operationId: 'getThing',
+      method: 'GET',
+      urlTemplate: '/api/things/{thingId}',
+      deprecated: false,
+    });
     expect(events[1]).toMatchObject({ type: 'attempt.start', attempt: 1, method: 'GET', url: 'http://127.0.0.1:9/api/things/a%20b' });
     expect(events[2]).toMatchObject({ type: 'attempt.end', attempt: 1, status: 503, errorType: '503' });
     expect(events[3]).toMatchObject({ type: 'retry', attempt: 1, waitMs: 20, reason: 'backoff', status: 503 });
@@ -202,7 +217,10 @@ describe('call events', () => {
     client.on('*', (event) => events.push(event.type));
     await expect(client.call(getThing, { thingId: 'x' }, { middleware: [{ ...retryOnce }] })).rejects.toBeInstanceOf(ConfigurationError);
     expect(events).toEqual([]);
-    const closed = await Promise.race([client.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 500))]);
+    const closed = await Promise.race([
+      client.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 500)),
+    ]);
     expect(closed).toBe('closed');
   });
 
@@ -234,7 +252,14 @@ describe('call events', () => {
     const result = await client.call(getThing, { thingId: 'x' });
     expect(result.data).toEqual({ fast: true });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(events.map((e) => (e.type === 'attempt.end' ? `end ${e.attempt}` : e.type))).toEqual(['call.start', 'attempt.start', 'attempt.start', 'end 1', 'end 2', 'call.end']);
+    expect(events.map((e) => (e.type === 'attempt.end' ? `end ${e.attempt}` : e.type))).toEqual([
+      'call.start',
+      'attempt.start',
+      'attempt.start',
+      'end 1',
+      'end 2',
+      'call.end',
+    ]);
     expect((events.at(-1) as CallEndEvent).attempts).toBe(2);
   });
 
@@ -271,7 +296,11 @@ describe('call events', () => {
   });
 
   it('ends a call whose custom transport answers something that is not a response, with a ConfigurationError', async () => {
-    const broken: Transport = { name: 'broken', send: () => Promise.resolve(undefined as unknown as HttpResponse), close: () => Promise.resolve() };
+    const broken: Transport = {
+      name: 'broken',
+      send: () => Promise.resolve(undefined as unknown as HttpResponse),
+      close: () => Promise.resolve(),
+    };
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: broken });
     const events: CallEvent[] = [];
     client.on('*', (event) => events.push(event));
@@ -295,10 +324,17 @@ describe('call events', () => {
   });
 
   it('a bounded call through a middleware that returns a plain value still settles, and close() resolves', async () => {
-    const plain: Middleware = { name: 'plain', phase: 'operation', handle: () => ({ status: 200, headers: headersFromRecord(), data: { cached: true } }) as unknown as Promise<HttpResponse> };
+    const plain: Middleware = {
+      name: 'plain',
+      phase: 'operation',
+      handle: () => ({ status: 200, headers: headersFromRecord(), data: { cached: true } }) as unknown as Promise<HttpResponse>,
+    };
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]), middleware: [plain] });
     await expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 1_000 })).resolves.toMatchObject({ data: { cached: true } });
-    const closed = await Promise.race([client.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 500))]);
+    const closed = await Promise.race([
+      client.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still open'), 500)),
+    ]);
     expect(closed).toBe('closed');
   });
 

@@ -12,28 +12,36 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 async function inFreshNode(script: string, cwd: string): Promise<unknown> {
-  const { stdout } = await run(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd,
-    timeout: 20_000,
-  });
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script],
+    {
+      cwd,
+      timeout: 20_000,
+    },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null');
 }
 
 describe('the process-wide undici dispatcher', () => {
   it('is left untouched by importing our packages', async () => {
-    const result = await inFreshNode(`
+    const result = await inFreshNode(
+      `
       const key = Symbol.for('undici.globalDispatcher.1');
       const before = globalThis[key];
       await import('@switchboard/core');
       await import('@switchboard/middleware');
       await import('@switchboard/webchat');
       console.log(JSON.stringify({ before: before === undefined, after: globalThis[key] === undefined }));
-    `, `${root}/test`);
+    `,
+      `${root}/test`,
+    );
     expect(result).toEqual({ before: true, after: true });
   });
 
   it('stays Node’s own after the undici transport has been loaded and used', async () => {
-    const result = await inFreshNode(`
+    const result = await inFreshNode(
+      `
       import { createServer } from 'node:http';
       const key = Symbol.for('undici.globalDispatcher.1');
       const server = createServer((req, res) => res.end('ok'));
@@ -52,7 +60,9 @@ describe('the process-wide undici dispatcher', () => {
         installedByUs: installed instanceof undici.Agent,
         installed: installed !== undefined,
       }));
-    `, `${root}/packages/core`);
+    `,
+      `${root}/packages/core`,
+    );
     expect(result).toEqual({ answer: 'ok', installedByUs: false, installed: true });
   });
 });

@@ -17,7 +17,10 @@ afterEach(() => {
 });
 
 /** A transport that answers 200 at once and logs each send into the shared log. */
-function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => ({ status: 200, headers: headersFromRecord(), data: {} })): Transport & { sent: number } {
+function recordingTransport(
+  log: string[],
+  answer: (n: number) => HttpResponse = () => ({ status: 200, headers: headersFromRecord(), data: {} }),
+): Transport & { sent: number } {
   const transport = {
     name: 'fake',
     sent: 0,
@@ -405,7 +408,11 @@ describe('calling next', () => {
         return Promise.resolve();
       },
     });
-    const client = createClient({ baseUrl, transport: recordingTransport(log), middleware: [closable('auth', 'attempt'), closable('log', 'operation')] });
+    const client = createClient({
+      baseUrl,
+      transport: recordingTransport(log),
+      middleware: [closable('auth', 'attempt'), closable('log', 'operation')],
+    });
     await Promise.all([client.close(), client.close()]);
     expect(log).toEqual(['CLOSE auth', 'CLOSE log']);
     await expect(client.call(getThing, { thingId: 'a' })).rejects.toMatchObject({ code: 'E_CLOSED' });

@@ -21,8 +21,14 @@ function growth(run: (input: string) => unknown, small: string, large: string): 
   let quickestSmall = Infinity;
   let quickestLarge = Infinity;
   for (let round = 0; round < 5; round++) {
-    quickestSmall = Math.min(quickestSmall, cpuMs(() => run(small)));
-    quickestLarge = Math.min(quickestLarge, cpuMs(() => run(large)));
+    quickestSmall = Math.min(
+      quickestSmall,
+      cpuMs(() => run(small)),
+    );
+    quickestLarge = Math.min(
+      quickestLarge,
+      cpuMs(() => run(large)),
+    );
   }
   return quickestLarge / Math.max(quickestSmall, 0.05);
 }
@@ -55,9 +61,19 @@ describe('the redaction rule', () => {
   it('hides customer text unless the user opts in, and secrets always', () => {
     const value = { body: 'my card number is 4111', bodyType: 'standard', memberAuthToken: 'mat-1', nested: [{ body: 'again', jwt: JWT }] };
     const strict = new Redaction({ textKeys: ['body'] });
-    expect(strict.value(value)).toEqual({ body: REDACTED, bodyType: 'standard', memberAuthToken: REDACTED, nested: [{ body: REDACTED, jwt: REDACTED }] });
+    expect(strict.value(value)).toEqual({
+      body: REDACTED,
+      bodyType: 'standard',
+      memberAuthToken: REDACTED,
+      nested: [{ body: REDACTED, jwt: REDACTED }],
+    });
     const optedIn = new Redaction({ textKeys: ['body'], includeText: true });
-    expect(optedIn.value(value)).toEqual({ body: 'my card number is 4111', bodyType: 'standard', memberAuthToken: REDACTED, nested: [{ body: 'again', jwt: REDACTED }] });
+    expect(optedIn.value(value)).toEqual({
+      body: 'my card number is 4111',
+      bodyType: 'standard',
+      memberAuthToken: REDACTED,
+      nested: [{ body: 'again', jwt: REDACTED }],
+    });
     expect(value.body).toBe('my card number is 4111');
   });
 
@@ -82,17 +98,28 @@ describe('the redaction rule', () => {
       for (const key of contactKeys) expect(rule.hides(key), key).toBe(true);
       expect(rule.hides('EMAIL')).toBe(true);
       expect(rule.isSecretKey('email')).toBe(false);
-      expect(rule.value({ memberInfo: member, entities: [{ sender: member, body: 'hi' }] })).toEqual({ memberInfo: hiddenMember, entities: [{ sender: hiddenMember, body: REDACTED }] });
-      expect(rule.text(JSON.stringify({ email: member.email, phoneNumber: member.phoneNumber, role: 'CUSTOMER' }))).toBe(`{"email":"${REDACTED}","phoneNumber":"${REDACTED}","role":"CUSTOMER"}`);
-      expect(rule.url('https://api.example/members?email=pat%40example.com&pageSize=2')).toBe(`https://api.example/members?email=${REDACTED}&pageSize=2`);
+      expect(rule.value({ memberInfo: member, entities: [{ sender: member, body: 'hi' }] })).toEqual({
+        memberInfo: hiddenMember,
+        entities: [{ sender: hiddenMember, body: REDACTED }],
+      });
+      expect(rule.text(JSON.stringify({ email: member.email, phoneNumber: member.phoneNumber, role: 'CUSTOMER' }))).toBe(
+        `{"email":"${REDACTED}","phoneNumber":"${REDACTED}","role":"CUSTOMER"}`,
+      );
+      expect(rule.url('https://api.example/members?email=pat%40example.com&pageSize=2')).toBe(
+        `https://api.example/members?email=${REDACTED}&pageSize=2`,
+      );
       expect(member.email).toBe('pat.doe@example.com');
     });
 
     it('hide email addresses by their look inside free text, and leave versions and package names alone', () => {
       const rule = new Redaction({ contactKeys });
-      expect(rule.text('no member with address pat.doe+chat@mail.example.co.uk (not.found)')).toBe(`no member with address ${REDACTED} (not.found)`);
+      expect(rule.text('no member with address pat.doe+chat@mail.example.co.uk (not.found)')).toBe(
+        `no member with address ${REDACTED} (not.found)`,
+      );
       expect(rule.text('mailto:pat@example.com')).toBe(`mailto:${REDACTED}`);
-      expect(rule.text('installed pnpm@10.34.9 and @switchboard/core, user@localhost')).toBe('installed pnpm@10.34.9 and @switchboard/core, user@localhost');
+      expect(rule.text('installed pnpm@10.34.9 and @switchboard/core, user@localhost')).toBe(
+        'installed pnpm@10.34.9 and @switchboard/core, user@localhost',
+      );
       // A rule without contact keys (the secrets-only default) does not look for them.
       expect(defaultRedaction.text('pat@example.com')).toBe('pat@example.com');
       expect(new Redaction({ contactKeys, includeContactDetails: true }).text('pat@example.com')).toBe('pat@example.com');
@@ -125,18 +152,22 @@ describe('the redaction rule', () => {
 
   it('replaces the values of hidden names in free text: query strings, JSON, header lines', () => {
     const rule = new Redaction({ textKeys: ['body'] });
-    expect(rule.text('GET https://x/y?access_token=abc123opaque&client_secret=s3cr3t&page=2')).toBe(`GET https://x/y?access_token=${REDACTED}&client_secret=${REDACTED}&page=2`);
+    expect(rule.text('GET https://x/y?access_token=abc123opaque&client_secret=s3cr3t&page=2')).toBe(
+      `GET https://x/y?access_token=${REDACTED}&client_secret=${REDACTED}&page=2`,
+    );
     expect(rule.text('{"memberAuthToken":"abc-opaque-123","body":"my card is 4111","bodyType":"standard"}')).toBe(
       `{"memberAuthToken":"${REDACTED}","body":"${REDACTED}","bodyType":"standard"}`,
     );
-    expect(rule.text("password: hunter2, user: pat")).toBe(`password: ${REDACTED}, user: pat`);
+    expect(rule.text('password: hunter2, user: pat')).toBe(`password: ${REDACTED}, user: pat`);
     expect(rule.text('Authorization: Bearer abc.def-123')).toBe(`Authorization: Bearer ${REDACTED}`);
     expect(new Redaction({ textKeys: ['body'], includeText: true }).text('{"body":"hello there"}')).toBe('{"body":"hello there"}');
     expect(rule.text('status: 404, code: not.found')).toBe('status: 404, code: not.found');
   });
 
   it('cleans URLs: user info, secret query values, JWTs in the path', () => {
-    expect(defaultRedaction.url('https://user:pw@api.example/x?access_token=abc&pageSize=2')).toBe(`https://api.example/x?access_token=${REDACTED}&pageSize=2`);
+    expect(defaultRedaction.url('https://user:pw@api.example/x?access_token=abc&pageSize=2')).toBe(
+      `https://api.example/x?access_token=${REDACTED}&pageSize=2`,
+    );
     expect(defaultRedaction.url(`https://api.example/stream/${JWT}`)).toBe(`https://api.example/stream/${REDACTED}`);
     expect(new Redaction({ secretKeys: ['sig'] }).url('https://api.example/x?sig=1')).toBe(`https://api.example/x?sig=${REDACTED}`);
     expect(defaultRedaction.url('not a url Bearer abc123xyz')).toBe(`not a url Bearer ${REDACTED}`);
@@ -181,7 +212,10 @@ describe('the redaction rule', () => {
     for (const [rule, name, input] of cases) {
       // A ratio of two sizes, not a time limit: it holds on a slow or loaded machine. Eight times
       // the input: linear work gives about 8, quadratic about 64.
-      expect(growth((text) => rule.text(text), input(2_000), input(16_000)), name).toBeLessThan(24);
+      expect(
+        growth((text) => rule.text(text), input(2_000), input(16_000)),
+        name,
+      ).toBeLessThan(24);
     }
   });
 

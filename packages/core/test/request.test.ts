@@ -153,7 +153,9 @@ describe('validation', () => {
       ...(createThing as RouteDescriptor),
       operationId: 'sendText',
       validate: (input) =>
-        ((input as { body?: { text?: unknown } }).body?.text as string).length > 5 ? [{ pointer: '/body/text', message: 'is too long' }] : [],
+        ((input as { body?: { text?: unknown } }).body?.text as string).length > 5
+          ? [{ pointer: '/body/text', message: 'is too long' }]
+          : [],
     });
     const error = await rejected((c) => c.call(withSchema, { body: { text: 'far too long' }, extra: 1 } as never));
     expect(error.problems).toEqual([
@@ -174,7 +176,15 @@ describe('validation', () => {
 
   it.each([
     ['a BigInt', { name: 10n }, '/body/name'],
-    ['a cycle', (() => { const o: Record<string, unknown> = { name: 'x' }; o.self = o; return o; })(), '/body/self'],
+    [
+      'a cycle',
+      (() => {
+        const o: Record<string, unknown> = { name: 'x' };
+        o.self = o;
+        return o;
+      })(),
+      '/body/self',
+    ],
     ['a function', () => 'x', '/body'],
     ['a function field', { name: 'x', toString: () => 'x' }, '/body/toString'],
     ['a symbol field', { name: Symbol('x') }, '/body/name'],
@@ -204,7 +214,9 @@ describe('validation', () => {
   });
 
   it('sends boxed primitives as the values inside, as JSON does (an emoji in a String object is no lone surrogate)', async () => {
-    const seen = await sent((c) => c.call(createThing, { body: { name: Object('🙂') as string, size: Object(2) as number } as { name: string } }));
+    const seen = await sent((c) =>
+      c.call(createThing, { body: { name: Object('🙂') as string, size: Object(2) as number } as { name: string } }),
+    );
     expect(typeof seen.body === 'string' ? (JSON.parse(seen.body) as unknown) : seen.body).toEqual({ name: '🙂', size: 2 });
   });
 
@@ -227,9 +239,15 @@ describe('validation', () => {
     });
     const client = createClient({
       baseUrl: 'https://api.example',
-      transport: { name: 'memory', send: (request) => (sent.push(request.body), Promise.resolve({ status: 200, headers: headersFromRecord({}), data: {} })), close: () => Promise.resolve() },
+      transport: {
+        name: 'memory',
+        send: (request) => (sent.push(request.body), Promise.resolve({ status: 200, headers: headersFromRecord({}), data: {} })),
+        close: () => Promise.resolve(),
+      },
     });
-    const fromPrototype = await client.call(createNamed, { body: Object.create({ name: 'on the prototype' }) as { name: string } }).catch((error: unknown) => error);
+    const fromPrototype = await client
+      .call(createNamed, { body: Object.create({ name: 'on the prototype' }) as { name: string } })
+      .catch((error: unknown) => error);
     expect(fromPrototype).toBeInstanceOf(ValidationError);
     expect((fromPrototype as ValidationError).problems).toEqual([{ pointer: '/body/name', message: 'is required' }]);
     await client.call(createNamed, { body: { name: 'x', note: undefined } });
@@ -257,7 +275,11 @@ describe('set-up errors', () => {
 
   it.each([
     ['a placeholder with no parameter spec', { ...base, path: '/things/{thingId}', pathParams: [] }, /thingId/],
-    ['a path parameter missing from the template', { ...base, path: '/things', pathParams: [{ name: 'thingId', type: 'string' }] }, /thingId/],
+    [
+      'a path parameter missing from the template',
+      { ...base, path: '/things', pathParams: [{ name: 'thingId', type: 'string' }] },
+      /thingId/,
+    ],
     ['a path that does not start with /', { ...base, path: 'things', pathParams: [] }, /must start with/],
     ['a body on a GET', { ...base, path: '/things', pathParams: [], body: { required: false } }, /GET/],
   ])('rejects a descriptor with %s, sending nothing', async (_name, descriptor, message) => {
@@ -282,7 +304,9 @@ describe('set-up errors', () => {
   it('rejects header values that would split the request, sending nothing', async () => {
     const seen = interceptAll();
     expect(() => createClient({ baseUrl, headers: { 'x-a': 'ok\r\nx-injected: 1' } })).toThrow(/x-a/);
-    const error = await createClient({ baseUrl }).call(getThing, { thingId: 'a' }, { headers: { 'x-b': 'v\n' } }).catch((e: unknown) => e);
+    const error = await createClient({ baseUrl })
+      .call(getThing, { thingId: 'a' }, { headers: { 'x-b': 'v\n' } })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_CONFIG', message: /x-b/ });
     expect(seen).toEqual([]);
   });
@@ -297,10 +321,27 @@ describe('set-up errors', () => {
 
 describe('a success without the body the operation promises', () => {
   const getModel = defineRoute<Record<string, never>, { id: string }>({
-    operationId: 'getModel', method: 'GET', path: '/model', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 200, responseBody: true,
+    operationId: 'getModel',
+    method: 'GET',
+    path: '/model',
+    pathParams: [],
+    queryParams: [],
+    auth: 'none',
+    idempotent: true,
+    deprecated: false,
+    successStatus: 200,
+    responseBody: true,
   });
   const deleteModel = defineRoute<Record<string, never>, undefined>({
-    operationId: 'deleteModel', method: 'DELETE', path: '/model', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 204,
+    operationId: 'deleteModel',
+    method: 'DELETE',
+    path: '/model',
+    pathParams: [],
+    queryParams: [],
+    auth: 'none',
+    idempotent: true,
+    deprecated: false,
+    successStatus: 204,
   });
 
   it.each([

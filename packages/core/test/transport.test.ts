@@ -1,14 +1,6 @@
 /** One suite, run against both transports and a real server on 127.0.0.1. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AbortError,
-  createClient,
-  HttpError,
-  type Middleware,
-  NetworkError,
-  ResponseParseError,
-  TimeoutError,
-} from '@switchboard/core';
+import { AbortError, createClient, HttpError, type Middleware, NetworkError, ResponseParseError, TimeoutError } from '@switchboard/core';
 import { closedPort, held, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { createThing, deleteThing, getThing } from '../../../test/support/routes.js';
 
@@ -76,8 +68,12 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
   });
 
   it('turns a non-2xx answer into an HttpError with the parsed body and correlation id', async () => {
-    server.answer(json(404, { code: 'not.found', status: 404, message: 'nope' }, { 'inin-correlation-id': 'corr-404', 'set-cookie': 's=1' }));
-    const error = await client().call(getThing, { thingId: 'missing' }).catch((e: unknown) => e);
+    server.answer(
+      json(404, { code: 'not.found', status: 404, message: 'nope' }, { 'inin-correlation-id': 'corr-404', 'set-cookie': 's=1' }),
+    );
+    const error = await client()
+      .call(getThing, { thingId: 'missing' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({
       code: 'E_HTTP',
@@ -96,7 +92,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
       res.writeHead(502, { 'content-type': 'application/json' });
       res.end('{"truncated":');
     });
-    const error = await client().call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    const error = await client()
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResponseParseError);
     expect(error).toMatchObject({ code: 'E_RESPONSE_PARSE', status: 502, operationId: 'getThing', attempts: 1 });
   });
@@ -105,7 +103,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     const slow = held();
     server.answer(slow.handler);
     try {
-      const error = await createClient({ baseUrl: server.url, transport, timeout: 80 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+      const error = await createClient({ baseUrl: server.url, transport, timeout: 80 })
+        .call(getThing, { thingId: 'a' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TimeoutError);
       expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt', timeoutMs: 80 });
     } finally {
@@ -123,7 +123,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     );
     server.answer(slow.handler);
     try {
-      const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+      const error = await createClient({ baseUrl: server.url, transport, timeout: 100 })
+        .call(getThing, { thingId: 'a' })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
     } finally {
       slow.release();
@@ -135,7 +137,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     const slow = held();
     server.answer(slow.handler);
     try {
-      const error = await client().call(getThing, { thingId: 'a' }, { totalTimeout: 80 }).catch((e: unknown) => e);
+      const error = await client()
+        .call(getThing, { thingId: 'a' }, { totalTimeout: 80 })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
     } finally {
       slow.release();
@@ -145,7 +149,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
   it('rejects at once, sending nothing, when the signal is already aborted', async () => {
     const before = server.requests.length;
     const reason = new Error('user left');
-    const error = await client().call(getThing, { thingId: 'a' }, { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    const error = await client()
+      .call(getThing, { thingId: 'a' }, { signal: AbortSignal.abort(reason) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
     expect((error as AbortError).reason).toBe(reason);
     expect(server.requests.length).toBe(before);
@@ -174,14 +180,18 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
 
   it('reports a refused connection as a NetworkError that proves nothing was sent', async () => {
     const port = await closedPort();
-    const error = await createClient({ baseUrl: `http://127.0.0.1:${port}`, transport }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    const error = await createClient({ baseUrl: `http://127.0.0.1:${port}`, transport })
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ code: 'E_NETWORK', causeCode: 'ECONNREFUSED', requestMayHaveBeenSent: false, operationId: 'getThing' });
   });
 
   it.runIf(transport === 'ky')('reports a port that fetch refuses to use as a NetworkError that proves nothing was sent', async () => {
     // 6000 is on fetch's "bad ports" list: it fails before connecting, with no error code of its own.
-    const error = await createClient({ baseUrl: 'http://127.0.0.1:6000', transport }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    const error = await createClient({ baseUrl: 'http://127.0.0.1:6000', transport })
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_NETWORK', causeCode: 'ERR_BAD_PORT', requestMayHaveBeenSent: false });
   });
 
@@ -189,7 +199,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
     server.answer((_req, res) => {
       res.socket?.destroy();
     });
-    const error = await client().call(createThing, { body: { name: 'x' } }).catch((e: unknown) => e);
+    const error = await client()
+      .call(createThing, { body: { name: 'x' } })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect((error as NetworkError).requestMayHaveBeenSent).toBe(true);
   });
@@ -201,7 +213,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
       await sleep(20);
       res.socket?.destroy();
     });
-    const error = await client().call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    const error = await client()
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NetworkError);
   });
 
@@ -232,7 +246,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
         res.writeHead(302, { location: `${elsewhere.url}/steal?sig=abc` });
         res.end();
       });
-      const error = await client().call(getThing, { thingId: 'a' }, { headers: { 'x-api-key': 'k-secret' } }).catch((e: unknown) => e);
+      const error = await client()
+        .call(getThing, { thingId: 'a' }, { headers: { 'x-api-key': 'k-secret' } })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'E_HTTP', status: 302 });
       expect(elsewhere.requests).toHaveLength(0);
     } finally {
@@ -270,7 +286,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"never":'); // and never finishes
     });
-    const error = await createClient({ baseUrl: server.url, transport, timeout: 100 }).call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    const error = await createClient({ baseUrl: server.url, transport, timeout: 100 })
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
     const freed = await Promise.race([closed?.then(() => 'closed'), sleep(1_000).then(() => 'still open')]);
     expect(freed).toBe('closed');

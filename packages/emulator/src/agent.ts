@@ -84,7 +84,8 @@ export class ScriptedAgent {
     this.#later(this.script.replyDelayMs, () => {
       const agent = this.#active(conversation);
       // The reply says what arrived without repeating it: message text is customer data.
-      if (agent) this.store.addMessage(conversation, agent, `Thanks, I have your message (${[...message.body].length} characters).`, 'standard');
+      if (agent)
+        this.store.addMessage(conversation, agent, `Thanks, I have your message (${[...message.body].length} characters).`, 'standard');
     });
   }
 

@@ -60,7 +60,9 @@ export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Co
     parts.faults.clear();
     return reply.code(204).send();
   });
-  app.delete<{ Params: { id: string } }>('/__emulator/faults/:id', async (request, reply) => reply.code(parts.faults.remove(Number(request.params.id)) ? 204 : 404).send());
+  app.delete<{ Params: { id: string } }>('/__emulator/faults/:id', async (request, reply) =>
+    reply.code(parts.faults.remove(Number(request.params.id)) ? 204 : 404).send(),
+  );
   app.get('/__emulator/streams/rules', () => parts.streams.rules);
   app.post<{ Body: unknown }>('/__emulator/streams/rules', async (request, reply) => {
     const rule = streamFaultRule(request.body);
@@ -78,9 +80,12 @@ export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Co
     if (typeof fault === 'string') return reply.code(400).send({ error: fault });
     return reply.code(200).send({ sockets: parts.streams.apply(request.params.id, fault) });
   });
-  app.post<{ Params: { id: string }; Body: { types?: ('COBROWSE' | 'SCREENSHARE')[] } | undefined }>('/__emulator/conversations/:id/mediarequests', async (request, reply) => {
-    if (!parts.store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
-    return reply.code(201).send({ id: offerMediaRequest(request.params.id, request.body?.types) });
-  });
+  app.post<{ Params: { id: string }; Body: { types?: ('COBROWSE' | 'SCREENSHARE')[] } | undefined }>(
+    '/__emulator/conversations/:id/mediarequests',
+    async (request, reply) => {
+      if (!parts.store.conversations.has(request.params.id)) return reply.code(404).send({ error: 'no such conversation' });
+      return reply.code(201).send({ id: offerMediaRequest(request.params.id, request.body?.types) });
+    },
+  );
   return { stats: emulatorStats, offerMediaRequest };
 }

@@ -62,13 +62,15 @@ export const MESSAGES = {
   'not.found': 'The requested resource was not found.',
   'invalid.query.param.value': 'Value [{value}] is not valid for parameter [{parameter}]. Allowable values are: {allowed}',
   'constraint.validation': '{violation}',
-  'unsupported.media.type': 'Unsupported Media Type - Unsupported or incorrect media type, such as an incorrect Content-Type value in the header.',
+  'unsupported.media.type':
+    'Unsupported Media Type - Unsupported or incorrect media type, such as an incorrect Content-Type value in the header.',
   'request.entity.too.large': 'The request is over the size limit. Maximum bytes: {maximum}',
   'too.many.requests.retry.after': 'Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds',
   'internal.server.error': 'The server encountered an unexpected condition which prevented it from fulfilling the request.',
   'service.unavailable': 'Service Unavailable - The server is currently unavailable (because it is overloaded or down for maintenance).',
   'request.timeout': 'The request timed out.',
-  'client.timeout': 'The client did not produce a request within the server timeout limit. This can be caused by a slow network connection and/or large payloads.',
+  'client.timeout':
+    'The client did not produce a request within the server timeout limit. This can be caused by a slow network connection and/or large payloads.',
   'chat.error.member.state': 'The conversation member is in a state which does not permit this action.',
   'chat.error.conversation.state': 'The conversation is in a state which does not permit this action.',
   'chat.deployment.disabled': 'The web chat deployment is disabled.',

@@ -71,7 +71,10 @@ export class EventStreams {
     let sockets = this.#sockets.get(conversation.id);
     if (!sockets) this.#sockets.set(conversation.id, (sockets = new Set()));
     sockets.add(ws);
-    const heartbeat = setInterval(() => this.#send(ws, { topicName: 'channel.metadata', version: '2', eventBody: { message: 'WebSocket Heartbeat' }, metadata: {} }), this.heartbeatMs);
+    const heartbeat = setInterval(
+      () => this.#send(ws, { topicName: 'channel.metadata', version: '2', eventBody: { message: 'WebSocket Heartbeat' }, metadata: {} }),
+      this.heartbeatMs,
+    );
     this.#timers.add(heartbeat);
     // The rules in force when it attached, each on its own schedule for this socket.
     const scheduled = this.rules.map((rule) => setInterval(() => this.#apply(ws, rule.fault), rule.everyMs));
@@ -106,7 +109,12 @@ export class EventStreams {
 
   // Frames for what happens in a conversation ------------------------------------------------
 
-  #frame(conversation: Conversation, topic: 'messages' | 'members' | 'mediarequests', type: string, eventBody: Record<string, unknown>): Frame {
+  #frame(
+    conversation: Conversation,
+    topic: 'messages' | 'members' | 'mediarequests',
+    type: string,
+    eventBody: Record<string, unknown>,
+  ): Frame {
     return {
       topicName: `v2.conversations.chats.${conversation.id}.${topic}`,
       version: '2',

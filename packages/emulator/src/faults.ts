@@ -125,12 +125,17 @@ export function faultRuleProblem(rule: unknown): string | undefined {
     return 'match needs an operationId, a method and/or a path';
   }
   const fault = r.fault as Record<string, unknown> | undefined;
-  if (typeof fault !== 'object' || fault === null || !FAULT_KINDS.has(fault.kind as string)) return `fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`;
-  if (fault.kind === 'status' && !FAULT_STATUSES.has(fault.status as number)) return `fault.status must be one of ${[...FAULT_STATUSES].join(', ')}`;
-  if (fault.retryAfter !== undefined && !(Number.isInteger(fault.retryAfter) && (fault.retryAfter as number) >= 0)) return 'fault.retryAfter must be whole seconds';
-  if (TIMED_KINDS.has(fault.kind as string) && !(typeof fault.ms === 'number' && fault.ms >= 0)) return `fault.ms is required for ${String(fault.kind)}`;
+  if (typeof fault !== 'object' || fault === null || !FAULT_KINDS.has(fault.kind as string))
+    return `fault.kind must be one of ${[...FAULT_KINDS].join(', ')}`;
+  if (fault.kind === 'status' && !FAULT_STATUSES.has(fault.status as number))
+    return `fault.status must be one of ${[...FAULT_STATUSES].join(', ')}`;
+  if (fault.retryAfter !== undefined && !(Number.isInteger(fault.retryAfter) && (fault.retryAfter as number) >= 0))
+    return 'fault.retryAfter must be whole seconds';
+  if (TIMED_KINDS.has(fault.kind as string) && !(typeof fault.ms === 'number' && fault.ms >= 0))
+    return `fault.ms is required for ${String(fault.kind)}`;
   if (r.times !== undefined && !(Number.isInteger(r.times) && r.times > 0)) return 'times must be a positive integer';
-  if (r.probability !== undefined && !(typeof r.probability === 'number' && r.probability >= 0 && r.probability <= 1)) return 'probability must be between 0 and 1';
+  if (r.probability !== undefined && !(typeof r.probability === 'number' && r.probability >= 0 && r.probability <= 1))
+    return 'probability must be between 0 and 1';
   return undefined;
 }
 

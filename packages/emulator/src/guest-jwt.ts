@@ -19,7 +19,12 @@ export class GuestJwtIssuer {
 
   issue(claims: GuestClaims): string {
     const payload = Buffer.from(
-      JSON.stringify({ iss: 'switchboard-emulator', sub: claims.memberId, conversationId: claims.conversationId, iat: Math.floor(Date.now() / 1000) }),
+      JSON.stringify({
+        iss: 'switchboard-emulator',
+        sub: claims.memberId,
+        conversationId: claims.conversationId,
+        iat: Math.floor(Date.now() / 1000),
+      }),
     ).toString('base64url');
     const content = `${HEADER}.${payload}`;
     return `${content}.${this.#sign(content)}`;

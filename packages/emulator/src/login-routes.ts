@@ -16,7 +16,9 @@ export function addLoginRoutes(app: FastifyInstance, parts: EmulatorParts, repli
     }
     if (form.grant_type !== 'client_credentials') {
       parts.stats.record('oauthToken', 400);
-      return reply.code(400).send({ error: 'unsupported_grant_type', description: 'grant type not supported', error_description: 'grant type not supported' });
+      return reply
+        .code(400)
+        .send({ error: 'unsupported_grant_type', description: 'grant type not supported', error_description: 'grant type not supported' });
     }
     const fault = parts.faults.pick({ operationId: 'oauthToken', method: 'POST', path: request.url });
     request.emulator.fault = fault;

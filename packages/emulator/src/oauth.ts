@@ -15,7 +15,8 @@ interface IssuedToken {
   revoked: boolean;
 }
 
-export type TokenCheck = { readonly ok: true; readonly clientId: string } | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'revoked' };
+export type TokenCheck =
+  { readonly ok: true; readonly clientId: string } | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'revoked' };
 
 function same(a: string, b: string): boolean {
   const left = Buffer.from(a);

@@ -84,7 +84,12 @@ function rateLimit(parts: EmulatorParts, reply: FastifyReply, key: string): void
   const decision = parts.limiter.take(key, parts.organizationId);
   setRateHeaders(reply, decision);
   if (!decision.allowed) {
-    throw new ApiError(429, 'too.many.requests.retry.after', { retryAfter: String(decision.resetSeconds) }, { 'retry-after': String(decision.resetSeconds) });
+    throw new ApiError(
+      429,
+      'too.many.requests.retry.after',
+      { retryAfter: String(decision.resetSeconds) },
+      { 'retry-after': String(decision.resetSeconds) },
+    );
   }
 }
 
@@ -134,17 +139,28 @@ export function addOperationRoutes(app: FastifyInstance, parts: EmulatorParts, r
           const fault = parts.faults.pick({ operationId: operation.operationId, method: operation.method, path: request.url });
           request.emulator.fault = fault;
           if (fault && (await replies.applyLeadingFault(request, reply, fault))) return;
-          if (request.body !== undefined && !JSON_TYPE.test(request.headers['content-type'] ?? '')) throw new ApiError(415, 'unsupported.media.type');
+          if (request.body !== undefined && !JSON_TYPE.test(request.headers['content-type'] ?? ''))
+            throw new ApiError(415, 'unsupported.media.type');
           const query = parseQuery(operation.queryParams, request.query as Record<string, unknown>);
           checkQueryBounds(query);
           let body: unknown = request.body;
           if (checkBody) {
             if (body === undefined || body === null) throw new ApiError(400, 'bad.request');
             const checked = checkBody(body);
-            if (checked.problems.length > 0) throw new ApiError(400, 'constraint.validation', { violation: checked.problems.map((p) => `${p.field}: ${p.problem}`).join('; ') });
+            if (checked.problems.length > 0)
+              throw new ApiError(400, 'constraint.validation', {
+                violation: checked.problems.map((p) => `${p.field}: ${p.problem}`).join('; '),
+              });
             body = checked.body;
           }
-          const answer: Answer = handler({ params: request.params as Record<string, string>, query, body, guest, world: parts.world, url: request.url });
+          const answer: Answer = handler({
+            params: request.params as Record<string, string>,
+            query,
+            body,
+            guest,
+            world: parts.world,
+            url: request.url,
+          });
           await replies.send(request, reply, answer.status, answer.body);
         } catch (error) {
           if (!(error instanceof ApiError)) throw error;
@@ -161,7 +177,12 @@ export function addErrorAnswers(app: FastifyInstance, parts: EmulatorParts, repl
   app.setErrorHandler(async (error: { statusCode?: number; code?: string }, request, reply) => {
     request.emulator ??= { correlationId: parts.random.uuid(), operationId: 'unknown' };
     if (error.statusCode === 415) return replies.sendError(request, reply, new ApiError(415, 'unsupported.media.type'));
-    if (error.statusCode === 413) return replies.sendError(request, reply, new ApiError(413, 'request.entity.too.large', { maximum: String(parts.options.bodyLimit ?? 1_048_576) }));
+    if (error.statusCode === 413)
+      return replies.sendError(
+        request,
+        reply,
+        new ApiError(413, 'request.entity.too.large', { maximum: String(parts.options.bodyLimit ?? 1_048_576) }),
+      );
     if (error.statusCode === 400) return replies.sendError(request, reply, new ApiError(400, 'bad.request'));
     return replies.sendError(request, reply, new ApiError(500, 'internal.server.error'));
   });

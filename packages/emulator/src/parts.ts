@@ -7,7 +7,13 @@ import { FaultWaits } from './fault-waits.js';
 import { GuestJwtIssuer } from './guest-jwt.js';
 import { type OAuthClient, OAuthServer } from './oauth.js';
 import type { World } from './operation.js';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_ORG_RATE_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_TOKEN_TTL_SECONDS, type EmulatorOptions } from './options.js';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_ORG_RATE_LIMIT,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_TOKEN_TTL_SECONDS,
+  type EmulatorOptions,
+} from './options.js';
 import { createRandom, deriveSeed, type Random, randomSeed } from './random.js';
 import { RateLimiter } from './rate-limit.js';
 import { loadSpec, type SpecFile } from './spec.js';
@@ -59,7 +65,12 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
   const store = new Store(random);
   const agent = new ScriptedAgent(store, { ...DEFAULT_AGENT, ...options.agent });
   const jwt = new GuestJwtIssuer();
-  const streams = new EventStreams(createRandom(deriveSeed(seed, 2)), options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, (id) => store.conversations.get(id), (c) => agent.routed(c));
+  const streams = new EventStreams(
+    createRandom(deriveSeed(seed, 2)),
+    options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    (id) => store.conversations.get(id),
+    (c) => agent.routed(c),
+  );
   const addStreamRule = (rule: unknown): void => {
     const checked = streamFaultRule(rule);
     if (typeof checked === 'string') throw new TypeError(`stream fault rule: ${checked}`);
@@ -77,10 +88,32 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
     typing: (c, m, id, at) => streams.typing(c, m, id, at),
     mediaRequest: (c, r) => streams.mediaRequest(c, r),
   };
-  const initialDeployments = options.deployments ?? [{ name: 'Switchboard emulator', description: 'The deployment the emulator starts with', disabled: false }];
+  const initialDeployments = options.deployments ?? [
+    { name: 'Switchboard emulator', description: 'The deployment the emulator starts with', disabled: false },
+  ];
   const deploymentIds = initialDeployments.map((d) => store.saveDeployment(d).id);
 
   const world = { store, agent, streams, jwt, organizationId, wsBase: '' };
   const waits = new FaultWaits();
-  return { options, spec, random, correlationIds, organizationId, client, oauth, limiter, faults, waits, stats, store, agent, jwt, streams, deploymentIds, world, addStreamRule, applyStreamFault };
+  return {
+    options,
+    spec,
+    random,
+    correlationIds,
+    organizationId,
+    client,
+    oauth,
+    limiter,
+    faults,
+    waits,
+    stats,
+    store,
+    agent,
+    jwt,
+    streams,
+    deploymentIds,
+    world,
+    addStreamRule,
+    applyStreamFault,
+  };
 }

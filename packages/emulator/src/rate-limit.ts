@@ -61,7 +61,12 @@ export class RateLimiter {
     const orgWindow = this.#perOrg.current(org);
     const useOrg = this.#perOrg.rule.limit - orgWindow.count < this.#perToken.rule.limit - tokenWindow.count;
     const [windows, window] = useOrg ? [this.#perOrg, orgWindow] : [this.#perToken, tokenWindow];
-    return { allowed: window.count < windows.rule.limit, limit: windows.rule.limit, count: window.count, resetSeconds: Math.ceil(windows.resetSeconds(window)) };
+    return {
+      allowed: window.count < windows.rule.limit,
+      limit: windows.rule.limit,
+      count: window.count,
+      resetSeconds: Math.ceil(windows.resetSeconds(window)),
+    };
   }
 
   /** Counts one request for `token` in `org`, unless either window is full. */

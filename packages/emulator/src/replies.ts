@@ -21,7 +21,8 @@ export class Replies {
     const payload = body === undefined ? '' : JSON.stringify(body);
     if (payload) reply.header('content-type', 'application/json');
     // An answer without a body (204) has nothing to cut, break or delay: it is reset instead.
-    if (!payload && (fault?.kind === 'reset-mid-body' || fault?.kind === 'malformed-json' || fault?.kind === 'slow-body')) fault = { kind: 'reset', processed: true };
+    if (!payload && (fault?.kind === 'reset-mid-body' || fault?.kind === 'malformed-json' || fault?.kind === 'slow-body'))
+      fault = { kind: 'reset', processed: true };
     if (fault?.kind === 'reset' || fault?.kind === 'reset-mid-body' || fault?.kind === 'slow-body') {
       reply.hijack();
       const raw = reply.raw;
@@ -50,7 +51,13 @@ export class Replies {
 
   sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): Promise<void> {
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-    const body: ErrorBody = errorBody(error.status, error.errorCode, MESSAGES[error.errorCode], request.emulator.correlationId, error.params);
+    const body: ErrorBody = errorBody(
+      error.status,
+      error.errorCode,
+      MESSAGES[error.errorCode],
+      request.emulator.correlationId,
+      error.params,
+    );
     return this.send(request, reply, error.status, body);
   }
 
@@ -58,7 +65,14 @@ export class Replies {
   async applyLeadingFault(request: FastifyRequest, reply: FastifyReply, fault: Fault): Promise<boolean> {
     if (fault.kind === 'latency') await this.#waits.sleep(fault.ms);
     if (fault.kind === 'status') {
-      const code = fault.status === 503 ? 'service.unavailable' : fault.status === 504 ? 'request.timeout' : fault.status === 408 ? 'client.timeout' : 'internal.server.error';
+      const code =
+        fault.status === 503
+          ? 'service.unavailable'
+          : fault.status === 504
+            ? 'request.timeout'
+            : fault.status === 408
+              ? 'client.timeout'
+              : 'internal.server.error';
       const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
       await this.sendError(request, reply, new ApiError(fault.status, code, {}, headers));
       return true;

@@ -62,7 +62,10 @@ function resolve(schema: Schema): Schema {
 /** `value` without the properties `schema` marks read-only, at any depth. */
 function withoutReadOnly(value: unknown, schema: Schema): unknown {
   const model = resolve(schema);
-  if (Array.isArray(value)) return typeof model.items === 'object' && model.items !== null ? value.map((item) => withoutReadOnly(item, model.items as Schema)) : value;
+  if (Array.isArray(value))
+    return typeof model.items === 'object' && model.items !== null
+      ? value.map((item) => withoutReadOnly(item, model.items as Schema))
+      : value;
   const properties = model.properties as Readonly<Record<string, Schema>> | undefined;
   if (typeof value !== 'object' || value === null || !properties) return value;
   const kept: Record<string, unknown> = {};

@@ -87,7 +87,12 @@ export class Store {
 
   // Conversations ---------------------------------------------------------------------------
 
-  createConversation(organizationId: string, deploymentId: string, memberInfo: Record<string, unknown>, authenticated: boolean): Conversation {
+  createConversation(
+    organizationId: string,
+    deploymentId: string,
+    memberInfo: Record<string, unknown>,
+    authenticated: boolean,
+  ): Conversation {
     // GuestMemberInfo's fields only: a caller cannot set state, role or dates.
     const info = Object.fromEntries(GUEST_INFO_FIELDS.filter((k) => memberInfo[k] !== undefined).map((k) => [k, memberInfo[k]]));
     const customer: Member = {
@@ -165,7 +170,9 @@ export function memberJson(member: Member): Record<string, unknown> {
 /** The sender as WebChatMemberInfo, which requires `role`. */
 export function senderJson(conversation: Conversation, memberId: string): Record<string, unknown> {
   const member = conversation.members.find((m) => m.id === memberId);
-  return member ? { id: member.id, role: member.role, ...(member.displayName ? { displayName: member.displayName } : {}) } : { id: memberId, role: 'CUSTOMER' };
+  return member
+    ? { id: member.id, role: member.role, ...(member.displayName ? { displayName: member.displayName } : {}) }
+    : { id: memberId, role: 'CUSTOMER' };
 }
 
 export function messageJson(conversation: Conversation, message: Message): Record<string, unknown> {

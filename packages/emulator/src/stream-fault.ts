@@ -66,7 +66,9 @@ export function parseStreamFaultRule(text: string): StreamFaultRule {
 /** Why a close code cannot be sent, or undefined when it can (RFC 6455 §7.4: 1004–1006 and 1015 are never sent). */
 function closeCodeProblem(code: unknown): string | undefined {
   const sendable = (c: number) => (c >= 1000 && c <= 1003) || (c >= 1007 && c <= 1014) || (c >= 3000 && c <= 4999);
-  return typeof code === 'number' && Number.isInteger(code) && sendable(code) ? undefined : `a close code must be 1000–1003, 1007–1014 or 3000–4999, not ${String(code)}`;
+  return typeof code === 'number' && Number.isInteger(code) && sendable(code)
+    ? undefined
+    : `a close code must be 1000–1003, 1007–1014 or 3000–4999, not ${String(code)}`;
 }
 
 /** The fault a request body asks for, or what is wrong with it. */
@@ -74,11 +76,13 @@ export function streamFault(body: unknown): StreamFault | string {
   if (typeof body !== 'object' || body === null) return "the body must be { kind: 'drop' | 'stall' | 'close', … }";
   const { kind, ms, code, reason } = body as Record<string, unknown>;
   if (kind === 'drop') return { kind };
-  if (kind === 'stall') return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? { kind, ms } : 'a stall needs ms, a number above 0';
+  if (kind === 'stall')
+    return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? { kind, ms } : 'a stall needs ms, a number above 0';
   if (kind === 'close') {
     const problem = closeCodeProblem(code);
     if (problem) return problem;
-    if (reason !== undefined && (typeof reason !== 'string' || Buffer.byteLength(reason) > 123)) return 'a close reason is a string of at most 123 bytes';
+    if (reason !== undefined && (typeof reason !== 'string' || Buffer.byteLength(reason) > 123))
+      return 'a close reason is a string of at most 123 bytes';
     return { kind, code: code as number, reason };
   }
   return `unknown stream fault kind ${JSON.stringify(kind)}: drop, stall or close`;

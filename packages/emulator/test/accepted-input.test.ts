@@ -29,11 +29,17 @@ describe('Content-Type: application/json with an empty body, on operations that 
     const id = (created.body as { id: string }).id;
     expect((await call(e, 'DELETE', `/api/v2/webchat/deployments/${id}`, { token, headers: json })).status).toBe(204);
     const other = await startChat(e);
-    expect((await call(e, 'DELETE', `${GUEST}/${other.id}/members/${other.member.id}`, { token: other.jwt, headers: json })).status).toBe(204);
+    expect((await call(e, 'DELETE', `${GUEST}/${other.id}/members/${other.member.id}`, { token: other.jwt, headers: json })).status).toBe(
+      204,
+    );
   });
 
   it('a non-empty malformed body is still a 400 ErrorBody', async () => {
-    const answer = await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/typing`, { token: chat.jwt, headers: json, body: '{"not json' });
+    const answer = await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/typing`, {
+      token: chat.jwt,
+      headers: json,
+      body: '{"not json',
+    });
     expect(answer.status).toBe(400);
     expect(code(answer)).toBe('bad.request');
   });
@@ -45,11 +51,17 @@ describe('Content-Type: application/json with an empty body, on operations that 
   });
 
   it("keeps Fastify's protections: prototype poisoning and oversized bodies are refused", async () => {
-    const poisoned = await call(e, 'PUT', '/api/v2/webchat/settings', { token, body: '{"requireDeployment":true,"__proto__":{"polluted":1}}' });
+    const poisoned = await call(e, 'PUT', '/api/v2/webchat/settings', {
+      token,
+      body: '{"requireDeployment":true,"__proto__":{"polluted":1}}',
+    });
     expect(poisoned.status).toBe(400);
     const small = await startEmulator({ bodyLimit: 1_000 });
     try {
-      const big = await call(small, 'POST', '/api/v2/webchat/deployments', { token: await accessToken(small), body: { name: 'x'.repeat(2_000) } });
+      const big = await call(small, 'POST', '/api/v2/webchat/deployments', {
+        token: await accessToken(small),
+        body: { name: 'x'.repeat(2_000) },
+      });
       expect(big.status).toBe(413);
     } finally {
       await small.stop();
@@ -59,7 +71,9 @@ describe('Content-Type: application/json with an empty body, on operations that 
 
 describe('empty optional query parameters', () => {
   it('mean "not given": ?pageSize=&pageNumber=&excludeDisconnectedMembers= and ?after=&before=&sortOrder=&maxResults=', async () => {
-    const members = await call(e, 'GET', `${GUEST}/${chat.id}/members?pageSize=&pageNumber=&excludeDisconnectedMembers=`, { token: chat.jwt });
+    const members = await call(e, 'GET', `${GUEST}/${chat.id}/members?pageSize=&pageNumber=&excludeDisconnectedMembers=`, {
+      token: chat.jwt,
+    });
     expect(members.status).toBe(200);
     expect(members.body).toMatchObject({ pageSize: 25, pageNumber: 1 });
     const messages = await call(e, 'GET', `${GUEST}/${chat.id}/messages?after=&before=&sortOrder=&maxResults=`, { token: chat.jwt });
@@ -85,7 +99,10 @@ describe('read-only fields sent back in a body', () => {
     const put = await call(e, 'PUT', path, { token, body: { ...got, description: 'changed' } });
     expect(put.status).toBe(200);
     expect(put.body).toMatchObject({ id: e.deploymentId, description: 'changed' });
-    const renamed = await call(e, 'PUT', path, { token, body: { ...got, id: 'someone-else', selfUri: '/api/v2/webchat/deployments/someone-else' } });
+    const renamed = await call(e, 'PUT', path, {
+      token,
+      body: { ...got, id: 'someone-else', selfUri: '/api/v2/webchat/deployments/someone-else' },
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ id: e.deploymentId, selfUri: path });
   });

@@ -25,7 +25,10 @@ describe('the login host', () => {
   it('refuses other grant types', async () => {
     const response = await fetch(`${e.loginUrl}/oauth/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${e.client.clientId}:${e.client.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${e.client.clientId}:${e.client.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: 'grant_type=password',
     });
     expect(response.status).toBe(400);
@@ -43,19 +46,28 @@ describe('OAuth operations', () => {
     const expiring = await accessToken(e);
     expect((await call(e, 'GET', '/api/v2/webchat/settings', { token: expiring })).status).toBe(200);
     await sleep(1_100);
-    expect(await call(e, 'GET', '/api/v2/webchat/settings', { token: expiring })).toMatchObject({ status: 401, body: { code: 'bad.credentials' } });
+    expect(await call(e, 'GET', '/api/v2/webchat/settings', { token: expiring })).toMatchObject({
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
   });
 
   it('answer 401 bad.credentials for a revoked token (DELETE /api/v2/tokens/me)', async () => {
     const revoked = await accessToken(e);
     expect((await call(e, 'DELETE', '/api/v2/tokens/me', { token: revoked })).status).toBe(204);
-    expect(await call(e, 'GET', '/api/v2/webchat/settings', { token: revoked })).toMatchObject({ status: 401, body: { code: 'bad.credentials' } });
+    expect(await call(e, 'GET', '/api/v2/webchat/settings', { token: revoked })).toMatchObject({
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
     expect((await call(e, 'DELETE', '/api/v2/tokens/me', { token: revoked })).status).toBe(401);
   });
 
   it('answer 401 to a guest JWT', async () => {
     const chat = await startChat(e);
-    expect(await call(e, 'GET', '/api/v2/webchat/deployments', { token: chat.jwt })).toMatchObject({ status: 401, body: { code: 'bad.credentials' } });
+    expect(await call(e, 'GET', '/api/v2/webchat/deployments', { token: chat.jwt })).toMatchObject({
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
   });
 });
 
@@ -69,16 +81,24 @@ describe('guest operations', () => {
     const theirs = await startChat(e);
     const members = `${GUEST}/${mine.id}/members`;
     expect(await call(e, 'GET', members)).toMatchObject({ status: 401, body: { code: 'authentication.required' } });
-    expect(await call(e, 'GET', members, { token: await accessToken(e) })).toMatchObject({ status: 401, body: { code: 'bad.credentials' } });
+    expect(await call(e, 'GET', members, { token: await accessToken(e) })).toMatchObject({
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
     const [header, payload] = mine.jwt.split('.');
-    expect(await call(e, 'GET', members, { token: `${header}.${payload}.forged` })).toMatchObject({ status: 401, body: { code: 'bad.credentials' } });
+    expect(await call(e, 'GET', members, { token: `${header}.${payload}.forged` })).toMatchObject({
+      status: 401,
+      body: { code: 'bad.credentials' },
+    });
     expect(await call(e, 'GET', members, { token: theirs.jwt })).toMatchObject({ status: 403, body: { code: 'not.authorized' } });
     expect((await call(e, 'GET', members, { token: mine.jwt })).status).toBe(200);
   });
 
   it('answer 404 for a member who is not in the conversation', async () => {
     const chat = await startChat(e);
-    expect((await call(e, 'POST', `${GUEST}/${chat.id}/members/someone-else/messages`, { token: chat.jwt, body: { body: 'hi' } })).status).toBe(404);
+    expect(
+      (await call(e, 'POST', `${GUEST}/${chat.id}/members/someone-else/messages`, { token: chat.jwt, body: { body: 'hi' } })).status,
+    ).toBe(404);
     expect((await call(e, 'DELETE', `${GUEST}/${chat.id}/members/${chat.member.id}x`, { token: chat.jwt })).status).toBe(404);
   });
 });

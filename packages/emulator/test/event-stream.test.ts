@@ -7,7 +7,12 @@ import { call, type Chat, GUEST, sleep, startChat } from './helpers.js';
 interface Frame {
   topicName: string;
   version: string;
-  eventBody: Record<string, unknown> & { member?: { id: string; role: string; state: string }; sender?: { id: string }; body?: string; message?: string };
+  eventBody: Record<string, unknown> & {
+    member?: { id: string; role: string; state: string };
+    sender?: { id: string };
+    body?: string;
+    message?: string;
+  };
   metadata: { type?: string };
 }
 
@@ -32,7 +37,10 @@ async function attach(chat: Chat) {
       const found = frames.find(test);
       if (found) return resolve(found);
       waiters.push({ test, resolve });
-      setTimeout(() => reject(new Error(`no such frame within ${ms} ms; saw ${frames.map((f) => f.metadata.type ?? f.topicName).join(', ')}`)), ms);
+      setTimeout(
+        () => reject(new Error(`no such frame within ${ms} ms; saw ${frames.map((f) => f.metadata.type ?? f.topicName).join(', ')}`)),
+        ms,
+      );
     });
   return { ws, frames, until };
 }
@@ -55,7 +63,11 @@ describe('the event stream', () => {
     expect(joined.topicName).toBe(`v2.conversations.chats.${chat.id}.members`);
     expect(joined.eventBody.member).toMatchObject({ state: 'CONNECTED' });
     const greeting = await stream.until((f) => f.metadata.type === 'message');
-    expect(greeting).toMatchObject({ topicName: `v2.conversations.chats.${chat.id}.messages`, version: '2', eventBody: { bodyType: 'standard', sender: { role: 'AGENT' } } });
+    expect(greeting).toMatchObject({
+      topicName: `v2.conversations.chats.${chat.id}.messages`,
+      version: '2',
+      eventBody: { bodyType: 'standard', sender: { role: 'AGENT' } },
+    });
     stream.ws.close();
   });
 
@@ -64,17 +76,26 @@ describe('the event stream', () => {
     const stream = await attach(chat);
     const joined = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT');
     const agentId = joined.eventBody.member?.id ?? '';
-    await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/messages`, { token: chat.jwt, body: { body: 'Where is my order?' } });
+    await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/messages`, {
+      token: chat.jwt,
+      body: { body: 'Where is my order?' },
+    });
     const own = await stream.until((f) => f.metadata.type === 'message' && f.eventBody.sender?.id === chat.member.id);
     expect(own.eventBody.body).toBe('Where is my order?');
     const typing = await stream.until((f) => f.metadata.type === 'typing-indicator');
     expect(typing.eventBody.sender).toMatchObject({ id: agentId });
-    const reply = await stream.until((f) => f.metadata.type === 'message' && f.eventBody.sender?.id === agentId && f !== own && !String(f.eventBody.body).startsWith('Hello'));
+    const reply = await stream.until(
+      (f) =>
+        f.metadata.type === 'message' && f.eventBody.sender?.id === agentId && f !== own && !String(f.eventBody.body).startsWith('Hello'),
+    );
     expect(stream.frames.indexOf(typing)).toBeLessThan(stream.frames.indexOf(reply));
     expect(String(reply.eventBody.body)).not.toContain('order'); // the agent does not repeat customer text
 
     // The agent is a member too: the guest's JWT cannot write as the agent.
-    const asAgent = await call(e, 'POST', `${GUEST}/${chat.id}/members/${agentId}/messages`, { token: chat.jwt, body: { body: 'impostor' } });
+    const asAgent = await call(e, 'POST', `${GUEST}/${chat.id}/members/${agentId}/messages`, {
+      token: chat.jwt,
+      body: { body: 'impostor' },
+    });
     expect(asAgent).toMatchObject({ status: 403, body: { code: 'not.authorized' } });
     stream.ws.close();
   });
@@ -96,7 +117,9 @@ describe('the event stream', () => {
     await call(e, 'DELETE', `${GUEST}/${chat.id}/members/${chat.member.id}`, { token: chat.jwt });
     const left = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.id === chat.member.id);
     expect(left.eventBody.member?.state).toBe('DISCONNECTED');
-    const agentLeft = await stream.until((f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT' && f.eventBody.member.state === 'DISCONNECTED');
+    const agentLeft = await stream.until(
+      (f) => f.metadata.type === 'member-change' && f.eventBody.member?.role === 'AGENT' && f.eventBody.member.state === 'DISCONNECTED',
+    );
     expect(agentLeft).toBeDefined();
     stream.ws.close();
   });
@@ -147,7 +170,9 @@ describe('stream faults', () => {
     const chat = await startChat(e);
     const stream = await attach(chat);
     const closed = new Promise<number>((resolve) => stream.ws.once('close', (code) => resolve(code)));
-    const answer = await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, { body: { kind: 'close', code: 1011, reason: 'testing' } });
+    const answer = await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, {
+      body: { kind: 'close', code: 1011, reason: 'testing' },
+    });
     expect(answer).toMatchObject({ status: 200, body: { sockets: 1 } });
     expect(await closed).toBe(1011);
     for (const body of [{ kind: 'close', code: 1006 }, { kind: 'stall' }, { kind: 'explode' }]) {
@@ -182,6 +207,7 @@ describe('stream fault rules', () => {
     expect(parseStreamFaultRule('drop@30s')).toEqual({ fault: { kind: 'drop' }, everyMs: 30_000 });
     expect(parseStreamFaultRule('stall:5s@60s')).toEqual({ fault: { kind: 'stall', ms: 5_000 }, everyMs: 60_000 });
     expect(parseStreamFaultRule('close:1011@500ms')).toEqual({ fault: { kind: 'close', code: 1011, reason: undefined }, everyMs: 500 });
-    for (const bad of ['drop', 'stall@1s', 'close:1006@1s', 'explode@1s', 'drop@5ms']) expect(() => parseStreamFaultRule(bad)).toThrow(/--stream-fault/);
+    for (const bad of ['drop', 'stall@1s', 'close:1006@1s', 'explode@1s', 'drop@5ms'])
+      expect(() => parseStreamFaultRule(bad)).toThrow(/--stream-fault/);
   });
 });

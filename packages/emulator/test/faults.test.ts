@@ -10,7 +10,12 @@ afterEach(() => e?.stop());
 const MESSAGES_POST = { operationId: 'postWebchatGuestConversationMemberMessages' };
 
 /** What a raw HTTP client sees: status, body text and timings, or the socket error. */
-function raw(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status?: number; text?: string; error?: string; headersAfterMs?: number; totalMs: number }> {
+function raw(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status?: number; text?: string; error?: string; headersAfterMs?: number; totalMs: number }> {
   const started = performance.now();
   return new Promise((resolve) => {
     const req = request(url, { method, headers }, (res) => {
@@ -19,9 +24,13 @@ function raw(url: string, method: string, headers: Record<string, string>, body?
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode, text, headersAfterMs, totalMs: performance.now() - started }));
-      res.on('error', (error: NodeJS.ErrnoException) => resolve({ status: res.statusCode, text, error: error.code ?? error.message, totalMs: performance.now() - started }));
+      res.on('error', (error: NodeJS.ErrnoException) =>
+        resolve({ status: res.statusCode, text, error: error.code ?? error.message, totalMs: performance.now() - started }),
+      );
     });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message, totalMs: performance.now() - started }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message, totalMs: performance.now() - started }),
+    );
     req.end(body);
   });
 }
@@ -29,7 +38,8 @@ function raw(url: string, method: string, headers: Record<string, string>, body?
 async function postMessage(emulator: Emulator, text = 'hello') {
   const chat = await startChat(emulator);
   const url = `${emulator.apiUrl}${GUEST}/${chat.id}/members/${chat.member.id}/messages`;
-  const send = () => raw(url, 'POST', { authorization: `Bearer ${chat.jwt}`, 'content-type': 'application/json' }, JSON.stringify({ body: text }));
+  const send = () =>
+    raw(url, 'POST', { authorization: `Bearer ${chat.jwt}`, 'content-type': 'application/json' }, JSON.stringify({ body: text }));
   return { chat, send };
 }
 
@@ -55,7 +65,11 @@ describe('fault injection', () => {
     const { chat, send } = await postMessage(e);
     const answer = await send();
     expect(answer.status).toBe(status);
-    expect(JSON.parse(answer.text ?? '')).toMatchObject({ status, code: expect.any(String) as string, contextId: expect.any(String) as string });
+    expect(JSON.parse(answer.text ?? '')).toMatchObject({
+      status,
+      code: expect.any(String) as string,
+      contextId: expect.any(String) as string,
+    });
     expect(e.stats.messagesStored(chat.id)).toBe(0);
   });
 
@@ -135,18 +149,29 @@ describe('fault injection', () => {
     e = await startEmulator();
     const token = await accessToken(e);
     const rule: FaultRule = { match: { method: 'PUT', path: '/api/v2/webchat/settings' }, fault: { kind: 'status', status: 502 } };
-    const added = await fetch(`${e.apiUrl}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const added = await fetch(`${e.apiUrl}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rule),
+    });
     expect(added.status).toBe(201);
     expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(200);
     expect((await call(e, 'PUT', '/api/v2/webchat/settings', { token, body: { requireDeployment: true } })).status).toBe(502);
     expect((await call(e, 'PUT', '/api/v2/webchat/settings', { token, body: { requireDeployment: true } })).status).toBe(502);
     const listed = (await (await fetch(`${e.apiUrl}/__emulator/faults`)).json()) as unknown[];
     expect(listed).toHaveLength(1);
-    const bad = await fetch(`${e.apiUrl}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ match: {}, fault: { kind: 'explode' } }) });
+    const bad = await fetch(`${e.apiUrl}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ match: {}, fault: { kind: 'explode' } }),
+    });
     expect(bad.status).toBe(400);
     expect((await fetch(`${e.apiUrl}/__emulator/faults`, { method: 'DELETE' })).status).toBe(204);
     expect((await call(e, 'PUT', '/api/v2/webchat/settings', { token, body: { requireDeployment: true } })).status).toBe(200);
-    const stats = (await (await fetch(`${e.apiUrl}/__emulator/stats`)).json()) as { faultsInjected: number; requests: Record<string, Record<string, number>> };
+    const stats = (await (await fetch(`${e.apiUrl}/__emulator/stats`)).json()) as {
+      faultsInjected: number;
+      requests: Record<string, Record<string, number>>;
+    };
     expect(stats.faultsInjected).toBe(2);
     expect(stats.requests.putWebchatSettings).toEqual({ '200': 1, '502': 2 });
   });
@@ -168,14 +193,25 @@ describe('fault injection', () => {
   ])('refuses a rule with %s', async (_name, rule) => {
     e = await startEmulator();
     expect(() => e!.faults.add(rule as FaultRule)).toThrow(/invalid fault rule/);
-    const answer = await fetch(`${e.apiUrl}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    const answer = await fetch(`${e.apiUrl}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(rule),
+    });
     expect(answer.status).toBe(400);
   });
 
   it('can fail the login host too', async () => {
-    e = await startEmulator({ faults: [{ match: { operationId: 'oauthToken' }, fault: { kind: 'status', status: 503, retryAfter: 1 }, times: 1 }] });
+    e = await startEmulator({
+      faults: [{ match: { operationId: 'oauthToken' }, fault: { kind: 'status', status: 503, retryAfter: 1 }, times: 1 }],
+    });
     const basic = Buffer.from(`${e.client.clientId}:${e.client.clientSecret}`).toString('base64');
-    const post = () => fetch(`${e!.loginUrl}/oauth/token`, { method: 'POST', headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const post = () =>
+      fetch(`${e!.loginUrl}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
     expect((await post()).status).toBe(503);
     expect((await post()).status).toBe(200);
   });

@@ -30,7 +30,9 @@ interface SpecOperation {
   readonly authScheme: 'none' | 'guestJwt' | 'oauth';
   readonly responses: Readonly<Record<string, unknown>>;
 }
-const spec = JSON.parse(readFileSync(new URL('../../../spec/webchat-api.json', import.meta.url), 'utf8')) as { operations: readonly SpecOperation[] };
+const spec = JSON.parse(readFileSync(new URL('../../../spec/webchat-api.json', import.meta.url), 'utf8')) as {
+  operations: readonly SpecOperation[];
+};
 
 function specOperation(operationId: string): SpecOperation {
   const operation = spec.operations.find((o) => o.operationId === operationId);
@@ -195,7 +197,15 @@ async function operation(sdk: Sdk, operationId: string, call: () => Promise<unkn
   const before = recorder.sent.length;
   const answer = await settle(call);
   const problems = schemaProblems(operationId, answer.status, answer.body);
-  const row: Row = { operationId, sdk, expected: successStatus(operationId), status: answer.status, problems, answer, sent: recorder.sent.slice(before) };
+  const row: Row = {
+    operationId,
+    sdk,
+    expected: successStatus(operationId),
+    status: answer.status,
+    problems,
+    answer,
+    sent: recorder.sent.slice(before),
+  };
   rows.set(operationId, row);
   expect(answer.status, `${operationId} answered ${answer.status}: ${describeValue(answer.body)}`).toBe(row.expected);
   expect(problems, `${operationId}'s answer against the spec's model`).toEqual([]);
@@ -250,7 +260,10 @@ async function errorCase(
   expect(answer.status, describeValue(answer.body)).toBe(status);
   expect(schemaProblems(operationId, status, answer.body)).toEqual([]);
   expect(typeof body.message).toBe('string');
-  expect(typeof body.code === 'string' && (typeof code === 'string' ? [code] : code).includes(body.code), `code ${describeValue(body.code)}`).toBe(true);
+  expect(
+    typeof body.code === 'string' && (typeof code === 'string' ? [code] : code).includes(body.code),
+    `code ${describeValue(body.code)}`,
+  ).toBe(true);
   expect(body.status).toBe(status);
   expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
   expect(body.contextId).toBe(correlationId);
@@ -363,7 +376,11 @@ describe('the platform SDK (purecloud-platform-client-v2 252.0.0): the 8 OAuth o
 
   it('postWebchatDeployments', async () => {
     const answer = await operation('platform', 'postWebchatDeployments', () =>
-      platformWebChat().postWebchatDeployments({ name: 'Created by the platform SDK', allowedDomains: ['example.com'], webChatConfig: { webChatSkin: 'basic' } }),
+      platformWebChat().postWebchatDeployments({
+        name: 'Created by the platform SDK',
+        allowedDomains: ['example.com'],
+        webChatConfig: { webChatSkin: 'basic' },
+      }),
     );
     deploymentId = field(answer.body, 'id');
   });
@@ -391,7 +408,9 @@ describe('the platform SDK (purecloud-platform-client-v2 252.0.0): the 8 OAuth o
   it('putWebchatSettings: GET → flip requireDeployment → PUT', async () => {
     const got = await settle(() => platformWebChat().getWebchatSettings());
     const settings = got.body as PlatformSdk.Models.WebChatSettings;
-    const answer = await operation('platform', 'putWebchatSettings', () => platformWebChat().putWebchatSettings({ ...settings, requireDeployment: settings.requireDeployment !== true }));
+    const answer = await operation('platform', 'putWebchatSettings', () =>
+      platformWebChat().putWebchatSettings({ ...settings, requireDeployment: settings.requireDeployment !== true }),
+    );
     expect(answer.body).toMatchObject({ requireDeployment: settings.requireDeployment !== true });
   });
 
@@ -408,63 +427,86 @@ describe('the guest SDK (purecloud-guest-chat-client 13.2.0): the 11 guest opera
   beforeAll(() => pointGuestAt(proxy));
 
   it('postWebchatGuestConversations (no auth), then setJwt', async () => {
-    const answer = await operation('guest', 'postWebchatGuestConversations', () => guestWebChat().postWebchatGuestConversations(chatRequest(e)));
+    const answer = await operation('guest', 'postWebchatGuestConversations', () =>
+      guestWebChat().postWebchatGuestConversations(chatRequest(e)),
+    );
     chat = chatOf(answer);
     guestClient.setJwt(chat.jwt);
     unpoisonGuestHeaders();
   });
 
   it('getWebchatGuestConversationMembers (no options: the SDK sends them empty)', async () => {
-    const answer = await operation('guest', 'getWebchatGuestConversationMembers', () => guestWebChat().getWebchatGuestConversationMembers(chat.id));
+    const answer = await operation('guest', 'getWebchatGuestConversationMembers', () =>
+      guestWebChat().getWebchatGuestConversationMembers(chat.id),
+    );
     expect(answer.body).toMatchObject({ entities: expect.arrayContaining([expect.objectContaining({ id: chat.memberId })]) as unknown });
   });
 
   it('getWebchatGuestConversationMember', async () => {
-    const answer = await operation('guest', 'getWebchatGuestConversationMember', () => guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId));
+    const answer = await operation('guest', 'getWebchatGuestConversationMember', () =>
+      guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId),
+    );
     expect(answer.body).toMatchObject({ id: chat.memberId });
   });
 
   it('postWebchatGuestConversationMemberMessages', async () => {
     const answer = await operation('guest', 'postWebchatGuestConversationMemberMessages', () =>
-      guestWebChat().postWebchatGuestConversationMemberMessages(chat.id, chat.memberId, { body: 'Hello from the Genesys guest SDK', bodyType: 'standard' }),
+      guestWebChat().postWebchatGuestConversationMemberMessages(chat.id, chat.memberId, {
+        body: 'Hello from the Genesys guest SDK',
+        bodyType: 'standard',
+      }),
     );
     messageId = field(answer.body, 'id');
   });
 
   it('getWebchatGuestConversationMessage', async () => {
-    const answer = await operation('guest', 'getWebchatGuestConversationMessage', () => guestWebChat().getWebchatGuestConversationMessage(chat.id, messageId));
+    const answer = await operation('guest', 'getWebchatGuestConversationMessage', () =>
+      guestWebChat().getWebchatGuestConversationMessage(chat.id, messageId),
+    );
     expect(answer.body).toMatchObject({ id: messageId, body: 'Hello from the Genesys guest SDK' });
   });
 
   it('getWebchatGuestConversationMessages (no options: the SDK sends them empty)', async () => {
-    const answer = await operation('guest', 'getWebchatGuestConversationMessages', () => guestWebChat().getWebchatGuestConversationMessages(chat.id));
+    const answer = await operation('guest', 'getWebchatGuestConversationMessages', () =>
+      guestWebChat().getWebchatGuestConversationMessages(chat.id),
+    );
     expect(answer.body).toMatchObject({ entities: expect.arrayContaining([expect.objectContaining({ id: messageId })]) as unknown });
   });
 
   it('postWebchatGuestConversationMemberTyping (no body)', async () => {
-    await operation('guest', 'postWebchatGuestConversationMemberTyping', () => guestWebChat().postWebchatGuestConversationMemberTyping(chat.id, chat.memberId));
+    await operation('guest', 'postWebchatGuestConversationMemberTyping', () =>
+      guestWebChat().postWebchatGuestConversationMemberTyping(chat.id, chat.memberId),
+    );
   });
 
   it('getWebchatGuestConversationMediarequests (after the agent offers one)', async () => {
     mediaRequestId = e.offerMediaRequest(chat.id);
-    const answer = await operation('guest', 'getWebchatGuestConversationMediarequests', () => guestWebChat().getWebchatGuestConversationMediarequests(chat.id));
+    const answer = await operation('guest', 'getWebchatGuestConversationMediarequests', () =>
+      guestWebChat().getWebchatGuestConversationMediarequests(chat.id),
+    );
     expect(answer.body).toMatchObject({ entities: [{ id: mediaRequestId, state: 'PENDING' }] });
   });
 
   it('getWebchatGuestConversationMediarequest', async () => {
-    const answer = await operation('guest', 'getWebchatGuestConversationMediarequest', () => guestWebChat().getWebchatGuestConversationMediarequest(chat.id, mediaRequestId));
+    const answer = await operation('guest', 'getWebchatGuestConversationMediarequest', () =>
+      guestWebChat().getWebchatGuestConversationMediarequest(chat.id, mediaRequestId),
+    );
     expect(answer.body).toMatchObject({ id: mediaRequestId, state: 'PENDING' });
   });
 
   it('patchWebchatGuestConversationMediarequest: GET → state ACCEPTED → PATCH what the GET returned', async () => {
     const got = await settle(() => guestWebChat().getWebchatGuestConversationMediarequest(chat.id, mediaRequestId));
     const changed = { ...(got.body as GuestSdk.Models.WebChatGuestMediaRequest), state: 'ACCEPTED' };
-    const answer = await operation('guest', 'patchWebchatGuestConversationMediarequest', () => guestWebChat().patchWebchatGuestConversationMediarequest(chat.id, mediaRequestId, changed));
+    const answer = await operation('guest', 'patchWebchatGuestConversationMediarequest', () =>
+      guestWebChat().patchWebchatGuestConversationMediarequest(chat.id, mediaRequestId, changed),
+    );
     expect(answer.body).toMatchObject({ id: mediaRequestId, state: 'ACCEPTED' });
   });
 
   it('deleteWebchatGuestConversationMember (leave; no body)', async () => {
-    await operation('guest', 'deleteWebchatGuestConversationMember', () => guestWebChat().deleteWebchatGuestConversationMember(chat.id, chat.memberId));
+    await operation('guest', 'deleteWebchatGuestConversationMember', () =>
+      guestWebChat().deleteWebchatGuestConversationMember(chat.id, chat.memberId),
+    );
   });
 });
 
@@ -480,8 +522,13 @@ describe("the guest SDK's Authorization: [REDACTED] bug, and the emulator's 401 
     expect(guestDefaultHeaders().Authorization).toBe('[REDACTED]');
 
     const sentBefore = proxy.sent.length;
-    const broken = await errorCase('Authorization: [REDACTED] (SDK bug)', 'guest', 'getWebchatGuestConversationMember', 401, 'authentication.required', () =>
-      guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId),
+    const broken = await errorCase(
+      'Authorization: [REDACTED] (SDK bug)',
+      'guest',
+      'getWebchatGuestConversationMember',
+      401,
+      'authentication.required',
+      () => guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId),
     );
     const wire = proxy.sent.slice(sentBefore);
     // Both requests of the case (with and without extended responses) carried the logger's placeholder, not the JWT.
@@ -512,19 +559,31 @@ describe('error paths through both SDKs: the ErrorBody the caller gets', { timeo
     });
 
     it('404 for a bogus id', async () => {
-      await errorCase('404 bogus deployment id', 'platform', 'getWebchatDeployment', 404, 'not.found', () => platformWebChat().getWebchatDeployment('no-such-deployment'));
+      await errorCase('404 bogus deployment id', 'platform', 'getWebchatDeployment', 404, 'not.found', () =>
+        platformWebChat().getWebchatDeployment('no-such-deployment'),
+      );
       await errorCase('404 bogus message id', 'guest', 'getWebchatGuestConversationMessage', 404, 'not.found', () =>
         guestWebChat().getWebchatGuestConversationMessage(chat.id, 'no-such-message'),
       );
     });
 
     it('400 for a body that does not fit the model', async () => {
-      const deployment = await errorCase('400 webChatSkin not in the enum', 'platform', 'postWebchatDeployments', 400, ['constraint.validation', 'invalid.value', 'bad.request'], () =>
-        platformWebChat().postWebchatDeployments({ name: 'Bad skin', webChatConfig: { webChatSkin: 'neon' } }),
+      const deployment = await errorCase(
+        '400 webChatSkin not in the enum',
+        'platform',
+        'postWebchatDeployments',
+        400,
+        ['constraint.validation', 'invalid.value', 'bad.request'],
+        () => platformWebChat().postWebchatDeployments({ name: 'Bad skin', webChatConfig: { webChatSkin: 'neon' } }),
       );
       expect(field(deployment.body, 'message')).toContain('webChatSkin');
-      const message = await errorCase('400 bodyType not in the enum', 'guest', 'postWebchatGuestConversationMemberMessages', 400, ['constraint.validation', 'invalid.value', 'bad.request'], () =>
-        guestWebChat().postWebchatGuestConversationMemberMessages(chat.id, chat.memberId, { body: 'Hi', bodyType: 'shouting' }),
+      const message = await errorCase(
+        '400 bodyType not in the enum',
+        'guest',
+        'postWebchatGuestConversationMemberMessages',
+        400,
+        ['constraint.validation', 'invalid.value', 'bad.request'],
+        () => guestWebChat().postWebchatGuestConversationMemberMessages(chat.id, chat.memberId, { body: 'Hi', bodyType: 'shouting' }),
       );
       expect(field(message.body, 'message')).toContain('bodyType');
     });
@@ -532,13 +591,17 @@ describe('error paths through both SDKs: the ErrorBody the caller gets', { timeo
     it('401 for a bad token', async () => {
       platformClient.setAccessToken('not-a-token-the-emulator-issued');
       try {
-        await errorCase('401 unknown OAuth token', 'platform', 'getWebchatDeployments', 401, 'bad.credentials', () => platformWebChat().getWebchatDeployments());
+        await errorCase('401 unknown OAuth token', 'platform', 'getWebchatDeployments', 401, 'bad.credentials', () =>
+          platformWebChat().getWebchatDeployments(),
+        );
       } finally {
         await pointPlatformAt(e, proxy);
       }
       guestClient.setJwt('not.a-jwt.the-emulator-issued');
       try {
-        await errorCase('401 forged guest JWT', 'guest', 'getWebchatGuestConversationMembers', 401, 'bad.credentials', () => guestWebChat().getWebchatGuestConversationMembers(chat.id));
+        await errorCase('401 forged guest JWT', 'guest', 'getWebchatGuestConversationMembers', 401, 'bad.credentials', () =>
+          guestWebChat().getWebchatGuestConversationMembers(chat.id),
+        );
       } finally {
         guestClient.setJwt(chat.jwt);
       }
@@ -556,11 +619,24 @@ describe('error paths through both SDKs: the ErrorBody the caller gets', { timeo
 
     it('429 with Retry-After, past the limit (neither SDK retries)', async () => {
       for (let i = 0; i < 2; i++) expect((await settle(() => platformWebChat().getWebchatSettings())).status).toBe(200);
-      const platform429 = await errorCase('429 past the per-token limit', 'platform', 'getWebchatSettings', 429, 'too.many.requests.retry.after', () => platformWebChat().getWebchatSettings());
+      const platform429 = await errorCase(
+        '429 past the per-token limit',
+        'platform',
+        'getWebchatSettings',
+        429,
+        'too.many.requests.retry.after',
+        () => platformWebChat().getWebchatSettings(),
+      );
 
-      for (let i = 0; i < 2; i++) expect((await settle(() => guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId))).status).toBe(200);
-      const guest429 = await errorCase('429 past the per-token limit', 'guest', 'getWebchatGuestConversationMember', 429, 'too.many.requests.retry.after', () =>
-        guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId),
+      for (let i = 0; i < 2; i++)
+        expect((await settle(() => guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId))).status).toBe(200);
+      const guest429 = await errorCase(
+        '429 past the per-token limit',
+        'guest',
+        'getWebchatGuestConversationMember',
+        429,
+        'too.many.requests.retry.after',
+        () => guestWebChat().getWebchatGuestConversationMember(chat.id, chat.memberId),
       );
 
       for (const answer of [platform429, guest429]) {
@@ -588,18 +664,37 @@ describe('coverage', () => {
 // The tables the closing note quotes ------------------------------------------------------------
 
 function printTables(): void {
-  const lines = ['', '### Genesys SDKs against the emulator: the 19 operations', '', '| operationId | SDK | HTTP status (expected) | body fits the spec model |', '|---|---|---|---|'];
+  const lines = [
+    '',
+    '### Genesys SDKs against the emulator: the 19 operations',
+    '',
+    '| operationId | SDK | HTTP status (expected) | body fits the spec model |',
+    '|---|---|---|---|',
+  ];
   for (const row of rows.values()) {
-    const model = row.answer.body === undefined && row.problems.length === 0 ? 'yes (no body)' : row.problems.length === 0 ? `yes${row.status === row.expected ? '' : ' (ErrorBody)'}` : `no: ${row.problems.join('; ')}`;
+    const model =
+      row.answer.body === undefined && row.problems.length === 0
+        ? 'yes (no body)'
+        : row.problems.length === 0
+          ? `yes${row.status === row.expected ? '' : ' (ErrorBody)'}`
+          : `no: ${row.problems.join('; ')}`;
     const status = row.status === row.expected ? `${row.status}` : `**${row.status}** (${row.expected})`;
     lines.push(`| ${row.operationId} | ${row.sdk} | ${status} | ${model} |`);
   }
   const ok = [...rows.values()].filter((r) => r.status === r.expected && r.problems.length === 0).length;
   lines.push('', `${ok} of ${rows.size} succeed.`);
 
-  lines.push('', '### Error paths through the SDKs', '', '| case | SDK | operationId | status | code | contextId = inin-correlation-id | messageWithParams filled = message | Retry-After | without extended responses the SDK rejects with |', '|---|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '',
+    '### Error paths through the SDKs',
+    '',
+    '| case | SDK | operationId | status | code | contextId = inin-correlation-id | messageWithParams filled = message | Retry-After | without extended responses the SDK rejects with |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const row of errorRows) {
-    lines.push(`| ${row.name} | ${row.sdk} | ${row.operationId} | ${row.status} | ${row.code} | ${row.contextIdIsHeader ? 'yes' : 'no'} | ${row.messageWithParamsFilled ? 'yes' : 'no'} | ${row.retryAfter} | ${row.plainRejection} |`);
+    lines.push(
+      `| ${row.name} | ${row.sdk} | ${row.operationId} | ${row.status} | ${row.code} | ${row.contextIdIsHeader ? 'yes' : 'no'} | ${row.messageWithParamsFilled ? 'yes' : 'no'} | ${row.retryAfter} | ${row.plainRejection} |`,
+    );
   }
 
   const failing = [...rows.values()].filter((r) => r.status !== r.expected || r.problems.length > 0);
@@ -607,7 +702,9 @@ function printTables(): void {
     lines.push('', '### Failing operations: what the SDK sent, what the emulator answered', '');
     for (const row of failing) {
       const sent = row.sent.at(-1);
-      const request = sent ? `${sent.method} ${sent.url} (content-type: ${sent.headers['content-type'] ?? '—'}; body: ${sent.body || '—'})` : '(nothing recorded)';
+      const request = sent
+        ? `${sent.method} ${sent.url} (content-type: ${sent.headers['content-type'] ?? '—'}; body: ${sent.body || '—'})`
+        : '(nothing recorded)';
       lines.push(`- ${row.operationId}: ${request} → ${row.status} ${describeValue(row.answer.body)}`);
     }
   }

@@ -13,7 +13,6 @@ const fromSource = ['--conditions=@switchboard/source', '--import', 'tsx', `${ro
 /** The CLI as an installed package runs it: the built file, plain node, no tsx and no custom conditions. */
 const builtCli = `${root}/packages/emulator/dist/cli.js`;
 
-
 /** CLI processes a test started, killed after it if still running (a failed expectation must not leave one behind). */
 const started = new Set<ChildProcessWithoutNullStreams>();
 afterEach(() => {
@@ -48,7 +47,10 @@ async function stopCli(child: ChildProcessWithoutNullStreams, signal: NodeJS.Sig
 function tokenRequest(printed: EmulatorSettings): Promise<Response> {
   return fetch(`${printed.loginUrl}/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${printed.clientId}:${printed.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${printed.clientId}:${printed.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
 }
@@ -94,7 +96,10 @@ describe('stopping', () => {
       agent.destroy();
       console.log(JSON.stringify({ wsState: ws.readyState, held: await held }));
     `;
-    const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: `${root}/test`, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: `${root}/test`,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -137,7 +142,8 @@ describe('stopping', () => {
   it('the CLI prints its usage for --help and exits with 0', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [...fromSource, '--help'], { cwd: root });
     expect(stdout).toMatch(/^Usage: switchboard-emulator/);
-    for (const flag of ['--port', '--rate-limit', '--org-rate-limit', '--token-ttl', '--seed', '--heartbeat-ms', '--json', '--help']) expect(stdout).toContain(flag);
+    for (const flag of ['--port', '--rate-limit', '--org-rate-limit', '--token-ttl', '--seed', '--heartbeat-ms', '--json', '--help'])
+      expect(stdout).toContain(flag);
   });
 
   it('the built CLI (dist/cli.js) runs with plain node, as an installed package runs it', async (ctx) => {

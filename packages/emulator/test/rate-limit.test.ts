@@ -74,7 +74,8 @@ describe('rate limits', () => {
     const first = await accessToken(e);
     const second = await accessToken(e);
     const statuses: number[] = [];
-    for (const token of [first, second, first, second, first, second]) statuses.push((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status);
+    for (const token of [first, second, first, second, first, second])
+      statuses.push((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
     const limited = await call(e, 'GET', '/api/v2/webchat/settings', { token: second });
     expect(limited.headers.get('inin-ratelimit-allowed')).toBe('4');
@@ -83,9 +84,16 @@ describe('rate limits', () => {
 
   it('limit guest JWTs per token as well', async () => {
     e = await startEmulator({ rateLimit: { limit: 2, windowSeconds: 60 } });
-    const chat = (await call(e, 'POST', '/api/v2/webchat/guest/conversations', {
-      body: { organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'q' }, memberInfo: { displayName: 'x' } },
-    })).body as { id: string; jwt: string };
+    const chat = (
+      await call(e, 'POST', '/api/v2/webchat/guest/conversations', {
+        body: {
+          organizationId: e.organizationId,
+          deploymentId: e.deploymentId,
+          routingTarget: { targetType: 'QUEUE', targetAddress: 'q' },
+          memberInfo: { displayName: 'x' },
+        },
+      })
+    ).body as { id: string; jwt: string };
     const path = `/api/v2/webchat/guest/conversations/${chat.id}/members`;
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await call(e, 'GET', path, { token: chat.jwt })).status);

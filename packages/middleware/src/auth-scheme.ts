@@ -47,7 +47,10 @@ export interface AuthBySchemeOptions {
 
 function credentialsFor(schemes: AuthBySchemeOptions['schemes'], ctx: CallContext): SchemeCredentials {
   const provider = Object.prototype.hasOwnProperty.call(schemes, ctx.route.auth) ? schemes[ctx.route.auth] : undefined;
-  if (!provider) throw new AuthError(`${ctx.route.operationId}: no credentials configured for auth scheme "${ctx.route.auth}"`, { operationId: ctx.route.operationId });
+  if (!provider)
+    throw new AuthError(`${ctx.route.operationId}: no credentials configured for auth scheme "${ctx.route.auth}"`, {
+      operationId: ctx.route.operationId,
+    });
   return typeof provider === 'function' ? { authorize: provider } : provider;
 }
 
@@ -58,9 +61,12 @@ async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials
     delete ctx.request.headers.authorization;
   } else {
     if (!isSafeForCredentials(ctx.request.url)) {
-      throw new AuthError(`${ctx.route.operationId}: refusing to send credentials over plain http; use https (plain http is allowed to loopback only)`, {
-        operationId: ctx.route.operationId,
-      });
+      throw new AuthError(
+        `${ctx.route.operationId}: refusing to send credentials over plain http; use https (plain http is allowed to loopback only)`,
+        {
+          operationId: ctx.route.operationId,
+        },
+      );
     }
     ctx.request.headers.authorization = authorization;
   }
@@ -90,7 +96,9 @@ export function authByScheme(options: AuthBySchemeOptions): Middleware {
       await authorizeAttempt(ctx, credentials);
       const again = await next();
       if (again.status === 401) {
-        throw new AuthError(`${ctx.route.operationId}: the API refused fresh credentials too (HTTP 401)`, { operationId: ctx.route.operationId });
+        throw new AuthError(`${ctx.route.operationId}: the API refused fresh credentials too (HTTP 401)`, {
+          operationId: ctx.route.operationId,
+        });
       }
       return again;
     },

@@ -27,7 +27,12 @@ interface Internals {
 interface Job {
   readonly options: { readonly id: string };
   readonly retryCount: number;
-  doExecute(limiter: unknown, clearGlobalState: () => boolean, run: (wait: number) => unknown, free: (...rest: unknown[]) => Promise<unknown>): unknown;
+  doExecute(
+    limiter: unknown,
+    clearGlobalState: () => boolean,
+    run: (wait: number) => unknown,
+    free: (...rest: unknown[]) => Promise<unknown>,
+  ): unknown;
 }
 
 let warned = false;
@@ -48,7 +53,10 @@ export function fastTurns(limiter: Bottleneck): void {
   if ((Bottleneck as unknown as { version: string }).version !== FIXED_BOTTLENECK_VERSION || !hasInternals(internals)) {
     if (!warned) {
       warned = true;
-      process.emitWarning(`@switchboard/middleware: bottleneck is not ${FIXED_BOTTLENECK_VERSION}; its turns keep their extra milliseconds`, { code: 'SWITCHBOARD_BOTTLENECK_VERSION' });
+      process.emitWarning(
+        `@switchboard/middleware: bottleneck is not ${FIXED_BOTTLENECK_VERSION}; its turns keep their extra milliseconds`,
+        { code: 'SWITCHBOARD_BOTTLENECK_VERSION' },
+      );
     }
     return;
   }
@@ -67,7 +75,12 @@ export function fastTurns(limiter: Bottleneck): void {
     const expected = job.retryCount === 0 ? 'RUNNING' : 'EXECUTING';
     setImmediate(() => {
       if ((this.jobStatus(job.options.id) as string | null) !== expected) return;
-      void job.doExecute(this._limiter, this._clearGlobalState.bind(this, index), this._run.bind(this, index, job), this._free.bind(this, index, job));
+      void job.doExecute(
+        this._limiter,
+        this._clearGlobalState.bind(this, index),
+        this._run.bind(this, index, job),
+        this._free.bind(this, index, job),
+      );
     });
     return scheduled;
   };

@@ -54,7 +54,8 @@ export interface StartSpacingState {
 }
 
 /** The error of a call still waiting when the limiter closed (or when its store refused it because it was closing). */
-const closedBeforeTurn = (operationId: string): LimiterClosedError => new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId });
+const closedBeforeTurn = (operationId: string): LimiterClosedError =>
+  new LimiterClosedError(`${operationId}: the rate limiter closed before this call's turn`, { operationId });
 
 /** The permit of a limiter without a concurrency limit: its turn is over when it starts. */
 const FREE: Permit = { release: () => undefined };
@@ -104,7 +105,11 @@ export class BottleneckLimiter implements Limiter {
     this.#metrics =
       metrics === false
         ? undefined
-        : new LimiterMetrics({ ...attributes, ...metrics?.attributes }, () => ({ queued: this.queued, fallback: this.usesFallback() }), metrics?.meterProvider);
+        : new LimiterMetrics(
+            { ...attributes, ...metrics?.attributes },
+            () => ({ queued: this.queued, fallback: this.usesFallback() }),
+            metrics?.meterProvider,
+          );
   }
 
   /** Whether calls go to the fallback now; undefined for a limiter that has none. */
@@ -261,7 +266,10 @@ export class BottleneckLimiter implements Limiter {
     waiter.refuse(
       this.#closed
         ? closedBeforeTurn(operationId)
-        : new LimiterUnavailableError(`${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`, { operationId }),
+        : new LimiterUnavailableError(
+            `${operationId}: the rate limiter's store failed (${error instanceof Error ? error.name : 'error'}); nothing was sent`,
+            { operationId },
+          ),
     );
   }
 

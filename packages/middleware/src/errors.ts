@@ -37,7 +37,10 @@ export class RateLimitError extends SwitchboardError {
     } = {},
   ) {
     const why = reason === 'cap' ? 'more than the client waits for' : 'more than the call has left';
-    super(`${options.operationId ? `${options.operationId}: ` : ''}rate limited; the server asks for a ${Math.ceil(retryAfterMs / 1000)} s wait, ${why}`, options);
+    super(
+      `${options.operationId ? `${options.operationId}: ` : ''}rate limited; the server asks for a ${Math.ceil(retryAfterMs / 1000)} s wait, ${why}`,
+      options,
+    );
   }
 
   protected override details(): Record<string, unknown> {
@@ -69,7 +72,10 @@ export class OutcomeUnknownError extends SwitchboardError {
       operationId?: string | undefined;
     } = {},
   ) {
-    super(`${options.operationId ? `${options.operationId}: ` : ''}the outcome is unknown (${failure.code}); the request may have been processed and was not replayed`, options);
+    super(
+      `${options.operationId ? `${options.operationId}: ` : ''}the outcome is unknown (${failure.code}); the request may have been processed and was not replayed`,
+      options,
+    );
   }
 
   protected override details(): Record<string, unknown> {

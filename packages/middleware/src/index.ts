@@ -6,8 +6,22 @@
  * @module
  */
 export type { CallContext, Middleware, Next, Phase } from '@switchboard/core';
-export { AuthError, LimiterClosedError, LimiterUnavailableError, OutcomeUnknownError, QueueFullError, RateLimitError, type RateLimitReason } from './errors.js';
-export { authByScheme, type AuthBySchemeOptions, type Authorize, type AuthorizationProvider, type SchemeCredentials } from './auth-scheme.js';
+export {
+  AuthError,
+  LimiterClosedError,
+  LimiterUnavailableError,
+  OutcomeUnknownError,
+  QueueFullError,
+  RateLimitError,
+  type RateLimitReason,
+} from './errors.js';
+export {
+  authByScheme,
+  type AuthBySchemeOptions,
+  type Authorize,
+  type AuthorizationProvider,
+  type SchemeCredentials,
+} from './auth-scheme.js';
 export { ClientCredentials, type ClientCredentialsOptions } from './oauth-client-credentials.js';
 export { isSafeForCredentials } from './transport-security.js';
 export { retry, retryPerCall, DEFAULT_RETRY_POLICY, type RetryNotice, type RetryOptions, type RetryPerCall } from './retry.js';

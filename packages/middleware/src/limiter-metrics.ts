@@ -95,9 +95,13 @@ export class LimiterMetrics {
   #create(provider: MeterProvider): Instruments | undefined {
     const meter = provider.getMeter(METER_NAME);
     if (meter === createNoopMeter()) return undefined;
-    const queued = meter.createObservableGauge('switchboard.limiter.queued', { description: 'Calls waiting for their turn from the rate limiter.', unit: '{call}' });
+    const queued = meter.createObservableGauge('switchboard.limiter.queued', {
+      description: 'Calls waiting for their turn from the rate limiter.',
+      unit: '{call}',
+    });
     const fallback = meter.createObservableGauge('switchboard.limiter.fallback', {
-      description: 'Whether the shared rate limiter serves calls from its local fallback (1) because Redis cannot be reached, or from the shared budget (0).',
+      description:
+        'Whether the shared rate limiter serves calls from its local fallback (1) because Redis cannot be reached, or from the shared budget (0).',
       unit: '1',
     });
     const observeQueued = (result: ObservableResult): void => result.observe(this.#state().queued, this.#attributes);

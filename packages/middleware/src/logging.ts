@@ -107,7 +107,11 @@ export function logging(options: LoggingOptions): Middleware {
       }
       const { operationId } = ctx.route;
       ctx.observe({
-        beforeSend: debug && options.bodies ? (request, attempt) => logger.debug({ operationId, attempt, requestBody: bodyOf(request, redaction) }, `${operationId} attempt ${attempt} request`) : undefined,
+        beforeSend:
+          debug && options.bodies
+            ? (request, attempt) =>
+                logger.debug({ operationId, attempt, requestBody: bodyOf(request, redaction) }, `${operationId} attempt ${attempt} request`)
+            : undefined,
         // The caller's outcome, with its error, once the call's last request has settled.
         ended: (event, error) => callLine(logger, event, error, redaction),
         event(event) {
@@ -115,14 +119,32 @@ export function logging(options: LoggingOptions): Middleware {
             case 'attempt.end':
               if (debug) {
                 const { attempt, status, errorType, correlationId } = event;
-                logger.debug({ operationId, attempt, status, errorType, durationMs: Math.round(event.durationMs * 10) / 10, correlationId }, `${operationId} attempt ${attempt}: ${status ?? errorType ?? ''}`);
+                logger.debug(
+                  { operationId, attempt, status, errorType, durationMs: Math.round(event.durationMs * 10) / 10, correlationId },
+                  `${operationId} attempt ${attempt}: ${status ?? errorType ?? ''}`,
+                );
               }
               return;
             case 'retry':
-              if (debug) logger.debug({ operationId, attempt: event.attempt, reason: event.reason, waitMs: Math.round(event.waitMs), status: event.status, errorType: event.errorType }, `${operationId} will retry in ${Math.round(event.waitMs)} ms (${event.reason})`);
+              if (debug)
+                logger.debug(
+                  {
+                    operationId,
+                    attempt: event.attempt,
+                    reason: event.reason,
+                    waitMs: Math.round(event.waitMs),
+                    status: event.status,
+                    errorType: event.errorType,
+                  },
+                  `${operationId} will retry in ${Math.round(event.waitMs)} ms (${event.reason})`,
+                );
               return;
             case 'wait':
-              if (debug) logger.debug({ operationId, attempt: event.attempt, reason: event.reason, durationMs: Math.round(event.durationMs * 10) / 10 }, `${operationId} waited ${Math.round(event.durationMs)} ms (${event.reason})`);
+              if (debug)
+                logger.debug(
+                  { operationId, attempt: event.attempt, reason: event.reason, durationMs: Math.round(event.durationMs * 10) / 10 },
+                  `${operationId} waited ${Math.round(event.durationMs)} ms (${event.reason})`,
+                );
               return;
             default:
               return;

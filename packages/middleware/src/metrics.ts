@@ -47,8 +47,15 @@ function createInstruments(provider: MeterProvider): Instruments | undefined {
     }),
     retries: meter.createCounter('switchboard.client.retries', { description: 'Attempts that were tried again.', unit: '{retry}' }),
     throttled: meter.createCounter('switchboard.client.throttled', { description: 'HTTP 429 answers.', unit: '{response}' }),
-    waits: meter.createCounter('switchboard.client.waits', { description: 'Waits on purpose: backoff, Retry-After, rate-limit queue, token refresh.', unit: '{wait}' }),
-    waitDuration: meter.createHistogram('switchboard.client.wait.duration', { description: 'How long each wait took.', unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } }),
+    waits: meter.createCounter('switchboard.client.waits', {
+      description: 'Waits on purpose: backoff, Retry-After, rate-limit queue, token refresh.',
+      unit: '{wait}',
+    }),
+    waitDuration: meter.createHistogram('switchboard.client.wait.duration', {
+      description: 'How long each wait took.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    }),
   };
 }
 
@@ -82,7 +89,11 @@ function record(instruments: Instruments, route: Attributes, event: CallEvent): 
       return;
     }
     case 'retry':
-      instruments.retries.add(1, { ...route, [ATTR_WAIT_REASON]: event.reason, ...(event.errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: event.errorType }) });
+      instruments.retries.add(1, {
+        ...route,
+        [ATTR_WAIT_REASON]: event.reason,
+        ...(event.errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: event.errorType }),
+      });
       return;
     case 'wait': {
       const attributes = { ...route, [ATTR_WAIT_REASON]: event.reason };

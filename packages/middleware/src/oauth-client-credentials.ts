@@ -8,7 +8,8 @@ import { checkBaseUrl, ConfigurationError } from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
-const LOGIN_HOST = 'loginUrl is the login host, such as `https://login.mypurecloud.com` (or the emulator’s `loginUrl`), to which /oauth/token is appended';
+const LOGIN_HOST =
+  'loginUrl is the login host, such as `https://login.mypurecloud.com` (or the emulator’s `loginUrl`), to which /oauth/token is appended';
 
 /**
  * The token endpoint for a loginUrl, or a ConfigurationError for one that cannot be the login
@@ -19,7 +20,9 @@ function tokenUrlOf(loginUrl: string): string {
   const url = checkBaseUrl(loginUrl, 'loginUrl', LOGIN_HOST);
   const path = url.pathname.replace(/\/+$/, '');
   if (/\/oauth\/token$/i.test(path)) {
-    throw new ConfigurationError(`loginUrl ends with /oauth/token, but ${LOGIN_HOST}: pass ${url.origin}${path.replace(/\/oauth\/token$/i, '')}`);
+    throw new ConfigurationError(
+      `loginUrl ends with /oauth/token, but ${LOGIN_HOST}: pass ${url.origin}${path.replace(/\/oauth\/token$/i, '')}`,
+    );
   }
   return `${url.origin}${path}/oauth/token`;
 }
@@ -149,13 +152,17 @@ export class ClientCredentials {
       });
     } catch (error) {
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new AuthError(`the OAuth token request to ${this.#tokenUrl} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`);
+      throw new AuthError(
+        `the OAuth token request to ${this.#tokenUrl} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`,
+      );
     }
-    const body = (await response.json().catch(() => undefined)) as { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
+    const body = (await response.json().catch(() => undefined)) as
+      { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
     if (!response.ok || typeof body?.access_token !== 'string') {
       // The OAuth error code only (`invalid_client`): never the body, which could echo what was sent.
       const oauthError = body?.error;
-      const reason = typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
+      const reason =
+        typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
       const hint = response.status === 404 ? `; loginUrl may be wrong: ${LOGIN_HOST}` : '';
       throw new AuthError(`the OAuth token request to ${this.#tokenUrl} was refused (HTTP ${response.status}${reason})${hint}`);
     }

@@ -66,7 +66,11 @@ export function routeAttributes(route: RouteDescriptor, url: string): RouteAttri
   const cached = byRoute.get(route);
   if (cached?.server === server) return cached.attributes;
   const shared = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server });
-  const operation: Attributes = { [ATTR_OPERATION_ID]: route.operationId, [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path };
+  const operation: Attributes = {
+    [ATTR_OPERATION_ID]: route.operationId,
+    [ATTR_HTTP_REQUEST_METHOD]: route.method,
+    [ATTR_URL_TEMPLATE]: route.path,
+  };
   if (route.deprecated === true) operation[ATTR_OPERATION_DEPRECATED] = true;
   const attributes = {
     route: shared,

@@ -36,13 +36,16 @@ export class PauseGate {
     clearTimeout(this.#timer);
     // Not unref'd: calls waiting out the pause keep the process alive, as a queue would. A pause
     // longer than the longest timer is woken in steps.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      // A timer measures elapsed time and the pause is on the wall clock: a timer that fires a
-      // little early (a fractional end, the clock set back) waits again rather than wake nobody.
-      if (this.holding) this.#arm();
-      else this.#onEnd();
-    }, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.#until - Date.now()))));
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        // A timer measures elapsed time and the pause is on the wall clock: a timer that fires a
+        // little early (a fractional end, the clock set back) waits again rather than wake nobody.
+        if (this.holding) this.#arm();
+        else this.#onEnd();
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(this.#until - Date.now()))),
+    );
   }
 
   /** Lets go of the timer and takes no more pauses (the limiter has closed). */

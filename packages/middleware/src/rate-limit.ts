@@ -66,7 +66,10 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
   readonly limiter: Limiter;
 } {
   // `close` says how client.close() closes the limiter made here; one given in is its maker's to close.
-  if (options.limiter && options.close) throw new ConfigurationError('rateLimit: `close` applies to the limiter made from `local`; close a limiter you pass in with its own close()');
+  if (options.limiter && options.close)
+    throw new ConfigurationError(
+      'rateLimit: `close` applies to the limiter made from `local`; close a limiter you pass in with its own close()',
+    );
   const limiter = options.limiter ?? new LocalLimiter(options.local ?? { limit: 300, intervalMs: 60_000 });
   return {
     name: options.name ?? 'rate-limit',
@@ -88,7 +91,9 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
         if (allowed !== undefined && count !== undefined && reset !== undefined) limiter.observe({ allowed, count, resetMs: reset * 1000 });
         if (response.status === 429) {
           const now = Date.now();
-          limiter.pauseUntil(now + pauseFor429(headers, now, { defaultMs: options.defaultPauseMs ?? 1_000, maxMs: options.maxPauseMs ?? 60_000 }));
+          limiter.pauseUntil(
+            now + pauseFor429(headers, now, { defaultMs: options.defaultPauseMs ?? 1_000, maxMs: options.maxPauseMs ?? 60_000 }),
+          );
         }
         return response;
       } finally {

@@ -195,13 +195,19 @@ export class RedisLimiter extends BottleneckLimiter {
       limit: fallbackLimit,
       // Each process on its fallback runs this many at once; calls granted by the shared budget before the outage are not counted.
       ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: Math.max(1, Math.floor(options.maxConcurrent * fraction)) }),
-      metrics: metrics === false ? false : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
+      metrics:
+        metrics === false
+          ? false
+          : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
     });
     const limitText = `${fallbackLimit} per ${options.intervalMs} ms`;
     this.#onFallback =
       options.onFallback ??
       ((active) => {
-        if (active) process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, { code: 'SWITCHBOARD_LIMITER_FALLBACK' });
+        if (active)
+          process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, {
+            code: 'SWITCHBOARD_LIMITER_FALLBACK',
+          });
       });
     this.bottleneck.on('message', (message: string) => this.#heard(message));
     // The datastore's errors (Redis down, keys lost) show up as the health connection's state.
@@ -309,7 +315,10 @@ export class RedisLimiter extends BottleneckLimiter {
    * @param timeoutMs - how long to wait at most, in milliseconds; 5 000 by default.
    */
   async ready(timeoutMs = 5_000): Promise<void> {
-    await within(timeoutMs, this.#everConnected.then(() => this.bottleneck.ready()));
+    await within(
+      timeoutMs,
+      this.#everConnected.then(() => this.bottleneck.ready()),
+    );
   }
 
   /** Holds every call until `untilMs` (epoch ms), in every process that shares the limiter. */
@@ -327,7 +336,8 @@ export class RedisLimiter extends BottleneckLimiter {
     this.#local.observe(window);
     const { spacingMs, untilMs: until } = this.startSpacing;
     // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
-    if (this.#connected && spacingMs > 0 && spacingMs >= before * 1.2) this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
+    if (this.#connected && spacingMs > 0 && spacingMs >= before * 1.2)
+      this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
   }
 
   /** Closes the shared limiter, then the local fallback, then the connections it made; a Redis or Cluster passed in stays open. */

@@ -101,14 +101,17 @@ const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
 export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: RetryPolicy): Decision {
   const backoff = (): number => fullJitterBackoff(facts.attempt, policy, facts.random);
   const outOfAttempts = facts.attempt >= policy.maxAttempts;
-  const withinDeadline = (waitMs: number, reason: RetryWaitReason): Decision => (waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' });
+  const withinDeadline = (waitMs: number, reason: RetryWaitReason): Decision =>
+    waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' };
 
   if ('response' in outcome) {
     const { status, headers } = outcome.response;
     if (status === 429) {
       const server = serverWait(headers, facts.nowMs);
-      if (server && server.ms > policy.maxServerWaitMs) return { action: 'fail', error: new RateLimitError(server.ms, 'cap', { operationId: facts.operationId }) };
-      if (server && server.ms >= facts.timeLeftMs) return { action: 'fail', error: new RateLimitError(server.ms, 'deadline', { operationId: facts.operationId }) };
+      if (server && server.ms > policy.maxServerWaitMs)
+        return { action: 'fail', error: new RateLimitError(server.ms, 'cap', { operationId: facts.operationId }) };
+      if (server && server.ms >= facts.timeLeftMs)
+        return { action: 'fail', error: new RateLimitError(server.ms, 'deadline', { operationId: facts.operationId }) };
       if (outOfAttempts) return { action: 'stop' };
       const waitMs = Math.max(policy.minWaitMs, server?.ms ?? backoff());
       return withinDeadline(waitMs, server?.source ?? 'backoff');
@@ -129,7 +132,9 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: Retry
     (error instanceof TimeoutError && error.kind === 'attempt' && facts.idempotent) ||
     (error instanceof ResponseParseError && error.status >= 500 && facts.idempotent);
   if (!retryable) {
-    return ambiguous && !facts.idempotent ? { action: 'fail', error: new OutcomeUnknownError(error, { operationId: facts.operationId }) } : { action: 'stop' };
+    return ambiguous && !facts.idempotent
+      ? { action: 'fail', error: new OutcomeUnknownError(error, { operationId: facts.operationId }) }
+      : { action: 'stop' };
   }
   if (outOfAttempts) return { action: 'stop' };
   return withinDeadline(Math.max(policy.minWaitMs, backoff()), 'backoff');

@@ -4,7 +4,16 @@
  * cancelled at once by its signal, counted in the call's `waitedMs`. A budget per client keeps an
  * outage from multiplying traffic.
  */
-import { ConfigurationError, createStateKey, errorTypeOf, type HttpResponse, type Middleware, type RetryEvent, stateEntry, type StateEntry } from '@switchboard/core';
+import {
+  ConfigurationError,
+  createStateKey,
+  errorTypeOf,
+  type HttpResponse,
+  type Middleware,
+  type RetryEvent,
+  stateEntry,
+  type StateEntry,
+} from '@switchboard/core';
 import pRetry from 'p-retry';
 import { type Decision, decideRetry, type Outcome, type RetryPolicy } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
@@ -100,9 +109,11 @@ function standingOutcome(error: unknown): HttpResponse {
 }
 
 function checkPolicy(policy: RetryPolicy): void {
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new ConfigurationError('retry: maxAttempts must be a whole number of at least 1');
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+    throw new ConfigurationError('retry: maxAttempts must be a whole number of at least 1');
   for (const [name, value] of Object.entries(policy)) {
-    if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value))) throw new ConfigurationError(`retry: ${name} must be a non-negative number`);
+    if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value)))
+      throw new ConfigurationError(`retry: ${name} must be a non-negative number`);
   }
 }
 
@@ -129,7 +140,8 @@ export function retry(options: RetryOptions = {}): Middleware & {
     minWaitMs: options.minWaitMs ?? DEFAULT_RETRY_POLICY.minWaitMs,
   };
   checkPolicy(policy);
-  const budget = options.budget === false ? undefined : options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
+  const budget =
+    options.budget === false ? undefined : options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
   const random = options.random ?? Math.random;
 
   return {
@@ -138,7 +150,8 @@ export function retry(options: RetryOptions = {}): Middleware & {
     budget,
     async handle(ctx, next) {
       const perCall = ctx.state.get(perCallKey);
-      const callPolicy: RetryPolicy = perCall?.maxAttempts !== undefined ? { ...policy, maxAttempts: Math.max(1, perCall.maxAttempts) } : policy;
+      const callPolicy: RetryPolicy =
+        perCall?.maxAttempts !== undefined ? { ...policy, maxAttempts: Math.max(1, perCall.maxAttempts) } : policy;
       const { operationId, idempotent } = ctx.route;
 
       const attemptOnce = async (): Promise<HttpResponse> => {

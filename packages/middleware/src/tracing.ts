@@ -6,14 +6,36 @@
  * while the pipeline runs, so spans a user's middleware starts nest under it. Without a
  * registered tracer provider the spans do not record and the middleware costs next to nothing.
  */
-import { type Attributes, type Context, context, createContextKey, propagation, type Span, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  createContextKey,
+  propagation,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_RESEND_COUNT,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
-import { type AttemptEndEvent, type CallEndEvent, type CallEvent, type CallObserver, defaultRedaction, type HeaderRecord, type HttpRequest, type Middleware, type Redaction } from '@switchboard/core';
+import {
+  type AttemptEndEvent,
+  type CallEndEvent,
+  type CallEvent,
+  type CallObserver,
+  defaultRedaction,
+  type HeaderRecord,
+  type HttpRequest,
+  type Middleware,
+  type Redaction,
+} from '@switchboard/core';
 import {
   ATTR_ATTEMPT,
   ATTR_ATTEMPTS,
@@ -108,12 +130,20 @@ class OperationTrace implements CallObserver {
       case 'wait':
         this.operation.addEvent(
           'switchboard.wait',
-          { [ATTR_WAIT_REASON]: event.reason, [ATTR_WAIT_DURATION_MS]: Math.round(event.durationMs * 1000) / 1000, [ATTR_ATTEMPT]: event.attempt },
+          {
+            [ATTR_WAIT_REASON]: event.reason,
+            [ATTR_WAIT_DURATION_MS]: Math.round(event.durationMs * 1000) / 1000,
+            [ATTR_ATTEMPT]: event.attempt,
+          },
           event.startTime,
         );
         return;
       case 'retry': {
-        const attributes: Attributes = { [ATTR_WAIT_REASON]: event.reason, 'switchboard.retry.wait_ms': event.waitMs, [ATTR_ATTEMPT]: event.attempt };
+        const attributes: Attributes = {
+          [ATTR_WAIT_REASON]: event.reason,
+          'switchboard.retry.wait_ms': event.waitMs,
+          [ATTR_ATTEMPT]: event.attempt,
+        };
         if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
         if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
         this.operation.addEvent('switchboard.retry', attributes, event.time);
@@ -134,7 +164,11 @@ class OperationTrace implements CallObserver {
     if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
     if (event.outcome !== 'success') {
       span.setAttribute(ATTR_ERROR_TYPE, event.errorType ?? '_OTHER');
-      span.setStatus(event.outcome === 'failure' ? { code: SpanStatusCode.ERROR, message: failureDescription(error, this.settings.redaction) } : { code: SpanStatusCode.ERROR });
+      span.setStatus(
+        event.outcome === 'failure'
+          ? { code: SpanStatusCode.ERROR, message: failureDescription(error, this.settings.redaction) }
+          : { code: SpanStatusCode.ERROR },
+      );
     }
     span.setAttribute(ATTR_ATTEMPTS, event.attempts);
     span.setAttribute(ATTR_WAITED_MS, Math.round(event.waitedMs));
@@ -219,7 +253,11 @@ class CallTrace extends OperationTrace {
  */
 export function tracing(options: TracingOptions = {}): Middleware {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
-  const settings: TraceSettings = { tracer, redaction: options.redaction ?? defaultRedaction, correlationAttribute: options.correlationIdAttribute ?? ATTR_CORRELATION_ID };
+  const settings: TraceSettings = {
+    tracer,
+    redaction: options.redaction ?? defaultRedaction,
+    correlationAttribute: options.correlationIdAttribute ?? ATTR_CORRELATION_ID,
+  };
   const ownSpans = (options.httpSpans ?? 'switchboard') === 'switchboard';
 
   return {
@@ -251,7 +289,11 @@ export function tracing(options: TracingOptions = {}): Middleware {
       // With the user's HTTP instrumentation describing requests, it also sets their traceparent.
       // The operation span ends in the observer's ended(), with the caller's outcome after the
       // last request: not when next() settles, which a deadline or a hedged attempt can outrun.
-      ctx.observe(ownSpans ? new CallTrace(operation, operationContext, settings, attributes) : new OperationTrace(operation, operationContext, settings));
+      ctx.observe(
+        ownSpans
+          ? new CallTrace(operation, operationContext, settings, attributes)
+          : new OperationTrace(operation, operationContext, settings),
+      );
       return context.with(operationContext, next);
     },
   };

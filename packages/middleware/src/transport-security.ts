@@ -17,6 +17,8 @@ export function isSafeForCredentials(url: string): boolean {
 
 export function assertSafeForCredentials(url: string, what: string, operationId?: string): void {
   if (!isSafeForCredentials(url)) {
-    throw new AuthError(`refusing to send credentials to ${what} over plain http; use https (plain http is allowed to loopback only)`, { operationId });
+    throw new AuthError(`refusing to send credentials to ${what} over plain http; use https (plain http is allowed to loopback only)`, {
+      operationId,
+    });
   }
 }

@@ -24,7 +24,11 @@ export class Waiter {
    * @param settle - the caller's promise: resolved with the permit or rejected with why not.
    * @param onEnd - told once when the wait ends, however it ends.
    */
-  constructor(options: AcquireOptions, settle: { resolve: (permit: Permit) => void; reject: (error: unknown) => void }, onEnd: (waiter: Waiter) => void) {
+  constructor(
+    options: AcquireOptions,
+    settle: { resolve: (permit: Permit) => void; reject: (error: unknown) => void },
+    onEnd: (waiter: Waiter) => void,
+  ) {
     this.options = options;
     this.#resolve = settle.resolve;
     this.#reject = settle.reject;
@@ -32,7 +36,10 @@ export class Waiter {
     const { timeoutMs, operationId } = options;
     this.#timer =
       timeoutMs <= MAX_TIMER_MS
-        ? setTimeout(() => this.refuse(new TimeoutError('deadline', timeoutMs, { operationId, requestMayHaveBeenSent: false })), Math.max(0, timeoutMs))
+        ? setTimeout(
+            () => this.refuse(new TimeoutError('deadline', timeoutMs, { operationId, requestMayHaveBeenSent: false })),
+            Math.max(0, timeoutMs),
+          )
         : undefined;
     options.signal?.addEventListener('abort', this.#onAbort, { once: true });
   }

@@ -5,7 +5,17 @@ import { AuthError, authByScheme, retry } from '@switchboard/middleware';
 
 const baseUrl = 'https://api.auth.test';
 const route = (auth: string) =>
-  defineRoute<Record<string, never>, unknown>({ operationId: `op-${auth}`, method: 'GET', path: '/x', pathParams: [], queryParams: [], auth, idempotent: true, deprecated: false, successStatus: 200 });
+  defineRoute<Record<string, never>, unknown>({
+    operationId: `op-${auth}`,
+    method: 'GET',
+    path: '/x',
+    pathParams: [],
+    queryParams: [],
+    auth,
+    idempotent: true,
+    deprecated: false,
+    successStatus: 200,
+  });
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
@@ -13,17 +23,24 @@ afterAll(() => nock.enableNetConnect());
 
 function seen() {
   const headers: (string | undefined)[] = [];
-  nock(baseUrl).get('/x').times(5).reply(function () {
-    headers.push(this.req.headers.authorization);
-    return [200, {}];
-  });
+  nock(baseUrl)
+    .get('/x')
+    .times(5)
+    .reply(function () {
+      headers.push(this.req.headers.authorization);
+      return [200, {}];
+    });
   return headers;
 }
 
 describe('authByScheme', () => {
   it('sets each scheme’s header, and none for `none` even when another layer set one', async () => {
     const headers = seen();
-    const client = createClient({ baseUrl, headers: { authorization: 'Bearer leaked' }, middleware: [authByScheme({ schemes: { none: () => undefined, key: () => 'Key abc' } })] });
+    const client = createClient({
+      baseUrl,
+      headers: { authorization: 'Bearer leaked' },
+      middleware: [authByScheme({ schemes: { none: () => undefined, key: () => 'Key abc' } })],
+    });
     await client.call(route('none'), {});
     await client.call(route('key'), {});
     expect(headers).toEqual([undefined, 'Key abc']);
@@ -38,7 +55,10 @@ describe('authByScheme', () => {
 
   it('does not send a 401 again when the scheme cannot renew its credentials', async () => {
     let requests = 0;
-    nock(baseUrl).get('/x').times(2).reply(() => (requests++, [401, {}]));
+    nock(baseUrl)
+      .get('/x')
+      .times(2)
+      .reply(() => (requests++, [401, {}]));
     const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: { key: { authorize: () => 'Key abc' } } })] });
     await expect(client.call(route('key'), {})).rejects.toMatchObject({ status: 401 });
     expect(requests).toBe(1);
@@ -46,16 +66,23 @@ describe('authByScheme', () => {
 
   it('renews once on a 401 and sends the fresh credentials', async () => {
     const headers: unknown[] = [];
-    nock(baseUrl).get('/x').reply(function () {
-      headers.push(this.req.headers.authorization);
-      return [401, {}];
-    });
-    nock(baseUrl).get('/x').reply(function () {
-      headers.push(this.req.headers.authorization);
-      return [200, {}];
-    });
+    nock(baseUrl)
+      .get('/x')
+      .reply(function () {
+        headers.push(this.req.headers.authorization);
+        return [401, {}];
+      });
+    nock(baseUrl)
+      .get('/x')
+      .reply(function () {
+        headers.push(this.req.headers.authorization);
+        return [200, {}];
+      });
     let version = 1;
-    const client = createClient({ baseUrl, middleware: [authByScheme({ schemes: { key: { authorize: () => `Key v${version}`, rejected: () => (version++, true) } } })] });
+    const client = createClient({
+      baseUrl,
+      middleware: [authByScheme({ schemes: { key: { authorize: () => `Key v${version}`, rejected: () => (version++, true) } } })],
+    });
     expect((await client.call(route('key'), {})).status).toBe(200);
     expect(headers).toEqual(['Key v1', 'Key v2']);
   });
@@ -63,17 +90,26 @@ describe('authByScheme', () => {
   it('renews at most once per call, however many attempts the retry makes', async () => {
     const statuses = [401, 503, 401, 200];
     let requests = 0;
-    nock(baseUrl).get('/x').times(4).reply(() => [statuses[requests++] ?? 200, {}]);
+    nock(baseUrl)
+      .get('/x')
+      .times(4)
+      .reply(() => [statuses[requests++] ?? 200, {}]);
     let renewals = 0;
     const credentials = { authorize: () => `Key v${renewals}`, rejected: () => (renewals++, true) };
-    const client = createClient({ baseUrl, middleware: [retry({ baseMs: 1, minWaitMs: 1 }), authByScheme({ schemes: { key: credentials } })] });
+    const client = createClient({
+      baseUrl,
+      middleware: [retry({ baseMs: 1, minWaitMs: 1 }), authByScheme({ schemes: { key: credentials } })],
+    });
     await expect(client.call(route('key'), {})).rejects.toMatchObject({ status: 401, attempts: 3 });
     expect(renewals).toBe(1);
     expect(requests).toBe(3);
   });
 
   it('refuses to send credentials over plain http to anything but loopback', async () => {
-    const client = createClient({ baseUrl: 'http://api.auth.test', middleware: [authByScheme({ schemes: { key: () => 'Key abc', none: () => undefined } })] });
+    const client = createClient({
+      baseUrl: 'http://api.auth.test',
+      middleware: [authByScheme({ schemes: { key: () => 'Key abc', none: () => undefined } })],
+    });
     await expect(client.call(route('key'), {})).rejects.toMatchObject({ code: 'E_AUTH' });
     nock('http://api.auth.test').get('/x').reply(200, {});
     expect((await client.call(route('none'), {})).status).toBe(200);

@@ -53,7 +53,9 @@ describe('a call that gives up spends no quota', () => {
     const limiter = new LocalLimiter({ limit: 1, intervalMs: 10_000 });
     const t0 = Date.now();
     const first = take(limiter, t0);
-    const timedOut = Array.from({ length: 3 }, () => limiter.acquire({ operationId: 'op', timeoutMs: 100 }).catch((e: { code: string }) => e.code));
+    const timedOut = Array.from({ length: 3 }, () =>
+      limiter.acquire({ operationId: 'op', timeoutMs: 100 }).catch((e: { code: string }) => e.code),
+    );
     const calls = [first, ...timedOut, take(limiter, t0)];
     await vi.advanceTimersByTimeAsync(45_000);
     const results = await Promise.all(calls);
@@ -139,7 +141,12 @@ describe('timers a limiter keeps', () => {
   it('after close, a late 429 (a call that was in flight) sets no timer, and calls spaced out leave none', async () => {
     const limiter = new LocalLimiter({ limit: 100, intervalMs: 60_000 });
     limiter.observe({ allowed: 100, count: 95, resetMs: 50_000 }); // 5 left for 50 s: 10 s apart
-    const calls = Array.from({ length: 3 }, () => limiter.acquire({ operationId: 'op', timeoutMs: 60_000 }).then((p) => p.release(), (e: { code: string }) => e.code));
+    const calls = Array.from({ length: 3 }, () =>
+      limiter.acquire({ operationId: 'op', timeoutMs: 60_000 }).then(
+        (p) => p.release(),
+        (e: { code: string }) => e.code,
+      ),
+    );
     await vi.advanceTimersByTimeAsync(10);
     const closed = limiter.close({ rejectQueued: true });
     await vi.advanceTimersByTimeAsync(1_000);

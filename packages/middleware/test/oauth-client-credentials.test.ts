@@ -59,7 +59,18 @@ describe('ClientCredentials loginUrl', () => {
   });
 
   it('refuses a loginUrl that is not an absolute http(s) URL, or carries credentials or a query, without quoting them', () => {
-    for (const loginUrl of ['login.mypurecloud.com', '/login', '', 'localhost:8080', 'ftp://login.mypurecloud.com', `https://${clientId}:${clientSecret}@login.mypurecloud.com`, `https://login.mypurecloud.com/?client_secret=${clientSecret}`, 'https://login.mypurecloud.com/#x', 'https://login.mypurecloud.com?', 'https://login.mypurecloud.com#']) {
+    for (const loginUrl of [
+      'login.mypurecloud.com',
+      '/login',
+      '',
+      'localhost:8080',
+      'ftp://login.mypurecloud.com',
+      `https://${clientId}:${clientSecret}@login.mypurecloud.com`,
+      `https://login.mypurecloud.com/?client_secret=${clientSecret}`,
+      'https://login.mypurecloud.com/#x',
+      'https://login.mypurecloud.com?',
+      'https://login.mypurecloud.com#',
+    ]) {
       let error: unknown;
       try {
         credentials(loginUrl);
@@ -73,7 +84,14 @@ describe('ClientCredentials loginUrl', () => {
   });
 
   it('accepts a login host, with or without a trailing slash or a path prefix (the emulator’s /login)', () => {
-    for (const loginUrl of ['https://login.mypurecloud.com', 'https://login.mypurecloud.com/', 'https://login.euw2.pure.cloud', `${login.url}/login`, `${login.url}/login/`, 'http://127.0.0.1:9']) {
+    for (const loginUrl of [
+      'https://login.mypurecloud.com',
+      'https://login.mypurecloud.com/',
+      'https://login.euw2.pure.cloud',
+      `${login.url}/login`,
+      `${login.url}/login/`,
+      'http://127.0.0.1:9',
+    ]) {
       expect(() => credentials(loginUrl), loginUrl).not.toThrow();
     }
     // Plain http beyond loopback stays an AuthError, after the URL's shape is checked.
@@ -99,7 +117,9 @@ describe('a refused token request', () => {
 
   it('on a 401 names the endpoint and the OAuth error code, with no loginUrl hint', async () => {
     login.answer(json(401, { error: 'invalid_client', error_description: `bad secret ${clientSecret}` }));
-    const error = await credentials(login.url).getAccessToken().catch((thrown: unknown) => thrown);
+    const error = await credentials(login.url)
+      .getAccessToken()
+      .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).message).toBe(`the OAuth token request to ${login.url}/oauth/token was refused (HTTP 401: invalid_client)`);
     expectNoCredentials(shown(error));
@@ -108,7 +128,9 @@ describe('a refused token request', () => {
   it('never shows an error field that is not an OAuth error code, or that holds the secret', async () => {
     login.answer(json(400, { error: `Basic ${basic}` }), json(400, { error: clientSecret }));
     for (let i = 0; i < 2; i++) {
-      const error = await credentials(login.url).getAccessToken().catch((thrown: unknown) => thrown);
+      const error = await credentials(login.url)
+        .getAccessToken()
+        .catch((thrown: unknown) => thrown);
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).message).toBe(`the OAuth token request to ${login.url}/oauth/token was refused (HTTP 400)`);
       expectNoCredentials(shown(error));
@@ -121,7 +143,9 @@ describe('a refused token request', () => {
       .getAccessToken()
       .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(AuthError);
-    expect((error as AuthError).message).toBe(`the OAuth token request to http://127.0.0.1:${port}/login/oauth/token failed (ECONNREFUSED)`);
+    expect((error as AuthError).message).toBe(
+      `the OAuth token request to http://127.0.0.1:${port}/login/oauth/token failed (ECONNREFUSED)`,
+    );
   });
 
   it('still gets a token from a good login host', async () => {

@@ -2,7 +2,15 @@ import { createNoopMeter, ProxyTracerProvider } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createClient, headersFromRecord, type HttpRequest, type HttpResponse, type Middleware, Redaction, type Transport } from '@switchboard/core';
+import {
+  createClient,
+  headersFromRecord,
+  type HttpRequest,
+  type HttpResponse,
+  type Middleware,
+  Redaction,
+  type Transport,
+} from '@switchboard/core';
 import { clientMetrics, logging, tracing } from '@switchboard/middleware';
 import { getThing } from '../../../test/support/routes.js';
 
@@ -64,7 +72,10 @@ describe('observability middleware with nothing to report to', () => {
 
   it('logging with a silent logger observes nothing', async () => {
     const redaction = countingRedaction();
-    await callOnce([logging({ logger: pino({ level: 'silent' }), redaction }), tracing({ tracerProvider: new ProxyTracerProvider(), redaction })], redaction);
+    await callOnce(
+      [logging({ logger: pino({ level: 'silent' }), redaction }), tracing({ tracerProvider: new ProxyTracerProvider(), redaction })],
+      redaction,
+    );
     expect(redaction.urls).toBe(0);
   });
 
@@ -81,7 +92,16 @@ describe('logging levels', () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
     await callOnce([logging({ logger })], new Redaction());
-    expect(lines).toMatchObject([{ level: 30, operationId: 'getThing', outcome: 'success', status: 200, attempts: 1, msg: expect.stringMatching(/^getThing 200 after 1 attempt in [\d.]+ ms$/) as string }]);
+    expect(lines).toMatchObject([
+      {
+        level: 30,
+        operationId: 'getThing',
+        outcome: 'success',
+        status: 200,
+        attempts: 1,
+        msg: expect.stringMatching(/^getThing 200 after 1 attempt in [\d.]+ ms$/) as string,
+      },
+    ]);
   });
 });
 
@@ -149,7 +169,13 @@ describe('tracing attempts that run side by side', () => {
       send(request): Promise<HttpResponse> {
         requests.push(request);
         const first = requests.length === 1;
-        return new Promise((resolve) => setImmediate(() => (first ? setImmediate : (f: () => void) => f())(() => resolve({ status: first ? 503 : 200, headers: headersFromRecord(), data: {} }))));
+        return new Promise((resolve) =>
+          setImmediate(() =>
+            (first ? setImmediate : (f: () => void) => f())(() =>
+              resolve({ status: first ? 503 : 200, headers: headersFromRecord(), data: {} }),
+            ),
+          ),
+        );
       },
       close: () => Promise.resolve(),
     };
@@ -158,12 +184,16 @@ describe('tracing attempts that run side by side', () => {
     await client.call(getThing, { thingId: 'x' });
     await client.close();
     const spans = exporter.getFinishedSpans();
-    const attempts = spans.filter((span) => span.name === `GET ${getThing.path}`).sort((a, b) => Number(a.attributes['switchboard.attempt']) - Number(b.attributes['switchboard.attempt']));
+    const attempts = spans
+      .filter((span) => span.name === `GET ${getThing.path}`)
+      .sort((a, b) => Number(a.attributes['switchboard.attempt']) - Number(b.attributes['switchboard.attempt']));
     expect(attempts.map((span) => [span.attributes['switchboard.attempt'], span.attributes['http.response.status_code']])).toEqual([
       [1, 503],
       [2, 200],
     ]);
-    expect(requests.map((request) => request.headers.traceparent)).toEqual(attempts.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`));
+    expect(requests.map((request) => request.headers.traceparent)).toEqual(
+      attempts.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`),
+    );
     // The operation span ends last, after the slower attempt; the server is on the CLIENT spans only.
     expect(spans.at(-1)?.name).toBe(getThing.operationId);
     expect(spans.at(-1)?.attributes).toEqual({

@@ -47,7 +47,15 @@ const DEFAULT_PAUSE_MS = 60;
 const MAX_PAUSE_MS = 60_000;
 
 const ping = defineRoute<Record<string, never>, unknown>({
-  operationId: 'ping', method: 'GET', path: '/ping', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping',
+  pathParams: [],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -101,8 +109,14 @@ const slowAnswer: fc.Arbitrary<Answer> = fc.oneof(
 );
 
 const answers: fc.Arbitrary<readonly Answer[]> = fc
-  .tuple(fc.array(quickAnswer, { minLength: 1, maxLength: 8 }), fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: slowAnswer }), fc.nat())
-  .map(([quick, slow, at]) => (slow === undefined ? quick : [...quick.slice(0, at % (quick.length + 1)), slow, ...quick.slice(at % (quick.length + 1))]));
+  .tuple(
+    fc.array(quickAnswer, { minLength: 1, maxLength: 8 }),
+    fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: slowAnswer }),
+    fc.nat(),
+  )
+  .map(([quick, slow, at]) =>
+    slow === undefined ? quick : [...quick.slice(0, at % (quick.length + 1)), slow, ...quick.slice(at % (quick.length + 1))],
+  );
 
 const callSpec: fc.Arbitrary<CallSpec> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({}) },
@@ -116,7 +130,10 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
   retryMinWaitMs: fc.integer({ min: 0, max: 50 }),
   maxAttempts: fc.integer({ min: 1, max: 3 }),
   answers,
-  callers: fc.array(fc.record({ startAfterMs: fc.integer({ min: 0, max: 20 }), calls: fc.array(callSpec, { minLength: 1, maxLength: 6 }) }), { minLength: 1, maxLength: 4 }),
+  callers: fc.array(
+    fc.record({ startAfterMs: fc.integer({ min: 0, max: 20 }), calls: fc.array(callSpec, { minLength: 1, maxLength: 6 }) }),
+    { minLength: 1, maxLength: 4 },
+  ),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +210,12 @@ async function runScenario(s: Scenario): Promise<void> {
         askedMs = undefined;
         break;
     }
-    refusals.push({ index, sentAt, askedMs, header: headers['retry-after'] ?? (headers['inin-ratelimit-reset'] ? `reset ${headers['inin-ratelimit-reset']}` : 'none') });
+    refusals.push({
+      index,
+      sentAt,
+      askedMs,
+      header: headers['retry-after'] ?? (headers['inin-ratelimit-reset'] ? `reset ${headers['inin-ratelimit-reset']}` : 'none'),
+    });
     res.writeHead(429, headers).end('{"code":"too.many.requests"}');
   };
 
@@ -236,11 +258,17 @@ async function runScenario(s: Scenario): Promise<void> {
       const record: CallRecord = { id: `c${calls.length}`, spec, startedAt: 0, endedAt: 0 };
       calls.push(record);
       const controller = spec.abortAfterMs === undefined ? undefined : new AbortController();
-      const timer = controller && setTimeout(() => {
-        record.abortedAt = performance.now();
-        controller.abort();
-      }, spec.abortAfterMs);
-      const options: CallOptions = { headers: { 'x-call': record.id }, ...(spec.deadlineMs === undefined ? {} : { totalTimeout: spec.deadlineMs }), ...(controller ? { signal: controller.signal } : {}) };
+      const timer =
+        controller &&
+        setTimeout(() => {
+          record.abortedAt = performance.now();
+          controller.abort();
+        }, spec.abortAfterMs);
+      const options: CallOptions = {
+        headers: { 'x-call': record.id },
+        ...(spec.deadlineMs === undefined ? {} : { totalTimeout: spec.deadlineMs }),
+        ...(controller ? { signal: controller.signal } : {}),
+      };
       record.startedAt = performance.now();
       try {
         record.outcome = { status: (await client.call(ping, {}, options)).status };
@@ -305,12 +333,19 @@ async function runScenario(s: Scenario): Promise<void> {
       if (holding) {
         tally.heldPastDeadline++;
         if (!(error instanceof RateLimitError) || sent > 0 || arrived.length > 0) {
-          violations.push(`${what}, held by the pause of 429 #${holding.index} (until ${t(endOf(holding))} ms, past its deadline), ended with ${outcomeText(c.outcome)} after sending ${sent} (${arrived.length} arrived)`);
+          violations.push(
+            `${what}, held by the pause of 429 #${holding.index} (until ${t(endOf(holding))} ms, past its deadline), ended with ${outcomeText(c.outcome)} after sending ${sent} (${arrived.length} arrived)`,
+          );
         }
       }
       if (error instanceof RateLimitError && sent === 0) {
-        const justified = refusals.some((r) => (known.get(r.index) ?? Infinity) < c.endedAt && (known.get(r.index) ?? Infinity) + pauseOf(r) + TOLERANCE_MS >= deadline);
-        if (!justified) violations.push(`${what} failed with a RateLimitError having sent nothing, though no pause the client knew of lasted past its deadline`);
+        const justified = refusals.some(
+          (r) => (known.get(r.index) ?? Infinity) < c.endedAt && (known.get(r.index) ?? Infinity) + pauseOf(r) + TOLERANCE_MS >= deadline,
+        );
+        if (!justified)
+          violations.push(
+            `${what} failed with a RateLimitError having sent nothing, though no pause the client knew of lasted past its deadline`,
+          );
       }
     }
     // Every call settles, in one of the ways its options allow.
@@ -327,7 +362,8 @@ async function runScenario(s: Scenario): Promise<void> {
     if (c.abortedAt !== undefined) {
       for (const a of arrived) {
         const left = dispatches[a.probe];
-        if (left && left.at > c.abortedAt) violations.push(`${what}, aborted at ${t(c.abortedAt)} ms, sent request #${a.index} at ${t(left.at)} ms`);
+        if (left && left.at > c.abortedAt)
+          violations.push(`${what}, aborted at ${t(c.abortedAt)} ms, sent request #${a.index} at ${t(left.at)} ms`);
       }
     }
   }
@@ -337,7 +373,10 @@ async function runScenario(s: Scenario): Promise<void> {
       const r = refusals.find((x) => x.index === a.index);
       return `  #${a.index} ${a.call} left ${t(dispatches[a.probe]?.at)} arrived ${t(a.at)}${r ? ` → 429 (${r.header}) sent ${t(r.sentAt)}, pause until ${t(endOf(r))}, client had it ${t(known.get(r.index))}` : ' → 200'}`;
     });
-    const outcomes = calls.map((c) => `  ${c.id} ${JSON.stringify(c.spec)} started ${t(c.startedAt)}${c.abortedAt === undefined ? '' : ` aborted ${t(c.abortedAt)}`}: ${outcomeText(c.outcome)}`);
+    const outcomes = calls.map(
+      (c) =>
+        `  ${c.id} ${JSON.stringify(c.spec)} started ${t(c.startedAt)}${c.abortedAt === undefined ? '' : ` aborted ${t(c.abortedAt)}`}: ${outcomeText(c.outcome)}`,
+    );
     throw new Error([...violations, 'requests (ms from the start):', ...log, 'calls:', ...outcomes].join('\n'));
   }
 }
@@ -346,7 +385,9 @@ function outcomeText(outcome: CallRecord['outcome']): string {
   if (outcome === undefined) return 'nothing (not settled)';
   if ('status' in outcome) return `status ${outcome.status}`;
   const { error } = outcome;
-  return error instanceof Error ? `${error.constructor.name} (${(error as { code?: string }).code ?? ''}: ${error.message})` : String(error);
+  return error instanceof Error
+    ? `${error.constructor.name} (${(error as { code?: string }).code ?? ''}: ${error.message})`
+    : String(error);
 }
 
 describe('pauseAfter429, property-based', () => {

@@ -5,7 +5,15 @@ import { LocalLimiter, pauseAfter429, RateLimitError, rateLimit, retry } from '@
 import { type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
 const ping = defineRoute<Record<string, never>, unknown>({
-  operationId: 'ping', method: 'GET', path: '/ping', pathParams: [], queryParams: [], auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping',
+  pathParams: [],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 const pingAsUser = defineRoute<Record<string, never>, unknown>({ ...ping, operationId: 'pingAsUser', auth: 'oauth' });
 
@@ -32,24 +40,32 @@ async function throttlingServer(throttled: number, retryAfter = '0') {
 }
 
 /** How long after each 429 went out the next request arrived. */
-const gapsAfterRefusals = (arrivals: readonly number[], refusals: readonly number[]) => refusals.map((sent, i) => (arrivals[i + 1] ?? Infinity) - sent);
+const gapsAfterRefusals = (arrivals: readonly number[], refusals: readonly number[]) =>
+  refusals.map((sent, i) => (arrivals[i + 1] ?? Infinity) - sent);
 
 describe.each(['ky', 'undici'] as const)('pauseAfter429 on %s', (transport) => {
-  it.each([false, true])('turns a loop of calls on Retry-After: 0 into one request per 100 ms at most, with a rate limiter: %s', async (withLimiter) => {
-    const { url, arrivals, refusals } = await throttlingServer(12);
-    const limiter = withLimiter ? new LocalLimiter({ limit: 1_000, intervalMs: 1_000 }) : undefined;
-    const middleware: Middleware[] = [retry({ maxAttempts: 2 }), pauseAfter429(), ...(limiter ? [rateLimit({ limiter })] : [])];
-    const client = createClient({ baseUrl: url, transport, middleware });
-    // A caller that calls again as soon as a call ends, as a polling loop does, until one succeeds.
-    let outcome = 0;
-    for (let call = 0; call < 20 && outcome !== 200; call++) outcome = await client.call(ping, {}).then((r) => r.status, () => 429);
-    expect(outcome).toBe(200);
-    expect(arrivals).toHaveLength(13);
-    // Every request after a 429 waited out the floor: no request came sooner, whichever call it belonged to.
-    for (const gap of gapsAfterRefusals(arrivals, refusals)) expect(gap).toBeGreaterThanOrEqual(95);
-    await client.close();
-    await limiter?.close();
-  });
+  it.each([false, true])(
+    'turns a loop of calls on Retry-After: 0 into one request per 100 ms at most, with a rate limiter: %s',
+    async (withLimiter) => {
+      const { url, arrivals, refusals } = await throttlingServer(12);
+      const limiter = withLimiter ? new LocalLimiter({ limit: 1_000, intervalMs: 1_000 }) : undefined;
+      const middleware: Middleware[] = [retry({ maxAttempts: 2 }), pauseAfter429(), ...(limiter ? [rateLimit({ limiter })] : [])];
+      const client = createClient({ baseUrl: url, transport, middleware });
+      // A caller that calls again as soon as a call ends, as a polling loop does, until one succeeds.
+      let outcome = 0;
+      for (let call = 0; call < 20 && outcome !== 200; call++)
+        outcome = await client.call(ping, {}).then(
+          (r) => r.status,
+          () => 429,
+        );
+      expect(outcome).toBe(200);
+      expect(arrivals).toHaveLength(13);
+      // Every request after a 429 waited out the floor: no request came sooner, whichever call it belonged to.
+      for (const gap of gapsAfterRefusals(arrivals, refusals)) expect(gap).toBeGreaterThanOrEqual(95);
+      await client.close();
+      await limiter?.close();
+    },
+  );
 });
 
 describe('pauseAfter429', () => {

@@ -6,8 +6,15 @@ import { settledState, untilTrue } from '../../../test/support/fakes.js';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
 const ping = defineRoute<{ id: string }, unknown>({
-  operationId: 'ping', method: 'GET', path: '/ping/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
-  auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping/{id}',
+  pathParams: [{ name: 'id', type: 'string', required: true }],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,7 +26,10 @@ afterEach(async () => {
 });
 
 /** A server that logs START and END (ms since t0) for each request and answers after `holdMs`. */
-async function loggingServer(holdMs: number, answer: (n: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 })) {
+async function loggingServer(
+  holdMs: number,
+  answer: (n: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 }),
+) {
   const log: { at: number; what: 'START' | 'END'; id: string }[] = [];
   const t0 = performance.now();
   let n = 0;
@@ -60,7 +70,10 @@ describe('local rate limiting', () => {
 
   it('keeps at most maxConcurrent in flight', async () => {
     const { log, url } = await loggingServer(40);
-    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 2 } })] });
+    const client = createClient({
+      baseUrl: url,
+      middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 2 } })],
+    });
     await Promise.all(Array.from({ length: 8 }, (_, i) => client.call(ping, { id: String(i) })));
     expect(maxInFlight(log)).toBe(2);
     await client.close();
@@ -68,7 +81,10 @@ describe('local rate limiting', () => {
 
   it('holds every queued call while a 429 says to wait, so a retry does not rush into a second 429', async () => {
     const { log, url } = await loggingServer(5, (n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }));
-    const client = createClient({ baseUrl: url, middleware: [retry({ minWaitMs: 1 }), rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    const client = createClient({
+      baseUrl: url,
+      middleware: [retry({ minWaitMs: 1 }), rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })],
+    });
     const results = await Promise.all(Array.from({ length: 4 }, (_, i) => client.call(ping, { id: String(i) })));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const starts = log.filter((e) => e.what === 'START').map((e) => e.at);
@@ -78,8 +94,14 @@ describe('local rate limiting', () => {
   });
 
   it('slows down when the server’s window runs low, before it answers 429', async () => {
-    const { log, url } = await loggingServer(0, () => ({ status: 200, headers: { 'inin-ratelimit-allowed': '100', 'inin-ratelimit-count': '95', 'inin-ratelimit-reset': '1' } }));
-    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    const { log, url } = await loggingServer(0, () => ({
+      status: 200,
+      headers: { 'inin-ratelimit-allowed': '100', 'inin-ratelimit-count': '95', 'inin-ratelimit-reset': '1' },
+    }));
+    const client = createClient({
+      baseUrl: url,
+      middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })],
+    });
     await client.call(ping, { id: 'first' });
     await Promise.all(Array.from({ length: 3 }, (_, i) => client.call(ping, { id: String(i) })));
     const starts = log.filter((e) => e.what === 'START').map((e) => e.at);
@@ -105,9 +127,12 @@ describe('local rate limiting', () => {
 
   it('refuses a call it cannot queue, with a typed error and nothing sent', async () => {
     const { log, url } = await loggingServer(100);
-    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1, maxQueued: 2 } })] });
+    const client = createClient({
+      baseUrl: url,
+      middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1, maxQueued: 2 } })],
+    });
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => client.call(ping, { id: String(i) })));
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r).reason as unknown);
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => r.reason as unknown);
     expect(refused.length).toBeGreaterThan(0);
     for (const error of refused) expect(error).toBeInstanceOf(QueueFullError);
     expect(log.filter((e) => e.what === 'START')).toHaveLength(5 - refused.length);
@@ -116,7 +141,10 @@ describe('local rate limiting', () => {
 
   it('takes a queued call out when its deadline passes or its signal aborts, sending nothing for it', async () => {
     const { log, url } = await loggingServer(300);
-    const client = createClient({ baseUrl: url, middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })] });
+    const client = createClient({
+      baseUrl: url,
+      middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })],
+    });
     const first = client.call(ping, { id: 'first' });
     await sleep(20);
     const late = client.call(ping, { id: 'late' }, { totalTimeout: 50 }).catch((e: unknown) => e);
@@ -187,7 +215,10 @@ describe('the pause a 429 sets', () => {
       close: () => limiter.close(),
       queued: 0,
     };
-    for (const [options, cap] of [[{}, 60_000], [{ maxPauseMs: 5_000 }, 5_000]] as const) {
+    for (const [options, cap] of [
+      [{}, 60_000],
+      [{ maxPauseMs: 5_000 }, 5_000],
+    ] as const) {
       const client = createClient({ baseUrl: url, middleware: [rateLimit({ limiter: recording, ...options })] });
       await client.call(ping, { id: 'x' }).catch(() => undefined);
       await client.close();

@@ -26,11 +26,17 @@ describe('parseRetryAfter', () => {
 
 describe('serverWait', () => {
   it('prefers Retry-After when both headers are present', () => {
-    expect(serverWait(headersFromRecord({ 'Retry-After': '3', 'inin-ratelimit-reset': '40' }), NOW)).toEqual({ ms: 3_000, source: 'retry-after' });
+    expect(serverWait(headersFromRecord({ 'Retry-After': '3', 'inin-ratelimit-reset': '40' }), NOW)).toEqual({
+      ms: 3_000,
+      source: 'retry-after',
+    });
   });
   it('falls back to inin-ratelimit-reset, and to nothing', () => {
     expect(serverWait(headersFromRecord({ 'inin-ratelimit-reset': '12' }), NOW)).toEqual({ ms: 12_000, source: 'rate-limit-reset' });
-    expect(serverWait(headersFromRecord({ 'retry-after': 'junk', 'inin-ratelimit-reset': '2' }), NOW)).toEqual({ ms: 2_000, source: 'rate-limit-reset' });
+    expect(serverWait(headersFromRecord({ 'retry-after': 'junk', 'inin-ratelimit-reset': '2' }), NOW)).toEqual({
+      ms: 2_000,
+      source: 'rate-limit-reset',
+    });
     expect(serverWait(headersFromRecord({ 'inin-ratelimit-reset': '12' }), NOW, false)).toBeUndefined();
     expect(serverWait(headersFromRecord({}), NOW)).toBeUndefined();
   });

@@ -8,12 +8,27 @@ import { startLoopback } from '../../../test/support/loopback.js';
 
 const baseUrl = 'https://api.retry.test';
 const getThing = defineRoute<{ id: string }, { ok: boolean }>({
-  operationId: 'getThing', method: 'GET', path: '/things/{id}', pathParams: [{ name: 'id', type: 'string', required: true }], queryParams: [],
-  auth: 'none', idempotent: true, deprecated: false, successStatus: 200,
+  operationId: 'getThing',
+  method: 'GET',
+  path: '/things/{id}',
+  pathParams: [{ name: 'id', type: 'string', required: true }],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
 });
 const postThing = defineRoute<{ body: { text: string } }, { ok: boolean }>({
-  operationId: 'postThing', method: 'POST', path: '/things', pathParams: [], queryParams: [], body: { required: true },
-  auth: 'none', idempotent: false, deprecated: false, successStatus: 200,
+  operationId: 'postThing',
+  method: 'POST',
+  path: '/things',
+  pathParams: [],
+  queryParams: [],
+  body: { required: true },
+  auth: 'none',
+  idempotent: false,
+  deprecated: false,
+  successStatus: 200,
 });
 
 beforeAll(() => nock.disableNetConnect());
@@ -38,10 +53,13 @@ function client(options: RetryOptions = {}) {
 
 function counted(status: number, headers: Record<string, string> = {}, times = 1) {
   const seen = { count: 0 };
-  nock(baseUrl).get('/things/1').times(times).reply(() => {
-    seen.count++;
-    return [status, { code: 'x', status }, headers];
-  });
+  nock(baseUrl)
+    .get('/things/1')
+    .times(times)
+    .reply(() => {
+      seen.count++;
+      return [status, { code: 'x', status }, headers];
+    });
   return seen;
 }
 
@@ -58,7 +76,18 @@ describe('429', () => {
     await vi.advanceTimersByTimeAsync(1);
     const result = await outcome;
     expect(result).toMatchObject({ status: 200, attempts: 2, waitedMs: 1_000 });
-    expect(events).toEqual([{ type: 'retry', operationId: 'getThing', time: expect.any(Number) as unknown, attempt: 1, waitMs: 1_000, reason: 'retry-after', status: 429, errorType: '429' }]);
+    expect(events).toEqual([
+      {
+        type: 'retry',
+        operationId: 'getThing',
+        time: expect.any(Number) as unknown,
+        attempt: 1,
+        waitMs: 1_000,
+        reason: 'retry-after',
+        status: 429,
+        errorType: '429',
+      },
+    ]);
   });
 
   it('reads the HTTP-date form', async () => {
@@ -138,7 +167,10 @@ describe('other failures', () => {
 
   it('does not retry a 503 on a POST unless it says when to come back', async () => {
     let posts = 0;
-    nock(baseUrl).post('/things').times(2).reply(() => (posts++, [503, {}]));
+    nock(baseUrl)
+      .post('/things')
+      .times(2)
+      .reply(() => (posts++, [503, {}]));
     const { client: c } = client({ baseMs: 10 });
     await expect(c.call(postThing, { body: { text: 'hi' } })).rejects.toMatchObject({ status: 503, attempts: 1 });
     expect(posts).toBe(1);
@@ -187,7 +219,10 @@ describe('other failures', () => {
   it('takes per-call settings without a new client: one attempt only', async () => {
     const seen = counted(503, {}, 5);
     const { client: c } = client({ baseMs: 10 });
-    await expect(c.call(getThing, { id: '1' }, { state: [retryPerCall({ maxAttempts: 1 })] })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    await expect(c.call(getThing, { id: '1' }, { state: [retryPerCall({ maxAttempts: 1 })] })).rejects.toMatchObject({
+      status: 503,
+      attempts: 1,
+    });
     expect(seen.count).toBe(1);
   });
 });
@@ -213,7 +248,10 @@ describe('settings and listeners', () => {
     const renewOn401 = againOn(401, 'attempt', 'renew');
     nock(baseUrl).get('/things/1').reply(401, {}).get('/things/1').reply(503, {}).get('/things/1').reply(200, { ok: true });
     const told: RetryEvent[] = [];
-    const c = createClient({ baseUrl, middleware: [retry({ baseMs: 1, random: () => 0, onRetry: (event) => told.push(event) }), renewOn401] });
+    const c = createClient({
+      baseUrl,
+      middleware: [retry({ baseMs: 1, random: () => 0, onRetry: (event) => told.push(event) }), renewOn401],
+    });
     const heard: RetryEvent[] = [];
     c.on('retry', (event) => heard.push(event));
     await c.call(getThing, { id: '1' });
@@ -225,7 +263,17 @@ describe('settings and listeners', () => {
   it('does not let a failing onRetry listener change the call', async () => {
     counted(503);
     nock(baseUrl).get('/things/1').reply(200, { ok: true });
-    const c = createClient({ baseUrl, middleware: [retry({ baseMs: 1, onRetry: () => { throw new Error('listener broke'); } })] });
+    const c = createClient({
+      baseUrl,
+      middleware: [
+        retry({
+          baseMs: 1,
+          onRetry: () => {
+            throw new Error('listener broke');
+          },
+        }),
+      ],
+    });
     expect((await c.call(getThing, { id: '1' })).status).toBe(200);
   });
 });

@@ -55,7 +55,10 @@ export interface Spec {
  */
 export const PROSE_LIMITS = {
   /** getWebchatGuestConversationMessages.maxResults: "Limit the returned number of messages, up to a maximum of 100". */
-  query: { maxResults: { minimum: 1, maximum: 100 }, pageSize: { minimum: 1 }, pageNumber: { minimum: 1 } } as Record<string, { minimum?: number; maximum?: number }>,
+  query: { maxResults: { minimum: 1, maximum: 100 }, pageSize: { minimum: 1 }, pageNumber: { minimum: 1 } } as Record<
+    string,
+    { minimum?: number; maximum?: number }
+  >,
   /** CreateWebChatMessageRequest.body: "Note that message bodies are limited to 4,000 characters." */
   body: { CreateWebChatMessageRequest: { body: { maxLength: 4_000 } } } as Record<string, Record<string, { maxLength: number }>>,
 };
@@ -72,19 +75,23 @@ const docText = (text: string) => text.replace(/\*\//g, '*\\/').replace(/\s+/g, 
 const comment = (text: string | undefined, indent = '') => (text ? `${indent}/** ${docText(text)} */\n` : '');
 /** A TSDoc block of several lines (a description, then tags), on one line when it has one. */
 const docBlock = (lines: readonly string[], indent = '') =>
-  lines.length === 1 ? `${indent}/** ${lines[0]} */\n` : `${indent}/**\n${lines.map((line) => `${indent} * ${line}\n`).join('')}${indent} */\n`;
+  lines.length === 1
+    ? `${indent}/** ${lines[0]} */\n`
+    : `${indent}/**\n${lines.map((line) => `${indent} * ${line}\n`).join('')}${indent} */\n`;
 
 /** TSDoc for the models the spec leaves undescribed, so that every exported type has some. */
 const MODEL_DOCS: Readonly<Record<string, string>> = {
-  CreateWebChatConversationRequest: 'The body of postWebchatGuestConversations: the deployment and routing target of a new guest chat, and the guest who starts it.',
+  CreateWebChatConversationRequest:
+    'The body of postWebchatGuestConversations: the deployment and routing target of a new guest chat, and the guest who starts it.',
   WebChatRoutingTarget: 'Where a new chat is routed: a queue, with optional skills, language and priority.',
   GuestMemberInfo: 'The guest who starts a chat, as the agents see them.',
-  JourneyContext: "Journey (Predictive Engagement) data to link with the conversation.",
+  JourneyContext: 'Journey (Predictive Engagement) data to link with the conversation.',
   JourneyCustomer: 'A customer as the Journey System knows them.',
   JourneyCustomerSession: "A customer's session in the Journey System.",
   JourneyAction: 'The Journey System action that triggered the chat.',
   JourneyActionMap: 'The Journey System action map that spawned an action.',
-  CreateWebChatConversationResponse: 'What postWebchatGuestConversations answers: the conversation id, the guest member, the JWT for the guest calls that follow, and the event stream URI.',
+  CreateWebChatConversationResponse:
+    'What postWebchatGuestConversations answers: the conversation id, the guest member, the JWT for the guest calls that follow, and the event stream URI.',
   WebChatMemberInfo: 'A member of a chat conversation: the guest, an agent, the ACD or a workflow.',
   ErrorBody: 'The error document the Genesys Cloud API answers with for a 4xx or 5xx response.',
   Detail: 'One detail of an ErrorBody: the field or entity concerned and its error code.',
@@ -122,7 +129,8 @@ const PROPERTY_DOCS: Readonly<Record<string, string>> = {
   'WebChatMessageEntityList.previousPage': 'The URI of the page before this one, when there is one.',
   'WebChatMessageEntityList.next': 'The URI of the page after this one, when there is one.',
   'WebChatDeployment.description': 'A description of the deployment.',
-  'WebChatDeployment.authenticationRequired': 'Whether guests must be authenticated (with a `memberAuthToken`) to start a chat under this deployment.',
+  'WebChatDeployment.authenticationRequired':
+    'Whether guests must be authenticated (with a `memberAuthToken`) to start a chat under this deployment.',
   'WebChatDeployment.disabled': 'Whether the deployment is disabled: no chat can start under it.',
   'WebChatDeployment.webChatConfig': "How the deployment's web chat widget looks.",
   'WebChatDeployment.allowedDomains': 'The domains from which chats may be started under this deployment.',
@@ -143,17 +151,26 @@ const PROPERTY_DOCS: Readonly<Record<string, string>> = {
   selfUri: 'The URI for this object',
 };
 
-const modelDoc = (name: string, model: Schema) => model.description ?? MODEL_DOCS[name] ?? `The ${name} model of the WebChat API definition.`;
+const modelDoc = (name: string, model: Schema) =>
+  model.description ?? MODEL_DOCS[name] ?? `The ${name} model of the WebChat API definition.`;
 const propertyDoc = (model: string, prop: string, schema: Schema) =>
   schema.description ?? PROPERTY_DOCS[`${model}.${prop}`] ?? PROPERTY_DOCS[prop] ?? `The \`${prop}\` property of ${model}.`;
 
 /** The `@default` of an optional query parameter: the server's default (the client never sends one), or that it is left out. */
 const queryDefault = (param: Param) =>
-  param.default === undefined ? '@default left out of the query' : `@default \`${JSON.stringify(param.default)}\` (the server applies it; the client leaves the parameter out)`;
+  param.default === undefined
+    ? '@default left out of the query'
+    : `@default \`${JSON.stringify(param.default)}\` (the server applies it; the client leaves the parameter out)`;
 const str = (value: string) => JSON.stringify(value);
 
 const refsOf = (schema: Schema): string[] =>
-  schema.$ref ? [refName(schema.$ref)] : schema.items ? refsOf(schema.items) : typeof schema.additionalProperties === 'object' ? refsOf(schema.additionalProperties) : [];
+  schema.$ref
+    ? [refName(schema.$ref)]
+    : schema.items
+      ? refsOf(schema.items)
+      : typeof schema.additionalProperties === 'object'
+        ? refsOf(schema.additionalProperties)
+        : [];
 
 /**
  * Models sent in request bodies (or inside one) that have read-only properties, directly or in a
@@ -202,7 +219,9 @@ function typeOf(schema: Schema, input: boolean, readOnlyModels: Set<string>): st
       return item.includes('|') ? `(${item})[]` : `${item}[]`;
     }
     case 'object':
-      return typeof schema.additionalProperties === 'object' ? `Record<string, ${typeOf(schema.additionalProperties, input, readOnlyModels)}>` : 'Record<string, unknown>';
+      return typeof schema.additionalProperties === 'object'
+        ? `Record<string, ${typeOf(schema.additionalProperties, input, readOnlyModels)}>`
+        : 'Record<string, unknown>';
     default:
       return 'unknown';
   }
@@ -216,7 +235,9 @@ function renderModel(name: string, model: Schema, input: boolean, readOnlyModels
       const readonly = schema.readOnly ? 'readonly ' : '';
       return `${comment(propertyDoc(name, prop, schema), '  ')}  ${readonly}${prop}${required.has(prop) ? '' : '?'}: ${typeOf(schema, input, readOnlyModels)};\n`;
     });
-  const doc = input ? `/** ${name} as a request body: its read-only properties are the server's to set. */\n` : comment(modelDoc(name, model));
+  const doc = input
+    ? `/** ${name} as a request body: its read-only properties are the server's to set. */\n`
+    : comment(modelDoc(name, model));
   return `${doc}export interface ${input ? `${name}Input` : name} {\n${lines.join('')}}\n`;
 }
 
@@ -253,18 +274,28 @@ function hasRequiredInput(op: SpecOperation): boolean {
 function renderInput(op: SpecOperation, readOnlyModels: Set<string>): string {
   const fields = [
     ...op.pathParams.map((p) => `${comment(p.description, '  ')}  ${p.name}: string;\n`),
-    ...op.queryParams.map((p) => `${docBlock([...(p.description ? [docText(p.description)] : []), ...(p.required ? [] : [queryDefault(p)])], '  ')}  ${p.name}${p.required ? '' : '?'}: ${paramType(p)};\n`),
+    ...op.queryParams.map(
+      (p) =>
+        `${docBlock([...(p.description ? [docText(p.description)] : []), ...(p.required ? [] : [queryDefault(p)])], '  ')}  ${p.name}${p.required ? '' : '?'}: ${paramType(p)};\n`,
+    ),
     ...(op.body
-      ? [`${comment(op.body.description, '  ')}  body${op.body.required ? '' : '?'}: M.${readOnlyModels.has(op.body.schemaRef) ? `${op.body.schemaRef}Input` : op.body.schemaRef};\n`]
+      ? [
+          `${comment(op.body.description, '  ')}  body${op.body.required ? '' : '?'}: M.${readOnlyModels.has(op.body.schemaRef) ? `${op.body.schemaRef}Input` : op.body.schemaRef};\n`,
+        ]
       : []),
   ];
-  if (fields.length === 0) return `/** ${op.operationId} takes no parameters. */\nexport type ${inputTypeName(op)} = Record<string, never>;\n`;
+  if (fields.length === 0)
+    return `/** ${op.operationId} takes no parameters. */\nexport type ${inputTypeName(op)} = Record<string, never>;\n`;
   return `/** The parameters of ${op.operationId}, named as in the spec. */\nexport interface ${inputTypeName(op)} {\n${fields.join('')}}\n`;
 }
 
 function renderParamSpec(param: Param, location: 'path' | 'query'): string {
   const limits = location === 'query' ? (PROSE_LIMITS.query[param.name] ?? {}) : {};
-  const spec: Record<string, unknown> = { name: param.name, type: param.type, required: location === 'path' ? true : Boolean(param.required) };
+  const spec: Record<string, unknown> = {
+    name: param.name,
+    type: param.type,
+    required: location === 'path' ? true : Boolean(param.required),
+  };
   if (param.enum) spec.enum = param.enum;
   if (param.default !== undefined) spec.default = param.default;
   const minimum = param.minimum ?? limits.minimum;
@@ -308,7 +339,9 @@ export function renderRoutes(spec: Spec): string {
         `});\n`,
     );
   }
-  parts.push(`\n/** All 19 operations by operation id. */\nexport const webChatRoutes = {\n${spec.operations.map((op) => `  ${op.operationId},\n`).join('')}} as const;\n`);
+  parts.push(
+    `\n/** All 19 operations by operation id. */\nexport const webChatRoutes = {\n${spec.operations.map((op) => `  ${op.operationId},\n`).join('')}} as const;\n`,
+  );
   return parts.join('');
 }
 

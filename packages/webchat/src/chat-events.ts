@@ -93,7 +93,9 @@ export class EventStreamError extends SwitchboardError {
     /** The chat's conversation. */
     readonly conversationId: string,
   ) {
-    super(`event stream of conversation ${conversationId}: ${failure === 'outage' ? 'down for too long' : 'refused by the server'} (${detail})`);
+    super(
+      `event stream of conversation ${conversationId}: ${failure === 'outage' ? 'down for too long' : 'refused by the server'} (${detail})`,
+    );
   }
 
   protected override details(): Record<string, unknown> {

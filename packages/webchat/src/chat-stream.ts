@@ -14,7 +14,13 @@
  */
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
 import { WebSocket } from 'ws';
-import { type ChatConnectionEvent, type ChatEvent, EventStreamError, type EventStreamFailure, type EventStreamOptions } from './chat-events.js';
+import {
+  type ChatConnectionEvent,
+  type ChatEvent,
+  EventStreamError,
+  type EventStreamFailure,
+  type EventStreamOptions,
+} from './chat-events.js';
 import type { WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
 import type { StreamObserver } from './stream-telemetry.js';
 
@@ -67,7 +73,13 @@ export class ChatStream {
   #fill: AbortController | undefined;
   readonly #observer: StreamObserver | undefined;
 
-  constructor(source: ChatStreamSource, options: EventStreamOptions, sink: ChatStreamSink, observer?: StreamObserver, random: () => number = Math.random) {
+  constructor(
+    source: ChatStreamSource,
+    options: EventStreamOptions,
+    sink: ChatStreamSink,
+    observer?: StreamObserver,
+    random: () => number = Math.random,
+  ) {
     this.#source = source;
     this.#sink = sink;
     this.#observer = observer;
@@ -120,7 +132,13 @@ export class ChatStream {
       if (this.#ended || this.#socket !== ws) return;
       this.#watch(ws, () => (why = 'heartbeat stalled'));
       markUp('heard');
-      this.#frame(Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'));
+      this.#frame(
+        Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Array.isArray(data)
+            ? Buffer.concat(data).toString('utf8')
+            : Buffer.from(data).toString('utf8'),
+      );
     });
     ws.on('error', (error) => {
       // ws says "Unexpected server response: 401" for a refused handshake: the status alone is kept.

@@ -37,7 +37,12 @@ import {
   type TracingOptions,
 } from '@switchboard/middleware';
 import { describeGenesysError } from './error-body.js';
-import type { CreateWebChatConversationRequest, CreateWebChatConversationResponse, WebChatMemberInfo, WebChatMessage } from './generated/models.js';
+import type {
+  CreateWebChatConversationRequest,
+  CreateWebChatConversationResponse,
+  WebChatMemberInfo,
+  WebChatMessage,
+} from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import type { EventStreamOptions } from './chat-events.js';
@@ -200,7 +205,17 @@ function webChatRedaction(options: Pick<WebChatAPIBaseOptions, 'includeMessageTe
     secretKeys: ['eventStreamUri', 'securityKey'],
     textKeys: ['body'],
     includeText: options.includeMessageText === true,
-    contactKeys: ['displayName', 'firstName', 'lastName', 'email', 'phoneNumber', 'avatarImageUrl', 'customFields', 'customer', 'customerSession'],
+    contactKeys: [
+      'displayName',
+      'firstName',
+      'lastName',
+      'email',
+      'phoneNumber',
+      'avatarImageUrl',
+      'customFields',
+      'customer',
+      'customerSession',
+    ],
     includeContactDetails: options.includeContactDetails === true,
   });
 }
@@ -218,7 +233,15 @@ function resolveLoginUrl(options: WebChatAPIOptions): string {
 function tokenSource(options: WebChatAPIOptions, apiUrl: string): { source: AccessTokenProvider | string | undefined; owned: boolean } {
   const { oauth } = options;
   if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return { source: oauth, owned: false };
-  return { source: new ClientCredentials({ loginUrl: resolveLoginUrl(options), apiUrl, clientId: oauth.clientId, clientSecret: oauth.clientSecret }), owned: true };
+  return {
+    source: new ClientCredentials({
+      loginUrl: resolveLoginUrl(options),
+      apiUrl,
+      clientId: oauth.clientId,
+      clientSecret: oauth.clientSecret,
+    }),
+    owned: true,
+  };
 }
 
 function resolveBaseUrl(options: WebChatAPIOptions): string {
@@ -277,7 +300,8 @@ export class WebChatAPI extends WebChatOperations {
     const { source: oauth, owned } = tokenSource(options, this.baseUrl);
     const oauthCredentials: SchemeCredentials = {
       authorize: async (ctx) => {
-        if (oauth === undefined) throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
+        if (oauth === undefined)
+          throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
         if (typeof oauth === 'string') return `Bearer ${oauth}`;
         try {
           const fetching = oauth.hasValidToken?.() === false;
@@ -287,10 +311,14 @@ export class WebChatAPI extends WebChatOperations {
           return `Bearer ${token}`;
         } catch (error) {
           // A token source shares one failure among its waiters: each call gets its own error.
-          if (error instanceof AuthError) throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
+          if (error instanceof AuthError)
+            throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
           if (error instanceof SwitchboardError) throw error;
           // Only the cause's name: a token library's message may quote credentials.
-          throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, { operationId: ctx.route.operationId });
+          throw new AuthError(
+            `${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`,
+            { operationId: ctx.route.operationId },
+          );
         }
       },
       rejected: (_ctx, authorization) => {
@@ -303,9 +331,12 @@ export class WebChatAPI extends WebChatOperations {
       const conversationId = conversationOf(ctx.input);
       const jwt = conversationId ? this.#guestJwts.get(conversationId) : undefined;
       if (!jwt) {
-        throw new AuthError(`${ctx.route.operationId} needs the guest JWT of conversation ${conversationId ?? '(none)'}: start the chat with this client or call useGuestJwt()`, {
-          operationId: ctx.route.operationId,
-        });
+        throw new AuthError(
+          `${ctx.route.operationId} needs the guest JWT of conversation ${conversationId ?? '(none)'}: start the chat with this client or call useGuestJwt()`,
+          {
+            operationId: ctx.route.operationId,
+          },
+        );
       }
       return `Bearer ${jwt}`;
     };
@@ -340,11 +371,17 @@ export class WebChatAPI extends WebChatOperations {
     this.#tracing = options.tracing;
     this.#metrics = options.metrics;
     this.#onDeprecated =
-      options.onDeprecated ?? ((operationId, message) => process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
+      options.onDeprecated ??
+      ((operationId, message) =>
+        process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
   }
 
   /** Runs one WebChat operation on the client: warns once per deprecated operation, and keeps the guest JWT of a chat it creates. */
-  protected async invoke<Input, Output>(route: RouteDescriptor<Input, Output>, input: Input, options: CallOptions | undefined): Promise<CallResult<Output>> {
+  protected async invoke<Input, Output>(
+    route: RouteDescriptor<Input, Output>,
+    input: Input,
+    options: CallOptions | undefined,
+  ): Promise<CallResult<Output>> {
     if (route.deprecated && !this.#warned.has(route.operationId)) {
       this.#warned.add(route.operationId);
       this.#onDeprecated(route.operationId, `${route.operationId} is deprecated. ${DEPRECATION}`);

@@ -5,7 +5,13 @@
  */
 import { inspect } from 'node:util';
 import { AbortError, type CallOptions, type CallResult } from '@switchboard/core';
-import type { CreateWebChatMessageRequest, WebChatGuestMediaRequest, WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
+import type {
+  CreateWebChatMessageRequest,
+  WebChatGuestMediaRequest,
+  WebChatMemberInfo,
+  WebChatMessage,
+  WebChatTyping,
+} from './generated/models.js';
 import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
@@ -16,7 +22,9 @@ import type { StreamObserver } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
 /** A listener of {@link GuestChat.on}, by event type; `error` gets the EventStreamError when the stream gives up. */
-export type ChatListener<T extends ChatEvent['type'] | 'error'> = (event: [T] extends ['error'] ? EventStreamError : Extract<ChatEvent, { type: T }>) => void;
+export type ChatListener<T extends ChatEvent['type'] | 'error'> = (
+  event: [T] extends ['error'] ? EventStreamError : Extract<ChatEvent, { type: T }>,
+) => void;
 
 /** What a {@link GuestChat} is bound to; what `toJSON()` gives, with the stream URI's credential hidden. */
 export interface GuestChatInfo {
@@ -71,7 +79,13 @@ export class GuestChat implements GuestChatInfo {
    * @param streamOptions - how the event stream reconnects and when it gives up.
    * @param observe - makes what observes the event stream once it attaches (WebChatAPI's: client events, a span, metrics); none by default.
    */
-  constructor(api: WebChatOperations, info: GuestChatInfo, forgetJwt: () => void = () => undefined, streamOptions: EventStreamOptions = {}, observe?: (conversationId: string) => StreamObserver) {
+  constructor(
+    api: WebChatOperations,
+    info: GuestChatInfo,
+    forgetJwt: () => void = () => undefined,
+    streamOptions: EventStreamOptions = {},
+    observe?: (conversationId: string) => StreamObserver,
+  ) {
     this.#api = api;
     this.#streamOptions = streamOptions;
     this.#observe = observe;
@@ -102,7 +116,16 @@ export class GuestChat implements GuestChatInfo {
     },
   ): Promise<CallResult<WebChatMessage>> {
     const { bodyType, totalTimeout, ...rest } = options ?? {};
-    const callOptions: CallOptions = totalTimeout === undefined ? rest : { ...rest, deadline: Math.min(Date.now() + totalTimeout, rest.deadline instanceof Date ? rest.deadline.getTime() : (rest.deadline ?? Infinity)) };
+    const callOptions: CallOptions =
+      totalTimeout === undefined
+        ? rest
+        : {
+            ...rest,
+            deadline: Math.min(
+              Date.now() + totalTimeout,
+              rest.deadline instanceof Date ? rest.deadline.getTime() : (rest.deadline ?? Infinity),
+            ),
+          };
     const message: CreateWebChatMessageRequest = bodyType ? { body, bodyType } : { body };
     const { signal } = callOptions;
     const previous = this.#turn;
@@ -144,7 +167,10 @@ export class GuestChat implements GuestChatInfo {
   }
 
   /** The conversation's messages, oldest first unless `sortOrder: 'descending'`, fetched page by page. */
-  messages(params: Omit<GetWebchatGuestConversationMessagesInput, 'conversationId'> = {}, options?: CallOptions): AsyncGenerator<WebChatMessage, void, undefined> {
+  messages(
+    params: Omit<GetWebchatGuestConversationMessagesInput, 'conversationId'> = {},
+    options?: CallOptions,
+  ): AsyncGenerator<WebChatMessage, void, undefined> {
     return paginateMessages(this.#api, { ...params, conversationId: this.conversationId }, options);
   }
 
@@ -174,9 +200,16 @@ export class GuestChat implements GuestChatInfo {
   }
 
   /** Accepts or declines a media request. */
-  answerMediaRequest(request: WebChatGuestMediaRequest, state: 'ACCEPTED' | 'DECLINED', options?: CallOptions): Promise<CallResult<WebChatGuestMediaRequest>> {
+  answerMediaRequest(
+    request: WebChatGuestMediaRequest,
+    state: 'ACCEPTED' | 'DECLINED',
+    options?: CallOptions,
+  ): Promise<CallResult<WebChatGuestMediaRequest>> {
     if (!request.id) throw new TypeError('the media request has no id');
-    return this.#api.patchWebchatGuestConversationMediarequest({ conversationId: this.conversationId, mediaRequestId: request.id, body: { types: request.types, state } }, options);
+    return this.#api.patchWebchatGuestConversationMediarequest(
+      { conversationId: this.conversationId, mediaRequestId: request.id, body: { types: request.types, state } },
+      options,
+    );
   }
 
   /**
@@ -214,7 +247,8 @@ export class GuestChat implements GuestChatInfo {
     const source = {
       conversationId: this.conversationId,
       uri: this.eventStreamUri,
-      missed: (afterId: string | undefined, signal: AbortSignal) => paginateMessages(this.#api, { conversationId: this.conversationId, ...(afterId ? { after: afterId } : {}) }, { signal }),
+      missed: (afterId: string | undefined, signal: AbortSignal) =>
+        paginateMessages(this.#api, { conversationId: this.conversationId, ...(afterId ? { after: afterId } : {}) }, { signal }),
     };
     this.#stream = new ChatStream(
       source,
@@ -261,7 +295,12 @@ export class GuestChat implements GuestChatInfo {
 
   /** The chat as plain data for logs and `JSON.stringify`, the event stream URI's query hidden. */
   toJSON(): GuestChatInfo {
-    return { conversationId: this.conversationId, memberId: this.memberId, eventStreamUri: redactedUri(this.eventStreamUri), member: this.member };
+    return {
+      conversationId: this.conversationId,
+      memberId: this.memberId,
+      eventStreamUri: redactedUri(this.eventStreamUri),
+      member: this.member,
+    };
   }
 
   /** What `util.inspect` and `console.log` show: {@link GuestChat.toJSON}'s fields, never the stream URI's credential. */

@@ -5,7 +5,19 @@
  * the counters `switchboard.stream.reconnects` and `switchboard.stream.gap_filled` (messages
  * recovered). Reasons are our own words: never the stream's URI, its token or message text.
  */
-import { type Attributes, context, type Counter, createNoopMeter, type MeterProvider, metrics, type Span, SpanKind, SpanStatusCode, trace, type TracerProvider } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  type Counter,
+  createNoopMeter,
+  type MeterProvider,
+  metrics,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type TracerProvider,
+} from '@opentelemetry/api';
 import type { ChatConnectionEvent, EventStreamError } from './chat-events.js';
 
 const SCOPE = '@switchboard/webchat';
@@ -58,8 +70,14 @@ function counters(provider: MeterProvider | false | undefined): Counters | undef
   const meter = (provider ?? metrics.getMeterProvider()).getMeter(SCOPE);
   if (meter === createNoopMeter()) return undefined;
   return {
-    reconnects: meter.createCounter('switchboard.stream.reconnects', { description: 'Event stream connections lost and tried again.', unit: '{reconnect}' }),
-    gapFilled: meter.createCounter('switchboard.stream.gap_filled', { description: 'Messages missed while an event stream was down, recovered from the messages API.', unit: '{message}' }),
+    reconnects: meter.createCounter('switchboard.stream.reconnects', {
+      description: 'Event stream connections lost and tried again.',
+      unit: '{reconnect}',
+    }),
+    gapFilled: meter.createCounter('switchboard.stream.gap_filled', {
+      description: 'Messages missed while an event stream was down, recovered from the messages API.',
+      unit: '{message}',
+    }),
   };
 }
 
@@ -67,7 +85,11 @@ function counters(provider: MeterProvider | false | undefined): Counters | undef
 export function streamTelemetry(conversationId: string, options: StreamTelemetryOptions): StreamObserver {
   const attributes: Attributes = { [ATTR_CONVERSATION_ID]: conversationId };
   const span: Span | undefined =
-    options.tracerProvider === false ? undefined : (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE).startSpan('webchat event stream', { kind: SpanKind.CONSUMER, attributes });
+    options.tracerProvider === false
+      ? undefined
+      : (options.tracerProvider ?? trace.getTracerProvider())
+          .getTracer(SCOPE)
+          .startSpan('webchat event stream', { kind: SpanKind.CONSUMER, attributes });
   const count = counters(options.meterProvider);
   const emit = (event: Omit<StreamEvent, 'type' | 'conversationId'>): void => options.emit({ type: 'stream', conversationId, ...event });
   return {

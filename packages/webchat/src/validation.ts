@@ -36,7 +36,10 @@ function toProblem(error: ErrorObject): ValidationProblem {
     case 'required':
       return { pointer: `${at}/${(error.params as { missingProperty: string }).missingProperty}`, message: 'is required' };
     case 'enum':
-      return { pointer: at, message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}` };
+      return {
+        pointer: at,
+        message: `must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      };
     case 'maxLength':
       return { pointer: at, message: `must have at most ${(error.params as { limit: number }).limit} characters` };
     default:

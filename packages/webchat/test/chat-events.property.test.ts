@@ -27,14 +27,26 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 300, max: 1_200 }).map((ms) => ({ kind: 'stall' as const, ms })) },
   { weight: 1, arbitrary: fc.constantFrom(1000, 1001, 1011, 1012, 4000).map((code) => ({ kind: 'close' as const, code })) },
 );
-const scenario = fc.array(fc.record({ messages: fc.integer({ min: 1, max: 2 }), waitMs: fc.integer({ min: 0, max: 150 }), fault }), { minLength: 3, maxLength: 6 });
+const scenario = fc.array(fc.record({ messages: fc.integer({ min: 1, max: 2 }), waitMs: fc.integer({ min: 0, max: 150 }), fault }), {
+  minLength: 3,
+  maxLength: 6,
+});
 
 let e: Emulator;
 let api: WebChatAPI;
 const streamEvents: (StreamEvent & { at: number })[] = [];
 beforeAll(async () => {
-  e = await startEmulator({ heartbeatMs: HEARTBEAT_MS, agent: { joinDelayMs: 10, typingDelayMs: 5, replyDelayMs: 60 }, rateLimit: { limit: 1_000_000, windowSeconds: 60 }, orgRateLimit: { limit: 1_000_000, windowSeconds: 60 } });
-  api = new WebChatAPI({ baseUrl: e.apiUrl, onDeprecated: () => undefined, eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 20, capMs: 200 }, giveUpAfterMs: 10_000 } });
+  e = await startEmulator({
+    heartbeatMs: HEARTBEAT_MS,
+    agent: { joinDelayMs: 10, typingDelayMs: 5, replyDelayMs: 60 },
+    rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+    orgRateLimit: { limit: 1_000_000, windowSeconds: 60 },
+  });
+  api = new WebChatAPI({
+    baseUrl: e.apiUrl,
+    onDeprecated: () => undefined,
+    eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 20, capMs: 200 }, giveUpAfterMs: 10_000 },
+  });
   api.on('stream', (event) => streamEvents.push({ ...event, at: performance.now() }));
 });
 afterAll(async () => {
@@ -46,12 +58,18 @@ const detection: number[] = [];
 const recovery: number[] = [];
 
 async function runScenario(steps: readonly Step[]): Promise<void> {
-  const chat = await api.startGuestChat({ organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' }, memberInfo: { displayName: 'Pat' } });
+  const chat = await api.startGuestChat({
+    organizationId: e.organizationId,
+    deploymentId: e.deploymentId,
+    routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
+    memberInfo: { displayName: 'Pat' },
+  });
   const events: ChatEvent[] = [];
   const done = (async () => {
     for await (const event of chat.events()) events.push(event);
   })();
-  const agentReplies = () => events.filter((x) => x.type === 'message' && x.message.sender.role === 'AGENT' && x.message.body.startsWith('Thanks')).length;
+  const agentReplies = () =>
+    events.filter((x) => x.type === 'message' && x.message.sender.role === 'AGENT' && x.message.body.startsWith('Thanks')).length;
   const until = async (test: () => boolean, ms: number, what: string) => {
     const deadline = performance.now() + ms;
     while (!test()) {
@@ -66,7 +84,14 @@ async function runScenario(steps: readonly Step[]): Promise<void> {
     for (let i = 0; i < step.messages; i++) await chat.sendMessage(`guest message ${++sent}`);
     await new Promise((resolve) => setTimeout(resolve, step.waitMs));
     const at = performance.now();
-    const touched = step.fault.kind === 'drop' ? e.streams.drop(chat.conversationId) : step.fault.kind === 'stall' ? e.streams.stall(chat.conversationId, step.fault.ms) : step.fault.kind === 'close' ? e.streams.close(chat.conversationId, step.fault.code) : 0;
+    const touched =
+      step.fault.kind === 'drop'
+        ? e.streams.drop(chat.conversationId)
+        : step.fault.kind === 'stall'
+          ? e.streams.stall(chat.conversationId, step.fault.ms)
+          : step.fault.kind === 'close'
+            ? e.streams.close(chat.conversationId, step.fault.code)
+            : 0;
     // Only a fault that hit an open socket is one to detect (a second fault can land while the stream is already down).
     if (touched > 0) faults.push({ at, kind: step.fault.kind });
   }
@@ -96,6 +121,13 @@ const stats = (values: number[]) => {
 describe('chat.events() under random stream faults', () => {
   it('delivers every message exactly once and in order (10 scenarios of drops, stalls and close codes)', async () => {
     await fc.assert(fc.asyncProperty(scenario, runScenario), { seed: SEED, numRuns: 10, endOnFailure: true });
-    console.log(JSON.stringify({ heartbeatMs: HEARTBEAT_MS, stallAfterMs: HEARTBEAT_MS * 2.5, detectionMs: stats(detection), recoveryMs: stats(recovery) }));
+    console.log(
+      JSON.stringify({
+        heartbeatMs: HEARTBEAT_MS,
+        stallAfterMs: HEARTBEAT_MS * 2.5,
+        detectionMs: stats(detection),
+        recoveryMs: stats(recovery),
+      }),
+    );
   }, 240_000);
 });

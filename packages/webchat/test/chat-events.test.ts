@@ -8,7 +8,15 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { type ChatConnectionEvent, type ChatEvent, EventStreamError, GuestChat, type StreamEvent, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
+import {
+  type ChatConnectionEvent,
+  type ChatEvent,
+  EventStreamError,
+  GuestChat,
+  type StreamEvent,
+  type WebChatMessage,
+  WebChatAPI,
+} from '@switchboard/webchat';
 
 let e: Emulator;
 let api: WebChatAPI;
@@ -130,7 +138,12 @@ describe('chat.events()', () => {
     const chat = await api.startGuestChat(chatRequest());
     const refused = new GuestChat(
       api,
-      { conversationId: chat.conversationId, memberId: chat.memberId, eventStreamUri: chat.eventStreamUri.replace(/token=[^&]+/, 'token=wrong'), member: chat.member },
+      {
+        conversationId: chat.conversationId,
+        memberId: chat.memberId,
+        eventStreamUri: chat.eventStreamUri.replace(/token=[^&]+/, 'token=wrong'),
+        member: chat.member,
+      },
       () => undefined,
       { reconnect: { baseMs: 10, capMs: 20 }, giveUpAfterMs: 5_000 },
     );
@@ -151,14 +164,26 @@ describe('chat.events()', () => {
 
   it('gives up with an EventStreamError after giveUpAfterMs when the server never comes back', async () => {
     const down = await startEmulator({ heartbeatMs: HEARTBEAT_MS });
-    const client = new WebChatAPI({ baseUrl: down.apiUrl, onDeprecated: () => undefined, eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 20, capMs: 100 }, giveUpAfterMs: 800 } });
-    const chat = await client.startGuestChat({ organizationId: down.organizationId, deploymentId: down.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' }, memberInfo: { displayName: 'Pat' } });
+    const client = new WebChatAPI({
+      baseUrl: down.apiUrl,
+      onDeprecated: () => undefined,
+      eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 20, capMs: 100 }, giveUpAfterMs: 800 },
+    });
+    const chat = await client.startGuestChat({
+      organizationId: down.organizationId,
+      deploymentId: down.deploymentId,
+      routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
+      memberInfo: { displayName: 'Pat' },
+    });
     const seen = collect(chat);
     // Up once its gap is filled and a frame has come (the greeting): the outage clock starts at the drop.
     await seen.until(() => seen.messages().length > 0);
     const stoppedAt = performance.now();
     await down.stop();
-    const failure = await seen.done.then(() => undefined, (error: unknown) => error);
+    const failure = await seen.done.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     const tookMs = performance.now() - stoppedAt;
     expect(failure).toBeInstanceOf(EventStreamError);
     expect((failure as EventStreamError).failure).toBe('outage');
@@ -188,11 +213,21 @@ describe('the event stream, observed', () => {
     const mine = streamEvents.filter((x) => x.conversationId === chat.conversationId);
     expect(mine.map((x) => x.kind)).toEqual(expect.arrayContaining(['open', 'gap-filled', 'reconnecting', 'closed']));
     expect(mine.find((x) => x.kind === 'reconnecting')).toMatchObject({ reason: 'dropped', attempt: 1 });
-    const span = telemetry.allSpans.find((s) => s.name === 'webchat event stream' && s.attributes['switchboard.conversation.id'] === chat.conversationId);
-    expect(span?.events.map((x) => x.name)).toEqual(expect.arrayContaining(['connection.open', 'gap_filled', 'connection.reconnecting', 'connection.closed']));
+    const span = telemetry.allSpans.find(
+      (s) => s.name === 'webchat event stream' && s.attributes['switchboard.conversation.id'] === chat.conversationId,
+    );
+    expect(span?.events.map((x) => x.name)).toEqual(
+      expect.arrayContaining(['connection.open', 'gap_filled', 'connection.reconnecting', 'connection.closed']),
+    );
     // The gap fill's calls are children of the stream's span.
-    expect(telemetry.allSpans.some((s) => s.name.startsWith('getWebchatGuestConversationMessages') && s.parentSpanContext?.spanId === span?.spanContext().spanId)).toBe(true);
-    const reconnects = (await telemetry.points('switchboard.stream.reconnects')).filter((p) => p.attributes['switchboard.conversation.id'] === chat.conversationId);
+    expect(
+      telemetry.allSpans.some(
+        (s) => s.name.startsWith('getWebchatGuestConversationMessages') && s.parentSpanContext?.spanId === span?.spanContext().spanId,
+      ),
+    ).toBe(true);
+    const reconnects = (await telemetry.points('switchboard.stream.reconnects')).filter(
+      (p) => p.attributes['switchboard.conversation.id'] === chat.conversationId,
+    );
     expect(reconnects[0]?.value).toBe(1);
     const everything = JSON.stringify([mine, span?.events, span?.attributes, seen.events.filter((x) => x.type === 'connection')]);
     expect(everything).not.toContain('token');
@@ -219,7 +254,10 @@ describe('after close', () => {
       await e.stop();
       console.log(JSON.stringify({ states, open: e.stats.openEventStreams }));
     `;
-    const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../../../test', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../../../test', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
@@ -232,12 +270,20 @@ describe('after close', () => {
 
 describe('giving up', () => {
   it('a gap fill that keeps failing does not keep the stream alive past giveUpAfterMs: it ends with an EventStreamError', async () => {
-    const client = new WebChatAPI({ baseUrl: e.apiUrl, onDeprecated: () => undefined, retry: false, eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 10, capMs: 50 }, giveUpAfterMs: 600 } });
+    const client = new WebChatAPI({
+      baseUrl: e.apiUrl,
+      onDeprecated: () => undefined,
+      retry: false,
+      eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 10, capMs: 50 }, giveUpAfterMs: 600 },
+    });
     const rule = e.faults.add({ match: { operationId: 'getWebchatGuestConversationMessages' }, fault: { kind: 'status', status: 503 } });
     try {
       const chat = await client.startGuestChat(chatRequest());
       const seen = collect(chat);
-      const failure = await seen.done.then(() => undefined, (error: unknown) => error);
+      const failure = await seen.done.then(
+        () => undefined,
+        (error: unknown) => error,
+      );
       expect(failure).toBeInstanceOf(EventStreamError);
       expect((failure as EventStreamError).failure).toBe('outage');
       expect(seen.events.some((x) => x.type === 'connection' && x.reason === 'gap fill failed')).toBe(true);
@@ -249,10 +295,18 @@ describe('giving up', () => {
 
   it('a stream URI that cannot be parsed is refused at once, without its token in the error', async () => {
     const chat = await api.startGuestChat(chatRequest());
-    const broken = new GuestChat(api, { conversationId: chat.conversationId, memberId: chat.memberId, eventStreamUri: 'not a uri?token=very-secret', member: chat.member });
+    const broken = new GuestChat(api, {
+      conversationId: chat.conversationId,
+      memberId: chat.memberId,
+      eventStreamUri: 'not a uri?token=very-secret',
+      member: chat.member,
+    });
     const failure = await (async () => {
       for await (const event of broken.events()) void event;
-    })().then(() => undefined, (error: unknown) => error);
+    })().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(failure).toBeInstanceOf(EventStreamError);
     expect((failure as EventStreamError).failure).toBe('refused');
     expect(JSON.stringify([(failure as Error).message, failure])).not.toContain('very-secret');

@@ -7,14 +7,23 @@ import { generate, OUTPUT_DIR, PROSE_LIMITS } from '../scripts/generate.js';
 import { spec } from './spec.js';
 
 describe('generated code', () => {
-  it.each(Object.entries(generate(spec)))('src/generated/%s is what the generator makes from the spec (run `pnpm --filter @switchboard/webchat generate`)', (file, content) => {
-    expect(readFileSync(new URL(file, OUTPUT_DIR), 'utf8')).toBe(content);
-  });
+  it.each(Object.entries(generate(spec)))(
+    'src/generated/%s is what the generator makes from the spec (run `pnpm --filter @switchboard/webchat generate`)',
+    (file, content) => {
+      expect(readFileSync(new URL(file, OUTPUT_DIR), 'utf8')).toBe(content);
+    },
+  );
 
   it('gives every property of every model its spec type, optionality and read-only mark', () => {
     const models = readFileSync(new URL('models.ts', OUTPUT_DIR), 'utf8');
     const block = (name: string) => new RegExp(`export interface ${name} \\{\\n([\\s\\S]*?)\\n\\}`).exec(models)?.[1] ?? '';
-    const expectedType = (schema: { type?: string; $ref?: string; enum?: readonly string[]; items?: object; additionalProperties?: unknown }): string => {
+    const expectedType = (schema: {
+      type?: string;
+      $ref?: string;
+      enum?: readonly string[];
+      items?: object;
+      additionalProperties?: unknown;
+    }): string => {
       if (schema.$ref) return schema.$ref.replace('#/definitions/', '');
       if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
       if (schema.type === 'integer' || schema.type === 'number') return 'number';
@@ -22,7 +31,8 @@ describe('generated code', () => {
         const item = expectedType(schema.items as never);
         return item.includes('|') ? `(${item})[]` : `${item}[]`;
       }
-      if (schema.type === 'object') return schema.additionalProperties ? `Record<string, ${expectedType(schema.additionalProperties)}>` : 'Record<string, unknown>';
+      if (schema.type === 'object')
+        return schema.additionalProperties ? `Record<string, ${expectedType(schema.additionalProperties)}>` : 'Record<string, unknown>';
       return schema.type ?? 'unknown';
     };
     let checked = 0;
@@ -96,7 +106,14 @@ describe('the 19 descriptors', () => {
 
   it('bound maxResults to 1..100 and page numbers and sizes to at least 1, as the spec’s descriptions say', () => {
     const messages = routes.getWebchatGuestConversationMessages as RouteDescriptor;
-    expect(messages.queryParams.find((p) => p.name === 'maxResults')).toEqual({ name: 'maxResults', type: 'integer', required: false, default: 100, minimum: 1, maximum: 100 });
+    expect(messages.queryParams.find((p) => p.name === 'maxResults')).toEqual({
+      name: 'maxResults',
+      type: 'integer',
+      required: false,
+      default: 100,
+      minimum: 1,
+      maximum: 100,
+    });
     const members = routes.getWebchatGuestConversationMembers as RouteDescriptor;
     expect(members.queryParams.find((p) => p.name === 'pageSize')).toMatchObject({ minimum: 1, default: 25 });
     expect(members.queryParams.find((p) => p.name === 'pageNumber')).toMatchObject({ minimum: 1, default: 1 });

@@ -30,7 +30,11 @@ const chatRequest = () => ({
 });
 
 beforeAll(async () => {
-  e = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit: 100_000, windowSeconds: 60 }, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 10 } });
+  e = await startEmulator({
+    rateLimit: { limit: 100_000, windowSeconds: 60 },
+    orgRateLimit: { limit: 100_000, windowSeconds: 60 },
+    agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 10 },
+  });
   oauth = await accessToken(e);
 });
 afterAll(() => e.stop());
@@ -108,7 +112,9 @@ describe('the guest flow', () => {
     const ids = { conversationId: data.id ?? '', memberId: data.member?.id ?? '' };
     await api.deleteWebchatGuestConversationMember(ids);
     expect((await api.getWebchatGuestConversationMember(ids)).data.state).toBe('DISCONNECTED');
-    const refused = await api.postWebchatGuestConversationMemberMessages({ ...ids, body: { body: 'still there?' } }).catch((error: unknown) => error);
+    const refused = await api
+      .postWebchatGuestConversationMemberMessages({ ...ids, body: { body: 'still there?' } })
+      .catch((error: unknown) => error);
     expect(errorBodyOf(refused)?.code).toBe('chat.error.member.state');
   });
 
@@ -176,7 +182,11 @@ describe('message order', () => {
     };
     const api = new WebChatAPI({ baseUrl: e.apiUrl, middleware: [retry503], ...quiet });
     const chat = await api.startGuestChat(chatRequest());
-    e.faults.add({ match: { operationId: 'postWebchatGuestConversationMemberMessages' }, fault: { kind: 'status', status: 503, retryAfter: 0 }, times: 1 });
+    e.faults.add({
+      match: { operationId: 'postWebchatGuestConversationMemberMessages' },
+      fault: { kind: 'status', status: 503, retryAfter: 0 },
+      times: 1,
+    });
     await Promise.all([0, 1, 2, 3, 4].map((i) => chat.sendMessage(`m${i}`)));
     const bodies: string[] = [];
     for await (const message of chat.messages()) bodies.push(message.body);

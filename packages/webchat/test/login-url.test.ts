@@ -22,11 +22,15 @@ const oauth = () => ({ clientId: e.client.clientId, clientSecret: e.client.clien
 describe('WebChatAPI loginUrl', () => {
   it('the token endpoint as loginUrl throws a ConfigurationError at construction, and nothing is sent', () => {
     const before = e.stats.requests('oauthToken');
-    expect(() => new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: `${e.loginUrl}/oauth/token`, oauth: oauth(), ...quiet })).toThrow(ConfigurationError);
+    expect(() => new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: `${e.loginUrl}/oauth/token`, oauth: oauth(), ...quiet })).toThrow(
+      ConfigurationError,
+    );
     expect(() => new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: `${e.loginUrl}/oauth/token`, oauth: oauth(), ...quiet })).toThrow(
       `loginUrl ends with /oauth/token, but loginUrl is the login host, such as \`https://login.mypurecloud.com\` (or the emulator’s \`loginUrl\`), to which /oauth/token is appended: pass ${e.loginUrl}`,
     );
-    expect(() => new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: 'login.mypurecloud.com', oauth: oauth(), ...quiet })).toThrow(ConfigurationError);
+    expect(() => new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: 'login.mypurecloud.com', oauth: oauth(), ...quiet })).toThrow(
+      ConfigurationError,
+    );
     expect(e.stats.requests('oauthToken')).toBe(before);
   });
 

@@ -26,8 +26,14 @@ function api(): WebChatAPI {
 }
 
 /** Calls `operationId` the way a user would: the method named after it. */
-function callOperation(client: WebChatAPI, operationId: string, input: Record<string, unknown>): Promise<{ data: unknown; status: number; correlationId: string | undefined }> {
-  const method = (client as unknown as Record<string, (params: unknown) => Promise<{ data: unknown; status: number; correlationId: string | undefined }>>)[operationId];
+function callOperation(
+  client: WebChatAPI,
+  operationId: string,
+  input: Record<string, unknown>,
+): Promise<{ data: unknown; status: number; correlationId: string | undefined }> {
+  const method = (
+    client as unknown as Record<string, (params: unknown) => Promise<{ data: unknown; status: number; correlationId: string | undefined }>>
+  )[operationId];
   if (!method) throw new Error(`WebChatAPI has no method ${operationId}`);
   return method.call(client, input);
 }
@@ -71,7 +77,10 @@ describe.each(spec.operations.map((op) => [op.operationId, op] as const))('%s', 
       details: [],
       errors: [],
     };
-    nock(baseUrl).intercept(sample.path, op.method).query(sample.query).reply(Number(status), body, { 'inin-correlation-id': `corr-${status}` });
+    nock(baseUrl)
+      .intercept(sample.path, op.method)
+      .query(sample.query)
+      .reply(Number(status), body, { 'inin-correlation-id': `corr-${status}` });
     const error = await callOperation(api(), operationId, sample.input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: Number(status), operationId, correlationId: `corr-${status}`, attempts: 1 });

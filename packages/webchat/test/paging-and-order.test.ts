@@ -24,7 +24,8 @@ async function bodies(iterable: AsyncIterable<{ body: string }>): Promise<string
   return out;
 }
 
-const range = (from: number, to: number) => Array.from({ length: Math.abs(to - from) + 1 }, (_, i) => `m${from <= to ? from + i : from - i}`);
+const range = (from: number, to: number) =>
+  Array.from({ length: Math.abs(to - from) + 1 }, (_, i) => `m${from <= to ? from + i : from - i}`);
 
 beforeAll(async () => {
   e = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit: 100_000, windowSeconds: 60 } });
@@ -50,7 +51,12 @@ describe('message paging', () => {
     ['after m5 and before m9, descending', { after: 5, before: 9, sortOrder: 'descending' as const }, range(8, 6)],
   ])('walks %s, 5 per page, without losing or repeating one', async (_name, bounds, expected) => {
     const { after, before, ...rest } = bounds as { after?: number; before?: number; sortOrder?: 'descending' };
-    const params = { ...rest, maxResults: 5, ...(after !== undefined ? { after: ids[after] } : {}), ...(before !== undefined ? { before: ids[before] } : {}) };
+    const params = {
+      ...rest,
+      maxResults: 5,
+      ...(after !== undefined ? { after: ids[after] } : {}),
+      ...(before !== undefined ? { before: ids[before] } : {}),
+    };
     expect(await bodies(chat.messages(params))).toEqual(expected);
   });
 
@@ -83,7 +89,12 @@ describe('member paging', () => {
     const scope = nock(baseUrl)
       .get('/api/v2/webchat/guest/conversations/c1/members')
       .query({ pageSize: '2', pageNumber: '1' })
-      .reply(200, { entities: [{ id: 'a', role: 'CUSTOMER' }, { id: 'b', role: 'AGENT' }] })
+      .reply(200, {
+        entities: [
+          { id: 'a', role: 'CUSTOMER' },
+          { id: 'b', role: 'AGENT' },
+        ],
+      })
       .get('/api/v2/webchat/guest/conversations/c1/members')
       .query({ pageSize: '2', pageNumber: '2' })
       .reply(200, { entities: [{ id: 'c', role: 'AGENT' }] });
@@ -99,7 +110,12 @@ describe('member paging', () => {
 describe('message order', () => {
   it('keeps order around a message that fails validation in the middle of the queue', async () => {
     const fresh = await api.startGuestChat(chatRequest());
-    const results = await Promise.allSettled([fresh.sendMessage('a'), fresh.sendMessage('x'.repeat(4_001)), fresh.sendMessage('b'), fresh.sendMessage('c')]);
+    const results = await Promise.allSettled([
+      fresh.sendMessage('a'),
+      fresh.sendMessage('x'.repeat(4_001)),
+      fresh.sendMessage('b'),
+      fresh.sendMessage('c'),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(await bodies(fresh.messages())).toEqual(['a', 'b', 'c']);
   });

@@ -24,12 +24,23 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
 };
 
 export const SAMPLE_QUERIES: Record<string, { input: Record<string, unknown>; query: Record<string, string> }> = {
-  getWebchatGuestConversationMembers: { input: { pageSize: 10, pageNumber: 2, excludeDisconnectedMembers: true }, query: { pageSize: '10', pageNumber: '2', excludeDisconnectedMembers: 'true' } },
-  getWebchatGuestConversationMessages: { input: { after: 'm/1', sortOrder: 'descending', maxResults: 50 }, query: { after: 'm/1', sortOrder: 'descending', maxResults: '50' } },
+  getWebchatGuestConversationMembers: {
+    input: { pageSize: 10, pageNumber: 2, excludeDisconnectedMembers: true },
+    query: { pageSize: '10', pageNumber: '2', excludeDisconnectedMembers: 'true' },
+  },
+  getWebchatGuestConversationMessages: {
+    input: { after: 'm/1', sortOrder: 'descending', maxResults: 50 },
+    query: { after: 'm/1', sortOrder: 'descending', maxResults: '50' },
+  },
 };
 
 /** A valid input for `route`, and the path and query it must produce. */
-export function sampleCall(route: RouteDescriptor): { input: Record<string, unknown>; path: string; query: Record<string, string>; body: unknown } {
+export function sampleCall(route: RouteDescriptor): {
+  input: Record<string, unknown>;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+} {
   const input: Record<string, unknown> = {};
   let path = route.path;
   for (const param of route.pathParams) {

@@ -33,7 +33,12 @@ describe('secrets', () => {
       memberInfo: { displayName: 'Pat' },
     });
     const { data: created } = await api.postWebchatGuestConversations({
-      body: { organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'q' }, memberInfo: { displayName: 'x' } },
+      body: {
+        organizationId: e.organizationId,
+        deploymentId: e.deploymentId,
+        routingTarget: { targetType: 'QUEUE', targetAddress: 'q' },
+        memberInfo: { displayName: 'x' },
+      },
     });
     const jwt = created.jwt ?? '';
     const streamToken = new URL(chat.eventStreamUri).searchParams.get('token') ?? '';
@@ -45,9 +50,17 @@ describe('secrets', () => {
     things.push(await api.getWebchatGuestConversationMessages({ conversationId: created.id ?? '' }));
     things.push(await api.getWebchatSettings().catch((error: unknown) => error)); // 401: the token is not the emulator's
     things.push(await chat.sendMessage('x'.repeat(4_001)).catch((error: unknown) => error));
-    things.push(await api.getWebchatGuestConversationMember({ conversationId: created.id ?? '', memberId: 'nobody' }).catch((error: unknown) => error));
+    things.push(
+      await api
+        .getWebchatGuestConversationMember({ conversationId: created.id ?? '', memberId: 'nobody' })
+        .catch((error: unknown) => error),
+    );
     things.push(await api.getWebchatGuestConversationMembers({ conversationId: 'unknown' }).catch((error: unknown) => error));
-    const failing = new WebChatAPI({ baseUrl: e.apiUrl, oauth: { getAccessToken: () => Promise.reject(new Error(`token service said ${OAUTH}`)) }, onDeprecated: () => undefined });
+    const failing = new WebChatAPI({
+      baseUrl: e.apiUrl,
+      oauth: { getAccessToken: () => Promise.reject(new Error(`token service said ${OAUTH}`)) },
+      onDeprecated: () => undefined,
+    });
     things.push(await failing.getWebchatSettings().catch((error: unknown) => error));
 
     expect(things.filter((t) => t instanceof Error)).toHaveLength(5);

@@ -12,8 +12,12 @@ declare const api: WebChatAPI;
 describe('types', () => {
   it('give each method its typed answer', () => {
     expectTypeOf<ReturnType<WebChatAPI['getWebchatDeployment']>>().toEqualTypeOf<Promise<CallResult<WebChatDeployment>>>();
-    expectTypeOf<ReturnType<WebChatAPI['getWebchatGuestConversationMessages']>>().toEqualTypeOf<Promise<CallResult<WebChatMessageEntityList>>>();
-    expectTypeOf<ReturnType<WebChatAPI['postWebchatGuestConversationMemberMessages']>>().toEqualTypeOf<Promise<CallResult<WebChatMessage>>>();
+    expectTypeOf<ReturnType<WebChatAPI['getWebchatGuestConversationMessages']>>().toEqualTypeOf<
+      Promise<CallResult<WebChatMessageEntityList>>
+    >();
+    expectTypeOf<ReturnType<WebChatAPI['postWebchatGuestConversationMemberMessages']>>().toEqualTypeOf<
+      Promise<CallResult<WebChatMessage>>
+    >();
     expectTypeOf<ReturnType<WebChatAPI['deleteWebchatDeployment']>>().toEqualTypeOf<Promise<CallResult<undefined>>>();
   });
 
@@ -31,8 +35,13 @@ describe('types', () => {
       void api.putWebchatDeployment({ deploymentId: 'd', body: { selfUri: '/x' } });
       // @ts-expect-error: a required path parameter cannot be left out.
       void api.getWebchatGuestConversationMember({ conversationId: 'c' });
-      // @ts-expect-error: targetType is 'QUEUE'.
-      void api.startGuestChat({ organizationId: 'o', deploymentId: 'd', routingTarget: { targetType: 'AGENT', targetAddress: 'a' }, memberInfo: { displayName: 'x' } });
+      void api.startGuestChat({
+        organizationId: 'o',
+        deploymentId: 'd',
+        // @ts-expect-error: targetType is 'QUEUE'.
+        routingTarget: { targetType: 'AGENT', targetAddress: 'a' },
+        memberInfo: { displayName: 'x' },
+      });
     };
     void compileOnly;
     expectTypeOf<WebChatDeploymentInput>().not.toHaveProperty('id');

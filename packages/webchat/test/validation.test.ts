@@ -22,15 +22,33 @@ interface Case {
 const cases: Case[] = [];
 for (const [operationId, route] of Object.entries(routes)) {
   for (const param of route.pathParams) {
-    cases.push({ operationId, name: `${param.name} missing`, change: ({ [param.name]: _gone, ...rest }) => rest, problems: [{ pointer: `/${param.name}`, message: 'is required' }] });
-    cases.push({ operationId, name: `${param.name} empty`, change: (input) => ({ ...input, [param.name]: '' }), problems: [{ pointer: `/${param.name}`, message: 'must not be empty' }] });
+    cases.push({
+      operationId,
+      name: `${param.name} missing`,
+      change: ({ [param.name]: _gone, ...rest }) => rest,
+      problems: [{ pointer: `/${param.name}`, message: 'is required' }],
+    });
+    cases.push({
+      operationId,
+      name: `${param.name} empty`,
+      change: (input) => ({ ...input, [param.name]: '' }),
+      problems: [{ pointer: `/${param.name}`, message: 'must not be empty' }],
+    });
   }
   if (route.body?.required) {
-    cases.push({ operationId, name: 'body missing', change: ({ body: _gone, ...rest }) => rest, problems: [{ pointer: '/body', message: 'is required' }] });
+    cases.push({
+      operationId,
+      name: 'body missing',
+      change: ({ body: _gone, ...rest }) => rest,
+      problems: [{ pointer: '/body', message: 'is required' }],
+    });
   }
 }
 
-const body = (model: string, changes: Record<string, unknown>) => (input: Record<string, unknown>) => ({ ...input, body: { ...(SAMPLE_BODIES[model] as object), ...changes } });
+const body = (model: string, changes: Record<string, unknown>) => (input: Record<string, unknown>) => ({
+  ...input,
+  body: { ...(SAMPLE_BODIES[model] as object), ...changes },
+});
 
 cases.push(
   {
@@ -43,7 +61,12 @@ cases.push(
       { pointer: '/maxResults', message: 'must be at most 100' },
     ],
   },
-  { operationId: 'getWebchatGuestConversationMessages', name: 'maxResults 0', change: (input) => ({ ...input, maxResults: 0 }), problems: [{ pointer: '/maxResults', message: 'must be at least 1' }] },
+  {
+    operationId: 'getWebchatGuestConversationMessages',
+    name: 'maxResults 0',
+    change: (input) => ({ ...input, maxResults: 0 }),
+    problems: [{ pointer: '/maxResults', message: 'must be at least 1' }],
+  },
   {
     operationId: 'getWebchatGuestConversationMembers',
     name: 'pageSize not an integer, excludeDisconnectedMembers not a boolean',
@@ -75,7 +98,10 @@ cases.push(
     operationId: 'postWebchatGuestConversations',
     name: 'required fields missing',
     change: (input) => ({ ...input, body: {} }),
-    problems: ['deploymentId', 'memberInfo', 'organizationId', 'routingTarget'].map((f) => ({ pointer: `/body/${f}`, message: 'is required' })),
+    problems: ['deploymentId', 'memberInfo', 'organizationId', 'routingTarget'].map((f) => ({
+      pointer: `/body/${f}`,
+      message: 'is required',
+    })),
   },
   {
     operationId: 'patchWebchatGuestConversationMediarequest',
@@ -86,9 +112,24 @@ cases.push(
       { pointer: '/body/state', message: /must be one of "PENDING"/ },
     ],
   },
-  { operationId: 'postWebchatDeployments', name: 'an unknown skin', change: body('WebChatDeployment', { webChatConfig: { webChatSkin: 'neon' } }), problems: [{ pointer: '/body/webChatConfig/webChatSkin', message: 'must be one of "basic", "modern-caret-skin"' }] },
-  { operationId: 'putWebchatSettings', name: 'a string for a boolean', change: body('WebChatSettings', { requireDeployment: 'yes' }), problems: [{ pointer: '/body/requireDeployment', message: 'must be boolean' }] },
-  { operationId: 'getWebchatSettings', name: 'a parameter it does not take', change: () => ({ verbose: true }), problems: [{ pointer: '/verbose', message: 'is not a parameter of getWebchatSettings' }] },
+  {
+    operationId: 'postWebchatDeployments',
+    name: 'an unknown skin',
+    change: body('WebChatDeployment', { webChatConfig: { webChatSkin: 'neon' } }),
+    problems: [{ pointer: '/body/webChatConfig/webChatSkin', message: 'must be one of "basic", "modern-caret-skin"' }],
+  },
+  {
+    operationId: 'putWebchatSettings',
+    name: 'a string for a boolean',
+    change: body('WebChatSettings', { requireDeployment: 'yes' }),
+    problems: [{ pointer: '/body/requireDeployment', message: 'must be boolean' }],
+  },
+  {
+    operationId: 'getWebchatSettings',
+    name: 'a parameter it does not take',
+    change: () => ({ verbose: true }),
+    problems: [{ pointer: '/verbose', message: 'is not a parameter of getWebchatSettings' }],
+  },
 );
 
 describe('validation before sending', () => {
@@ -105,11 +146,16 @@ describe('validation before sending', () => {
     const api = new WebChatAPI({ baseUrl, oauth: 'token', onDeprecated: () => undefined });
     api.useGuestJwt('conv/../x', 'jwt');
     const input = c.change(sampleCall(routes[c.operationId] as RouteDescriptor).input);
-    const method = (api as unknown as Record<string, (params: unknown) => Promise<unknown>>)[c.operationId] as (params: unknown) => Promise<unknown>;
+    const method = (api as unknown as Record<string, (params: unknown) => Promise<unknown>>)[c.operationId] as (
+      params: unknown,
+    ) => Promise<unknown>;
     const error = await method.call(api, input).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).operationId).toBe(c.operationId);
-    const expected = c.problems.map((p) => ({ pointer: p.pointer, message: typeof p.message === 'string' ? p.message : (expect.stringMatching(p.message) as unknown) }));
+    const expected = c.problems.map((p) => ({
+      pointer: p.pointer,
+      message: typeof p.message === 'string' ? p.message : (expect.stringMatching(p.message) as unknown),
+    }));
     expect((error as ValidationError).problems).toEqual(expected);
     expect(seen).toEqual([]);
   });

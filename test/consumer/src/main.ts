@@ -129,12 +129,18 @@ try {
   const results = Array.from({ length: calls }, () => client.getWebchatDeployment({ deploymentId: settings.deploymentId }));
   await results[0];
   await redis.flushall();
-  const statuses = await within(30_000, `${calls} calls queued across FLUSHALL`, Promise.all(results.map(async (call) => (await call).status)));
+  const statuses = await within(
+    30_000,
+    `${calls} calls queued across FLUSHALL`,
+    Promise.all(results.map(async (call) => (await call).status)),
+  );
   if (statuses.some((code) => code !== 200)) fail(`after FLUSHALL the calls answered ${statuses.join(' ')}`);
   if (fellBack) fail('the limiter fell back to its local budget: Redis was unreachable, so the key-loss fix was not what served the calls');
   const recreated = await redis.keys(`*consumer-${process.pid}*`);
   if (recreated.length === 0) fail('the limiter did not re-create its keys in Redis');
-  step(`RedisLimiter: Redis flushed with ${calls} calls in flight; all ${calls} granted on the shared budget, its ${recreated.length} keys re-created`);
+  step(
+    `RedisLimiter: Redis flushed with ${calls} calls in flight; all ${calls} granted on the shared budget, its ${recreated.length} keys re-created`,
+  );
 } finally {
   // 6. Shutdown: everything settles and the process exits by itself.
   await api?.close();

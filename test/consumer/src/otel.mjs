@@ -34,7 +34,12 @@ const server = createServer((request, response) => {
   response.writeHead(answers++ === 0 ? 503 : 200, { 'content-type': 'application/json' }).end('{"requireDeployment":false}');
 });
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const api = new WebChatAPI({ baseUrl: `http://127.0.0.1:${server.address().port}`, oauth: 'a-token', retry: { minWaitMs: 1 }, onDeprecated: () => {} });
+const api = new WebChatAPI({
+  baseUrl: `http://127.0.0.1:${server.address().port}`,
+  oauth: 'a-token',
+  retry: { minWaitMs: 1 },
+  onDeprecated: () => {},
+});
 await trace.getTracer('service').startActiveSpan('handle request', async (span) => {
   await api.getWebchatSettings();
   span.end();
@@ -44,7 +49,8 @@ server.close();
 const spans = exporter.getFinishedSpans();
 const client = spans.filter((s) => s.kind === 2); // SpanKind.CLIENT
 if (received.length !== 2) fail(`the server received ${received.length} requests, not 2`);
-if (client.length !== 2) fail(`${client.length} CLIENT spans for 2 requests: ${client.map((s) => `${s.instrumentationScope.name} ${s.name}`).join(', ')}`);
+if (client.length !== 2)
+  fail(`${client.length} CLIENT spans for 2 requests: ${client.map((s) => `${s.instrumentationScope.name} ${s.name}`).join(', ')}`);
 if (client.some((s) => s.name !== 'GET /api/v2/webchat/settings')) fail(`CLIENT spans named ${client.map((s) => s.name).join(', ')}`);
 for (const [i, header] of received.entries()) {
   const match = /^00-[0-9a-f]{32}-([0-9a-f]{16})-01$/.exec(String(header));
@@ -52,6 +58,14 @@ for (const [i, header] of received.entries()) {
   if (match[1] !== client[i].spanContext().spanId) fail(`request ${i + 1}'s traceparent names span ${match[1]}, not its CLIENT span`);
 }
 const operation = spans.find((s) => s.name === 'getWebchatSettings');
-if (!operation || client.some((s) => (s.parentSpanContext ?? s.parentSpanId) && (s.parentSpanContext?.spanId ?? s.parentSpanId) !== operation.spanContext().spanId)) fail('the CLIENT spans are not children of the operation span');
+if (
+  !operation ||
+  client.some(
+    (s) => (s.parentSpanContext ?? s.parentSpanId) && (s.parentSpanContext?.spanId ?? s.parentSpanId) !== operation.spanContext().spanId,
+  )
+)
+  fail('the CLIENT spans are not children of the operation span');
 await sdk.shutdown();
-console.log(`OpenTelemetry SDK ${major} with auto-instrumentation on Node.js ${process.versions.node}: 2 requests, 2 CLIENT spans (ours, children of the operation span), one traceparent each, naming its span`);
+console.log(
+  `OpenTelemetry SDK ${major} with auto-instrumentation on Node.js ${process.versions.node}: 2 requests, 2 CLIENT spans (ours, children of the operation span), one traceparent each, naming its span`,
+);

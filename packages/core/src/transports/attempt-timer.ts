@@ -25,10 +25,13 @@ export class AttemptTimer {
 
   constructor(options: TransportOptions, onFire: () => void, watchSignal = true) {
     if (hasTimer(options.timeout)) {
-      this.#timer = setTimeout(() => {
-        this.timedOut = true;
-        onFire();
-      }, Math.max(0, options.timeout));
+      this.#timer = setTimeout(
+        () => {
+          this.timedOut = true;
+          onFire();
+        },
+        Math.max(0, options.timeout),
+      );
     }
     if (watchSignal && options.signal) {
       if (options.signal.aborted) {

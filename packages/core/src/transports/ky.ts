@@ -26,7 +26,10 @@ type KyInstance = KyModule.KyInstance;
 const loadKy = loadOnce(() => import('ky').catch((error: unknown) => Promise.reject(loadError('ky', error))));
 
 /** Reads the body through a reader the attempt timer can cancel, which also frees the connection. */
-async function readText(body: ReadableStream<Uint8Array> | null, onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void): Promise<string> {
+async function readText(
+  body: ReadableStream<Uint8Array> | null,
+  onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void,
+): Promise<string> {
   if (body === null) return '';
   const reader = body.getReader();
   onReader(reader);
@@ -58,7 +61,11 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
     if (!options.fetch) agent ??= new (await loadUndici()).Agent({ keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
     // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
-    client = module.default.create({ retry: 0, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : { dispatcher: agent }) });
+    client = module.default.create({
+      retry: 0,
+      throwHttpErrors: false,
+      ...(options.fetch ? { fetch: options.fetch } : { dispatcher: agent }),
+    });
     return client;
   });
 
@@ -84,7 +91,11 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
         // A cancelled read ends like a finished one: only the timer knows the body is cut short.
         if (timer.timedOut) throw new Error('body read timed out');
         const headers = headersFromFetch(response.headers);
-        return { status: response.status, headers, data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId) };
+        return {
+          status: response.status,
+          headers,
+          data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId),
+        };
       } catch (error) {
         throw toTransportError(error, sendOptions, { timedOut: timer.timedOut, isLibraryTimeout: isKyTimeout });
       } finally {

@@ -27,7 +27,6 @@ export interface UndiciTransportOptions {
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
-
 /**
  * Importing undici installs its Agent as the process-wide dispatcher (the one Node's own fetch
  * uses) when none is set yet. Node's fetch sets its own on first use, so we let it do that first,

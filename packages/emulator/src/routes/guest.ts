@@ -37,7 +37,12 @@ function messagesPage(ctx: OperationContext): unknown {
   const cursor = (name: string, id: string | undefined): number | undefined => {
     if (id === undefined) return undefined;
     const index = messageIndex.get(id);
-    if (index === undefined) throw new ApiError(400, 'invalid.query.param.value', { value: id, parameter: name, allowed: 'the id of a message of this conversation' });
+    if (index === undefined)
+      throw new ApiError(400, 'invalid.query.param.value', {
+        value: id,
+        parameter: name,
+        allowed: 'the id of a message of this conversation',
+      });
     return index;
   };
   // Chronological bounds, both exclusive.
@@ -51,7 +56,8 @@ function messagesPage(ctx: OperationContext): unknown {
   const window = messages.slice(start, end);
   const entities = (descending ? [...window].reverse() : window).map((m) => messageJson(conversation, m));
   const olderLink = window.length > 0 && start > 0 ? pageLink(ctx, { before: messages[start]?.id, after: undefined }) : undefined;
-  const newerLink = window.length > 0 && end < messages.length ? pageLink(ctx, { after: messages[end - 1]?.id, before: undefined }) : undefined;
+  const newerLink =
+    window.length > 0 && end < messages.length ? pageLink(ctx, { after: messages[end - 1]?.id, before: undefined }) : undefined;
   return {
     pageSize: entities.length,
     entities,
@@ -62,7 +68,11 @@ function messagesPage(ctx: OperationContext): unknown {
 
 function membersPage(ctx: OperationContext): unknown {
   const conversation = conversationOf(ctx);
-  const { pageSize, pageNumber, excludeDisconnectedMembers } = ctx.query as { pageSize: number; pageNumber: number; excludeDisconnectedMembers: boolean };
+  const { pageSize, pageNumber, excludeDisconnectedMembers } = ctx.query as {
+    pageSize: number;
+    pageNumber: number;
+    excludeDisconnectedMembers: boolean;
+  };
   const members = excludeDisconnectedMembers ? conversation.members.filter((m) => m.state !== 'DISCONNECTED') : conversation.members;
   const pageCount = Math.max(1, Math.ceil(members.length / pageSize));
   const entities = members.slice((pageNumber - 1) * pageSize, pageNumber * pageSize).map(memberJson);
@@ -87,7 +97,12 @@ export const guestHandlers: Readonly<Record<string, OperationHandler>> = {
     const deployment = world.store.deployments.get(request.deploymentId);
     if (request.organizationId !== world.organizationId || !deployment) throw notFound();
     if (deployment.disabled === true) throw new ApiError(400, 'chat.deployment.disabled');
-    const conversation = world.store.createConversation(world.organizationId, deployment.id, request.memberInfo, request.memberAuthToken !== undefined);
+    const conversation = world.store.createConversation(
+      world.organizationId,
+      deployment.id,
+      request.memberInfo,
+      request.memberAuthToken !== undefined,
+    );
     const customer = conversation.members[0] as Member;
     return {
       status: 200,
@@ -120,7 +135,8 @@ export const guestHandlers: Readonly<Record<string, OperationHandler>> = {
     const conversation = conversationOf(ctx);
     const member = actingMember(ctx, conversation);
     const { body, bodyType } = ctx.body as { body: string; bodyType?: string };
-    if ([...body].length > MAX_MESSAGE_CHARACTERS) throw badRequest(`body: the message body may be at most ${MAX_MESSAGE_CHARACTERS} characters`);
+    if ([...body].length > MAX_MESSAGE_CHARACTERS)
+      throw badRequest(`body: the message body may be at most ${MAX_MESSAGE_CHARACTERS} characters`);
     const message = ctx.world.store.addMessage(conversation, member, body, bodyType ?? 'standard');
     ctx.world.agent.guestMessage(conversation, message);
     return { status: 200, body: messageJson(conversation, message) };
@@ -132,7 +148,12 @@ export const guestHandlers: Readonly<Record<string, OperationHandler>> = {
     const event = ctx.world.store.typing(conversation, member);
     return {
       status: 200,
-      body: { id: event.id, conversation: { id: conversation.id, selfUri: conversationPath(conversation.id) }, sender: senderJson(conversation, member.id), timestamp: event.timestamp },
+      body: {
+        id: event.id,
+        conversation: { id: conversation.id, selfUri: conversationPath(conversation.id) },
+        sender: senderJson(conversation, member.id),
+        timestamp: event.timestamp,
+      },
     };
   },
 

@@ -1,0 +1,69 @@
+/** One call from the client's point of view: what can refuse it before anything starts, then its run to a result or a typed error. */
+import { bounded } from './bounded.js';
+import { Call, type CallHub } from './call.js';
+import { type CallOptions, checkMs, type ClientSettings, deadlineOf } from './client-options.js';
+import { type CallResult, failed, resultOf } from './call-result.js';
+import type { Runner } from './compose.js';
+import type { RouteDescriptor } from './descriptor.js';
+import { AbortError, ValidationError } from './errors.js';
+import type { HttpResponse } from './http.js';
+import type { InFlight } from './in-flight.js';
+import { buildRequest, compileRoute } from './request.js';
+import { checkInput } from './validate.js';
+
+/**
+ * Everything that can refuse a call before anything has started (a bad descriptor, input, signal
+ * or timeout): throws a typed error, or gives the call ready to run.
+ */
+export function prepareCall(
+  route: RouteDescriptor,
+  input: unknown,
+  callOptions: CallOptions,
+  settings: ClientSettings,
+  hub: CallHub,
+): Call {
+  const { operationId } = route;
+  compileRoute(route);
+  const { problems, bodyJson } = checkInput(route, input);
+  if (problems.length > 0) throw new ValidationError(problems, { operationId });
+  const { signal } = callOptions;
+  if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
+  checkMs('timeout', callOptions.timeout);
+  // The body's text is the one its validation read: serialised once.
+  const request = buildRequest(route, input, settings.baseUrl, settings.headers, callOptions.headers, bodyJson);
+  const deadline = deadlineOf(callOptions, Date.now());
+  const call = new Call(route, input, request, signal, deadline, callOptions.timeout ?? settings.attemptTimeout, hub);
+  if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
+  return call;
+}
+
+/**
+ * Runs the call's pipeline, counted in `inFlight` until it and every request it sent have settled
+ * (a hedged one may outlive it): resolves with the result, rejects with the call's typed error.
+ */
+export async function runCall<Output>(
+  call: Call,
+  runner: Runner,
+  inFlight: InFlight,
+  settings: ClientSettings,
+): Promise<CallResult<Output>> {
+  call.events.start(call.startedAt);
+  inFlight.started();
+  call.lifecycle.onIdle(inFlight.settled);
+  const pipeline = runner(call);
+  // A bounded call may settle before its pipeline does; an unbounded one settles with it.
+  const isBounded = call.deadline !== Infinity || call.signal !== undefined;
+  if (isBounded) {
+    const settled = (): void => call.lifecycle.pipelineSettled();
+    pipeline.then(settled, settled);
+  }
+  let response: HttpResponse;
+  try {
+    response = await (isBounded ? bounded(pipeline, call) : pipeline);
+  } catch (error) {
+    throw failed(call, error);
+  } finally {
+    if (!isBounded) call.lifecycle.pipelineSettled();
+  }
+  return resultOf<Output>(call, response, settings);
+}
