@@ -1,5 +1,6 @@
 // A second process for the shared-quota test: on the packages' built output, it joins the Redis
-// budget, says "ready", asks for one turn at the time it is told, and reports when it got it.
+// budget, says "ready", asks for one turn at the time it is told, waiting `waitMs` at most, and
+// reports when it got it, or the code of the error it got instead.
 import { RedisLimiter } from '@switchboard/middleware/redis';
 
 const setup = JSON.parse(process.argv[2] ?? '{}');
@@ -15,9 +16,13 @@ const { askAt } = await new Promise((resolve) => {
   process.send?.('ready');
 });
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, askAt - Date.now())));
-const permit = await limiter.acquire({ operationId: 'second-process', timeoutMs: 60_000 });
-const grantedAt = Date.now();
-permit.release();
-process.send?.({ grantedAt });
+try {
+  const permit = await limiter.acquire({ operationId: 'second-process', timeoutMs: setup.waitMs });
+  const grantedAt = Date.now();
+  permit.release();
+  process.send?.({ grantedAt });
+} catch (error) {
+  process.send?.({ error: error.code ?? String(error) });
+}
 await limiter.close();
 process.disconnect?.();
