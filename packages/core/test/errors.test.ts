@@ -14,7 +14,7 @@ import {
   TimeoutError,
   ValidationError,
 } from '@switchboard/core';
-import { closedPort, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
+import { closedPort, held, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 
 const SECRET_TOKEN = 'tok-3b9f1c7e-SECRET';
 const SECRET_QUERY = 'qs-8d2a-SECRET';
@@ -44,8 +44,6 @@ const bearer: Middleware = {
     return next();
   },
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function everyRendering(error: unknown): string {
   return [
@@ -85,17 +83,16 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
     );
     await client().call(getWithToken, input).catch(capture('echo'));
 
-    server.answer(async (req, res) => {
-      await sleep(300);
-      json(200, {})(req, res);
-    });
+    // Answers that come only when released, after the client has given up: no race with a clock.
+    let slow = held();
+    server.answer(slow.handler);
     await client(server.url, 50).call(getWithToken, input).catch(capture('timeout'));
+    slow.release();
 
-    server.answer(async (req, res) => {
-      await sleep(300);
-      json(200, {})(req, res);
-    });
+    slow = held();
+    server.answer(slow.handler);
     await client().call(getWithToken, input, { totalTimeout: 50 }).catch(capture('deadline'));
+    slow.release();
 
     server.answer((_req, res) => {
       res.socket?.destroy();
@@ -106,13 +103,12 @@ describe.each(['ky', 'undici'] as const)('errors through the %s transport', (tra
       .call(getWithToken, input)
       .catch(capture('refused'));
 
-    server.answer(async (req, res) => {
-      await sleep(300);
-      json(200, {})(req, res);
-    });
+    slow = held();
+    server.answer(slow.handler);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 30);
+    void slow.arrived.then(() => controller.abort());
     await client().call(getWithToken, input, { signal: controller.signal }).catch(capture('abort'));
+    slow.release();
 
     server.answer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type CallEndEvent,
   type CallEvent,
@@ -49,14 +49,24 @@ const retryOnce: Middleware = {
   },
 };
 
+/** Simulated time, the clocks that durations are read from included. */
+const fakeClocks = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 describe('call events', () => {
   it('reports the call, each attempt, the retry and its wait, in order, with the same facts as the result', async () => {
+    fakeClocks();
     const transport = scriptedTransport([respond(503), respond(200, { 'x-correlation-id': 'corr-2' })]);
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce] });
     const events: CallEvent[] = [];
     client.on('*', (event) => events.push(event));
 
-    const result = await client.call(getThing, { thingId: 'a b' });
+    const pending = client.call(getThing, { thingId: 'a b' });
+    await vi.advanceTimersByTimeAsync(20);
+    const result = await pending;
 
     expect(events.map((e) => e.type)).toEqual([
       'call.start',
@@ -80,8 +90,8 @@ describe('call events', () => {
     expect(events[3]).toMatchObject({ type: 'retry', attempt: 1, waitMs: 20, reason: 'backoff', status: 503 });
     const wait = events[4] as Extract<CallEvent, { type: 'wait' }>;
     expect(wait).toMatchObject({ type: 'wait', reason: 'backoff', attempt: 1 });
-    expect(wait.durationMs).toBeGreaterThanOrEqual(15);
-    expect(wait.time - wait.startTime).toBeCloseTo(wait.durationMs, 0);
+    expect(wait.durationMs).toBe(20);
+    expect(wait.time - wait.startTime).toBe(20);
     expect(events[6]).toMatchObject({ type: 'attempt.end', attempt: 2, status: 200, correlationId: 'corr-2' });
     expect(events[6]).not.toHaveProperty('errorType', expect.anything());
     const end = events[7] as Extract<CallEvent, { type: 'call.end' }>;
@@ -120,14 +130,17 @@ describe('call events', () => {
       phase: 'attempt',
       handle: (_ctx, next) => next(),
     };
+    fakeClocks();
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: slowTransport, middleware: [stubborn] });
     const events: string[] = [];
     client.on('*', (event) => events.push(event.type));
 
-    await expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    const cut = expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 30 })).rejects.toBeInstanceOf(TimeoutError);
+    await vi.advanceTimersByTimeAsync(30);
+    await cut;
     expect(events).toEqual(['call.start', 'attempt.start']);
     release?.();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.advanceTimersByTimeAsync(0);
     expect(events).toEqual(['call.start', 'attempt.start', 'attempt.end', 'call.end']);
   });
 
@@ -246,12 +259,15 @@ describe('call events', () => {
       () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: { slow: true } }), 200)),
     ]);
     const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
+    fakeClocks();
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [hedge] });
     const events: CallEvent[] = [];
     client.on('*', (event) => events.push(event));
-    const result = await client.call(getThing, { thingId: 'x' });
-    expect(result.data).toEqual({ fast: true });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const pending = client.call(getThing, { thingId: 'x' });
+    await vi.advanceTimersByTimeAsync(20);
+    expect((await pending).data).toEqual({ fast: true });
+    expect(events.map((e) => e.type)).not.toContain('call.end'); // the slow attempt is still out
+    await vi.advanceTimersByTimeAsync(180);
     expect(events.map((e) => (e.type === 'attempt.end' ? `end ${e.attempt}` : e.type))).toEqual([
       'call.start',
       'attempt.start',

@@ -1,6 +1,7 @@
 /** One suite, run against both transports and a real server on 127.0.0.1. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, createClient, HttpError, type Middleware, NetworkError, ResponseParseError, TimeoutError } from '@switchboard/core';
+import { untilTrue } from '../../../test/support/fakes.js';
 import { closedPort, held, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { createThing, deleteThing, getThing } from '../../../test/support/routes.js';
 
@@ -221,21 +222,36 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
 
   it('sends nothing when the signal aborts while an attempt middleware is still working', async () => {
     const before = server.requests.length;
+    // The middleware works until the test lets it go on: no clock decides what comes first.
+    let goOn!: () => void;
+    const working = new Promise<void>((resolve) => (goOn = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    let sent: Promise<unknown> | undefined;
     const tokenFetch: Middleware = {
       name: 'token-fetch',
       phase: 'attempt',
       async handle(_ctx, next) {
-        await sleep(60);
-        return next();
+        entered();
+        await working;
+        const sending = next();
+        sent = sending.then(
+          () => 'sent',
+          (e: { code?: string }) => e.code,
+        );
+        return sending;
       },
     };
     const controller = new AbortController();
-    setTimeout(() => controller.abort('changed my mind'), 20);
-    const error = await createClient({ baseUrl: server.url, transport, middleware: [tokenFetch] })
+    const pending = createClient({ baseUrl: server.url, transport, middleware: [tokenFetch] })
       .call(getThing, { thingId: 'a' }, { signal: controller.signal })
       .catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'E_ABORTED', reason: 'changed my mind' });
-    await sleep(80);
+    await inside;
+    controller.abort('changed my mind');
+    expect(await pending).toMatchObject({ code: 'E_ABORTED', reason: 'changed my mind' });
+    goOn();
+    await untilTrue(() => sent !== undefined, 'the middleware to call next()');
+    expect(await sent).toBe('E_ABORTED'); // refused at the attempt boundary
     expect(server.requests.length).toBe(before);
   });
 
@@ -290,8 +306,9 @@ describe.each(['ky', 'undici'] as const)('%s transport', (transport) => {
       .call(getThing, { thingId: 'a' })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'E_TIMEOUT', kind: 'attempt' });
-    const freed = await Promise.race([closed?.then(() => 'closed'), sleep(1_000).then(() => 'still open')]);
-    expect(freed).toBe('closed');
+    // The socket closes (a connection kept open would end the test by its timeout).
+    expect(closed).toBeDefined();
+    await closed;
   });
 
   it('keeps connections alive between calls', async () => {

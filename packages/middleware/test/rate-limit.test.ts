@@ -146,7 +146,7 @@ describe('local rate limiting', () => {
       middleware: [rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } })],
     });
     const first = client.call(ping, { id: 'first' });
-    await sleep(20);
+    await untilTrue(() => log.length > 0, 'the first request to arrive');
     const late = client.call(ping, { id: 'late' }, { totalTimeout: 50 }).catch((e: unknown) => e);
     const controller = new AbortController();
     const aborted = client.call(ping, { id: 'aborted' }, { signal: controller.signal }).catch((e: unknown) => e);
@@ -154,29 +154,37 @@ describe('local rate limiting', () => {
     expect(await late).toMatchObject({ code: 'E_TIMEOUT', kind: 'deadline' });
     expect(await aborted).toMatchObject({ code: 'E_ABORTED' });
     await first;
-    await sleep(50);
-    expect(log.filter((e) => e.what === 'START').map((e) => e.id)).toEqual(['first']);
+    // One at a time, first in first out: a call taken out but still queued would go before this one.
+    await client.call(ping, { id: 'after' });
+    expect(log.filter((e) => e.what === 'START').map((e) => e.id)).toEqual(['first', 'after']);
     await client.close();
   });
 
   it('closes gracefully: no new calls, queued ones finish; or, when asked, queued ones are rejected', async () => {
-    const { url } = await loggingServer(50);
+    const { log, url } = await loggingServer(50);
     // The limiter it made from `local` is the middleware's own: client.close() closes it.
     const limiting = rateLimit({ local: { limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 } });
     const client = createClient({ baseUrl: url, middleware: [limiting] });
     const calls = Array.from({ length: 3 }, (_, i) => client.call(ping, { id: String(i) }));
-    await sleep(10);
+    await untilTrue(() => log.length > 0, 'the first request to arrive'); // one sent, two queued
     await client.close();
     expect((await Promise.all(calls)).map((r) => r.status)).toEqual([200, 200, 200]);
     await expect(limiting.limiter.acquire({ operationId: 'x', timeoutMs: 1_000 })).rejects.toBeInstanceOf(LimiterClosedError);
+  });
 
+  it('closes with rejectQueued: the queued calls are rejected, the one holding a turn keeps it', async () => {
+    vi.useFakeTimers();
     const rejecting = new LocalLimiter({ limit: 1_000, intervalMs: 1_000, maxConcurrent: 1 });
-    const held = await rejecting.acquire({ operationId: 'a', timeoutMs: 1_000 });
-    const queued = rejecting.acquire({ operationId: 'b', timeoutMs: 1_000 }).catch((e: unknown) => e);
-    await sleep(10);
+    const held = rejecting.acquire({ operationId: 'a', timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(10);
+    const queued = settledState(rejecting.acquire({ operationId: 'b', timeoutMs: 1_000 }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(queued.current).toBe('pending'); // queued behind the turn held
     const closing = rejecting.close({ rejectQueued: true });
-    expect(await queued).toBeInstanceOf(LimiterClosedError);
-    held.release();
+    await vi.advanceTimersByTimeAsync(10);
+    expect((queued.current as { rejected?: unknown }).rejected).toBeInstanceOf(LimiterClosedError);
+    (await held).release();
+    await vi.advanceTimersByTimeAsync(1_000);
     await closing;
   });
 });
