@@ -4,25 +4,14 @@
  * kills. Real servers on 127.0.0.1, started and stopped by test/support.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, defineRoute } from '@switchboard/core';
+import { createClient } from '@switchboard/core';
 import { rateLimit } from '@switchboard/middleware';
 import { RedisLimiter } from '@switchboard/middleware/redis';
 import { Cluster, Redis } from 'ioredis';
 import { json, startLoopback } from '../support/loopback.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { type RedisClusterServer, type RedisSentinelServer, startRedisCluster, startRedisSentinel } from '../support/redis-topology.js';
-
-const ping = defineRoute<{ id: string }, unknown>({
-  operationId: 'ping',
-  method: 'GET',
-  path: '/ping/{id}',
-  pathParams: [{ name: 'id', type: 'string', required: true }],
-  queryParams: [],
-  auth: 'none',
-  idempotent: true,
-  deprecated: false,
-  successStatus: 200,
-});
+import { pingById as ping } from '../support/routes.js';
 
 /** Takes a turn and gives it back at once; resolves with the ms since t0 it was granted at. */
 async function take(l: RedisLimiter, t0: number): Promise<number> {

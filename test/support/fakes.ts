@@ -1,10 +1,67 @@
 /**
- * Helpers for tests that run on a fake clock (vitest's fake timers): they let a test read a
- * promise's state between ticks, and wait for real I/O (a loopback socket, nock's interceptor)
- * without advancing the fake clock; and the small fake middleware several suites need.
+ * The fakes the suites share: an in-memory transport, the small fake middleware several suites
+ * need, and helpers for tests that run on a fake clock (vitest's fake timers), which let a test
+ * read a promise's state between ticks and wait for real I/O (a loopback socket, nock's
+ * interceptor) without advancing the fake clock.
  */
 import { setImmediate as realImmediate } from 'node:timers/promises';
-import type { Middleware, Phase } from '@switchboard/core';
+import {
+  headersFromRecord,
+  type HttpRequest,
+  type HttpResponse,
+  type Middleware,
+  type Phase,
+  type Transport,
+  type TransportOptions,
+} from '@switchboard/core';
+
+/** What a fake transport answers to its `n`th request (1 for the first): a response, or a promise of one (which may reject). */
+export type Answer = (request: HttpRequest, n: number, options: TransportOptions) => HttpResponse | Promise<HttpResponse>;
+
+/** An in-memory transport that keeps a copy of every request it was given and whether it was closed. */
+export interface FakeTransport extends Transport {
+  /** Each request as it was handed over (its headers copied, so later changes do not show). */
+  readonly requests: HttpRequest[];
+  /** How many requests it was given. */
+  readonly sent: number;
+  readonly closed: boolean;
+}
+
+/** A response with `status`, JSON `data` and `headers`. */
+export function respond(status = 200, data: unknown = {}, headers: Record<string, string> = {}): HttpResponse {
+  return { status, headers: headersFromRecord(headers), data };
+}
+
+/**
+ * A transport that answers in memory: by default 200 with `{}` at once. `answer` may be one
+ * function for every request, or a list: the nth request gets the nth answer, and the last answer
+ * every request after it.
+ */
+export function fakeTransport(answer: Answer | readonly Answer[] = () => respond(), name = 'fake'): FakeTransport {
+  const requests: HttpRequest[] = [];
+  let closed = false;
+  return {
+    name,
+    requests,
+    get sent() {
+      return requests.length;
+    },
+    get closed() {
+      return closed;
+    },
+    send(request, options): Promise<HttpResponse> {
+      requests.push({ ...request, headers: { ...request.headers } });
+      const n = requests.length;
+      const pick = typeof answer === 'function' ? answer : (answer[n - 1] ?? answer.at(-1));
+      if (!pick) throw new Error('fakeTransport: no answer given');
+      return Promise.resolve(pick(request, n, options));
+    },
+    close(): Promise<void> {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+}
 
 export type PromiseState = 'pending' | { readonly resolved: unknown } | { readonly rejected: unknown };
 

@@ -66,3 +66,29 @@ export const deleteThing = defineRoute<{ thingId: string; memberId: string }, un
   deprecated: false,
   successStatus: 204,
 });
+
+/** The smallest route: GET /ping, no input. */
+export const ping = defineRoute<Record<string, never>, { ok?: boolean }>({
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping',
+  pathParams: [],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
+});
+
+/** GET /ping/{id}: a ping that names its call, so that a server can tell calls apart. */
+export const pingById = defineRoute<{ id: string }, unknown>({
+  operationId: 'ping',
+  method: 'GET',
+  path: '/ping/{id}',
+  pathParams: [{ name: 'id', type: 'string', required: true }],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
+});

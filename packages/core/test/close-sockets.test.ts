@@ -10,21 +10,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, defineRoute } from '@switchboard/core';
+import { createClient } from '@switchboard/core';
+import { ping } from '../../../test/support/routes.js';
 
 const CALLS = 16;
-
-const ping = defineRoute<Record<string, never>, { ok: boolean }>({
-  operationId: 'ping',
-  method: 'GET',
-  path: '/ping',
-  pathParams: [],
-  queryParams: [],
-  auth: 'none',
-  idempotent: true,
-  deprecated: false,
-  successStatus: 200,
-});
 
 interface CountingServer {
   readonly url: string;

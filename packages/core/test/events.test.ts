@@ -5,7 +5,6 @@ import {
   ConfigurationError,
   createClient,
   headersFromRecord,
-  type HttpRequest,
   type HttpResponse,
   type Middleware,
   NetworkError,
@@ -14,27 +13,14 @@ import {
   TimeoutError,
   type Transport,
 } from '@switchboard/core';
+import { type Answer, fakeTransport, respond } from '../../../test/support/fakes.js';
 import { getThing, listThings } from '../../../test/support/routes.js';
 
-function scriptedTransport(answers: ((request: HttpRequest) => Promise<HttpResponse>)[]): Transport & { requests: HttpRequest[] } {
-  const requests: HttpRequest[] = [];
-  return {
-    name: 'scripted',
-    requests,
-    send(request) {
-      requests.push({ ...request, headers: { ...request.headers } });
-      const answer = answers[requests.length - 1] ?? answers[answers.length - 1];
-      if (!answer) throw new Error('no answer scripted');
-      return answer(request);
-    },
-    close: () => Promise.resolve(),
-  };
-}
-
-const respond =
-  (status: number, headers: Record<string, string> = {}) =>
-  (): Promise<HttpResponse> =>
-    Promise.resolve({ status, headers: headersFromRecord(headers), data: {} });
+/** An answer of `status` with `headers`, for fakeTransport's list. */
+const answer =
+  (status: number, headers: Record<string, string> = {}): Answer =>
+  () =>
+    respond(status, {}, headers);
 
 /** Tries again once after a 503, waiting 20 ms through ctx.sleep like the real retry middleware. */
 const retryOnce: Middleware = {
@@ -59,7 +45,7 @@ afterEach(() => {
 describe('call events', () => {
   it('reports the call, each attempt, the retry and its wait, in order, with the same facts as the result', async () => {
     fakeClocks();
-    const transport = scriptedTransport([respond(503), respond(200, { 'x-correlation-id': 'corr-2' })]);
+    const transport = fakeTransport([answer(503), answer(200, { 'x-correlation-id': 'corr-2' })]);
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce] });
     const events: CallEvent[] = [];
     client.on('*', (event) => events.push(event));
@@ -101,7 +87,7 @@ describe('call events', () => {
   });
 
   it('reports a failure with its error type, and an HTTP error status as http-error', async () => {
-    const transport = scriptedTransport([() => Promise.reject(new NetworkError('ECONNRESET', { operationId: 'getThing' })), respond(404)]);
+    const transport = fakeTransport([() => Promise.reject(new NetworkError('ECONNRESET', { operationId: 'getThing' })), answer(404)]);
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport });
     const ends: CallEvent[] = [];
     client.on('call.end', (event) => ends.push(event));
@@ -122,7 +108,7 @@ describe('call events', () => {
     let release: (() => void) | undefined;
     // A middleware that ignores the deadline and holds the request: the caller gets a TimeoutError at once,
     // but the work (the request it had already sent) is still under way.
-    const slowTransport = scriptedTransport([
+    const slowTransport = fakeTransport([
       () => new Promise<HttpResponse>((resolve) => (release = () => resolve({ status: 200, headers: headersFromRecord(), data: {} }))),
     ]);
     const stubborn: Middleware = {
@@ -145,7 +131,7 @@ describe('call events', () => {
   });
 
   it('lets an observer add a header to exactly one attempt, after every attempt middleware', async () => {
-    const transport = scriptedTransport([respond(503), respond(200)]);
+    const transport = fakeTransport([answer(503), answer(200)]);
     const stamping: Middleware = {
       name: 'stamp',
       phase: 'operation',
@@ -168,7 +154,7 @@ describe('call events', () => {
   });
 
   it('ignores listeners and observers that throw, and stops calling a listener once unsubscribed', async () => {
-    const transport = scriptedTransport([respond(200)]);
+    const transport = fakeTransport([answer(200)]);
     const faulty: Middleware = {
       name: 'faulty-observer',
       phase: 'operation',
@@ -198,7 +184,7 @@ describe('call events', () => {
   });
 
   it('builds no event when nobody listens', async () => {
-    const transport = scriptedTransport([respond(200)]);
+    const transport = fakeTransport([answer(200)]);
     let urlsRedacted = 0;
     const redaction = new (class extends Redaction {
       override url(value: string): string {
@@ -215,7 +201,7 @@ describe('call events', () => {
   });
 
   it('redacts JWTs from attempt URLs', async () => {
-    const transport = scriptedTransport([respond(200)]);
+    const transport = fakeTransport([answer(200)]);
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport });
     const urls: string[] = [];
     client.on('attempt.start', (event) => urls.push(event.url));
@@ -224,7 +210,7 @@ describe('call events', () => {
   });
 
   it('a call refused by its own middleware list (a duplicate name) starts nothing: no event, and close() still resolves', async () => {
-    const transport = scriptedTransport([respond(200)]);
+    const transport = fakeTransport([answer(200)]);
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [retryOnce] });
     const events: string[] = [];
     client.on('*', (event) => events.push(event.type));
@@ -254,7 +240,7 @@ describe('call events', () => {
   });
 
   it('ends a hedged call only when its losing attempt has settled too', async () => {
-    const transport = scriptedTransport([
+    const transport = fakeTransport([
       () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: { fast: true } }), 20)),
       () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: { slow: true } }), 200)),
     ]);
@@ -280,7 +266,7 @@ describe('call events', () => {
   });
 
   it('numbers a retry by the physical attempt that failed, as the attempt events do', async () => {
-    const transport = scriptedTransport([respond(401), respond(503), respond(200)]);
+    const transport = fakeTransport([answer(401), answer(503), answer(200)]);
     // Like auth's renewal: one attempt context that sends twice.
     const renewOnce: Middleware = {
       name: 'renew',
@@ -304,7 +290,7 @@ describe('call events', () => {
   });
 
   it('types a listener by the event it asked for', () => {
-    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]) });
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: fakeTransport([answer(200)]) });
     client.on('call.end', (event) => event.outcome);
     client.on('*', (event) => event.type);
     // @ts-expect-error -- '*' delivers every event type, not only call.end
@@ -326,7 +312,7 @@ describe('call events', () => {
   });
 
   it('close() waits for a hedged attempt still out, so call.end comes before it resolves', async () => {
-    const transport = scriptedTransport([
+    const transport = fakeTransport([
       () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: {} }), 10)),
       () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, headers: headersFromRecord(), data: {} }), 150)),
     ]);
@@ -345,7 +331,7 @@ describe('call events', () => {
       phase: 'operation',
       handle: () => ({ status: 200, headers: headersFromRecord(), data: { cached: true } }) as unknown as Promise<HttpResponse>,
     };
-    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]), middleware: [plain] });
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: fakeTransport([answer(200)]), middleware: [plain] });
     await expect(client.call(getThing, { thingId: 'x' }, { totalTimeout: 1_000 })).resolves.toMatchObject({ data: { cached: true } });
     const closed = await Promise.race([
       client.close().then(() => 'closed'),
@@ -364,7 +350,7 @@ describe('call events', () => {
       phase: 'retry',
       handle: () => Promise.reject(new Throttled('wait too long')),
     };
-    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: scriptedTransport([respond(200)]), middleware: [thrower] });
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: fakeTransport([answer(200)]), middleware: [thrower] });
     const ends: CallEvent[] = [];
     client.on('call.end', (event) => ends.push(event));
     await expect(client.call(getThing, { thingId: 'x' })).rejects.toBeInstanceOf(Throttled);

@@ -9,29 +9,19 @@ import {
   type Phase,
   type Transport,
 } from '@switchboard/core';
-import { againOn, settledState } from '../../../test/support/fakes.js';
+import { againOn, type FakeTransport, fakeTransport, respond, settledState } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
 
 afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A transport that answers 200 at once and logs each send into the shared log. */
-function recordingTransport(
-  log: string[],
-  answer: (n: number) => HttpResponse = () => ({ status: 200, headers: headersFromRecord(), data: {} }),
-): Transport & { sent: number } {
-  const transport = {
-    name: 'fake',
-    sent: 0,
-    send(): Promise<HttpResponse> {
-      transport.sent++;
-      log.push('SEND');
-      return Promise.resolve(answer(transport.sent));
-    },
-    close: () => Promise.resolve(),
-  };
-  return transport;
+/** The shared fake transport, also logging each send into the test's log. */
+function recordingTransport(log: string[], answer: (n: number) => HttpResponse = () => respond()): FakeTransport {
+  return fakeTransport((_request, n) => {
+    log.push('SEND');
+    return answer(n);
+  });
 }
 
 function logging(log: string[], name: string, phase: Phase, extra: Partial<Middleware> = {}): Middleware {
@@ -210,15 +200,7 @@ describe('calling next', () => {
   });
 
   it('gives concurrent attempts (hedging) each their own request and attempt number', async () => {
-    const sent: string[] = [];
-    const transport: Transport = {
-      name: 'fake',
-      send(request) {
-        sent.push(request.headers['x-attempt'] ?? 'none');
-        return Promise.resolve({ status: 200, headers: headersFromRecord(), data: {} });
-      },
-      close: () => Promise.resolve(),
-    };
+    const transport = fakeTransport();
     const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
     const slowStamp: Middleware = {
       name: 'slow-stamp',
@@ -238,21 +220,14 @@ describe('calling next', () => {
     const call = client.call(getThing, { thingId: 'a' });
     await vi.advanceTimersByTimeAsync(5);
     expect((await call).attempts).toBe(1);
-    expect(sent).toEqual(['2']);
+    const stamps = () => transport.requests.map((request) => request.headers['x-attempt']);
+    expect(stamps()).toEqual(['2']);
     await vi.advanceTimersByTimeAsync(25);
-    expect(sent).toEqual(['2', '1']);
+    expect(stamps()).toEqual(['2', '1']);
   });
 
   it('applies what a retry middleware writes between attempts to the attempts after it', async () => {
-    const seen: (string | undefined)[] = [];
-    const transport: Transport = {
-      name: 'fake',
-      send(request) {
-        seen.push(request.headers['x-retry-reason']);
-        return Promise.resolve({ status: seen.length === 1 ? 503 : 200, headers: headersFromRecord(), data: {} });
-      },
-      close: () => Promise.resolve(),
-    };
+    const transport = fakeTransport([() => respond(503), () => respond(200)]);
     const retry: Middleware = {
       name: 'retry',
       phase: 'retry',
@@ -264,7 +239,7 @@ describe('calling next', () => {
       },
     };
     await createClient({ baseUrl, transport, middleware: [retry] }).call(getThing, { thingId: 'a' });
-    expect(seen).toEqual([undefined, '503']);
+    expect(transport.requests.map((request) => request.headers['x-retry-reason'])).toEqual([undefined, '503']);
   });
 
   it('rejects with a ConfigurationError when a middleware returns no response', async () => {

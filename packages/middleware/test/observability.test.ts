@@ -12,20 +12,8 @@ import {
   type Transport,
 } from '@switchboard/core';
 import { clientMetrics, logging, tracing } from '@switchboard/middleware';
+import { fakeTransport } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
-
-function okTransport(): Transport & { requests: HttpRequest[] } {
-  const requests: HttpRequest[] = [];
-  return {
-    name: 'ok',
-    requests,
-    send(request): Promise<HttpResponse> {
-      requests.push({ ...request, headers: { ...request.headers } });
-      return Promise.resolve({ status: 200, headers: headersFromRecord(), data: {} });
-    },
-    close: () => Promise.resolve(),
-  };
-}
 
 /** A redaction rule that counts its work: events and spans redact each attempt's URL, so a call that nobody observes redacts none. */
 function countingRedaction(): Redaction & { urls: number } {
@@ -40,7 +28,7 @@ function countingRedaction(): Redaction & { urls: number } {
 }
 
 async function callOnce(middleware: Middleware[], redaction: Redaction): Promise<HttpRequest | undefined> {
-  const transport = okTransport();
+  const transport = fakeTransport();
   const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware, redaction });
   await client.call(getThing, { thingId: 'x' });
   await client.close();
@@ -147,7 +135,7 @@ describe('observability that fails', () => {
         },
       }),
     };
-    const transport = okTransport();
+    const transport = fakeTransport();
     const client = createClient({
       baseUrl: 'http://127.0.0.1:9',
       transport,

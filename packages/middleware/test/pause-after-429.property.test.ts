@@ -29,10 +29,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AbortError, type CallOptions, createClient, defineRoute, HttpError, type Middleware, TimeoutError } from '@switchboard/core';
+import { AbortError, type CallOptions, createClient, HttpError, type Middleware, TimeoutError } from '@switchboard/core';
 import { pauseAfter429, RateLimitError, retry } from '@switchboard/middleware';
 import { type Handler, startLoopback } from '../../../test/support/loopback.js';
 import { propertySeed } from '../../../test/support/property-seed.js';
+import { ping } from '../../../test/support/routes.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -45,18 +46,6 @@ const SHRINK_LIMIT_MS = 60_000;
 const TOLERANCE_MS = 5;
 const DEFAULT_PAUSE_MS = 60;
 const MAX_PAUSE_MS = 60_000;
-
-const ping = defineRoute<Record<string, never>, unknown>({
-  operationId: 'ping',
-  method: 'GET',
-  path: '/ping',
-  pathParams: [],
-  queryParams: [],
-  auth: 'none',
-  idempotent: true,
-  deprecated: false,
-  successStatus: 200,
-});
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios.

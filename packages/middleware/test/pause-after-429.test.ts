@@ -3,18 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, createClient, defineRoute, type Middleware } from '@switchboard/core';
 import { LocalLimiter, pauseAfter429, RateLimitError, rateLimit, retry } from '@switchboard/middleware';
 import { type Loopback, startLoopback } from '../../../test/support/loopback.js';
+import { ping } from '../../../test/support/routes.js';
 
-const ping = defineRoute<Record<string, never>, unknown>({
-  operationId: 'ping',
-  method: 'GET',
-  path: '/ping',
-  pathParams: [],
-  queryParams: [],
-  auth: 'none',
-  idempotent: true,
-  deprecated: false,
-  successStatus: 200,
-});
 const pingAsUser = defineRoute<Record<string, never>, unknown>({ ...ping, operationId: 'pingAsUser', auth: 'oauth' });
 
 let server: Loopback | undefined;

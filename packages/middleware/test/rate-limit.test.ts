@@ -1,21 +1,10 @@
 /** The local rate limiter through a real client and a loopback server: pacing, concurrency, 429 pauses, header-driven slow-down, back-pressure, close. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, createClient, defineRoute } from '@switchboard/core';
+import { ConfigurationError, createClient } from '@switchboard/core';
 import { type Limiter, LimiterClosedError, LocalLimiter, QueueFullError, rateLimit, retry } from '@switchboard/middleware';
 import { settledState, untilTrue } from '../../../test/support/fakes.js';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
-
-const ping = defineRoute<{ id: string }, unknown>({
-  operationId: 'ping',
-  method: 'GET',
-  path: '/ping/{id}',
-  pathParams: [{ name: 'id', type: 'string', required: true }],
-  queryParams: [],
-  auth: 'none',
-  idempotent: true,
-  deprecated: false,
-  successStatus: 200,
-});
+import { pingById as ping } from '../../../test/support/routes.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let server: Loopback | undefined;
