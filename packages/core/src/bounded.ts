@@ -13,8 +13,9 @@ export function bounded(pending: Promise<HttpResponse>, call: Call): Promise<Htt
   const { signal, deadline, route } = call;
   return new Promise<HttpResponse>((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = (): void => finish(() => reject(new AbortError(signal?.reason, { operationId: route.operationId })));
-    const finish = (settle: () => void): void => {
+    const onAbort = (): void => end(() => reject(new AbortError(signal?.reason, { operationId: route.operationId })));
+    // Whichever of the three comes first ends the race: the timer and the abort listener go, then the promise settles.
+    const end = (settle: () => void): void => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       settle();
@@ -22,17 +23,16 @@ export function bounded(pending: Promise<HttpResponse>, call: Call): Promise<Htt
     const left = call.timeLeft();
     if (left <= MAX_TIMER_MS) {
       timer = setTimeout(
-        () =>
-          finish(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
+        () => end(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
         left,
       );
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     pending.then(
-      (response) => finish(() => resolve(response)),
+      (response) => end(() => resolve(response)),
       // Passed on as the pipeline threw it.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      (error: unknown) => finish(() => reject(error)),
+      (error: unknown) => end(() => reject(error)),
     );
   });
 }

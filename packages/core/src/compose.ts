@@ -12,7 +12,7 @@ import type { Middleware } from './middleware.js';
 export type Runner = (call: Call) => Promise<HttpResponse>;
 
 /** Runs `step`, turning a synchronous throw (or a plain return) into a promise so that every `next()` is one. */
-function settle(step: () => Promise<HttpResponse>): Promise<HttpResponse> {
+function asPromise(step: () => Promise<HttpResponse>): Promise<HttpResponse> {
   try {
     // A middleware that returns a plain value instead of a promise still gives one.
     return Promise.resolve(step());
@@ -33,14 +33,14 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
       // Attempt middleware may have waited (for a token, for quota): Attempt.send checks again, last thing.
       return attempt.send(transport);
     }
-    return middleware.handle(attempt, () => settle(() => runInner(attempt, i + 1)));
+    return middleware.handle(attempt, () => asPromise(() => runInner(attempt, i + 1)));
   };
 
   const runOuter = (call: Call, i: number): Promise<HttpResponse> => {
     const middleware = outer[i];
     if (middleware === undefined) return runInner(call.beginAttempt(), 0);
-    return middleware.handle(call, () => settle(() => runOuter(call, i + 1)));
+    return middleware.handle(call, () => asPromise(() => runOuter(call, i + 1)));
   };
 
-  return (call) => settle(() => runOuter(call, 0));
+  return (call) => asPromise(() => runOuter(call, 0));
 }

@@ -4,12 +4,12 @@
 export interface BackoffOptions {
   /**
    * The first retry's ceiling, in ms.
-   * @default `200` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   * @default `200` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_SETTINGS})
    */
   readonly baseMs: number;
   /**
    * The largest ceiling, in ms.
-   * @default `10_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   * @default `10_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_SETTINGS})
    */
   readonly capMs: number;
 }

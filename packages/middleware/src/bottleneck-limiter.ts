@@ -28,13 +28,25 @@ import { Waiter } from './waiter.js';
 export interface BottleneckLimiterOptions {
   /** The reservoir's size: a unit given back never raises it above this. */
   readonly limit: number;
-  /** Calls that may wait; more are refused with QueueFullError. */
+  /**
+   * Calls that may wait; more are refused with QueueFullError.
+   * @default `1_000`
+   */
   readonly maxQueued?: number | undefined;
-  /** Requests in flight at once; unbounded when not given. */
+  /**
+   * Requests in flight at once.
+   * @default unbounded
+   */
   readonly maxConcurrent?: number | undefined;
-  /** Below this share of the server's window left, starts are spread over the time to its reset. */
+  /**
+   * Below this share of the server's window left, starts are spread over the time to its reset.
+   * @default `0.2`
+   */
   readonly slowDownBelow?: number | undefined;
-  /** The limiter's metrics; `false` for none. */
+  /**
+   * The limiter's metrics; `false` for none.
+   * @default on, on the global meter provider
+   */
   readonly metrics?: LimiterMetricsOptions | false | undefined;
 }
 
@@ -45,7 +57,7 @@ export interface BottleneckLimiterOptions {
  */
 const HANDED_OVER_AT_ONCE = 4;
 
-/** The spacing of starts in force (see {@link BottleneckLimiter.observe}). */
+/** The spacing of starts in force (see {@link BottleneckLimiter.reportWindow}). */
 export interface StartSpacingState {
   /** Milliseconds between starts; 0 when starts are not spaced. */
   readonly spacingMs: number;
@@ -305,7 +317,7 @@ export class BottleneckLimiter implements Limiter {
   }
 
   /** Pauses until the reset when the server's window is used up; spreads the calls left over the time to the reset once less than `slowDownBelow` of it is left. */
-  observe({ allowed, count, resetMs }: ServerWindow): void {
+  reportWindow({ allowed, count, resetMs }: ServerWindow): void {
     if (!(allowed > 0) || !(resetMs >= 0)) return;
     const left = allowed - count;
     if (left <= 0) {

@@ -24,8 +24,24 @@ export {
 } from './auth-scheme.js';
 export { ClientCredentials, type ClientCredentialsOptions } from './oauth-client-credentials.js';
 export { isSafeForCredentials } from './transport-security.js';
-export { retry, retryPerCall, DEFAULT_RETRY_POLICY, type RetryNotice, type RetryOptions, type RetryPerCall } from './retry.js';
-export { decideRetry, type AttemptFacts, type Decision, type Outcome, type RetryPolicy, type RetryWaitReason } from './retry-decision.js';
+export {
+  retry,
+  retryPerCall,
+  DEFAULT_RETRY_SETTINGS,
+  DEFAULT_RETRY_POLICY,
+  type RetryNotice,
+  type RetryOptions,
+  type RetryPerCall,
+} from './retry.js';
+export {
+  decideRetry,
+  type AttemptFacts,
+  type Decision,
+  type Outcome,
+  type RetrySettings,
+  type RetryPolicy,
+  type RetryWaitReason,
+} from './retry-decision.js';
 export { parseRetryAfter, serverWait, type ServerWait } from './retry-after.js';
 export { fullJitterBackoff, type BackoffOptions } from './backoff.js';
 export { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';

@@ -47,8 +47,8 @@ export interface Limiter {
   acquire(options: AcquireOptions): Promise<Permit>;
   /** The server answered 429: nobody that shares this limiter sends before `untilMs` (epoch ms). */
   pauseUntil(untilMs: number): void;
-  /** The server's view of its window, to slow down before it answers 429. */
-  observe(window: ServerWindow): void;
+  /** Reports the server's view of its window, read from a response's rate-limit headers, so that the limiter slows down before the server answers 429. */
+  reportWindow(window: ServerWindow): void;
   /** Stops taking calls; lets queued and running ones finish (or rejects the queued), then releases everything. */
   close(options?: CloseOptions): Promise<void>;
   /** Calls waiting for their turn. */

@@ -88,7 +88,8 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
         const allowed = number(headers.get('inin-ratelimit-allowed'));
         const count = number(headers.get('inin-ratelimit-count'));
         const reset = number(headers.get('inin-ratelimit-reset'));
-        if (allowed !== undefined && count !== undefined && reset !== undefined) limiter.observe({ allowed, count, resetMs: reset * 1000 });
+        if (allowed !== undefined && count !== undefined && reset !== undefined)
+          limiter.reportWindow({ allowed, count, resetMs: reset * 1000 });
         if (response.status === 429) {
           const now = Date.now();
           limiter.pauseUntil(

@@ -330,10 +330,10 @@ export class RedisLimiter extends BottleneckLimiter {
   }
 
   /** Slows down on the server's window, as LocalLimiter does, for the shared and the local budget; a spacing that begins or grows is told to every process of the id. */
-  override observe(window: ServerWindow): void {
+  override reportWindow(window: ServerWindow): void {
     const before = this.startSpacing.spacingMs;
-    super.observe(window);
-    this.#local.observe(window);
+    super.reportWindow(window);
+    this.#local.reportWindow(window);
     const { spacingMs, untilMs: until } = this.startSpacing;
     // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
     if (this.#connected && spacingMs > 0 && spacingMs >= before * 1.2)

@@ -15,24 +15,27 @@ import { type BackoffOptions, fullJitterBackoff } from './backoff.js';
 import { OutcomeUnknownError, RateLimitError } from './errors.js';
 import { serverWait } from './retry-after.js';
 
-/** The rules {@link decideRetry} applies; {@link DEFAULT_RETRY_POLICY} has the defaults of {@link RetryOptions}. */
-export interface RetryPolicy extends BackoffOptions {
+/** The rules {@link decideRetry} applies; {@link DEFAULT_RETRY_SETTINGS} has the defaults of {@link RetryOptions}. */
+export interface RetrySettings extends BackoffOptions {
   /**
    * Attempts in all, the first included.
-   * @default `4` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   * @default `4` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_SETTINGS})
    */
   readonly maxAttempts: number;
   /**
    * The longest server-requested wait honoured; longer ones fail at once.
-   * @default `60_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   * @default `60_000` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_SETTINGS})
    */
   readonly maxServerWaitMs: number;
   /**
    * The shortest wait between attempts, so that `Retry-After: 0` repeated cannot become a hot loop.
-   * @default `100` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_POLICY})
+   * @default `100` where optional (in {@link RetryOptions}, from {@link DEFAULT_RETRY_SETTINGS})
    */
   readonly minWaitMs: number;
 }
+
+/** @deprecated Renamed {@link RetrySettings}: it holds the settings {@link decideRetry} reads, not behaviour of its own. This name stays until 1.0. */
+export type RetryPolicy = RetrySettings;
 
 /** What an attempt gave: a response (any status), or the error it threw. */
 export type Outcome =
@@ -98,9 +101,9 @@ const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
  * are retried when replaying is safe: the operation is idempotent, or the failure proves the
  * request was not processed. A write that may have been processed fails with an OutcomeUnknownError.
  */
-export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: RetryPolicy): Decision {
-  const backoff = (): number => fullJitterBackoff(facts.attempt, policy, facts.random);
-  const outOfAttempts = facts.attempt >= policy.maxAttempts;
+export function decideRetry(outcome: Outcome, facts: AttemptFacts, settings: RetrySettings): Decision {
+  const backoff = (): number => fullJitterBackoff(facts.attempt, settings, facts.random);
+  const outOfAttempts = facts.attempt >= settings.maxAttempts;
   const withinDeadline = (waitMs: number, reason: RetryWaitReason): Decision =>
     waitMs < facts.timeLeftMs ? { action: 'retry', waitMs, reason } : { action: 'stop' };
 
@@ -108,12 +111,12 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: Retry
     const { status, headers } = outcome.response;
     if (status === 429) {
       const server = serverWait(headers, facts.nowMs);
-      if (server && server.ms > policy.maxServerWaitMs)
+      if (server && server.ms > settings.maxServerWaitMs)
         return { action: 'fail', error: new RateLimitError(server.ms, 'cap', { operationId: facts.operationId }) };
       if (server && server.ms >= facts.timeLeftMs)
         return { action: 'fail', error: new RateLimitError(server.ms, 'deadline', { operationId: facts.operationId }) };
       if (outOfAttempts) return { action: 'stop' };
-      const waitMs = Math.max(policy.minWaitMs, server?.ms ?? backoff());
+      const waitMs = Math.max(settings.minWaitMs, server?.ms ?? backoff());
       return withinDeadline(waitMs, server?.source ?? 'backoff');
     }
     if (!RETRYABLE_STATUSES.has(status) || outOfAttempts) return { action: 'stop' };
@@ -121,8 +124,8 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: Retry
     // A 503 that says when to come back was refused, not processed: even a write may go again.
     const notProcessed = status === 503 && server !== undefined;
     if (!facts.idempotent && !notProcessed) return { action: 'stop' };
-    if (server && server.ms > policy.maxServerWaitMs) return { action: 'stop' };
-    return withinDeadline(Math.max(policy.minWaitMs, server?.ms ?? backoff()), server?.source ?? 'backoff');
+    if (server && server.ms > settings.maxServerWaitMs) return { action: 'stop' };
+    return withinDeadline(Math.max(settings.minWaitMs, server?.ms ?? backoff()), server?.source ?? 'backoff');
   }
 
   const { error } = outcome;
@@ -137,5 +140,5 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, policy: Retry
       : { action: 'stop' };
   }
   if (outOfAttempts) return { action: 'stop' };
-  return withinDeadline(Math.max(policy.minWaitMs, backoff()), 'backoff');
+  return withinDeadline(Math.max(settings.minWaitMs, backoff()), 'backoff');
 }

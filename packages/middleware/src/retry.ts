@@ -15,7 +15,7 @@ import {
   type StateEntry,
 } from '@switchboard/core';
 import pRetry from 'p-retry';
-import { type Decision, decideRetry, type Outcome, type RetryPolicy } from './retry-decision.js';
+import { type Decision, decideRetry, type Outcome, type RetrySettings } from './retry-decision.js';
 import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 
 /**
@@ -26,11 +26,11 @@ import { RetryBudget, type RetryBudgetOptions } from './retry-budget.js';
 export type RetryNotice = RetryEvent;
 
 /**
- * What {@link retry} takes. Each {@link RetryPolicy} field is optional here: a field left out
- * takes its value in {@link DEFAULT_RETRY_POLICY} (`maxAttempts` 4, `baseMs` 200, `capMs` 10 000,
+ * What {@link retry} takes. Each {@link RetrySettings} field is optional here: a field left out
+ * takes its value in {@link DEFAULT_RETRY_SETTINGS} (`maxAttempts` 4, `baseMs` 200, `capMs` 10 000,
  * `maxServerWaitMs` 60 000, `minWaitMs` 100).
  */
-export interface RetryOptions extends Partial<RetryPolicy> {
+export interface RetryOptions extends Partial<RetrySettings> {
   /**
    * The client's retry budget; `false` for none. Default: a RetryBudget with its defaults.
    * @default a new {@link RetryBudget} with its default options
@@ -70,14 +70,17 @@ export function retryPerCall(settings: RetryPerCall): StateEntry<RetryPerCall> {
   return stateEntry(perCallKey, settings);
 }
 
-/** The policy {@link retry} uses for every field its options leave out. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+/** The settings {@link retry} uses for every field its options leave out. */
+export const DEFAULT_RETRY_SETTINGS: RetrySettings = {
   maxAttempts: 4,
   baseMs: 200,
   capMs: 10_000,
   maxServerWaitMs: 60_000,
   minWaitMs: 100,
 };
+
+/** @deprecated Renamed {@link DEFAULT_RETRY_SETTINGS}; this name stays until 1.0. */
+export const DEFAULT_RETRY_POLICY: RetrySettings = DEFAULT_RETRY_SETTINGS;
 
 /** p-retry's signal that an outcome should be tried again; never leaves this module. */
 class RetryWanted extends Error {
@@ -108,10 +111,10 @@ function standingOutcome(error: unknown): HttpResponse {
   throw error.outcome.error;
 }
 
-function checkPolicy(policy: RetryPolicy): void {
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1)
+function checkSettings(settings: RetrySettings): void {
+  if (!Number.isInteger(settings.maxAttempts) || settings.maxAttempts < 1)
     throw new ConfigurationError('retry: maxAttempts must be a whole number of at least 1');
-  for (const [name, value] of Object.entries(policy)) {
+  for (const [name, value] of Object.entries(settings)) {
     if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value)))
       throw new ConfigurationError(`retry: ${name} must be a non-negative number`);
   }
@@ -126,20 +129,20 @@ function describe(outcome: Outcome): { status?: number; errorType: string } {
  * The retry-phase middleware: 429 always retried (after the server's wait), 408 and 5xx, timeouts
  * and network errors retried when replaying is safe (see {@link decideRetry}), with full-jitter
  * backoff and a {@link RetryBudget} per client. Waits honour the call's deadline and signal.
- * Throws a ConfigurationError for a bad policy.
+ * Throws a ConfigurationError for a bad settings.
  */
 export function retry(options: RetryOptions = {}): Middleware & {
   /** The middleware's retry budget; undefined with `budget: false`. */
   readonly budget: RetryBudget | undefined;
 } {
-  const policy: RetryPolicy = {
-    maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
-    baseMs: options.baseMs ?? DEFAULT_RETRY_POLICY.baseMs,
-    capMs: options.capMs ?? DEFAULT_RETRY_POLICY.capMs,
-    maxServerWaitMs: options.maxServerWaitMs ?? DEFAULT_RETRY_POLICY.maxServerWaitMs,
-    minWaitMs: options.minWaitMs ?? DEFAULT_RETRY_POLICY.minWaitMs,
+  const settings: RetrySettings = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_SETTINGS.maxAttempts,
+    baseMs: options.baseMs ?? DEFAULT_RETRY_SETTINGS.baseMs,
+    capMs: options.capMs ?? DEFAULT_RETRY_SETTINGS.capMs,
+    maxServerWaitMs: options.maxServerWaitMs ?? DEFAULT_RETRY_SETTINGS.maxServerWaitMs,
+    minWaitMs: options.minWaitMs ?? DEFAULT_RETRY_SETTINGS.minWaitMs,
   };
-  checkPolicy(policy);
+  checkSettings(settings);
   const budget =
     options.budget === false ? undefined : options.budget instanceof RetryBudget ? options.budget : new RetryBudget(options.budget);
   const random = options.random ?? Math.random;
@@ -150,8 +153,8 @@ export function retry(options: RetryOptions = {}): Middleware & {
     budget,
     async handle(ctx, next) {
       const perCall = ctx.state.get(perCallKey);
-      const callPolicy: RetryPolicy =
-        perCall?.maxAttempts !== undefined ? { ...policy, maxAttempts: Math.max(1, perCall.maxAttempts) } : policy;
+      const callSettings: RetrySettings =
+        perCall?.maxAttempts !== undefined ? { ...settings, maxAttempts: Math.max(1, perCall.maxAttempts) } : settings;
       const { operationId, idempotent } = ctx.route;
 
       const attemptOnce = async (): Promise<HttpResponse> => {
@@ -162,7 +165,7 @@ export function retry(options: RetryOptions = {}): Middleware & {
           outcome = { error };
         }
         const facts = { operationId, attempt: ctx.attempt, idempotent, timeLeftMs: ctx.timeLeft(), nowMs: Date.now(), random };
-        const decision = decideRetry(outcome, facts, callPolicy);
+        const decision = decideRetry(outcome, facts, callSettings);
         if (decision.action === 'retry') throw new RetryWanted(outcome, decision);
         if (decision.action === 'fail') throw new Final(decision.error);
         if ('response' in outcome) return outcome.response;
@@ -192,10 +195,10 @@ export function retry(options: RetryOptions = {}): Middleware & {
         // loop costs about 5 µs of CPU a call (bench --micro), several times the whole pipeline.
         response = await attemptOnce();
       } catch (first) {
-        if (!(first instanceof RetryWanted) || callPolicy.maxAttempts < 2 || !(await prepareRetry(first))) return standingOutcome(first);
+        if (!(first instanceof RetryWanted) || callSettings.maxAttempts < 2 || !(await prepareRetry(first))) return standingOutcome(first);
         try {
           response = await pRetry(attemptOnce, {
-            retries: callPolicy.maxAttempts - 2,
+            retries: callSettings.maxAttempts - 2,
             // The waits are ours (prepareRetry): p-retry's own delay is off.
             minTimeout: 0,
             maxTimeout: 0,

@@ -21,17 +21,17 @@ export class Waiter {
 
   /**
    * @param options - the caller's options: its deadline and signal end the wait.
-   * @param settle - the caller's promise: resolved with the permit or rejected with why not.
+   * @param caller - the caller's promise: resolved with the permit or rejected with why not.
    * @param onEnd - told once when the wait ends, however it ends.
    */
   constructor(
     options: AcquireOptions,
-    settle: { resolve: (permit: Permit) => void; reject: (error: unknown) => void },
+    caller: { resolve: (permit: Permit) => void; reject: (error: unknown) => void },
     onEnd: (waiter: Waiter) => void,
   ) {
     this.options = options;
-    this.#resolve = settle.resolve;
-    this.#reject = settle.reject;
+    this.#resolve = caller.resolve;
+    this.#reject = caller.reject;
     this.#onEnd = onEnd;
     const { timeoutMs, operationId } = options;
     this.#timer =

@@ -140,7 +140,7 @@ describe('timers a limiter keeps', () => {
 
   it('after close, a late 429 (a call that was in flight) sets no timer, and calls spaced out leave none', async () => {
     const limiter = new LocalLimiter({ limit: 100, intervalMs: 60_000 });
-    limiter.observe({ allowed: 100, count: 95, resetMs: 50_000 }); // 5 left for 50 s: 10 s apart
+    limiter.reportWindow({ allowed: 100, count: 95, resetMs: 50_000 }); // 5 left for 50 s: 10 s apart
     const calls = Array.from({ length: 3 }, () =>
       limiter.acquire({ operationId: 'op', timeoutMs: 60_000 }).then(
         (p) => p.release(),

@@ -103,8 +103,8 @@ describe('local rate limiting', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const limiter = new LocalLimiter({ limit: 3, intervalMs: 300 });
     for (let i = 0; i < 3; i++) (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
-    limiter.observe({ allowed: 10, count: 9, resetMs: 100 });
-    limiter.observe({ allowed: 10, count: 1, resetMs: 1_000 });
+    limiter.reportWindow({ allowed: 10, count: 9, resetMs: 100 });
+    limiter.reportWindow({ allowed: 10, count: 1, resetMs: 1_000 });
     const fourth = settledState(limiter.acquire({ operationId: 'x', timeoutMs: 5_000 }));
     // The reservoir is empty until the next refill, 300 ms after the first: then the fourth goes.
     await vi.advanceTimersByTimeAsync(600);
@@ -208,7 +208,7 @@ describe('the pause a 429 sets', () => {
     const recording: Limiter = {
       acquire: (options) => limiter.acquire(options),
       pauseUntil: (until) => void pauses.push(until - Date.now()),
-      observe: (window) => limiter.observe(window),
+      reportWindow: (window) => limiter.reportWindow(window),
       close: () => limiter.close(),
       queued: 0,
     };
@@ -243,7 +243,7 @@ describe('limiter edge cases', () => {
   it('stops spacing calls once the server’s window has reset, even without new headers', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
     const limiter = new LocalLimiter({ limit: 100, intervalMs: 1_000 });
-    limiter.observe({ allowed: 10, count: 9, resetMs: 200 }); // 1 left for 200 ms: 200 ms apart
+    limiter.reportWindow({ allowed: 10, count: 9, resetMs: 200 }); // 1 left for 200 ms: 200 ms apart
     (await limiter.acquire({ operationId: 'x', timeoutMs: 5_000 })).release();
     await vi.advanceTimersByTimeAsync(250);
     // The window has reset: three turns go with the clock standing still, none spaced.

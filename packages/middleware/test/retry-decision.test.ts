@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { headersFromRecord, HttpError, NetworkError, TimeoutError, ValidationError } from '@switchboard/core';
 import {
-  DEFAULT_RETRY_POLICY,
+  DEFAULT_RETRY_SETTINGS,
   decideRetry,
   fullJitterBackoff,
   type Outcome,
@@ -22,7 +22,7 @@ const facts = (over: Partial<Parameters<typeof decideRetry>[1]> = {}) => ({
   random: () => 0.5,
   ...over,
 });
-const policy = DEFAULT_RETRY_POLICY;
+const policy = DEFAULT_RETRY_SETTINGS;
 
 describe('decideRetry', () => {
   it.each([

@@ -255,7 +255,7 @@ export class GuestChat implements GuestChatInfo {
       this.#streamOptions,
       {
         event: (event) => this.#emit(event.type, event),
-        failed: (error) => this.#finish(error),
+        failed: (error) => this.#endStream(error),
       },
       this.#observe?.(this.conversationId),
     );
@@ -267,7 +267,8 @@ export class GuestChat implements GuestChatInfo {
     this.#listeners.get(type)?.emit(event);
   }
 
-  #finish(error: EventStreamError | null): void {
+  /** The event stream is over (`error` null for a close or a leave): iterators end, listeners of 'error' hear why. */
+  #endStream(error: EventStreamError | null): void {
     if (this.#streamEnd !== undefined) return;
     this.#streamEnd = error;
     if (error) this.#emit('error', error);
@@ -278,7 +279,7 @@ export class GuestChat implements GuestChatInfo {
   async close(): Promise<void> {
     // The stream says it closed before the iterators end, so that they see it.
     const closing = this.#stream?.close('closed');
-    this.#finish(null);
+    this.#endStream(null);
     await closing;
   }
 
@@ -288,7 +289,7 @@ export class GuestChat implements GuestChatInfo {
     const result = await this.#api.deleteWebchatGuestConversationMember(this.#ids(), options);
     this.#forgetJwt();
     const closing = this.#stream?.close('left');
-    this.#finish(null);
+    this.#endStream(null);
     await closing;
     return result;
   }

@@ -6,7 +6,7 @@
  * so that an integrator needs this one package; those are documented in their own packages.
  * @module
  */
-export { WebChatAPI, type AccessTokenProvider, type WebChatAPIOptions } from './client.js';
+export { WebChatAPI, type AccessTokenProvider, type WebChatAPIOptions } from './webchat-api.js';
 export { GuestChat, type ChatListener, type GuestChatInfo } from './guest-chat.js';
 export {
   EventStreamError,
