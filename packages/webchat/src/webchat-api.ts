@@ -16,7 +16,6 @@ import {
   type PipelineStep,
   Redaction,
   type RouteDescriptor,
-  SwitchboardError,
 } from '@switchboard/core';
 import {
   AuthError,
@@ -37,6 +36,7 @@ import {
   type TracingOptions,
 } from '@switchboard/middleware';
 import { describeGenesysError } from './error-body.js';
+import { oauthCredentials } from './oauth-credentials.js';
 import type {
   CreateWebChatConversationRequest,
   CreateWebChatConversationResponse,
@@ -298,35 +298,7 @@ export class WebChatAPI extends WebChatOperations {
     this.baseUrl = resolveBaseUrl(options);
     const redaction = (this.redaction = webChatRedaction(options));
     const { source: oauth, owned } = tokenSource(options, this.baseUrl);
-    const oauthCredentials: SchemeCredentials = {
-      authorize: async (ctx) => {
-        if (oauth === undefined)
-          throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to WebChatAPI`, { operationId: ctx.route.operationId });
-        if (typeof oauth === 'string') return `Bearer ${oauth}`;
-        try {
-          const fetching = oauth.hasValidToken?.() === false;
-          const asked = performance.now();
-          const token = await oauth.getAccessToken(ctx.signal);
-          if (fetching) ctx.reportWait('token-refresh', performance.now() - asked);
-          return `Bearer ${token}`;
-        } catch (error) {
-          // A token source shares one failure among its waiters: each call gets its own error.
-          if (error instanceof AuthError)
-            throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
-          if (error instanceof SwitchboardError) throw error;
-          // Only the cause's name: a token library's message may quote credentials.
-          throw new AuthError(
-            `${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`,
-            { operationId: ctx.route.operationId },
-          );
-        }
-      },
-      rejected: (_ctx, authorization) => {
-        if (typeof oauth !== 'object' || !oauth.invalidate) return false;
-        oauth.invalidate(authorization.replace(/^Bearer /, ''));
-        return true;
-      },
-    };
+    const oauthScheme = oauthCredentials(oauth);
     const guestHeader = (ctx: Parameters<SchemeCredentials['authorize']>[0]): string => {
       const conversationId = conversationOf(ctx.input);
       const jwt = conversationId ? this.#guestJwts.get(conversationId) : undefined;
@@ -341,7 +313,7 @@ export class WebChatAPI extends WebChatOperations {
       return `Bearer ${jwt}`;
     };
     const auth = authByScheme({
-      schemes: { none: () => undefined, oauth: oauthCredentials, guestJwt: guestHeader },
+      schemes: { none: () => undefined, oauth: oauthScheme, guestJwt: guestHeader },
       // Only what this client made: a provider passed in may serve other clients too.
       close: async () => {
         if (owned && typeof oauth === 'object') await oauth.close?.();
