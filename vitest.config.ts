@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // `source` makes workspace packages resolve to their TypeScript (see each exports map), so tests
@@ -11,6 +12,10 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // A real OpenTelemetry SDK under every test file, and a scan of every span for secrets.
     setupFiles: ['test/support/suite-telemetry.ts'],
+    // Two files at a time at least: vitest's default (one fewer than the cores) is a single worker
+    // on a 2-core machine, yet most of the suite's time is spent waiting on real servers
+    // (redis-server, the emulator, child processes), not computing.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 15_000,
     hookTimeout: 30_000,
   },
