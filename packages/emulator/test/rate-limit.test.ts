@@ -1,13 +1,19 @@
 /** Rate limits as Genesys applies them: per token and per organisation, with its 429 and headers. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { accessToken, call, sleep } from './helpers.js';
+import { accessToken, call } from './helpers.js';
 
 let e: Emulator | undefined;
-afterEach(() => e?.stop());
+afterEach(async () => {
+  vi.useRealTimers();
+  await e?.stop();
+});
 
 describe('rate limits', () => {
   it('send inin-ratelimit headers on every answer and a normalised 429 past the per-token limit', async () => {
+    // The wall clock simulated (Date alone: timers and sockets stay real), before the emulator
+    // starts and reads it: the window's end comes when the test says so.
+    vi.useFakeTimers({ toFake: ['Date'] });
     e = await startEmulator({ rateLimit: { limit: 3, windowSeconds: 2 } });
     const token = await accessToken(e);
     const counts: string[] = [];
@@ -36,7 +42,9 @@ describe('rate limits', () => {
     });
     expect(e.stats.tooManyRequests).toBe(1);
 
-    await sleep(Number(retryAfter) * 1000 + 50);
+    vi.advanceTimersByTime(Number(retryAfter) * 1000 - 1);
+    expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(429); // not a millisecond early
+    vi.advanceTimersByTime(1);
     expect((await call(e, 'GET', '/api/v2/webchat/settings', { token })).status).toBe(200);
   });
 
