@@ -15,7 +15,12 @@ export interface CallContext {
    * what they write (an Authorization header) never leaks into another attempt.
    */
   request: HttpRequest;
-  /** For attempt middleware, this attempt's number (1, 2, …); for outer middleware, attempts started so far. */
+  /**
+   * For attempt middleware, this attempt's number (1, 2, …); for outer middleware, attempts started
+   * so far. Events, results and errors count the attempts sent instead (`attempts`, and `attempt`
+   * in attempt and retry events), which can be fewer: an attempt refused before it goes out (its
+   * deadline passed while it waited for a token) was started but not sent.
+   */
   readonly attempt: number;
   /** The caller's signal, if any. */
   readonly signal: AbortSignal | undefined;

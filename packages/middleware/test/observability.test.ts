@@ -2,17 +2,9 @@ import { createNoopMeter, ProxyTracerProvider } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import {
-  createClient,
-  headersFromRecord,
-  type HttpRequest,
-  type HttpResponse,
-  type Middleware,
-  Redaction,
-  type Transport,
-} from '@switchboard/core';
+import { createClient, type HttpRequest, type Middleware, Redaction } from '@switchboard/core';
 import { clientMetrics, logging, tracing } from '@switchboard/middleware';
-import { fakeTransport } from '../../../test/support/fakes.js';
+import { fakeTransport, respond } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
 
 /** A redaction rule that counts its work: events and spans redact each attempt's URL, so a call that nobody observes redacts none. */
@@ -150,23 +142,11 @@ describe('tracing attempts that run side by side', () => {
   it('gives each hedged attempt its own CLIENT span, ended with its own answer, and its own traceparent', async () => {
     const exporter = new InMemorySpanExporter();
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const requests: HttpRequest[] = [];
-    // The first attempt is answered last, and with another status: each span must get its own.
-    const transport: Transport = {
-      name: 'hedged',
-      send(request): Promise<HttpResponse> {
-        requests.push(request);
-        const first = requests.length === 1;
-        return new Promise((resolve) =>
-          setImmediate(() =>
-            (first ? setImmediate : (f: () => void) => f())(() =>
-              resolve({ status: first ? 503 : 200, headers: headersFromRecord(), data: {} }),
-            ),
-          ),
-        );
-      },
-      close: () => Promise.resolve(),
-    };
+    // The first attempt is answered last (two turns of the event loop against one), and with another status: each span must get its own.
+    const transport = fakeTransport([
+      () => new Promise((resolve) => setImmediate(() => setImmediate(() => resolve(respond(503))))),
+      () => new Promise((resolve) => setImmediate(() => resolve(respond(200)))),
+    ]);
     const hedge: Middleware = { name: 'hedge', phase: 'retry', handle: (_ctx, next) => Promise.any([next(), next()]) };
     const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [tracing({ tracerProvider: provider }), hedge] });
     await client.call(getThing, { thingId: 'x' });
@@ -179,7 +159,7 @@ describe('tracing attempts that run side by side', () => {
       [1, 503],
       [2, 200],
     ]);
-    expect(requests.map((request) => request.headers.traceparent)).toEqual(
+    expect(transport.requests.map((request) => request.headers.traceparent)).toEqual(
       attempts.map((span) => `00-${span.spanContext().traceId}-${span.spanContext().spanId}-01`),
     );
     // The operation span ends last, after the slower attempt; the server is on the CLIENT spans only.
