@@ -43,12 +43,14 @@ export class Attempt extends CallScope {
     this.assertCanSend();
     const options = this.transportOptions();
     const { events } = this;
-    const number = ++events.attemptsSent;
-    if (!events.observed) return transport.send(this.request, options);
-    events.attemptStart(number, this.request);
     const { lifecycle } = this.call;
-    const started = performance.now();
+    const number = ++events.attemptsSent;
+    // Counted out and back in, watched or not: close() waits for every request still out (a hedged
+    // one may outlive its call).
     lifecycle.requestSent();
+    if (!events.observed) return this.#counted(transport, options);
+    events.attemptStart(number, this.request);
+    const started = performance.now();
     const settled = (status: number | undefined, errorType: string | undefined, correlationId?: string): void => {
       try {
         events.attemptEnd(number, performance.now() - started, status, errorType, correlationId);
@@ -78,6 +80,22 @@ export class Attempt extends CallScope {
         throw error;
       },
     );
+  }
+
+  /** The transport's promise as it is, the request counted back in once it settles: the path of a call nobody watches. */
+  #counted(transport: Transport, options: TransportOptions): Promise<HttpResponse> {
+    const { lifecycle } = this.call;
+    let sending: Promise<HttpResponse>;
+    try {
+      sending = transport.send(this.request, options);
+    } catch (error) {
+      lifecycle.requestSettled();
+      throw error;
+    }
+    const back = (): void => lifecycle.requestSettled();
+    // A branch of its own, not the caller's chain: what the caller awaits is the transport's promise itself.
+    Promise.resolve(sending).then(back, back);
+    return sending;
   }
 
   #correlationOf(response: HttpResponse): string | undefined {
