@@ -21,7 +21,8 @@ import {
 let e: Emulator;
 let api: WebChatAPI;
 
-const HEARTBEAT_MS = 100;
+// Short, so that a stall is found in half a second, but not so short that a loaded machine makes one.
+const HEARTBEAT_MS = 200;
 beforeAll(async () => {
   e = await startEmulator({
     heartbeatMs: HEARTBEAT_MS,
@@ -32,7 +33,7 @@ beforeAll(async () => {
   api = new WebChatAPI({
     baseUrl: e.apiUrl,
     onDeprecated: () => undefined,
-    // A stall is 2.5 heartbeats of silence: 250 ms here, 75 s against Genesys.
+    // A stall is 2.5 heartbeats of silence: 500 ms here, 75 s against Genesys.
     eventStream: { heartbeatIntervalMs: HEARTBEAT_MS, reconnect: { baseMs: 20, capMs: 200 }, giveUpAfterMs: 5_000 },
   });
 });
@@ -93,11 +94,21 @@ describe('chat.events()', () => {
     expect(new Set(ids).size).toBe(ids.length); // none twice
     expect(ids).toEqual(stored.map((m) => m.id)); // all of them, in the conversation's order
     const connection = seen.events.filter((x): x is ChatConnectionEvent => x.type === 'connection');
-    expect(connection.map((c) => c.state)).toEqual(['open', 'reconnecting', 'open', 'reconnecting', 'open']);
-    expect(connection[0]?.reason).toBe('connected');
-    expect(connection[1]?.reason).toBe('dropped');
-    expect(connection[2]?.reason).toBe('reconnected');
-    expect(connection[3]?.reason).toBe('heartbeat stalled');
+    // Open, then a reconnect for the drop and one for the stall, each followed by open again. A
+    // loaded machine can hold a heartbeat past the 500 ms that make a stall here: the stream then
+    // reconnects once more, as it should, and the messages above still came once and in order.
+    expect(connection[0]).toMatchObject({ state: 'open', reason: 'connected' });
+    expect(connection.map((c) => c.state)).toEqual(connection.map((_, k) => (k % 2 === 0 ? 'open' : 'reconnecting')));
+    const reconnects = connection.filter((c) => c.state === 'reconnecting').map((c) => c.reason);
+    expect(reconnects.filter((reason) => reason === 'dropped')).toHaveLength(1);
+    expect(reconnects.filter((reason) => reason === 'heartbeat stalled').length).toBeGreaterThanOrEqual(1);
+    expect(reconnects.length).toBe(reconnects.filter((reason) => reason === 'dropped' || reason === 'heartbeat stalled').length);
+    expect(
+      connection
+        .filter((c) => c.state === 'open')
+        .slice(1)
+        .every((c) => c.reason === 'reconnected'),
+    ).toBe(true);
     expect(seen.messages().some((m) => seen.events.some((x) => x.type === 'message' && x.message === m && x.recovered))).toBe(true);
     await chat.leave();
     await seen.done; // leave ends the iterator
