@@ -45,11 +45,11 @@ export class Attempt extends CallScope {
     const { events } = this;
     const { lifecycle } = this.call;
     const number = ++events.attemptsSent;
-    // Counted out and back in, watched or not: close() waits for every request still out (a hedged
-    // one may outlive its call).
-    lifecycle.requestSent();
     if (!events.observed) return this.#counted(transport, options);
     events.attemptStart(number, this.request);
+    // Counted out and back in, watched or not, and only once nothing but the transport can fail:
+    // close() waits for every request still out (a hedged one may outlive its call).
+    lifecycle.requestSent();
     const started = performance.now();
     const settled = (status: number | undefined, errorType: string | undefined, correlationId?: string): void => {
       try {
@@ -85,6 +85,7 @@ export class Attempt extends CallScope {
   /** The transport's promise as it is, the request counted back in once it settles: the path of a call nobody watches. */
   #counted(transport: Transport, options: TransportOptions): Promise<HttpResponse> {
     const { lifecycle } = this.call;
+    lifecycle.requestSent();
     let sending: Promise<HttpResponse>;
     try {
       sending = transport.send(this.request, options);

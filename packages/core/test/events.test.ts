@@ -220,6 +220,21 @@ describe('call events', () => {
     await expect(client.close()).resolves.toBeUndefined();
   });
 
+  it('a redaction rule that throws while an attempt is described fails that call, and close() still resolves', async () => {
+    const redaction = new (class extends Redaction {
+      override url(): string {
+        throw new Error('a broken rule');
+      }
+    })();
+    const transport = fakeTransport();
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, redaction });
+    client.on('*', () => undefined);
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toThrow('a broken rule');
+    expect(transport.sent).toBe(0);
+    // Nothing was sent, so nothing is counted as still out: close() does not wait for it.
+    await expect(client.close()).resolves.toBeUndefined();
+  });
+
   it('ends the attempt of a transport that throws instead of rejecting', async () => {
     const throwing: Transport = {
       name: 'throwing',
