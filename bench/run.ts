@@ -51,6 +51,18 @@ const durationMs = args.quick ? 400 : Number(args.duration);
 const rounds = args.quick ? 2 : Number(args.rounds);
 const warmupMs = args.quick ? 200 : Number(args.warmup);
 
+/** Writes the tables printed so far to bench/results (JSON and the SVG chart) and says where. */
+function saveResults(): void {
+  const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), {
+    node: process.version,
+    quick: args.quick,
+    rounds,
+    durationMs,
+    warmupMs,
+  });
+  console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
+}
+
 // The bench imports undici itself: make sure Node's fetch (and so ky) still runs on Node's own
 // dispatcher, not on the npm undici Agent, or the ky rows would measure the wrong thing.
 const globalDispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
@@ -112,14 +124,7 @@ if (args.outage) {
 
 if (args.emulator) {
   await runEmulatorBench({ durationMs, rounds, warmupMs });
-  const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), {
-    node: process.version,
-    quick: args.quick,
-    rounds,
-    durationMs,
-    warmupMs,
-  });
-  console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
+  saveResults();
   process.exit(0);
 }
 
@@ -284,11 +289,4 @@ try {
 }
 
 await runEmulatorBench({ durationMs, rounds, warmupMs });
-const written = writeResults(fileURLToPath(new URL('./results/', import.meta.url)), {
-  node: process.version,
-  quick: args.quick,
-  rounds,
-  durationMs,
-  warmupMs,
-});
-console.log(`\nThe tables are in ${written.json}, and req/s and CPU per request by client and concurrency are drawn in ${written.svg}.`);
+saveResults();
