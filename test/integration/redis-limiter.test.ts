@@ -1,6 +1,7 @@
 /** The rate limiter shared through a real redis-server: one budget across limiters and processes, and a 429 that pauses them all. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLimiter } from '@switchboard/middleware/redis';
+import { count, take, tries } from '../support/permits.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 
 let redis: RedisServer;
@@ -11,32 +12,6 @@ afterAll(() => redis.stop());
 
 const limiter = (id: string, extra: Partial<ConstructorParameters<typeof RedisLimiter>[0]> = {}) =>
   new RedisLimiter({ id, redis: { host: redis.host, port: redis.port }, limit: 5, intervalMs: 1_000, ...extra });
-
-/**
- * Takes a permit and gives it back at once; resolves with the time since t0 it was granted. A
- * permit that does not come within 10 s rejects (E_TIMEOUT), so a limiter that hangs fails the test
- * however slow the machine is; the times are asserted only as lower bounds (a pause that held).
- */
-async function take(l: RedisLimiter, t0: number): Promise<number> {
-  const permit = await l.acquire({ operationId: 'op', timeoutMs: 10_000 });
-  permit.release();
-  return performance.now() - t0;
-}
-
-/** How `count` requests for a permit end within `timeoutMs` each: 'granted' or the error's code. Counted, never timed. */
-function tries(l: RedisLimiter, count: number, timeoutMs: number): Promise<string>[] {
-  return Array.from({ length: count }, () =>
-    l.acquire({ operationId: 'op', timeoutMs }).then(
-      (permit) => {
-        permit.release();
-        return 'granted';
-      },
-      (error: { code: string }) => error.code,
-    ),
-  );
-}
-
-const count = (outcomes: readonly string[], outcome: string) => outcomes.filter((o) => o === outcome).length;
 
 describe('RedisLimiter', () => {
   it('shares one budget between limiters with the same id', async () => {
