@@ -35,7 +35,14 @@ export class Attempt extends CallScope {
       throw new ConfigurationError('attemptTimeout must be a non-negative number of milliseconds', { operationId });
     const left = this.timeLeft();
     const bound = left < this.attemptTimeout;
-    return { signal: this.signal, timeout: bound ? left : this.attemptTimeout, timeoutKind: bound ? 'deadline' : 'attempt', operationId };
+    const { signal, maxResponseBytes } = this;
+    return {
+      signal,
+      timeout: bound ? left : this.attemptTimeout,
+      timeoutKind: bound ? 'deadline' : 'attempt',
+      operationId,
+      maxResponseBytes,
+    };
   }
 
   /** Hands the request to the transport: the last checks, the physical attempt's number, its events. */

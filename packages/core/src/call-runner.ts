@@ -1,7 +1,7 @@
 /** One call from the client's point of view: what can refuse it before anything starts, then its run to a result or a typed error. */
 import { bounded } from './bounded.js';
 import { Call, type CallHub } from './call.js';
-import { type CallOptions, checkMs, type ClientSettings, deadlineOf } from './client-options.js';
+import { type CallOptions, checkByteLimit, checkMs, type ClientSettings, deadlineOf } from './client-options.js';
 import { type CallResult, failed, resultOf } from './call-result.js';
 import type { Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
@@ -29,10 +29,15 @@ export function prepareCall(
   const { signal } = callOptions;
   if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
   checkMs('timeout', callOptions.timeout);
+  checkByteLimit(callOptions.maxResponseBytes);
   // The body's text is the one its validation read: serialised once.
   const request = buildRequest(route, input, settings.baseUrl, settings.headers, callOptions.headers, bodyJson);
   const deadline = deadlineOf(callOptions, Date.now());
-  const call = new Call(route, input, request, signal, deadline, callOptions.timeout ?? settings.attemptTimeout, hub);
+  const limits = {
+    attemptTimeout: callOptions.timeout ?? settings.attemptTimeout,
+    maxResponseBytes: callOptions.maxResponseBytes ?? settings.maxResponseBytes,
+  };
+  const call = new Call(route, input, request, signal, deadline, limits, hub);
   if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
   return call;
 }

@@ -18,6 +18,8 @@ export interface Shared {
   readonly input: unknown;
   readonly signal: AbortSignal | undefined;
   readonly deadline: number;
+  /** The most bytes a response body may have, decompressed (the transports count it). */
+  readonly maxResponseBytes: number;
   readonly startedAt: number;
   readonly state: CallState;
   readonly events: CallEvents;
@@ -32,6 +34,7 @@ export abstract class CallScope implements CallContext {
   declare readonly input: unknown;
   declare readonly signal: AbortSignal | undefined;
   declare readonly deadline: number;
+  declare readonly maxResponseBytes: number;
   declare readonly startedAt: number;
   declare readonly state: CallState;
   declare readonly events: CallEvents;
@@ -45,6 +48,7 @@ export abstract class CallScope implements CallContext {
     this.input = shared.input;
     this.signal = shared.signal;
     this.deadline = shared.deadline;
+    this.maxResponseBytes = shared.maxResponseBytes;
     this.startedAt = shared.startedAt;
     this.state = shared.state;
     this.events = shared.events;

@@ -29,13 +29,24 @@ export class Call extends CallScope {
     request: HttpRequest,
     signal: AbortSignal | undefined,
     deadline: number,
-    attemptTimeout: number,
+    limits: { readonly attemptTimeout: number; readonly maxResponseBytes: number },
     hub: CallHub,
   ) {
     const events = new CallEvents(route, hub);
-    super({ route, input, signal, deadline, startedAt: Date.now(), state: new CallState(), events, waits: new CallWaits(events, signal) });
+    const { maxResponseBytes } = limits;
+    super({
+      route,
+      input,
+      signal,
+      deadline,
+      maxResponseBytes,
+      startedAt: Date.now(),
+      state: new CallState(),
+      events,
+      waits: new CallWaits(events, signal),
+    });
     this.request = request;
-    this.attemptTimeout = attemptTimeout;
+    this.attemptTimeout = limits.attemptTimeout;
     this.attempt = 0;
     this.lifecycle = new CallLifecycle(this);
     this.started = performance.now();

@@ -7,6 +7,7 @@ import { defaultRedaction, type Redaction } from './redaction.js';
 import { mergeHeaders } from './request.js';
 import type { StateEntry } from './state.js';
 import { createKyTransport } from './transports/ky.js';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './transports/response-body.js';
 import { createUndiciTransport } from './transports/undici.js';
 
 /** What {@link createClient} takes. */
@@ -28,6 +29,14 @@ export interface ClientOptions {
    * @default `30_000`
    */
   readonly timeout?: number;
+  /**
+   * The most bytes a response body may have, counted after decompression while it streams in. A
+   * success over it fails with a ResponseTooLargeError (`E_RESPONSE_TOO_LARGE`, never retried) and
+   * its connection is closed; an error answer is read up to 64 KiB at most (or this, when smaller)
+   * and comes without its body beyond that. `Infinity` turns the limit off.
+   * @default `8 * 1024 * 1024` (8 MiB: several times the largest answer of the Genesys APIs carried here)
+   */
+  readonly maxResponseBytes?: number;
   /**
    * Headers sent on every call.
    * @default none (besides `accept: application/json`, and `content-type` with a body)
@@ -62,6 +71,11 @@ export interface CallOptions {
    * @default the client's {@link ClientOptions.timeout}
    */
   readonly timeout?: number;
+  /**
+   * The most bytes this call's response body may have once decompressed; see {@link ClientOptions.maxResponseBytes}.
+   * @default the client's {@link ClientOptions.maxResponseBytes}
+   */
+  readonly maxResponseBytes?: number;
   /**
    * Milliseconds the whole call may take, retries and waits included.
    * @default no limit
@@ -100,6 +114,7 @@ export interface ClientSettings {
   /** The client's headers, names in lower case. */
   readonly headers: Record<string, string>;
   readonly attemptTimeout: number;
+  readonly maxResponseBytes: number;
   readonly describeError: (response: HttpResponse) => string | undefined;
   readonly redaction: Redaction;
   /** The server's correlation id in `headers`: the first of the client's correlation headers present. */
@@ -122,10 +137,18 @@ export function checkMs(name: string, value: number | undefined): void {
   if (value !== undefined && !(value >= 0)) throw new ConfigurationError(`${name} must be a non-negative number of milliseconds`);
 }
 
+/** Throws a ConfigurationError unless `value` is absent or a positive whole number of bytes (or Infinity, no limit). */
+export function checkByteLimit(value: number | undefined): void {
+  if (value !== undefined && !(value === Infinity || (Number.isSafeInteger(value) && value > 0))) {
+    throw new ConfigurationError('maxResponseBytes must be a positive whole number of bytes, or Infinity for no limit');
+  }
+}
+
 /** Checks `options` and fills in the defaults; throws a ConfigurationError for a bad base URL or timeout. */
 export function resolveClientSettings(options: ClientOptions): ClientSettings {
   checkBaseUrl(options.baseUrl);
   checkMs('timeout', options.timeout);
+  checkByteLimit(options.maxResponseBytes);
   const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   return {
     baseUrl: options.baseUrl,
@@ -133,6 +156,7 @@ export function resolveClientSettings(options: ClientOptions): ClientSettings {
     middleware: options.middleware ?? [],
     headers: mergeHeaders({}, options.headers),
     attemptTimeout: options.timeout ?? DEFAULT_TIMEOUT_MS,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     describeError: options.describeError ?? describeByCode,
     redaction: options.redaction ?? defaultRedaction,
     correlationOf: (headers) => {

@@ -314,6 +314,36 @@ export class ResponseParseError extends SwitchboardError {
   }
 }
 
+/**
+ * A response body was larger than the call's `maxResponseBytes`, counted after decompression as
+ * it streamed in: the read stopped there, the connection was closed, and nothing was kept. The
+ * server did answer (a write was processed), so it is never retried.
+ */
+export class ResponseTooLargeError extends SwitchboardError {
+  /** Always `E_RESPONSE_TOO_LARGE`. */
+  readonly code = 'E_RESPONSE_TOO_LARGE';
+  /** The response's status. */
+  readonly status: number;
+  /** The limit that was passed, in bytes (`maxResponseBytes`). */
+  readonly limitBytes: number;
+
+  /**
+   * Makes the error for a body that went over `limitBytes`.
+   * @param status - the response's status.
+   * @param limitBytes - the limit, in bytes.
+   * @param options - the operation it belongs to.
+   */
+  constructor(status: number, limitBytes: number, options: SwitchboardErrorOptions = {}) {
+    super(`${prefix(options.operationId)}HTTP ${status} response body is larger than maxResponseBytes (${limitBytes} bytes)`, options);
+    this.status = status;
+    this.limitBytes = limitBytes;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { status: this.status, limitBytes: this.limitBytes };
+  }
+}
+
 /** The client or its middleware are set up wrongly (duplicate names, unknown anchors). */
 export class ConfigurationError extends SwitchboardError {
   /** Always `E_CONFIG`. */

@@ -46,6 +46,13 @@ export interface TransportOptions {
   readonly timeoutKind: 'attempt' | 'deadline';
   /** The operation the request belongs to, for the errors the transport throws. */
   readonly operationId: string;
+  /**
+   * The most bytes the response body may have once decompressed, counted while it streams in: a
+   * success over it is a ResponseTooLargeError; an error answer (status ≥ 300) is read up to 64 KiB
+   * at most, and one over that comes without its body.
+   * @default 8 MiB (`8 * 1024 * 1024`)
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /**

@@ -36,6 +36,7 @@ export {
   HttpError,
   NetworkError,
   ResponseParseError,
+  ResponseTooLargeError,
   SwitchboardError,
   TimeoutError,
   ValidationError,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { headersFromRecord, HttpError, NetworkError, TimeoutError, ValidationError } from '@switchboard/core';
+import { headersFromRecord, HttpError, NetworkError, ResponseTooLargeError, TimeoutError, ValidationError } from '@switchboard/core';
 import {
   DEFAULT_RETRY_SETTINGS,
   decideRetry,
@@ -95,6 +95,7 @@ describe('decideRetry', () => {
       { action: 'retry', waitMs: 100, reason: 'backoff' },
     ],
     ['a validation error', error(new ValidationError([])), facts(), { action: 'stop' }],
+    ['a body over maxResponseBytes, on a GET', error(new ResponseTooLargeError(200, 1024)), facts(), { action: 'stop' }],
     ['a reset on the last attempt', error(new NetworkError('ECONNRESET')), facts({ attempt: 4 }), { action: 'stop' }],
   ] as const)('%s', (_name, outcome, attempt, expected) => {
     expect(decideRetry(outcome, attempt, policy)).toEqual(expected);

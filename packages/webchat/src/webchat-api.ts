@@ -158,7 +158,7 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
  *
  * Besides the options below, it takes those of {@link @switchboard/core!ClientOptions} other than
  * `baseUrl`, `correlationIdHeaders`, `describeError` and `redaction`, which WebChat sets itself:
- * `transport`, `timeout`, `headers`, and `middleware` (run inside WebChat's own of the same phase).
+ * `transport`, `timeout`, `maxResponseBytes`, `headers`, and `middleware` (run inside WebChat's own of the same phase).
  */
 export type WebChatAPIOptions = WebChatAPIBaseOptions &
   (

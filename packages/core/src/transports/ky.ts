@@ -2,11 +2,13 @@
 import type * as KyModule from 'ky';
 import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
+import { ResponseTooLargeError } from '../errors.js';
 import { headersFromFetch } from '../headers.js';
-import type { HttpResponse, Transport } from '../http.js';
+import type { HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
+import { ACCEPT_ENCODING, announcedOver, BodyBuffer, bodyLimit, DEFAULT_MAX_RESPONSE_BYTES } from './response-body.js';
 import { loadUndici } from './undici.js';
 
 /** What {@link createKyTransport} takes. */
@@ -25,20 +27,45 @@ type KyInstance = KyModule.KyInstance;
 // process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
 const loadKy = loadOnce(() => import('ky').catch((error: unknown) => Promise.reject(loadError('ky', error))));
 
-/** Reads the body through a reader the attempt timer can cancel, which also frees the connection. */
-async function readText(
+/**
+ * Reads the body (fetch has decompressed it) through a reader the attempt timer can cancel, which
+ * also frees the connection, into `buffer`: whether it fitted. Over the limit, the read stops and
+ * the body is cancelled, which closes its connection.
+ */
+async function readWithin(
   body: ReadableStream<Uint8Array> | null,
+  buffer: BodyBuffer,
   onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void,
-): Promise<string> {
-  if (body === null) return '';
+): Promise<boolean> {
+  if (body === null) return true;
   const reader = body.getReader();
   onReader(reader);
-  const chunks: Uint8Array[] = [];
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return Buffer.concat(chunks).toString('utf8');
-    chunks.push(value);
+    if (done) return true;
+    if (!buffer.add(value)) {
+      await reader.cancel().catch(() => undefined);
+      return false;
+    }
   }
+}
+
+/** The body's text within the call's limit; a success over it is a ResponseTooLargeError, an error answer over its limit comes without its body. */
+async function readBody(
+  response: Response,
+  options: TransportOptions,
+  onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void,
+): Promise<string> {
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const buffer = new BodyBuffer(bodyLimit(response.status, maxBytes));
+  const { headers } = response;
+  if (announcedOver(headers.get('content-length') ?? undefined, headers.get('content-encoding') ?? undefined, buffer.limit)) {
+    await response.body?.cancel().catch(() => undefined);
+  } else if (await readWithin(response.body, buffer, onReader)) {
+    return buffer.text();
+  }
+  if (response.status < 300) throw new ResponseTooLargeError(response.status, maxBytes, { operationId: options.operationId });
+  return '';
 }
 
 /**
@@ -62,6 +89,8 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
     // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
     client = module.default.create({
+      // What the undici transport asks for too; fetch decodes it. A caller's own header wins.
+      headers: { 'accept-encoding': ACCEPT_ENCODING },
       retry: 0,
       throwHttpErrors: false,
       ...(options.fetch ? { fetch: options.fetch } : { dispatcher: agent }),
@@ -87,7 +116,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
           // A redirect would resend our headers (an API key, say) to wherever it points.
           redirect: 'manual',
         });
-        const text = hasNoBody(request.method, response.status) ? '' : await readText(response.body, (r) => (reader = r));
+        const text = hasNoBody(request.method, response.status) ? '' : await readBody(response, sendOptions, (r) => (reader = r));
         // A cancelled read ends like a finished one: only the timer knows the body is cut short.
         if (timer.timedOut) throw new Error('body read timed out');
         const headers = headersFromFetch(response.headers);

@@ -4,12 +4,15 @@
  */
 import { EventEmitter } from 'node:events';
 import type * as UndiciModule from 'undici';
+import type { Readable } from 'node:stream';
 import { hasNoBody, parseBody } from '../body.js';
+import { ResponseTooLargeError } from '../errors.js';
 import { headersFromNode } from '../headers.js';
-import type { HttpResponse, Transport } from '../http.js';
+import type { HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { loadOnce } from './load-once.js';
+import { ACCEPT_ENCODING, announcedOver, DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, bodyLimit, readNodeBody } from './response-body.js';
 
 /** What {@link createUndiciTransport} takes. */
 export interface UndiciTransportOptions {
@@ -42,6 +45,21 @@ export const loadUndici = loadOnce(async (): Promise<typeof UndiciModule> => {
   }
   return import('undici').catch((error: unknown) => Promise.reject(loadError('undici', error)));
 });
+
+/**
+ * The body's text within the call's limit: a success over it is a ResponseTooLargeError, an error
+ * answer over its smaller limit comes without its body; either way the connection is closed.
+ */
+async function readBody(body: Readable, status: number, headers: ResponseHeaders, options: TransportOptions): Promise<string> {
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const buffer = new BodyBuffer(bodyLimit(status, maxBytes));
+  const encoding = headers.get('content-encoding');
+  const fits = !announcedOver(headers.get('content-length'), encoding, buffer.limit) && (await readNodeBody(body, encoding, buffer));
+  if (fits) return buffer.text();
+  body.destroy();
+  if (status < 300) throw new ResponseTooLargeError(status, maxBytes, { operationId: options.operationId });
+  return '';
+}
 
 function splitUrl(url: string): { origin: string; path: string } {
   const slash = url.indexOf('/', url.indexOf('//') + 2);
@@ -76,7 +94,9 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           origin,
           path,
           method: request.method,
-          headers: request.headers,
+          // What the ky transport asks for too (fetch decodes it there; readNodeBody here), unless the caller chose.
+          headers:
+            request.headers['accept-encoding'] === undefined ? { ...request.headers, 'accept-encoding': ACCEPT_ENCODING } : request.headers,
           body: request.body ?? null,
           signal: abort,
           // Our AttemptSignal bounds the whole attempt; undici's own 300 s timers would only
@@ -85,11 +105,13 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           bodyTimeout: 0,
         });
         const headers = headersFromNode(response.headers);
-        let text = '';
-        if (hasNoBody(request.method, response.statusCode)) await response.body.dump();
-        else text = await response.body.text();
-        const data = parseBody(response.statusCode, headers.get('content-type'), text, sendOptions.operationId);
-        return { status: response.statusCode, headers, data };
+        const status = response.statusCode;
+        if (hasNoBody(request.method, status)) {
+          await response.body.dump();
+          return { status, headers, data: undefined };
+        }
+        const text = await readBody(response.body, status, headers, sendOptions);
+        return { status, headers, data: parseBody(status, headers.get('content-type'), text, sendOptions.operationId) };
       } catch (error) {
         throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut });
       } finally {

@@ -1,0 +1,168 @@
+/**
+ * How every transport reads a response body: what it asks for (`Accept-Encoding`), how it
+ * decompresses, and the byte limit it counts while the body streams in, after decompression.
+ * One place, so that the transports agree on every answer.
+ */
+import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+
+/**
+ * The default `maxResponseBytes`: 8 MiB. The largest answer of the APIs Switchboard carries is a
+ * page of WebChat messages (at most 100 messages of at most 4,000 characters: about 1.3 MB of
+ * UTF-8 with the envelope even if every character took 3 bytes); Web Messaging's largest is a
+ * deployment configuration, a few hundred KB. 8 MiB is several times either, and small enough that
+ * a runaway answer costs a worker a few MiB, not its life.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * An error answer (status ≥ 300) is read up to this many bytes, or `maxResponseBytes` when it is
+ * smaller: Genesys' ErrorBody is well under 1 KiB. A longer one is dropped, not an error of its own,
+ * so that the call still fails (and is retried, or not) by its status.
+ */
+export const ERROR_BODY_LIMIT_BYTES = 64 * 1024;
+
+const hasZstd = typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function';
+
+/**
+ * What both transports ask for. gzip, deflate and br everywhere: Node's zlib decodes them for the
+ * undici transport, and Node's fetch decodes them for the ky transport. zstd only where both can:
+ * zlib has it from Node 22.15, but Node 22's fetch (undici 6) hands zstd bytes over undecoded
+ * (seen on 22.23.5), while Node 24's decodes them (seen on 24.22.3). Asking for what we cannot
+ * decode would make a server's honest answer unreadable.
+ */
+export const ACCEPT_ENCODING =
+  hasZstd && Number(process.versions.node.split('.')[0]) >= 24 ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br';
+
+/** The most bytes a body of `status` may have, given the call's `maxResponseBytes`. */
+export function bodyLimit(status: number, maxResponseBytes: number): number {
+  return status >= 300 ? Math.min(maxResponseBytes, ERROR_BODY_LIMIT_BYTES) : maxResponseBytes;
+}
+
+/** Whether a body with no content coding announces, by its Content-Length, more than `limit` bytes: refused before it is read. */
+export function announcedOver(contentLength: string | undefined, contentEncoding: string | undefined, limit: number): boolean {
+  if (contentLength === undefined || (contentEncoding !== undefined && !/^\s*identity\s*$/i.test(contentEncoding))) return false;
+  const length = Number(contentLength);
+  return Number.isFinite(length) && length > limit;
+}
+
+/** The chunks of a body, kept while their total stays within a limit. */
+export class BodyBuffer {
+  readonly #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  /** Keeps `chunk`; false, keeping nothing more, once the body would go over the limit. */
+  add(chunk: Uint8Array): boolean {
+    this.#bytes += chunk.byteLength;
+    if (this.#bytes > this.limit) return false;
+    this.#chunks.push(chunk);
+    return true;
+  }
+
+  text(): string {
+    return this.#chunks.length === 1 ? Buffer.from(this.#chunks[0]!).toString('utf8') : Buffer.concat(this.#chunks).toString('utf8');
+  }
+}
+
+/**
+ * "deflate" is meant to be zlib-wrapped (RFC 9110 §8.4.1.2), but some servers send raw deflate;
+ * fetch tells them apart by the first byte, and so does this decoder.
+ */
+class DeflateDecoder extends Transform {
+  #inner: Transform | undefined;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (!this.#inner) {
+      const zlibWrapped = ((chunk[0] ?? 0x08) & 0x0f) === 0x08;
+      this.#inner = zlibWrapped ? zlib.createInflate(LENIENT) : zlib.createInflateRaw(LENIENT);
+      this.#inner.on('data', (data: Buffer) => this.push(data));
+      this.#inner.on('error', (error) => this.destroy(error));
+    }
+    this.#inner.write(chunk, () => done());
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.#inner) return done();
+    this.#inner.once('end', () => done());
+    this.#inner.end();
+  }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#inner?.destroy();
+    done(error);
+  }
+}
+
+/** Lenient like fetch: a body cut short at the end of a compressed stream is not an error. */
+const LENIENT = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+
+/** A decoder for one content coding, as fetch has them; undefined for codings we do not know. */
+function decoderFor(coding: string): Transform | undefined {
+  switch (coding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip(LENIENT);
+    case 'deflate':
+      return new DeflateDecoder();
+    case 'br':
+      return zlib.createBrotliDecompress({
+        flush: zlib.constants.BROTLI_OPERATION_FLUSH,
+        finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
+      });
+    case 'zstd':
+      return hasZstd ? (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress() : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** The codings of a Content-Encoding header in the order they must be undone (the last applied first), without `identity`. */
+export function codingsToUndo(contentEncoding: string | undefined): string[] {
+  if (contentEncoding === undefined) return [];
+  return contentEncoding
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity')
+    .reverse();
+}
+
+/** The decoders for `contentEncoding`, in order; none when it has a coding we do not know (fetch then hands the bytes over as they came). */
+function decodersFor(contentEncoding: string | undefined): Transform[] {
+  const decoders: Transform[] = [];
+  for (const coding of codingsToUndo(contentEncoding)) {
+    const decoder = decoderFor(coding);
+    if (!decoder) {
+      for (const made of decoders) made.destroy();
+      return [];
+    }
+    decoders.push(decoder);
+  }
+  return decoders;
+}
+
+/**
+ * Reads a Node stream body (undici's) into `buffer`, undoing its content codings the way fetch
+ * does for the ky transport: whether it fitted. Going over the limit stops reading at once and
+ * destroys the body, which closes its connection; a decompression bomb therefore costs at most the
+ * limit plus what a decoder makes of one chunk before it sees that it was destroyed.
+ */
+export async function readNodeBody(body: Readable, contentEncoding: string | undefined, buffer: BodyBuffer): Promise<boolean> {
+  const decoders = decodersFor(contentEncoding);
+  // pipeline() destroys every stage when one fails or the last is destroyed early.
+  const source: Readable = decoders.length === 0 ? body : (pipeline([body, ...decoders], () => undefined) as unknown as Readable);
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      if (!buffer.add(chunk)) return false;
+    }
+    return true;
+  } finally {
+    // Stopped early (over the limit, or an error): nothing more is read, and the connection goes.
+    if (!source.readableEnded) source.destroy();
+    if (!body.readableEnded) body.destroy();
+  }
+}
