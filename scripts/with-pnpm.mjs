@@ -46,9 +46,12 @@ function run(args) {
 }
 
 run(['install', '--frozen-lockfile', ...(process.env.CI ? [] : ['--prefer-offline'])]);
-// The test suite runs real Redis servers.
+// The test suite runs real Redis servers and real forward proxies (tinyproxy). Redis first: when
+// both are missing, ensure-proxy.mjs reuses the package lists its `apt-get update` fetched.
 if (script === 'check') {
-  const redis = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-redis.mjs')], { cwd: root, stdio: 'inherit' });
-  if (redis.status !== 0) process.exit(redis.status ?? 1);
+  for (const ensure of ['ensure-redis.mjs', 'ensure-proxy.mjs']) {
+    const servers = spawnSync(process.execPath, [join(root, 'scripts', ensure)], { cwd: root, stdio: 'inherit' });
+    if (servers.status !== 0) process.exit(servers.status ?? 1);
+  }
 }
 run(['run', script, ...extraArgs]);

@@ -4,6 +4,7 @@ import { ConfigurationError } from './errors.js';
 import type { HttpResponse, ResponseHeaders, Transport } from './http.js';
 import type { Middleware } from './middleware.js';
 import { defaultRedaction, type Redaction } from './redaction.js';
+import { checkProxySetting, type ProxySetting } from './proxy.js';
 import { mergeHeaders } from './request.js';
 import type { StateEntry } from './state.js';
 import { createKyTransport } from './transports/ky.js';
@@ -19,6 +20,15 @@ export interface ClientOptions {
    * @default `'ky'`
    */
   readonly transport?: 'ky' | 'undici' | Transport;
+  /**
+   * The forward proxy of the built-in transports: a URL (`http://user:pass@proxy.example:3128`;
+   * https targets go through a CONNECT tunnel), `false` to connect directly whatever the
+   * environment says, or undefined to read `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (lower case
+   * too) as undici's EnvHttpProxyAgent does. A Transport of your own takes no proxy from here.
+   * The proxy's credentials appear in no error, log line or span.
+   * @default the environment's proxy variables; a direct connection when they name none
+   */
+  readonly proxy?: ProxySetting;
   /**
    * Middleware for every call, placed by phase; see `identify()`.
    * @default none
@@ -126,9 +136,9 @@ function describeByCode(response: HttpResponse): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function resolveTransport(choice: ClientOptions['transport']): Transport {
-  if (choice === undefined || choice === 'ky') return createKyTransport();
-  if (choice === 'undici') return createUndiciTransport();
+function resolveTransport(choice: ClientOptions['transport'], proxy: ProxySetting): Transport {
+  if (choice === undefined || choice === 'ky') return createKyTransport({ proxy });
+  if (choice === 'undici') return createUndiciTransport({ proxy });
   return choice;
 }
 
@@ -149,10 +159,11 @@ export function resolveClientSettings(options: ClientOptions): ClientSettings {
   checkBaseUrl(options.baseUrl);
   checkMs('timeout', options.timeout);
   checkByteLimit(options.maxResponseBytes);
+  checkProxySetting(options.proxy);
   const correlationHeaders = (options.correlationIdHeaders ?? DEFAULT_CORRELATION_HEADERS).map((h) => h.toLowerCase());
   return {
     baseUrl: options.baseUrl,
-    transport: resolveTransport(options.transport),
+    transport: resolveTransport(options.transport, options.proxy),
     middleware: options.middleware ?? [],
     headers: mergeHeaders({}, options.headers),
     attemptTimeout: options.timeout ?? DEFAULT_TIMEOUT_MS,

@@ -235,33 +235,54 @@ const NOT_SENT_CODES = new Set([
   'ERR_INVALID_REQUEST',
 ]);
 
+/** What {@link NetworkError} takes besides its code. */
+export interface NetworkErrorOptions extends SwitchboardErrorOptions {
+  /**
+   * The proxy that failed (its origin, never its credentials), when the failure was at the proxy:
+   * it could not be reached, or it refused the request (`causeCode` `PROXY_<status>`).
+   * @default none: the failure was on a direct connection, or beyond the proxy
+   */
+  readonly proxy?: string | undefined;
+}
+
 /** No HTTP response: the connection failed, was reset, or closed early. */
 export class NetworkError extends SwitchboardError {
   /** Always `E_NETWORK`. */
   readonly code = 'E_NETWORK';
-  /** The system or library error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, …). */
+  /**
+   * The system or library error code (`ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, …), or
+   * `PROXY_<status>` when the proxy refused the request (`PROXY_407`: it wants credentials).
+   */
   readonly causeCode: string;
   /**
    * False only when the failure proves the server never got the request (connection refused,
-   * name not resolved): the one case where replaying a non-idempotent call is safe.
+   * name not resolved, the proxy refused it): the one case where replaying a non-idempotent call is safe.
    */
   readonly requestMayHaveBeenSent: boolean;
+  /** The proxy's origin when the failure was at the proxy (see {@link NetworkErrorOptions.proxy}). */
+  readonly proxy: string | undefined;
 
   /**
    * Makes the error; whether the request may have been sent follows from the code.
-   * @param causeCode - the system or library error code.
-   * @param options - the operation it belongs to.
+   * @param causeCode - the system or library error code, or `PROXY_<status>`.
+   * @param options - the operation it belongs to, and the proxy when it failed there.
    */
-  constructor(causeCode: string, options: SwitchboardErrorOptions = {}) {
-    const sent = !NOT_SENT_CODES.has(causeCode);
+  constructor(causeCode: string, options: NetworkErrorOptions = {}) {
+    const sent = !NOT_SENT_CODES.has(causeCode) && !causeCode.startsWith('PROXY_');
     const outcome = sent ? 'the server may have received the request' : 'the request was not sent';
-    super(`${prefix(options.operationId)}network error ${causeCode}; ${outcome}`, options);
+    const where = options.proxy === undefined ? '' : ` at the proxy ${options.proxy}`;
+    super(`${prefix(options.operationId)}network error ${causeCode}${where}; ${outcome}`, options);
     this.causeCode = causeCode;
     this.requestMayHaveBeenSent = sent;
+    this.proxy = options.proxy;
   }
 
   protected override details(): Record<string, unknown> {
-    return { causeCode: this.causeCode, requestMayHaveBeenSent: this.requestMayHaveBeenSent };
+    return {
+      causeCode: this.causeCode,
+      requestMayHaveBeenSent: this.requestMayHaveBeenSent,
+      ...(this.proxy === undefined ? {} : { proxy: this.proxy }),
+    };
   }
 }
 

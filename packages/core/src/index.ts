@@ -41,11 +41,13 @@ export {
   TimeoutError,
   ValidationError,
   type HttpErrorOptions,
+  type NetworkErrorOptions,
   type SwitchboardErrorOptions,
   type TimeoutKind,
 } from './errors.js';
 export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 export { checkBaseUrl } from './base-url.js';
+export { checkProxySetting, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
 export { CallState, createStateKey, stateEntry, type StateEntry, type StateKey } from './state.js';

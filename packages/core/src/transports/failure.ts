@@ -22,6 +22,30 @@ export interface FailureState {
   readonly timedOut: boolean;
   /** The library's own timeout error type, if it has one. */
   readonly isLibraryTimeout?: (error: unknown) => boolean;
+  /** The proxy the request went through, if any: a failure to reach it, or its refusal, names it. */
+  readonly proxy?: URL | undefined;
+}
+
+/** Failures to connect: through a proxy, every connection goes to the proxy, so these are the proxy's. */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** The status with which a proxy refused to open a tunnel (undici: "Proxy response (407) !== 200 when HTTP Tunneling"). */
+function proxyRefusal(error: unknown): string | undefined {
+  for (let inner = error, depth = 0; typeof inner === 'object' && inner !== null && depth < 4; depth++) {
+    const { message, cause } = inner as { message?: unknown; cause?: unknown };
+    const status = typeof message === 'string' ? /^Proxy response \((\d{3})\)/.exec(message)?.[1] : undefined;
+    if (status) return status;
+    inner = cause;
+  }
+  return undefined;
 }
 
 export function toTransportError(error: unknown, options: TransportOptions, state: FailureState): SwitchboardError {
@@ -30,7 +54,13 @@ export function toTransportError(error: unknown, options: TransportOptions, stat
   if (options.signal?.aborted) return new AbortError(options.signal.reason, { operationId });
   if (error instanceof SwitchboardError) return error;
   if (state.timedOut || state.isLibraryTimeout?.(error)) return new TimeoutError(options.timeoutKind, options.timeout, { operationId });
-  return new NetworkError(codeOf(error) ?? 'UNKNOWN', { operationId });
+  const code = codeOf(error) ?? 'UNKNOWN';
+  if (state.proxy) {
+    const refusal = proxyRefusal(error);
+    if (refusal !== undefined) return new NetworkError(`PROXY_${refusal}`, { operationId, proxy: state.proxy.origin });
+    if (CONNECT_FAILURES.has(code)) return new NetworkError(code, { operationId, proxy: state.proxy.origin });
+  }
+  return new NetworkError(code, { operationId });
 }
 
 /** A transport's library failed to load: a set-up problem, not a network one. */

@@ -7,6 +7,8 @@ import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
+import { checkProxySetting, type ProxySetting, proxyFor } from '../proxy.js';
+import { createDispatcher } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
 import { ACCEPT_ENCODING, announcedOver, BodyBuffer, bodyLimit, DEFAULT_MAX_RESPONSE_BYTES } from './response-body.js';
 import { loadUndici } from './undici.js';
@@ -19,6 +21,13 @@ export interface KyTransportOptions {
    * @default Node's global `fetch`, on a keep-alive undici Agent of the transport's own that `close()` closes
    */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The forward proxy: a URL (`http://user:pass@proxy.example:3128`), `false` for none, or
+   * undefined to read `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (lower case too) from the
+   * environment. A `fetch` given above takes no proxy from here: it is yours to set up.
+   * @default the environment's proxy variables; a direct connection when they name none
+   */
+  readonly proxy?: ProxySetting;
 }
 
 type KyInstance = KyModule.KyInstance;
@@ -80,12 +89,13 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
   // as its `dispatcher`, so that fetch stubs (nock, msw) still see every call. undici 7's Agent
   // takes both the handler shape of Node 20's and 22's built-in fetch (undici 6) and that of
   // Node 24's (undici 7); the transport tests check it (test/close-sockets.test.ts: no socket left).
-  let agent: UndiciModule.Agent | undefined;
+  checkProxySetting(options.proxy);
+  let agent: UndiciModule.Dispatcher | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;
   const getClient = loadOnce(async (): Promise<KyInstance> => {
     const module = await loadKy();
     isKyTimeout = (error) => error instanceof module.TimeoutError;
-    if (!options.fetch) agent ??= new (await loadUndici()).Agent({ keepAliveTimeout: 4_000 });
+    if (!options.fetch) agent ??= createDispatcher(await loadUndici(), options.proxy, { keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
     // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
     client = module.default.create({
@@ -126,7 +136,8 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
           data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId),
         };
       } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: timer.timedOut, isLibraryTimeout: isKyTimeout });
+        const proxy = options.fetch ? undefined : proxyFor(request.url, options.proxy);
+        throw toTransportError(error, sendOptions, { timedOut: timer.timedOut, isLibraryTimeout: isKyTimeout, proxy });
       } finally {
         timer.dispose();
       }

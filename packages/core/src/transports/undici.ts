@@ -11,6 +11,8 @@ import { headersFromNode } from '../headers.js';
 import type { HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
+import { checkProxySetting, type ProxySetting, proxyFor } from '../proxy.js';
+import { createDispatcher } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
 import { ACCEPT_ENCODING, announcedOver, DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, bodyLimit, readNodeBody } from './response-body.js';
 
@@ -26,6 +28,12 @@ export interface UndiciTransportOptions {
    * @default `4_000`
    */
   readonly keepAliveTimeout?: number;
+  /**
+   * The forward proxy: a URL (`http://user:pass@proxy.example:3128`), `false` for none, or
+   * undefined to read `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (lower case too) from the environment.
+   * @default the environment's proxy variables; a direct connection when they name none
+   */
+  readonly proxy?: ProxySetting;
 }
 
 const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
@@ -68,16 +76,17 @@ function splitUrl(url: string): { origin: string; path: string } {
 
 /**
  * The fast path: undici's request API on a private keep-alive Agent (never the process-wide
- * dispatcher). undici is loaded on the first request.
+ * dispatcher), or the proxy agent of its proxy setting. undici is loaded on the first request.
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
-  let agent: UndiciModule.Agent | undefined;
-  const getAgent = loadOnce(async (): Promise<UndiciModule.Agent> => {
-    const undici = await loadUndici();
-    agent = new undici.Agent({
+  checkProxySetting(options.proxy);
+  let agent: UndiciModule.Dispatcher | undefined;
+  const getAgent = loadOnce(async (): Promise<UndiciModule.Dispatcher> => {
+    const settings = {
       keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
-    });
+    };
+    agent = createDispatcher(await loadUndici(), options.proxy, settings);
     return agent;
   });
 
@@ -113,7 +122,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         const text = await readBody(response.body, status, headers, sendOptions);
         return { status, headers, data: parseBody(status, headers.get('content-type'), text, sendOptions.operationId) };
       } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut });
+        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, proxy: proxyFor(request.url, options.proxy) });
       } finally {
         attempt.dispose();
       }
