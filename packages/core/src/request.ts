@@ -112,10 +112,11 @@ export function buildRequest(
   const values = (input ?? {}) as Readonly<Record<string, unknown>>;
   const headers: HeaderRecord = { accept: 'application/json', ...defaultHeaders };
   let body: string | undefined;
-  const bodyValue = route.body ? ownValue(values, 'body') : undefined;
-  if (bodyValue !== undefined) {
-    body = bodyJson ?? serializeBody(route, bodyValue);
-    headers['content-type'] = 'application/json';
+  // The call's validation read the body once and gives its text: a getter on the input is not run again.
+  if (route.body) {
+    const bodyValue = bodyJson === undefined ? ownValue(values, 'body') : undefined;
+    body = bodyJson ?? (bodyValue === undefined ? undefined : serializeBody(route, bodyValue));
+    if (body !== undefined) headers['content-type'] = 'application/json';
   }
   mergeHeaders(headers, callHeaders);
   const url = joinUrl(baseUrl, expandPath(route, values), serializeQuery(route, values));

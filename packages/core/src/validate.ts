@@ -89,6 +89,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const UNREADABLE: unique symbol = Symbol('unreadable');
+
+/** The input's own body, or UNREADABLE when its getter (or a Proxy's trap) threw; what it threw is never read. */
+function readBody(values: Readonly<Record<string, unknown>>): unknown {
+  try {
+    return ownValue(values, 'body');
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/**
+ * The input as the descriptor's validator reads it: its body as it will be sent (`sent`), not read
+ * from the input again, which would run a getter twice. Like `{ ...values, body: sent }`, with the
+ * keys in their order and `__proto__` an own field, as a spread makes it.
+ */
+function withSentBody(values: Readonly<Record<string, unknown>>, keys: readonly string[], sent: unknown): Record<string, unknown> {
+  const entries = keys.map((key): [string, unknown] => [key, key === 'body' ? sent : values[key]]);
+  return Object.fromEntries(keys.includes('body') ? entries : [...entries, ['body', sent]]);
+}
+
 /** Every problem with `input` for `route`; an empty list means it can be sent. */
 export function validateInput(route: RouteDescriptor, input: unknown): ValidationProblem[] {
   return checkInput(route, input).problems;
@@ -111,13 +132,16 @@ export function checkInput(route: RouteDescriptor, input: unknown): { readonly p
       paramProblems(spec, value, problems);
     }
   }
-  const body = route.body ? ownValue(values, 'body') : undefined;
-  if (route.body?.required && body === undefined) problems.push({ pointer: '/body', message: 'is required' });
+  // Read once, here: a getter on the input runs once, and what it throws is a problem, never the call's error.
+  const body = route.body ? readBody(values) : undefined;
+  if (body === UNREADABLE) problems.push({ pointer: '/body', message: 'could not be read (its getter threw)' });
+  else if (route.body?.required && body === undefined) problems.push({ pointer: '/body', message: 'is required' });
   // The validators read the body as it will be sent: its JSON, parsed back.
-  const json = body === undefined ? undefined : checkJsonBody(body);
+  const json = body === undefined || body === UNREADABLE ? undefined : checkJsonBody(body);
   if (json) problems.push(...json.problems);
 
-  for (const key of Object.keys(values)) {
+  const keys = Object.keys(values);
+  for (const key of keys) {
     const known =
       (key === 'body' && route.body !== undefined) ||
       route.pathParams.some((p) => p.name === key) ||
@@ -126,7 +150,7 @@ export function checkInput(route: RouteDescriptor, input: unknown): { readonly p
   }
 
   // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
-  if (route.validate && (json === undefined || json.problems.length === 0))
-    problems.push(...route.validate(json ? { ...values, body: json.sent } : input));
+  if (route.validate && body !== UNREADABLE && (json === undefined || json.problems.length === 0))
+    problems.push(...route.validate(json ? withSentBody(values, keys, json.sent) : input));
   return problems.length > 0 ? { problems } : { problems, bodyJson: json?.json };
 }
