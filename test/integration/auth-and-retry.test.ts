@@ -51,10 +51,14 @@ describe('client credentials', () => {
     expect(await source.getAccessToken()).toBe(first);
     now += 86_400_000 * 0.06; // past 90 %, still valid: answered at once, refreshed in the background
     expect(await source.getAccessToken()).toBe(first);
-    for (let i = 0; i < 100 && source.tokenRequests < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Proved by order, not by a pause: the background request was made, and its token comes next.
+    let next = first;
+    for (let i = 0; i < 500 && next === first; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      next = await source.getAccessToken();
+    }
     expect(source.tokenRequests).toBe(2);
-    expect(await source.getAccessToken()).not.toBe(first);
+    expect(next).not.toBe(first);
   });
 
   it('reject every waiter of a failed request with one AuthError, and try again on the next call', async () => {

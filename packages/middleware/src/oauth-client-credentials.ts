@@ -2,9 +2,12 @@
  * OAuth client credentials (Genesys: `POST {login}/oauth/token`, HTTP Basic, form body). The
  * token is cached and refreshed ahead of expiry; concurrent callers share one token request
  * (single flight), and a failed request rejects them all with one AuthError while the next call
- * tries again. The client secret and tokens live in private fields only.
+ * tries again. An answer is checked before its token is cached (a token a header can carry, a
+ * lifetime that is one, a JSON object of at most 64 KiB): one that fails is an AuthError at once,
+ * which no retry repeats. The client secret and tokens live in private fields only.
  */
 import { checkBaseUrl, ConfigurationError } from '@switchboard/core';
+import { readTextWithin } from './bounded-body.js';
 import { AuthError } from './errors.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
@@ -25,6 +28,95 @@ function tokenUrlOf(loginUrl: string): string {
     );
   }
   return `${url.origin}${path}/oauth/token`;
+}
+
+/**
+ * The most a token answer may weigh. Genesys answers a few hundred bytes (a token, its type and
+ * lifetime); 64 KiB leaves room for any login host's JWT and extra fields, and bounds what a host
+ * that sends without end can cost: past it the body is cancelled and the request is an AuthError.
+ */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * What an access token may be. RFC 7230's field-value (§3.2) is the least a header needs (no CR,
+ * LF or NUL), but it still lets in controls such as a tab, spaces and obs-text (bytes above 0x7E),
+ * which transports refuse or re-encode. RFC 6750 §2.1's b64token, the syntax of the credential in
+ * `Authorization: Bearer <token>`, where the token goes, is narrower and visible ASCII only:
+ * letters, digits, `-`, `.`, `_`, `~`, `+`, `/` and `=`, all that real Genesys tokens hold. So a
+ * token that passes can neither end the header line, nor be cut short, nor be refused by the
+ * transport; and no space, comma or quote, which would change how the credentials are parsed.
+ * `=` is taken anywhere, not only as trailing padding as b64token has it: where it sits cannot make
+ * the header unsafe, and a rule on its place could only refuse a token the API would take.
+ */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/=]+$/;
+
+/** A token's lifetime when the answer gives none: RFC 6749 §5.1 leaves it to the server's documentation; Genesys always sends it. */
+const DEFAULT_LIFETIME_S = 3600;
+/**
+ * The longest lifetime taken, a year: far above what login hosts grant (a day by default at Genesys
+ * and in the emulator), so what is above it is no lifetime, such as milliseconds sent for seconds
+ * (a day in milliseconds would read as 1,000 days).
+ */
+const MAX_LIFETIME_S = 365 * 86_400;
+
+/**
+ * The token's lifetime in seconds from `expires_in`, or undefined when it is present and no lifetime:
+ * a number above 0 and at most a year. RFC 6749 §5.1 sends it as a JSON number (what Genesys sends);
+ * its grammar (Appendix A.14, `1*DIGIT`) is also taken as a string, which some servers send.
+ */
+function lifetimeSeconds(expiresIn: unknown): number | undefined {
+  if (expiresIn === undefined) return DEFAULT_LIFETIME_S;
+  const seconds =
+    typeof expiresIn === 'number' ? expiresIn : typeof expiresIn === 'string' && /^\d{1,12}$/.test(expiresIn) ? Number(expiresIn) : NaN;
+  return Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_LIFETIME_S ? seconds : undefined;
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON');
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/**
+ * The refusal of a token request the login host answered with a status that is not 2xx: its
+ * status, and the OAuth error code only (`invalid_client`), never the body, which could echo what was sent.
+ */
+function refusal(status: number, body: unknown, tokenUrl: string, clientSecret: string): AuthError {
+  const oauthError = typeof body === 'object' && body !== null ? (body as { error?: unknown }).error : undefined;
+  const reason =
+    typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
+  const hint = status === 404 ? `; loginUrl may be wrong: ${LOGIN_HOST}` : '';
+  return new AuthError(`the OAuth token request to ${tokenUrl} was refused (HTTP ${status}${reason})${hint}`);
+}
+
+/**
+ * The token and its lifetime from the login host's answer, checked before anything is cached: an
+ * answer whose token could not be used (one that cannot go in a header, no lifetime, a body that
+ * is not a JSON object or is over {@link MAX_ANSWER_BYTES}) is an AuthError at once, since asking
+ * again cannot help. Messages say what was wrong, never what the answer held.
+ */
+async function tokenOf(response: Response, tokenUrl: string, clientSecret: string): Promise<{ value: string; lifetimeMs: number }> {
+  const { status } = response;
+  const read = await readTextWithin(response, MAX_ANSWER_BYTES);
+  if (!response.ok) throw refusal(status, read.kind === 'text' ? parsed(read.text) : undefined, tokenUrl, clientSecret);
+  const failed = (why: string): AuthError => new AuthError(`the OAuth token request to ${tokenUrl} failed: ${why}`);
+  if (read.kind === 'too-large') throw failed(`the login host answered more than ${MAX_ANSWER_BYTES / 1024} KiB`);
+  if (read.kind === 'failed') throw failed(`reading the login host's answer failed (${read.errorName})`);
+  const body = parsed(read.text);
+  if (body === NOT_JSON) throw failed(`the login host answered HTTP ${status} with a body that is not JSON`);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw failed(`the login host answered HTTP ${status} with JSON that is not an object`);
+  const { access_token: value, expires_in: expiresIn } = body as { access_token?: unknown; expires_in?: unknown };
+  if (typeof value !== 'string') throw failed(`the login host answered HTTP ${status} without an access token`);
+  // Refused here, it is one AuthError; cached, every call would fail in the transport, as a network error retried in vain.
+  if (!BEARER_TOKEN.test(value)) throw failed('the login host answered an access token that cannot be sent in an Authorization header');
+  const seconds = lifetimeSeconds(expiresIn);
+  if (seconds === undefined)
+    throw failed('the login host answered an expires_in that is not a lifetime (a number of seconds above 0, at most a year)');
+  return { value, lifetimeMs: seconds * 1000 };
 }
 
 /** What {@link ClientCredentials} takes. */
@@ -156,19 +248,9 @@ export class ClientCredentials {
         `the OAuth token request to ${this.#tokenUrl} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`,
       );
     }
-    const body = (await response.json().catch(() => undefined)) as
-      { access_token?: unknown; expires_in?: unknown; error?: unknown } | undefined;
-    if (!response.ok || typeof body?.access_token !== 'string') {
-      // The OAuth error code only (`invalid_client`): never the body, which could echo what was sent.
-      const oauthError = body?.error;
-      const reason =
-        typeof oauthError === 'string' && /^[\w.-]{1,64}$/.test(oauthError) && !oauthError.includes(clientSecret) ? `: ${oauthError}` : '';
-      const hint = response.status === 404 ? `; loginUrl may be wrong: ${LOGIN_HOST}` : '';
-      throw new AuthError(`the OAuth token request to ${this.#tokenUrl} was refused (HTTP ${response.status}${reason})${hint}`);
-    }
-    const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
+    const { value, lifetimeMs } = await tokenOf(response, this.#tokenUrl, clientSecret);
     const now = this.#now();
-    const token = { value: body.access_token, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs * (1 - refreshMargin) };
+    const token = { value, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs * (1 - refreshMargin) };
     if (this.#closed) {
       // Closed while the request was out: the new token is revoked, never handed out.
       await this.#revoke(token);
@@ -198,6 +280,7 @@ export class ClientCredentials {
         headers: { authorization: `Bearer ${token.value}` },
         signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
       });
+      // Never read: whatever the answer holds, cancelling frees the connection at once.
       await response.body?.cancel();
     } catch {
       // Revocation is a courtesy: the token expires anyway.

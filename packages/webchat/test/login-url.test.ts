@@ -1,7 +1,8 @@
 /**
  * WebChatAPI's loginUrl is the login host (`/oauth/token` is appended): the token endpoint given
  * as loginUrl fails at `new WebChatAPI(...)`, before anything is sent, and a loginUrl that answers
- * 404 fails the call with the endpoint it called and a hint, never a credential.
+ * 404 fails the call with the endpoint it called and a hint, never a credential. A login host that
+ * answers a token no header can carry fails the call with one AuthError, with nothing retried.
  */
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { ConfigurationError } from '@switchboard/core';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { AuthError } from '@switchboard/middleware';
 import { WebChatAPI } from '@switchboard/webchat';
+import { json, startLoopback } from '../../../test/support/loopback.js';
 
 let e: Emulator;
 beforeAll(async () => {
@@ -54,5 +56,20 @@ describe('WebChatAPI loginUrl', () => {
     const api = new WebChatAPI({ baseUrl: e.apiUrl, loginUrl: e.loginUrl, oauth: oauth(), ...quiet });
     expect((await api.getWebchatSettings()).status).toBe(200);
     await api.close();
+  });
+
+  it('a login host that answers a token with CR LF fails the call with one AuthError: one token request, no API request', async () => {
+    const login = await startLoopback(json(200, { access_token: 'token-4c1d\r\nx-injected: 1', token_type: 'bearer', expires_in: 86_399 }));
+    const apiHost = await startLoopback(json(200, {}));
+    const api = new WebChatAPI({ baseUrl: apiHost.url, loginUrl: login.url, oauth: oauth(), ...quiet });
+    const error = await api.getWebchatSettings().catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ operationId: 'getWebchatSettings', attempts: 0 });
+    expect((error as AuthError).message).toContain('cannot be sent in an Authorization header');
+    expect((error as AuthError).message).not.toContain('token-4c1d');
+    expect(login.requests).toHaveLength(1);
+    expect(apiHost.requests).toHaveLength(0);
+    await api.close();
+    await Promise.all([login.close(), apiHost.close()]);
   });
 });
