@@ -59,6 +59,12 @@ export interface Emulator {
     stall(conversationId: string, ms: number): number;
     /** Closes the sockets with a close frame of `code` (and `reason`). */
     close(conversationId: string, code: number, reason?: string): number;
+    /**
+     * Sends `data` as one text frame, as it is, on the open sockets: a frame the API would never
+     * send (`'null'`, the wrong shape, more than a client takes), for a client's frame parser. A
+     * stalled socket sends nothing.
+     */
+    frame(conversationId: string, data: string): number;
     /** Adds a fault that hits every socket attached from now on, `everyMs` after it attached and again every `everyMs`. Throws a TypeError for an invalid rule. */
     addRule(rule: StreamFaultRule): void;
     /** Removes every rule (sockets attached under them keep their schedule until they close). */

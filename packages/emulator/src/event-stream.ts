@@ -96,10 +96,14 @@ export class EventStreams {
   }
 
   #send(ws: WebSocket, frame: Frame): void {
+    this.#sendText(ws, JSON.stringify(frame));
+  }
+
+  #sendText(ws: WebSocket, text: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
     // A stalled connection delivers nothing; the frames are lost, as they would be when it dies.
     if ((this.#stalledUntil.get(ws) ?? 0) > Date.now()) return;
-    ws.send(JSON.stringify(frame));
+    ws.send(text);
     this.framesSent++;
   }
 
@@ -150,6 +154,7 @@ export class EventStreams {
   #apply(ws: WebSocket, fault: StreamFault): void {
     if (fault.kind === 'drop') ws.terminate();
     else if (fault.kind === 'stall') this.#stalledUntil.set(ws, Date.now() + fault.ms);
+    else if (fault.kind === 'frame') this.#sendText(ws, fault.data);
     else ws.close(fault.code, fault.reason);
   }
 

@@ -79,6 +79,7 @@ function handle(origin: string, parts: EmulatorParts, app: FastifyInstance, cont
       drop: (conversationId) => parts.applyStreamFault(conversationId, { kind: 'drop' }),
       stall: (conversationId, ms) => parts.applyStreamFault(conversationId, { kind: 'stall', ms }),
       close: (conversationId, code, reason) => parts.applyStreamFault(conversationId, { kind: 'close', code, reason }),
+      frame: (conversationId, data) => parts.applyStreamFault(conversationId, { kind: 'frame', data }),
       addRule: (rule) => parts.addStreamRule(rule),
       clearRules: () => void streams.rules.splice(0),
     },

@@ -1,10 +1,10 @@
 /**
  * Faults on a conversation's event stream, as the admin endpoint takes them
  * (`POST /__emulator/conversations/:id/stream`): `{ kind: 'drop' }`, `{ kind: 'stall', ms }`,
- * `{ kind: 'close', code, reason? }`.
+ * `{ kind: 'close', code, reason? }`, `{ kind: 'frame', data }`.
  */
 
-/** A fault on an event stream socket: a drop (no close frame), a stall of `ms` (nothing sent, socket open), or a close with `code`. */
+/** A fault on an event stream socket: a drop (no close frame), a stall of `ms` (nothing sent, socket open), a close with `code`, or a frame the API would never send. */
 export type StreamFault =
   | {
       /** Destroy the socket without a close frame. */
@@ -23,6 +23,12 @@ export type StreamFault =
       readonly code: number;
       /** The close reason, at most 123 bytes. */
       readonly reason?: string | undefined;
+    }
+  | {
+      /** Send `data` as one text frame, as it is: not JSON, the wrong shape, too large — what a client's frame parser must survive. */
+      readonly kind: 'frame';
+      /** The frame's text. */
+      readonly data: string;
     };
 
 /** A stream fault that hits every event stream socket `everyMs` after it attached, and again every `everyMs` while it is open. */
@@ -73,8 +79,8 @@ function closeCodeProblem(code: unknown): string | undefined {
 
 /** The fault a request body asks for, or what is wrong with it. */
 export function streamFault(body: unknown): StreamFault | string {
-  if (typeof body !== 'object' || body === null) return "the body must be { kind: 'drop' | 'stall' | 'close', … }";
-  const { kind, ms, code, reason } = body as Record<string, unknown>;
+  if (typeof body !== 'object' || body === null) return "the body must be { kind: 'drop' | 'stall' | 'close' | 'frame', … }";
+  const { kind, ms, code, reason, data } = body as Record<string, unknown>;
   if (kind === 'drop') return { kind };
   if (kind === 'stall')
     return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? { kind, ms } : 'a stall needs ms, a number above 0';
@@ -85,5 +91,6 @@ export function streamFault(body: unknown): StreamFault | string {
       return 'a close reason is a string of at most 123 bytes';
     return { kind, code: code as number, reason };
   }
-  return `unknown stream fault kind ${JSON.stringify(kind)}: drop, stall or close`;
+  if (kind === 'frame') return typeof data === 'string' ? { kind, data } : 'a frame needs data, a string (sent as it is)';
+  return `unknown stream fault kind ${JSON.stringify(kind)}: drop, stall, close or frame`;
 }

@@ -183,6 +183,35 @@ describe('stream faults', () => {
   });
 });
 
+describe('the frame fault', () => {
+  it('sends its data as one text frame, as it is, from code and over HTTP; a frame without string data is refused', async () => {
+    const chat = await startChat(e);
+    const ws = new WebSocket(chat.eventStreamUri);
+    const big = `{"pad":"${'x'.repeat(300_000)}"}`;
+    const sent = ['text null', `text ${big}`, 'text [1,2'];
+    const raw: string[] = [];
+    let allThree = (): void => undefined;
+    const arrived = new Promise<void>((resolve) => (allThree = resolve));
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      raw.push(`${isBinary ? 'binary' : 'text'} ${data.toString()}`);
+      if (raw.filter((r) => sent.includes(r)).length === sent.length) allThree();
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    expect(e.streams.frame(chat.id, 'null')).toBe(1);
+    expect(e.streams.frame(chat.id, big)).toBe(1);
+    const answer = await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, { body: { kind: 'frame', data: '[1,2' } });
+    expect(answer).toMatchObject({ status: 200, body: { sockets: 1 } });
+    // Heartbeats and the agent's frames come in between: the three come whole, as text, in order.
+    await arrived;
+    expect(raw.filter((r) => sent.includes(r))).toEqual(sent);
+    for (const body of [{ kind: 'frame' }, { kind: 'frame', data: 42 }]) {
+      expect((await call(e, 'POST', `/__emulator/conversations/${chat.id}/stream`, { body })).status).toBe(400);
+    }
+    expect(e.streams.frame('nope', 'null')).toBe(0);
+    ws.close();
+  });
+});
+
 describe('stream fault rules', () => {
   it('hit every socket attached after they were added, on their schedule; from code, over HTTP, and refused when invalid', async () => {
     e.streams.addRule({ fault: { kind: 'close', code: 4000 }, everyMs: 150 });

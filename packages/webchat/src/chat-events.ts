@@ -71,6 +71,26 @@ export interface EventStreamOptions {
    * @default `120_000` (2 minutes)
    */
   readonly giveUpAfterMs?: number;
+  /**
+   * The largest frame the stream takes, in bytes. A larger one makes the connection close (1009,
+   * reason `frame too large`) before it is read, and the stream reconnects like after any drop:
+   * the gap fill reads what was missed from the messages API, so no message is lost. The largest
+   * frame the API sends is a message event (a body of at most 4,000 characters, a few tens of KiB
+   * in JSON with its envelope and sender), so the default leaves a wide margin.
+   * @default `262_144` (256 KiB)
+   */
+  readonly maxFrameBytes?: number;
+  /**
+   * How long each live event (a message, typing, a member change) is held, in ms, so that a
+   * message sent earlier (by its server `timestamp`) that arrives a little later is still
+   * delivered first. The cost is latency: every live event is delivered up to this much later
+   * than it arrived. An event without a timestamp (typing, a member change, a message whose
+   * timestamp is missing or not ISO 8601) keeps its arrival place; a message that arrives more than
+   * the window after a later one was delivered comes when it arrives, out of order (still once).
+   * Held events are delivered before the stream's `closed` event. `0` turns the window off.
+   * @default `250`
+   */
+  readonly reorderWindowMs?: number;
 }
 
 /** Why the event stream gave up: `outage` (down longer than `giveUpAfterMs`) or `refused` (the server refused the stream's credential: 401, 403 or 404). */

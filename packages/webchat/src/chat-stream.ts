@@ -7,13 +7,20 @@
  *   up with an EventStreamError once it has been down for `giveUpAfterMs`, or at once when the
  *   server refuses the stream's credential (401, 403, 404).
  * - Each time it opens it fills the gap from the messages API: the messages after the last one
- *   delivered (all of them the first time). Live messages that arrive meanwhile wait for the fill,
+ *   delivered (all of them the first time). Live events that arrive meanwhile wait for the fill,
  *   and every message is delivered once, by id, in the conversation's order.
+ * - Frames are read without trusting them (chat-frame.ts): one that is not what the API sends is
+ *   ignored and counted, never thrown. A frame larger than `maxFrameBytes` makes ws close the
+ *   connection (1009): a drop like any other, whose messages the gap fill recovers.
+ * - Live events pass through a reorder window (reorder-window.ts) of `reorderWindowMs`, so that a
+ *   message sent earlier that arrives a little later is still delivered first.
+ * - Nothing that a listener, the sink or the observer throws reaches ws's event handlers (where it
+ *   would be an uncaught exception): each call out is guarded.
  *
  * The stream's URI holds a credential: it appears in no event, reason or error.
  */
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import {
   type ChatConnectionEvent,
   type ChatEvent,
@@ -21,7 +28,9 @@ import {
   type EventStreamFailure,
   type EventStreamOptions,
 } from './chat-events.js';
-import type { WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
+import { type IgnoredFrameReason, parseFrame } from './chat-frame.js';
+import type { WebChatMessage } from './generated/models.js';
+import { ReorderWindow } from './reorder-window.js';
 import type { StreamObserver } from './stream-telemetry.js';
 
 /** Where a stream connects, and how it reads the messages it missed. */
@@ -32,23 +41,64 @@ export interface ChatStreamSource {
   missed(afterId: string | undefined, signal: AbortSignal): AsyncIterable<WebChatMessage>;
 }
 
-/** What a stream tells its chat. */
+/** What a stream tells its chat. Calls that throw are caught (and the error dropped): the stream goes on. */
 export interface ChatStreamSink {
   event(event: ChatEvent): void;
   /** The stream gave up; nothing follows. */
   failed(error: EventStreamError): void;
 }
 
-interface Frame {
-  readonly topicName?: unknown;
-  readonly eventBody?: Record<string, unknown>;
-  readonly metadata?: { readonly type?: unknown };
-}
+/** A live event: what the reorder window holds. */
+type LiveEvent = Exclude<ChatEvent, ChatConnectionEvent>;
 
 /** Statuses that say the stream's credential is not (or no longer) good: reconnecting cannot help. */
 const REFUSED = new Set([401, 403, 404]);
 /** The longest a handshake may take before the attempt counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * The default bound on one frame. The largest frame the API sends is a message event: a body of at
+ * most 4,000 characters (24,000 bytes in the worst case, every character escaped as `\u00XX` in
+ * JSON) in an envelope with the sender's member info, so a few tens of KiB. 256 KiB leaves ten
+ * times that for member info with custom fields, and still refuses what no chat sends (ws would
+ * otherwise hold up to 100 MiB per frame).
+ */
+const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
+/**
+ * The default reorder window. Messages swap on the way when two members send at almost the same
+ * moment (a guest and an agent at once); a quarter of a second covers that, and is a delay a
+ * reader of a chat does not notice.
+ */
+const DEFAULT_REORDER_WINDOW_MS = 250;
+
+/** Why a socket failed, in our own words: ws names the URI (and so its token) in some of its errors. */
+function socketErrorReason(error: Error): string {
+  // ws says "Unexpected server response: 401" for a refused handshake: the status alone is kept.
+  const status = /server response: (\d{3})/.exec(error.message)?.[1];
+  if (status) return `HTTP ${status}`;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'frame too large';
+  return typeof code === 'string' ? code : 'socket error';
+}
+
+/** A frame's text: ws hands a text frame over as a Buffer (or its fragments). */
+function textOf(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+}
+
+/** A message's server timestamp in epoch ms; NaN when it has none that parses. */
+function timestampOf(message: WebChatMessage): number {
+  return typeof message.timestamp === 'string' ? Date.parse(message.timestamp) : Number.NaN;
+}
+
+/** Runs a call out of the stream (the sink, an observer); what it throws is dropped: it must not reach ws's event handlers. */
+function guarded(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // Not ours to handle: a listener or observer that throws does not stop the stream.
+  }
+}
 
 export class ChatStream {
   readonly #source: ChatStreamSource;
@@ -56,6 +106,7 @@ export class ChatStream {
   readonly #stallMs: number;
   readonly #reconnect: BackoffOptions;
   readonly #giveUpAfterMs: number;
+  readonly #maxFrameBytes: number;
   readonly #random: () => number;
   #socket: WebSocket | undefined;
   /** Connection attempts since the stream was last open. */
@@ -65,12 +116,15 @@ export class ChatStream {
   #downSince: number | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set as the stream starts to end (its held events are flushed then); `#ended` once they are. */
+  #ending = false;
   #ended = false;
   readonly #delivered = new Set<string>();
   #lastMessageId: string | undefined;
-  /** While the gap is filled, live messages wait here. */
-  #held: WebChatMessage[] | undefined;
+  /** Live events wait here: for their reorder window, and while the stream is down or filling its gap. */
+  readonly #window: ReorderWindow<LiveEvent>;
   #fill: AbortController | undefined;
+  #ignoredFrames = 0;
   readonly #observer: StreamObserver | undefined;
 
   constructor(
@@ -86,7 +140,15 @@ export class ChatStream {
     this.#stallMs = (options.heartbeatIntervalMs ?? 30_000) * (options.stallAfterHeartbeats ?? 2.5);
     this.#reconnect = options.reconnect ?? { baseMs: 250, capMs: 10_000 };
     this.#giveUpAfterMs = options.giveUpAfterMs ?? 120_000;
+    this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.#random = random;
+    // Paused until the first gap fill: nothing live goes out before the history it follows.
+    this.#window = new ReorderWindow(options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS, (event) => this.#release(event), true);
+  }
+
+  /** Frames ignored so far: not JSON, not an object, not what the API sends (each also told to the observer's `ignoredFrame`). */
+  get ignoredFrames(): number {
+    return this.#ignoredFrames;
   }
 
   /** Opens the first connection. */
@@ -101,15 +163,21 @@ export class ChatStream {
     let ws: WebSocket;
     try {
       // A connection that cannot be made in this long is one attempt that failed, well within the outage bound.
-      ws = new WebSocket(this.#source.uri, { handshakeTimeout: Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS) });
+      const handshakeTimeout = Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS);
+      ws = new WebSocket(this.#source.uri, { handshakeTimeout, maxPayload: this.#maxFrameBytes });
     } catch {
       // ws names the URI (and so its token) in this error: it is not passed on.
       return this.#giveUp('refused', 'invalid stream URI');
     }
     this.#socket = ws;
+    this.#listen(ws);
+  }
+
+  #listen(ws: WebSocket): void {
     let opened = false;
     let why: string | undefined;
-    /** The connection counts as back (the outage clock and the backoff start again) once its gap is filled and a frame has come. */
+    const stalled = () => (why = 'heartbeat stalled');
+    /** The connection counts as back (the outage clock and the backoff start again) once its gap is filled and a frame of the API has come. */
     const up = { filled: false, heard: false };
     const markUp = (part: 'filled' | 'heard'): void => {
       up[part] = true;
@@ -123,38 +191,45 @@ export class ChatStream {
       opened = true;
       this.#connection('open', this.#attempt, this.#everOpen ? 'reconnected' : 'connected');
       this.#everOpen = true;
-      this.#watch(ws, () => (why = 'heartbeat stalled'));
-      const fill = () => this.#fillGap(ws, (failure) => (why = failure)).then((filled) => filled && markUp('filled'));
-      void (this.#observer ? this.#observer.within(fill) : fill());
+      this.#watch(ws, stalled);
+      this.#within(() => this.#fillGap(ws, (failure) => (why = failure)).then((filled) => void (filled && markUp('filled'))));
     });
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
       // A socket closing (ours, or one replaced) delivers nothing more.
-      if (this.#ended || this.#socket !== ws) return;
-      this.#watch(ws, () => (why = 'heartbeat stalled'));
-      markUp('heard');
-      this.#frame(
-        Buffer.isBuffer(data)
-          ? data.toString('utf8')
-          : Array.isArray(data)
-            ? Buffer.concat(data).toString('utf8')
-            : Buffer.from(data).toString('utf8'),
-      );
+      if (this.#ending || this.#socket !== ws) return;
+      // Any frame shows the connection is alive; only one of the API's shows the server is there.
+      this.#watch(ws, stalled);
+      if (isBinary ? this.#ignore('binary frame') : this.#frame(textOf(data))) markUp('heard');
     });
-    ws.on('error', (error) => {
-      // ws says "Unexpected server response: 401" for a refused handshake: the status alone is kept.
-      const status = /server response: (\d{3})/.exec(error.message)?.[1];
-      why ??= status ? `HTTP ${status}` : ((error as { code?: string }).code ?? 'socket error');
-    });
+    ws.on('error', (error) => (why ??= socketErrorReason(error)));
     ws.on('close', (code) => {
       if (this.#socket !== ws) return;
       this.#socket = undefined;
       clearTimeout(this.#stallTimer);
       this.#fill?.abort();
-      if (this.#ended) return;
+      // Down: live events wait for the next gap fill, which reads from the last message delivered.
+      this.#window.pause();
+      if (this.#ending) return;
       const status = Number(/^HTTP (\d{3})$/.exec(why ?? '')?.[1]);
       if (REFUSED.has(status)) return this.#giveUp('refused', why ?? 'refused');
       this.#dropped(why ?? (opened ? (code === 1006 ? 'dropped' : `closed ${code}`) : 'could not connect'));
     });
+  }
+
+  /** Runs the gap fill inside the observer's span; it runs once even when the observer throws. */
+  #within(fill: () => Promise<void>): void {
+    let ran = false;
+    const once = (): Promise<void> => {
+      ran = true;
+      return fill();
+    };
+    try {
+      const result: unknown = this.#observer?.within(once);
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // An observer that throws does not keep the gap from being filled.
+    }
+    if (!ran) void once();
   }
 
   /** Re-arms the stall timer: a connection silent for `stallMs` is closed (and then reopened). */
@@ -177,50 +252,60 @@ export class ChatStream {
 
   #connection(state: ChatConnectionEvent['state'], attempt: number, reason: string): void {
     const event: ChatConnectionEvent = { type: 'connection', state, attempt, reason };
-    this.#observer?.connection(event);
-    this.#sink.event(event);
+    guarded(() => this.#observer?.connection(event));
+    this.#emit(event);
+  }
+
+  #emit(event: ChatEvent): void {
+    guarded(() => this.#sink.event(event));
   }
 
   /**
-   * Delivers what was missed while no connection was open, then what arrived meanwhile; whether
-   * the gap was filled. A fill that fails drops the connection (`fail` gets the reason): the
-   * next one fills again from the same place. A refusal (401, 403, 404: the guest JWT is gone) or
-   * a closed client ends the stream.
+   * Delivers what was missed while no connection was open, merged with the live events held
+   * meanwhile; whether the gap was filled. A fill that fails drops the connection (`fail` gets the
+   * reason): the next one fills again from the same place. A refusal (401, 403, 404: the guest JWT
+   * is gone) or a closed client ends the stream.
    */
   async #fillGap(ws: WebSocket, fail: (reason: string) => void): Promise<boolean> {
-    const held: WebChatMessage[] = [];
-    this.#held = held;
     const fill = new AbortController();
     this.#fill = fill;
     const started = performance.now();
     let recovered = 0;
     try {
-      for await (const message of this.#source.missed(this.#lastMessageId, fill.signal)) if (this.#deliver(message, true)) recovered++;
+      for await (const message of this.#source.missed(this.#lastMessageId, fill.signal)) {
+        // Live events that sort before it go first; it is delivered now, in the API's order.
+        this.#window.releaseBefore(timestampOf(message));
+        if (this.#deliver(message, true)) recovered++;
+      }
     } catch (error) {
-      if (this.#ended || this.#socket !== ws) return false;
-      const { status, code } = error as { status?: unknown; code?: unknown };
-      if (typeof status === 'number' && REFUSED.has(status)) {
-        this.#giveUp('refused', `gap fill: HTTP ${status}`);
-        void this.#drop(ws);
-        return false;
-      }
-      if (code === 'E_CLOSED') {
-        this.#giveUp('outage', 'gap fill: the client is closed');
-        void this.#drop(ws);
-        return false;
-      }
-      fail('gap fill failed');
-      ws.terminate();
-      return false;
+      return this.#fillFailed(ws, error, fail);
     } finally {
       if (this.#fill === fill) this.#fill = undefined;
     }
-    // Aborted (the connection closed) or replaced by a newer connection's fill: its held messages are not ours to deliver.
-    if (fill.signal.aborted || this.#held !== held) return false;
-    this.#held = undefined;
-    this.#observer?.gapFilled(recovered, performance.now() - started);
-    for (const message of held) this.#deliver(message, false);
+    // Aborted (the connection closed) or replaced by a newer connection: the events held wait for the next fill.
+    if (fill.signal.aborted || this.#socket !== ws) return false;
+    guarded(() => this.#observer?.gapFilled(recovered, performance.now() - started));
+    this.#window.resume();
     return true;
+  }
+
+  /** A gap fill failed: the stream ends when the credential is refused or the client closed, and reconnects otherwise. */
+  #fillFailed(ws: WebSocket, error: unknown, fail: (reason: string) => void): false {
+    if (this.#ending || this.#socket !== ws) return false;
+    const { status, code } = Object(error) as { status?: unknown; code?: unknown };
+    if (typeof status === 'number' && REFUSED.has(status)) {
+      this.#giveUp('refused', `gap fill: HTTP ${status}`);
+      void this.#drop(ws);
+      return false;
+    }
+    if (code === 'E_CLOSED') {
+      this.#giveUp('outage', 'gap fill: the client is closed');
+      void this.#drop(ws);
+      return false;
+    }
+    fail('gap fill failed');
+    ws.terminate();
+    return false;
   }
 
   /** Delivers a message unless it was delivered before; whether it was delivered now. */
@@ -228,48 +313,69 @@ export class ChatStream {
     if (this.#ended || message.id === undefined || this.#delivered.has(message.id)) return false;
     this.#delivered.add(message.id);
     this.#lastMessageId = message.id;
-    this.#sink.event({ type: 'message', message, recovered });
+    this.#emit({ type: 'message', message, recovered });
     return true;
   }
 
-  #frame(text: string): void {
-    let frame: Frame;
-    try {
-      frame = JSON.parse(text) as Frame;
-    } catch {
-      return; // not a frame of this API: nothing to deliver
+  /** A live event whose wait in the reorder window is over. */
+  #release(event: LiveEvent): void {
+    if (event.type === 'message') this.#deliver(event.message, false);
+    else if (!this.#ended) this.#emit(event);
+  }
+
+  /** Reads one text frame; whether it was a frame of the API (an event or a heartbeat). */
+  #frame(text: string): boolean {
+    const frame = parseFrame(text);
+    switch (frame.kind) {
+      case 'ignored':
+        return this.#ignore(frame.reason);
+      case 'message':
+        // One already delivered (by the gap fill, say) is not held again.
+        if (!this.#delivered.has(frame.message.id ?? ''))
+          this.#window.hold({ type: 'message', message: frame.message, recovered: false }, timestampOf(frame.message));
+        return true;
+      case 'typing':
+        this.#window.hold({ type: 'typing', typing: frame.typing }, undefined);
+        return true;
+      case 'member-change':
+        this.#window.hold({ type: 'member-change', member: frame.member }, undefined);
+        return true;
+      case 'quiet':
+        return true;
     }
-    const topic = typeof frame.topicName === 'string' ? frame.topicName : '';
-    const type = frame.metadata?.type;
-    const body = frame.eventBody ?? {};
-    if (topic.endsWith('.messages') && type === 'message') {
-      const message = body as unknown as WebChatMessage;
-      if (this.#held) this.#held.push(message);
-      else this.#deliver(message, false);
-    } else if (topic.endsWith('.messages') && type === 'typing-indicator') {
-      this.#sink.event({ type: 'typing', typing: body as unknown as WebChatTyping });
-    } else if (topic.endsWith('.members') && type === 'member-change' && typeof body.member === 'object' && body.member !== null) {
-      this.#sink.event({ type: 'member-change', member: body.member as WebChatMemberInfo });
-    }
+  }
+
+  /** Counts a frame that was not what the API sends; it tells the observer only why, never what it held. */
+  #ignore(reason: IgnoredFrameReason): false {
+    this.#ignoredFrames++;
+    guarded(() => this.#observer?.ignoredFrame?.(reason));
+    return false;
   }
 
   #giveUp(failure: EventStreamFailure, detail: string): void {
+    if (this.#ending) return;
     const error = new EventStreamError(failure, detail, this.#source.conversationId);
-    this.#observer?.failed(error);
+    guarded(() => this.#observer?.failed(error));
     this.#end(failure === 'outage' ? 'gave up' : 'refused');
-    this.#sink.failed(error);
+    guarded(() => this.#sink.failed(error));
   }
 
+  /**
+   * Ends the stream: the live events still held are delivered first, in order (they came, and a
+   * chat that was left or closed delivers nothing after `closed`), then the `closed` event.
+   */
   #end(reason: string): void {
-    if (this.#ended) return;
-    this.#ended = true;
+    if (this.#ending) return;
+    this.#ending = true;
     clearTimeout(this.#stallTimer);
     clearTimeout(this.#reconnectTimer);
     this.#fill?.abort();
+    this.#window.flush();
+    this.#ended = true;
     this.#connection('closed', this.#attempt, reason);
   }
 
-  /** Closes the stream for good (the chat was left or closed); resolves once its socket is gone. */
+  /** Closes the stream for good (the chat was left or closed); resolves once its socket is gone. Held live events are delivered before `closed`. */
   async close(reason: string): Promise<void> {
     this.#end(reason);
     const ws = this.#socket;

@@ -19,6 +19,7 @@ export {
   type EventStreamOptions,
 } from './chat-events.js';
 export type { StreamEvent, StreamObserver } from './stream-telemetry.js';
+export type { IgnoredFrameReason } from './chat-frame.js';
 export { errorBodyOf, errorMessage } from './error-body.js';
 export { paginateMembers, paginateMessages } from './pagination.js';
 export { REGION_DOMAINS, regionUrls, type RegionName, type RegionUrls } from './regions.js';

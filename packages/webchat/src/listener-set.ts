@@ -1,4 +1,9 @@
-/** The listeners of one kind of event: each is called in turn, and one that throws keeps the event from none of the others. */
+/**
+ * The listeners of one kind of event: each is called in turn, and one that throws (or, when it is
+ * async, rejects) keeps the event from none of the others. Events are emitted from inside a
+ * websocket's event handlers, where a throw is an uncaught exception and a rejection an unhandled
+ * one: either would end the process.
+ */
 export class ListenerSet<E> {
   readonly #listeners = new Set<(event: E) => void>();
 
@@ -12,7 +17,9 @@ export class ListenerSet<E> {
   emit(event: E): void {
     for (const listener of [...this.#listeners]) {
       try {
-        listener(event);
+        // Typed as returning nothing, yet an async function fits that type too.
+        const result: unknown = listener(event);
+        if (result instanceof Promise) result.catch(() => undefined);
       } catch {
         // A listener that throws does not stop the stream or the other listeners.
       }

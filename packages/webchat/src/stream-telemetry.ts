@@ -1,9 +1,10 @@
 /**
  * What a guest chat's event stream tells the user's observability: a client event
- * (`api.on('stream')`) for each connection change, reconnect and gap fill; a span for the
- * stream's life (`webchat event stream`, with the conversation id) with a span event for each; and
- * the counters `switchboard.stream.reconnects` and `switchboard.stream.gap_filled` (messages
- * recovered). Reasons are our own words: never the stream's URI, its token or message text.
+ * (`api.on('stream')`) for each connection change, reconnect, gap fill and ignored frame; a span
+ * for the stream's life (`webchat event stream`, with the conversation id) with a span event for
+ * each; and the counters `switchboard.stream.reconnects`, `switchboard.stream.gap_filled`
+ * (messages recovered) and `switchboard.stream.ignored_frames` (by reason). Reasons are our own
+ * words: never the stream's URI, its token, a frame's content or message text.
  */
 import {
   type Attributes,
@@ -19,6 +20,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { ChatConnectionEvent, EventStreamError } from './chat-events.js';
+import type { IgnoredFrameReason } from './chat-frame.js';
 
 const SCOPE = '@switchboard/webchat';
 const ATTR_CONVERSATION_ID = 'switchboard.conversation.id';
@@ -29,11 +31,16 @@ export interface StreamEvent {
   readonly type: 'stream';
   /** The chat's conversation. */
   readonly conversationId: string;
-  /** `open`, `reconnecting`, `closed` (the connection's state), or `gap-filled` (messages read from the messages API after a connection opened). */
-  readonly kind: ChatConnectionEvent['state'] | 'gap-filled';
+  /**
+   * `open`, `reconnecting`, `closed` (the connection's state), `gap-filled` (messages read from
+   * the messages API after a connection opened), or `frame-ignored` (a frame that was not what the
+   * API sends: not JSON, not an object, an unknown topic or type, an event without the fields it
+   * is used by).
+   */
+  readonly kind: ChatConnectionEvent['state'] | 'gap-filled' | 'frame-ignored';
   /** The connection attempt (for `open`, `reconnecting` and `closed`). */
   readonly attempt?: number;
-  /** Why (for `open`, `reconnecting` and `closed`). */
+  /** Why (for `open`, `reconnecting`, `closed` and `frame-ignored`); never what the frame held. */
   readonly reason?: string;
   /** Messages recovered (for `gap-filled`). */
   readonly recovered?: number;
@@ -49,6 +56,8 @@ export interface StreamObserver {
   gapFilled(recovered: number, durationMs: number): void;
   /** The stream gave up (told before its `closed` connection event). */
   failed(error: EventStreamError): void;
+  /** A frame was ignored (not what the API sends), for `reason`; optional, so that an observer written before it still fits. */
+  ignoredFrame?(reason: IgnoredFrameReason): void;
   /** Runs the gap fill's calls inside the stream's span, so that they are its children. */
   within<T>(work: () => T): T;
 }
@@ -63,6 +72,7 @@ export interface StreamTelemetryOptions {
 interface Counters {
   readonly reconnects: Counter;
   readonly gapFilled: Counter;
+  readonly ignoredFrames: Counter;
 }
 
 function counters(provider: MeterProvider | false | undefined): Counters | undefined {
@@ -77,6 +87,10 @@ function counters(provider: MeterProvider | false | undefined): Counters | undef
     gapFilled: meter.createCounter('switchboard.stream.gap_filled', {
       description: 'Messages missed while an event stream was down, recovered from the messages API.',
       unit: '{message}',
+    }),
+    ignoredFrames: meter.createCounter('switchboard.stream.ignored_frames', {
+      description: 'Event stream frames ignored because they were not what the API sends, by reason.',
+      unit: '{frame}',
     }),
   };
 }
@@ -103,6 +117,11 @@ export function streamTelemetry(conversationId: string, options: StreamTelemetry
       span?.addEvent('gap_filled', { 'switchboard.stream.recovered': recovered, 'switchboard.stream.duration_ms': durationMs });
       if (recovered > 0) count?.gapFilled.add(recovered, attributes);
       emit({ kind: 'gap-filled', recovered, durationMs });
+    },
+    ignoredFrame(reason) {
+      span?.addEvent('frame.ignored', { 'switchboard.stream.reason': reason });
+      count?.ignoredFrames.add(1, { ...attributes, 'switchboard.stream.reason': reason });
+      emit({ kind: 'frame-ignored', reason });
     },
     failed(error) {
       span?.setStatus({ code: SpanStatusCode.ERROR, message: error.message });

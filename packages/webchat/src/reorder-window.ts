@@ -1,0 +1,121 @@
+/**
+ * The reorder window of a guest chat's event stream: live events are held for up to `windowMs`, so
+ * that a message sent earlier (by its server timestamp) that arrives a little later is released
+ * first.
+ *
+ * - Each held item sorts by a key: its timestamp (epoch ms) when it has one, otherwise the latest
+ *   timestamp seen so far, so that an item without one (a typing indicator, a member change, a
+ *   message whose timestamp does not parse) keeps its arrival place: right after what came before
+ *   it. Equal keys keep arrival order.
+ * - When an item's window ends it is released, together with every held item that sorts before it,
+ *   in key order. So each item waits at most `windowMs` (that is the window's cost: every live
+ *   item waits that long, since nothing tells it that no earlier one is on its way), and one that
+ *   arrives more than `windowMs` after a later-sorting one has been released is released in
+ *   arrival order, out of timestamp order.
+ * - While paused (the stream is down or filling its gap) nothing is released by its window: ends
+ *   that pass are remembered and acted on at `resume()`. What the gap fill recovers goes through
+ *   `releaseBefore()`: held items that sort before it are released first.
+ * - `flush()` releases everything held, in order, at once.
+ *
+ * A window of 0 holds nothing while running: each item is released as it comes.
+ */
+
+interface Entry<T> {
+  readonly item: T;
+  readonly key: number;
+  /** Arrival order: ties between keys keep it. */
+  readonly seq: number;
+  /** Its window has ended (it waits only for a pause to end). */
+  due: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class ReorderWindow<T> {
+  readonly #windowMs: number;
+  readonly #release: (item: T) => void;
+  /** Held items, sorted by key, then arrival. */
+  readonly #entries: Entry<T>[] = [];
+  #seq = 0;
+  /** The latest timestamp seen: the key of an item that has none. */
+  #latest = Number.NEGATIVE_INFINITY;
+  #paused: boolean;
+
+  /**
+   * @param windowMs - how long a live item may be held; 0 for not at all.
+   * @param release - called with each item as it is released, in order; it must not throw.
+   * @param paused - whether it starts paused (a stream is down until its first gap fill).
+   */
+  constructor(windowMs: number, release: (item: T) => void, paused = false) {
+    this.#windowMs = Math.max(0, windowMs);
+    this.#release = release;
+    this.#paused = paused;
+  }
+
+  /** Items held now. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  #key(timestamp: number | undefined): number {
+    if (timestamp === undefined || !Number.isFinite(timestamp)) return this.#latest;
+    this.#latest = Math.max(this.#latest, timestamp);
+    return timestamp;
+  }
+
+  /** Holds a live item with its timestamp (epoch ms; undefined or NaN when it has none) until its window ends. */
+  hold(item: T, timestamp: number | undefined): void {
+    const entry: Entry<T> = { item, key: this.#key(timestamp), seq: this.#seq++, due: this.#windowMs === 0, timer: undefined };
+    let at = this.#entries.length;
+    // Most items arrive in order: the scan from the end stops at once.
+    while (at > 0 && (this.#entries[at - 1]?.key ?? Number.NEGATIVE_INFINITY) > entry.key) at--;
+    this.#entries.splice(at, 0, entry);
+    if (entry.due) return this.#releaseDue();
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      entry.due = true;
+      this.#releaseDue();
+    }, this.#windowMs);
+  }
+
+  /** Releases the held items that sort before `timestamp` (an item delivered now, from elsewhere, in order: a recovered message). */
+  releaseBefore(timestamp: number | undefined): void {
+    const key = this.#key(timestamp);
+    let count = 0;
+    while (count < this.#entries.length && (this.#entries[count]?.key ?? key) < key) count++;
+    this.#releaseFirst(count);
+  }
+
+  /** Stops releasing by window (ends that pass wait for `resume()`). */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  /** Releases by window again, at once for the items whose window ended meanwhile. */
+  resume(): void {
+    this.#paused = false;
+    this.#releaseDue();
+  }
+
+  /** Releases everything held, in order, now; no timer is left. */
+  flush(): void {
+    this.#releaseFirst(this.#entries.length);
+  }
+
+  /** Releases every item up to the last one whose window has ended (those before it sort earlier). */
+  #releaseDue(): void {
+    if (this.#paused) return;
+    let last = this.#entries.length - 1;
+    while (last >= 0 && !this.#entries[last]?.due) last--;
+    this.#releaseFirst(last + 1);
+  }
+
+  /** Releases the first `count` items, one at a time: a release that flushes (the stream closing) finds the rest in place and in order. */
+  #releaseFirst(count: number): void {
+    for (let n = 0; n < count; n++) {
+      const entry = this.#entries.shift();
+      if (!entry) return;
+      clearTimeout(entry.timer);
+      this.#release(entry.item);
+    }
+  }
+}
