@@ -47,7 +47,7 @@ export {
 } from './errors.js';
 export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 export { checkBaseUrl } from './base-url.js';
-export { checkProxySetting, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
+export { checkProxySetting, isProxyConnectFailure, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
 export { CallState, createStateKey, stateEntry, type StateEntry, type StateKey } from './state.js';

@@ -80,3 +80,19 @@ export function proxyFor(target: string | URL, setting: ProxySetting, environmen
   if (proxy === undefined || exempt(environment.noProxy, url)) return undefined;
   return new URL(proxy);
 }
+
+/** Failures to connect. Through a proxy every connection goes to the proxy, so these are the proxy's. */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Whether a connection through a proxy that failed with this code failed at the proxy (it could not be reached). */
+export function isProxyConnectFailure(code: string): boolean {
+  return CONNECT_FAILURES.has(code);
+}

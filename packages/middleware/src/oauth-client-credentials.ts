@@ -4,10 +4,22 @@
  * (single flight), and a failed request rejects them all with one AuthError while the next call
  * tries again. An answer is checked before its token is cached (a token a header can carry, a
  * lifetime that is one, a JSON object of at most 64 KiB): one that fails is an AuthError at once,
- * which no retry repeats. The client secret and tokens live in private fields only.
+ * which no retry repeats. Its requests go through core's ky transport, so they take the same proxy,
+ * body limit and decompression as API calls. The client secret and tokens live in private fields only.
  */
-import { checkBaseUrl, ConfigurationError } from '@switchboard/core';
-import { readTextWithin } from './bounded-body.js';
+import {
+  checkBaseUrl,
+  ConfigurationError,
+  createKyTransport,
+  type HttpRequest,
+  type HttpResponse,
+  NetworkError,
+  type ProxySetting,
+  ResponseParseError,
+  ResponseTooLargeError,
+  SwitchboardError,
+  type Transport,
+} from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
@@ -95,17 +107,17 @@ function refusal(status: number, body: unknown, tokenUrl: string, clientSecret: 
 /**
  * The token and its lifetime from the login host's answer, checked before anything is cached: an
  * answer whose token could not be used (one that cannot go in a header, no lifetime, a body that
- * is not a JSON object or is over {@link MAX_ANSWER_BYTES}) is an AuthError at once, since asking
- * again cannot help. Messages say what was wrong, never what the answer held.
+ * is not a JSON object) is an AuthError at once, since asking again cannot help. Messages say what
+ * was wrong, never what the answer held.
  */
-async function tokenOf(response: Response, tokenUrl: string, clientSecret: string): Promise<{ value: string; lifetimeMs: number }> {
+function tokenOf(response: HttpResponse, tokenUrl: string, clientSecret: string): { value: string; lifetimeMs: number } {
   const { status } = response;
-  const read = await readTextWithin(response, MAX_ANSWER_BYTES);
-  if (!response.ok) throw refusal(status, read.kind === 'text' ? parsed(read.text) : undefined, tokenUrl, clientSecret);
+  // The transport parsed an answer typed as JSON; one sent as another type is parsed here. An empty body is no JSON.
+  const typedJson = /json/i.test(response.headers.get('content-type') ?? '');
+  const { data } = response;
+  const body = data === undefined ? NOT_JSON : typeof data === 'string' && !typedJson ? parsed(data) : data;
+  if (status < 200 || status >= 300) throw refusal(status, body, tokenUrl, clientSecret);
   const failed = (why: string): AuthError => new AuthError(`the OAuth token request to ${tokenUrl} failed: ${why}`);
-  if (read.kind === 'too-large') throw failed(`the login host answered more than ${MAX_ANSWER_BYTES / 1024} KiB`);
-  if (read.kind === 'failed') throw failed(`reading the login host's answer failed (${read.errorName})`);
-  const body = parsed(read.text);
   if (body === NOT_JSON) throw failed(`the login host answered HTTP ${status} with a body that is not JSON`);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw failed(`the login host answered HTTP ${status} with JSON that is not an object`);
@@ -117,6 +129,16 @@ async function tokenOf(response: Response, tokenUrl: string, clientSecret: strin
   if (seconds === undefined)
     throw failed('the login host answered an expires_in that is not a lifetime (a number of seconds above 0, at most a year)');
   return { value, lifetimeMs: seconds * 1000 };
+}
+
+/** Why a token request got no usable answer, from the transport's typed error: its code and the proxy's origin, never a URL's secrets. */
+function failureOf(error: unknown, tokenUrl: string): AuthError {
+  const failed = (why: string): AuthError => new AuthError(`the OAuth token request to ${tokenUrl} failed${why}`);
+  if (error instanceof ResponseTooLargeError) return failed(`: the login host answered more than ${MAX_ANSWER_BYTES / 1024} KiB`);
+  if (error instanceof ResponseParseError) return failed(`: the login host answered HTTP ${error.status} with a body that is not JSON`);
+  if (error instanceof NetworkError)
+    return failed(` (${error.causeCode}${error.proxy === undefined ? '' : ` at the proxy ${error.proxy}`})`);
+  return failed(` (${error instanceof SwitchboardError ? error.code : error instanceof Error ? error.name : 'error'})`);
 }
 
 /** What {@link ClientCredentials} takes. */
@@ -146,10 +168,16 @@ export interface ClientCredentialsOptions {
    */
   readonly timeoutMs?: number;
   /**
-   * The fetch to use; Node's by default.
-   * @default Node's global `fetch`
+   * The fetch to use; Node's by default. A fetch given here takes no `proxy`: it is yours to set up.
+   * @default Node's global `fetch`, on a keep-alive Agent of its own that `close()` closes
    */
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The forward proxy of the token and revocation requests, as `createClient`'s `proxy`: a URL,
+   * `false` for none, or undefined to read `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` from the environment.
+   * @default the environment's proxy variables; a direct connection when they name none
+   */
+  readonly proxy?: ProxySetting;
   /**
    * The clock, in epoch milliseconds, by which tokens expire (a fake one for tests).
    * @default `Date.now`
@@ -174,6 +202,8 @@ export class ClientCredentials {
   readonly #now: () => number;
   /** `${loginUrl}/oauth/token`. */
   readonly #tokenUrl: string;
+  /** Core's ky transport: the same proxy rule, body limit, decompression and typed errors as API calls. */
+  readonly #transport: Transport;
   #token: Token | undefined;
   #pending: Promise<Token> | undefined;
   #requests = 0;
@@ -186,6 +216,7 @@ export class ClientCredentials {
     if (options.apiUrl) assertSafeForCredentials(options.apiUrl, 'the API URL');
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#transport = createKyTransport({ ...(options.fetch ? { fetch: options.fetch } : {}), proxy: options.proxy });
   }
 
   /** Token requests made so far (for tests and metrics). */
@@ -226,29 +257,24 @@ export class ClientCredentials {
   }
 
   async #request(): Promise<Token> {
-    const { clientId, clientSecret, timeoutMs = 10_000, refreshMargin = 0.1 } = this.#options;
-    const fetchImpl = this.#options.fetch ?? globalThis.fetch;
+    const { clientId, clientSecret, refreshMargin = 0.1 } = this.#options;
     this.#requests++;
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await fetchImpl(this.#tokenUrl, {
+      response = await this.#send('oauthToken', {
         method: 'POST',
+        url: this.#tokenUrl,
         headers: {
           authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
           accept: 'application/json',
         },
         body: 'grant_type=client_credentials',
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'manual',
       });
     } catch (error) {
-      const code = (error as { cause?: { code?: unknown } }).cause?.code;
-      throw new AuthError(
-        `the OAuth token request to ${this.#tokenUrl} failed (${typeof code === 'string' ? code : error instanceof Error ? error.name : 'error'})`,
-      );
+      throw failureOf(error, this.#tokenUrl);
     }
-    const { value, lifetimeMs } = await tokenOf(response, this.#tokenUrl, clientSecret);
+    const { value, lifetimeMs } = tokenOf(response, this.#tokenUrl, clientSecret);
     const now = this.#now();
     const token = { value, expiresAt: now + lifetimeMs, refreshAt: now + lifetimeMs * (1 - refreshMargin) };
     if (this.#closed) {
@@ -268,22 +294,28 @@ export class ClientCredentials {
     const token = this.#token;
     this.#token = undefined;
     if (token) await this.#revoke(token);
+    await this.#transport.close();
   }
 
   async #revoke(token: Token): Promise<void> {
     const { apiUrl } = this.#options;
     if (!apiUrl || this.#now() >= token.expiresAt) return;
-    try {
-      const fetchImpl = this.#options.fetch ?? globalThis.fetch;
-      const response = await fetchImpl(`${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`, {
-        method: 'DELETE',
-        headers: { authorization: `Bearer ${token.value}` },
-        signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000),
-      });
-      // Never read: whatever the answer holds, cancelling frees the connection at once.
-      await response.body?.cancel();
-    } catch {
-      // Revocation is a courtesy: the token expires anyway.
-    }
+    const url = `${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`;
+    // Revocation is a courtesy (the token expires anyway): whatever the answer, it is not read past its limit.
+    await this.#send('revokeToken', { method: 'DELETE', url, headers: { authorization: `Bearer ${token.value}` }, body: undefined }).catch(
+      () => undefined,
+    );
+  }
+
+  /** One request through the transport, bounded by `timeoutMs` and {@link MAX_ANSWER_BYTES}; redirects are not followed. */
+  #send(operationId: string, request: HttpRequest): Promise<HttpResponse> {
+    const timeout = this.#options.timeoutMs ?? 10_000;
+    return this.#transport.send(request, {
+      signal: undefined,
+      timeout,
+      timeoutKind: 'attempt',
+      operationId,
+      maxResponseBytes: MAX_ANSWER_BYTES,
+    });
   }
 }

@@ -19,7 +19,9 @@
  *
  * The stream's URI holds a credential: it appears in no event, reason or error.
  */
+import { isProxyConnectFailure, type ProxySetting, proxyFor } from '@switchboard/core';
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
+import { HttpsProxyAgent } from 'https-proxy-agent';
 import { type RawData, WebSocket } from 'ws';
 import {
   type ChatConnectionEvent,
@@ -37,6 +39,11 @@ import type { StreamObserver } from './stream-telemetry.js';
 export interface ChatStreamSource {
   readonly conversationId: string;
   readonly uri: string;
+  /**
+   * The client's proxy setting: the stream connects the way API calls do (see core's `proxyFor`).
+   * Undefined reads the environment's proxy variables.
+   */
+  readonly proxy?: ProxySetting;
   /** The conversation's messages after `afterId` (all of them when undefined), oldest first. */
   missed(afterId: string | undefined, signal: AbortSignal): AsyncIterable<WebChatMessage>;
 }
@@ -71,13 +78,22 @@ const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
 const DEFAULT_REORDER_WINDOW_MS = 250;
 
 /** Why a socket failed, in our own words: ws names the URI (and so its token) in some of its errors. */
-function socketErrorReason(error: Error): string {
+/** How a reason starts when the proxy wants credentials: no reconnect can change that. */
+const PROXY_REFUSED = 'the proxy refused the tunnel';
+
+/**
+ * Why a connection failed, in words that hold no URI or token. Through a proxy, a failure to
+ * connect is the proxy's (its origin is named, never its credentials), and a 407 can only be its.
+ */
+function socketErrorReason(error: Error, proxy: URL | undefined): string {
   // ws says "Unexpected server response: 401" for a refused handshake: the status alone is kept.
   const status = /server response: (\d{3})/.exec(error.message)?.[1];
+  if (status === '407' && proxy) return `${PROXY_REFUSED} (HTTP 407 from ${proxy.origin})`;
   if (status) return `HTTP ${status}`;
   const code = (error as { code?: unknown }).code;
   if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'frame too large';
-  return typeof code === 'string' ? code : 'socket error';
+  if (typeof code !== 'string') return 'socket error';
+  return proxy && isProxyConnectFailure(code) ? `${code} at the proxy ${proxy.origin}` : code;
 }
 
 /** A frame's text: ws hands a text frame over as a Buffer (or its fragments). */
@@ -109,6 +125,8 @@ export class ChatStream {
   readonly #maxFrameBytes: number;
   readonly #random: () => number;
   #socket: WebSocket | undefined;
+  /** The proxy of the connection being made, if any, to name it in reasons. */
+  #proxy: URL | undefined;
   /** Connection attempts since the stream was last open. */
   #attempt = 0;
   #everOpen = false;
@@ -164,7 +182,10 @@ export class ChatStream {
     try {
       // A connection that cannot be made in this long is one attempt that failed, well within the outage bound.
       const handshakeTimeout = Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS);
-      ws = new WebSocket(this.#source.uri, { handshakeTimeout, maxPayload: this.#maxFrameBytes });
+      // Read at each connection, as the HTTP transports read NO_PROXY: a tunnel through the proxy (CONNECT), or none.
+      this.#proxy = proxyFor(this.#source.uri, this.#source.proxy);
+      const agent = this.#proxy ? { agent: new HttpsProxyAgent(this.#proxy) } : {};
+      ws = new WebSocket(this.#source.uri, { handshakeTimeout, maxPayload: this.#maxFrameBytes, ...agent });
     } catch {
       // ws names the URI (and so its token) in this error: it is not passed on.
       return this.#giveUp('refused', 'invalid stream URI');
@@ -201,7 +222,7 @@ export class ChatStream {
       this.#watch(ws, stalled);
       if (isBinary ? this.#ignore('binary frame') : this.#frame(textOf(data))) markUp('heard');
     });
-    ws.on('error', (error) => (why ??= socketErrorReason(error)));
+    ws.on('error', (error) => (why ??= socketErrorReason(error, this.#proxy)));
     ws.on('close', (code) => {
       if (this.#socket !== ws) return;
       this.#socket = undefined;
@@ -211,7 +232,7 @@ export class ChatStream {
       this.#window.pause();
       if (this.#ending) return;
       const status = Number(/^HTTP (\d{3})$/.exec(why ?? '')?.[1]);
-      if (REFUSED.has(status)) return this.#giveUp('refused', why ?? 'refused');
+      if (REFUSED.has(status) || why?.startsWith(PROXY_REFUSED)) return this.#giveUp('refused', why ?? 'refused');
       this.#dropped(why ?? (opened ? (code === 1006 ? 'dropped' : `closed ${code}`) : 'could not connect'));
     });
   }

@@ -4,7 +4,7 @@
  * before it to settle, so a message that has to be retried is never overtaken by a later one.
  */
 import { inspect } from 'node:util';
-import { AbortError, type CallOptions, type CallResult } from '@switchboard/core';
+import { AbortError, type CallOptions, type CallResult, type ProxySetting } from '@switchboard/core';
 import type {
   CreateWebChatMessageRequest,
   WebChatGuestMediaRequest,
@@ -36,6 +36,12 @@ export interface GuestChatInfo {
   readonly eventStreamUri: string;
   /** The guest as the server created it. */
   readonly member: WebChatMemberInfo;
+  /**
+   * How the event stream connects: the client's `proxy` setting (a URL, or `false` for none), so that
+   * the stream goes where API calls go.
+   * @default the environment's proxy variables, as API calls read them
+   */
+  readonly proxy?: ProxySetting;
 }
 
 /** The stream URI with its query (a credential) hidden, for logs and inspection. */
@@ -79,6 +85,8 @@ export class GuestChat implements GuestChatInfo {
    * @param streamOptions - how the event stream reconnects and when it gives up.
    * @param observe - makes what observes the event stream once it attaches (WebChatAPI's: client events, a span, metrics); none by default.
    */
+  readonly #proxy: ProxySetting;
+
   constructor(
     api: WebChatOperations,
     info: GuestChatInfo,
@@ -94,6 +102,7 @@ export class GuestChat implements GuestChatInfo {
     this.memberId = info.memberId;
     this.eventStreamUri = info.eventStreamUri;
     this.member = info.member;
+    this.#proxy = info.proxy;
   }
 
   #ids(): { conversationId: string; memberId: string } {
@@ -247,6 +256,7 @@ export class GuestChat implements GuestChatInfo {
     const source = {
       conversationId: this.conversationId,
       uri: this.eventStreamUri,
+      proxy: this.#proxy,
       missed: (afterId: string | undefined, signal: AbortSignal) =>
         paginateMessages(this.#api, { conversationId: this.conversationId, ...(afterId ? { after: afterId } : {}) }, { signal }),
     };

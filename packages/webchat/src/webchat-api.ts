@@ -14,6 +14,7 @@ import {
   type CallEventListener,
   type CallEventType,
   type PipelineStep,
+  type ProxySetting,
   Redaction,
   type RouteDescriptor,
 } from '@switchboard/core';
@@ -108,8 +109,8 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
    */
   readonly rateLimit?: RateLimitOptions;
   /**
-   * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall and gives up.
-   * @default heartbeat 30 s, stalled after 2.5 heartbeats, reconnect backoff 250 ms doubling to 10 s, give up after 2 minutes down
+   * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall, gives up, bounds a frame and orders live messages.
+   * @default heartbeat 30 s, stalled after 2.5 heartbeats, reconnect backoff 250 ms doubling to 10 s, give up after 2 minutes down, frames up to 256 KiB, a 250 ms reorder window
    */
   readonly eventStream?: EventStreamOptions;
   /**
@@ -239,6 +240,8 @@ function tokenSource(options: WebChatAPIOptions, apiUrl: string): { source: Acce
       apiUrl,
       clientId: oauth.clientId,
       clientSecret: oauth.clientSecret,
+      // The login host is reached the way the API is: through the same proxy, or none.
+      proxy: options.proxy,
     }),
     owned: true,
   };
@@ -281,6 +284,8 @@ export class WebChatAPI extends WebChatOperations {
   /** Chats this client started, so that close() closes their event streams. */
   readonly #chats = new Set<GuestChat>();
   readonly #eventStream: EventStreamOptions;
+  /** The client's proxy setting, which guest chats' event streams follow too. */
+  readonly #proxy: ProxySetting;
   readonly #tracing: WebChatAPIOptions['tracing'];
   readonly #metrics: WebChatAPIOptions['metrics'];
   readonly #streamListeners = new ListenerSet<StreamEvent>();
@@ -340,6 +345,7 @@ export class WebChatAPI extends WebChatOperations {
       redaction,
     });
     this.#eventStream = options.eventStream ?? {};
+    this.#proxy = options.proxy;
     this.#tracing = options.tracing;
     this.#metrics = options.metrics;
     this.#onDeprecated =
@@ -391,7 +397,7 @@ export class WebChatAPI extends WebChatOperations {
     const conversationId = data.id;
     const chat: GuestChat = new GuestChat(
       this,
-      { conversationId, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member },
+      { conversationId, memberId: data.member.id, eventStreamUri: data.eventStreamUri, member: data.member, proxy: this.#proxy },
       () => {
         this.forgetGuestJwt(conversationId);
         this.#chats.delete(chat);
@@ -425,7 +431,7 @@ export class WebChatAPI extends WebChatOperations {
 
   /** Listens to every call's events (`'*'`) or one type's: call start and end, attempts, retries, waits. Returns a function that stops listening. */
   on(type: '*', listener: CallEventListener): () => void;
-  /** Listens to the event streams of the guest chats this client started: connection changes, reconnects and gap fills. Returns a function that stops listening. */
+  /** Listens to the event streams of the guest chats this client started: connection changes, reconnects, gap fills and ignored frames. Returns a function that stops listening. */
   on(type: 'stream', listener: (event: StreamEvent) => void): () => void;
   /** Listens to the events of one type (`'retry'`, `'call.end'`, …), each typed as such. Returns a function that stops listening. */
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;

@@ -1,6 +1,7 @@
 /** Maps whatever a transport library throws to one of our typed errors, never passing it through. */
 import { AbortError, ConfigurationError, NetworkError, SwitchboardError, TimeoutError } from '../errors.js';
 import type { TransportOptions } from '../http.js';
+import { isProxyConnectFailure } from '../proxy.js';
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -26,17 +27,6 @@ export interface FailureState {
   readonly proxy?: URL | undefined;
 }
 
-/** Failures to connect: through a proxy, every connection goes to the proxy, so these are the proxy's. */
-const CONNECT_FAILURES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 /** The status with which a proxy refused to open a tunnel (undici: "Proxy response (407) !== 200 when HTTP Tunneling"). */
 function proxyRefusal(error: unknown): string | undefined {
   for (let inner = error, depth = 0; typeof inner === 'object' && inner !== null && depth < 4; depth++) {
@@ -58,7 +48,7 @@ export function toTransportError(error: unknown, options: TransportOptions, stat
   if (state.proxy) {
     const refusal = proxyRefusal(error);
     if (refusal !== undefined) return new NetworkError(`PROXY_${refusal}`, { operationId, proxy: state.proxy.origin });
-    if (CONNECT_FAILURES.has(code)) return new NetworkError(code, { operationId, proxy: state.proxy.origin });
+    if (isProxyConnectFailure(code)) return new NetworkError(code, { operationId, proxy: state.proxy.origin });
   }
   return new NetworkError(code, { operationId });
 }
