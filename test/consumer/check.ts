@@ -3,7 +3,7 @@
  * turns `workspace:*` into versions and drops the workspace-only export condition), installs the
  * tarballs with plain npm into scratch projects outside the repository (no pnpm, no workspace, no
  * patches), compiles a strict NodeNext TypeScript consumer against them and runs it on every Node.js
- * version users run, against a real redis-server. A second project installs without ioredis and
+ * version users run, against a real redis-server and a real forward proxy (tinyproxy). A second project installs without ioredis and
  * proves the main entry needs none. Any failure exits 1, which fails `npm test` and CI.
  *
  * Run by the root `check` script after its build; alone: `npm run build && npm run consumer-check`
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NODE_VERSIONS, nodeBinary, otherVersions } from '../matrix/node-binary.js';
+import { type Proxy, startProxy } from '../support/proxy.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -146,6 +147,7 @@ const OTEL_SDKS: readonly (readonly [string, Record<string, string>, readonly st
 ];
 const folders: string[] = [];
 let redis: RedisServer | undefined;
+let proxy: Proxy | undefined;
 
 async function check(): Promise<void> {
   const total = performance.now();
@@ -195,19 +197,30 @@ async function check(): Promise<void> {
   }
 
   redis = await startRedis();
+  proxy = await startProxy();
   const timings: string[] = [];
   for (const version of [process.version.slice(1), ...otherVersions(NODE_VERSIONS.consumer)]) {
     const node = nodeBinary(version);
     // The emulator's bin and npx run on the Node.js under test: it comes first on PATH.
-    const env = { ...plainEnv, REDIS_URL: `redis://${redis.host}:${redis.port}`, PATH: `${dirname(node)}:${process.env.PATH ?? ''}` };
+    const env = {
+      ...plainEnv,
+      REDIS_URL: `redis://${redis.host}:${redis.port}`,
+      PROXY_URL: proxy.url,
+      PATH: `${dirname(node)}:${process.env.PATH ?? ''}`,
+    };
     console.log(`\nNode.js ${version}:`);
     const started = performance.now();
+    const tunnelsBefore = (await proxy.requests()).filter((request) => request.method === 'CONNECT').length;
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(node, ['dist/main.js'], { cwd: consumer, env, stdio: 'inherit' });
       child.once('error', reject);
       child.once('exit', resolve);
     });
     if (code !== 0) fail(`the consumer exited with ${code} on Node.js ${version}`);
+    // The proxied client's login, API calls and websocket: a tunnel each at least, as the proxy logged them.
+    const tunnels = (await proxy.requests()).filter((request) => request.method === 'CONNECT').length - tunnelsBefore;
+    if (tunnels < 3) fail(`the proxy saw ${tunnels} tunnels on Node.js ${version}, not the login's, the API's and the stream's`);
+    console.log(`  ok  the proxy logged ${tunnels} tunnels (CONNECT): the login's, the API calls' and the event stream's`);
     if (version === process.version.slice(1)) process.stdout.write(run(node, ['dist/no-redis.js'], plain, env));
     timings.push(`${version.padEnd(10)} ${seconds(started)}`);
   }
@@ -240,5 +253,6 @@ try {
   process.exitCode = 1;
 } finally {
   await redis?.stop();
+  await proxy?.stop();
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 }

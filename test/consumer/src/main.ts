@@ -9,15 +9,31 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { ConfigurationError, HttpError, ValidationError, WebChatAPI, type WebChatAPIOptions } from '@switchboard/webchat';
+import {
+  ConfigurationError,
+  createClient,
+  defineRoute,
+  HttpError,
+  NetworkError,
+  ResponseTooLargeError,
+  ValidationError,
+  WebChatAPI,
+  type WebChatAPIOptions,
+} from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import type { EmulatorSettings } from '@switchboard/emulator';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error('REDIS_URL is not set');
+// A real forward proxy (tinyproxy on loopback), started by check.ts.
+const proxyUrl = process.env.PROXY_URL;
+if (!proxyUrl) throw new Error('PROXY_URL is not set');
 const step = (text: string): void => console.log(`  ok  ${text}`);
 
 function fail(text: string): never {
@@ -35,6 +51,56 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A route to `/` of any server, for the hostile answers. */
+const route = defineRoute<Record<string, never>, unknown>({
+  operationId: 'hostile',
+  method: 'GET',
+  path: '/',
+  pathParams: [],
+  queryParams: [],
+  auth: 'none',
+  idempotent: true,
+  deprecated: false,
+  successStatus: 200,
+});
+
+/** An endless JSON body and a 10 MB gzip bomb (10 GB inflated), each stopped at 1 MiB on both transports. */
+async function hostileAnswers(): Promise<void> {
+  const member = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 });
+  const bomb = Buffer.concat(Array.from({ length: Math.ceil(10_000_000 / member.length) }, () => member));
+  const server = createServer((request, response) => {
+    if (request.url === '/bomb') {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' }).end(bomb);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'application/json' });
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    // Bounded: 1 GiB at most, or until the client hangs up.
+    const write = (left: number): void => {
+      if (left > 0 && !response.destroyed) response.write(chunk, () => write(left - 1));
+    };
+    write(16_384);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    for (const transport of ['ky', 'undici'] as const) {
+      for (const path of ['/endless', '/bomb']) {
+        const client = createClient({ baseUrl: `http://127.0.0.1:${port}${path}`, transport, maxResponseBytes: 1024 * 1024 });
+        const error = await client.call(route, {}).catch((e: unknown) => e);
+        await client.close();
+        if (!(error instanceof ResponseTooLargeError) || error.code !== 'E_RESPONSE_TOO_LARGE')
+          fail(`${path} on ${transport} gave ${String(error)}, not a ResponseTooLargeError`);
+      }
+    }
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+  const rss = process.resourceUsage().maxRSS / 1024;
+  step(`an endless body and a 10 MB gzip bomb are ResponseTooLargeErrors on ky and undici (peak RSS ${rss.toFixed(0)} MiB)`);
 }
 
 // 1. The emulator, started through the `bin` npm installed, as `npx switchboard-emulator --port 0
@@ -122,6 +188,31 @@ try {
   if (guestMessages !== 1) fail(`paging found ${guestMessages} guest messages, not 1`);
   await chat.leave();
   step(`guest chat ${chat.conversationId}: created, sent a message, paged it back one per page, left`);
+
+  // 4b. The same through a forward proxy: the login, the API calls and the event stream, on the
+  // fetch and undici of this Node.js; a proxy that is down is a NetworkError that names it.
+  const proxied = new WebChatAPI({ ...options, proxy: proxyUrl });
+  try {
+    await proxied.getWebchatDeployment({ deploymentId: settings.deploymentId });
+    const viaProxy = await proxied.startGuestChat({
+      organizationId: settings.organizationId,
+      deploymentId: settings.deploymentId,
+      routingTarget: { targetType: 'QUEUE', targetAddress: 'Support' },
+      memberInfo: { displayName: 'Consumer' },
+    });
+    for await (const event of viaProxy.events()) if (event.type === 'connection' && event.state === 'open') break;
+    await viaProxy.leave();
+  } finally {
+    await proxied.close();
+  }
+  const down = await createClient({ baseUrl: settings.baseUrl, proxy: 'http://127.0.0.1:9', transport: 'undici' })
+    .call(route, {})
+    .catch((error: unknown) => error);
+  if (!(down instanceof NetworkError) || down.proxy !== 'http://127.0.0.1:9') fail(`a proxy that is down gave ${String(down)}`);
+  step('through a forward proxy: an OAuth call and a guest chat with its event stream; a proxy that is down is named');
+
+  // 4c. Hostile answers: an endless body and a gzip bomb end at maxResponseBytes on both transports.
+  await hostileAnswers();
 
   // 5. The Redis limiter loses its keys (FLUSHALL) with calls queued: every call is still granted.
   const calls = 12;
