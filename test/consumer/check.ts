@@ -149,6 +149,21 @@ const folders: string[] = [];
 let redis: RedisServer | undefined;
 let proxy: Proxy | undefined;
 
+/** Runs the consumer on one Node.js; fails unless it exits 0 and its proxied client tunnelled through `via`. */
+async function runConsumer(node: string, version: string, consumer: string, env: NodeJS.ProcessEnv, via: Proxy): Promise<void> {
+  const tunnelsBefore = (await via.requests()).filter((request) => request.method === 'CONNECT').length;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(node, ['dist/main.js'], { cwd: consumer, env, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) fail(`the consumer exited with ${code} on Node.js ${version}`);
+  // The proxied client's login, API calls and websocket: a tunnel each at least, as the proxy logged them.
+  const tunnels = (await via.requests()).filter((request) => request.method === 'CONNECT').length - tunnelsBefore;
+  if (tunnels < 3) fail(`the proxy saw ${tunnels} tunnels on Node.js ${version}, not the login's, the API's and the stream's`);
+  console.log(`  ok  the proxy logged ${tunnels} tunnels (CONNECT): the login's, the API calls' and the event stream's`);
+}
+
 async function check(): Promise<void> {
   const total = performance.now();
   const packs = mkdtempSync(join(tmpdir(), 'switchboard-packs-'));
@@ -210,17 +225,7 @@ async function check(): Promise<void> {
     };
     console.log(`\nNode.js ${version}:`);
     const started = performance.now();
-    const tunnelsBefore = (await proxy.requests()).filter((request) => request.method === 'CONNECT').length;
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(node, ['dist/main.js'], { cwd: consumer, env, stdio: 'inherit' });
-      child.once('error', reject);
-      child.once('exit', resolve);
-    });
-    if (code !== 0) fail(`the consumer exited with ${code} on Node.js ${version}`);
-    // The proxied client's login, API calls and websocket: a tunnel each at least, as the proxy logged them.
-    const tunnels = (await proxy.requests()).filter((request) => request.method === 'CONNECT').length - tunnelsBefore;
-    if (tunnels < 3) fail(`the proxy saw ${tunnels} tunnels on Node.js ${version}, not the login's, the API's and the stream's`);
-    console.log(`  ok  the proxy logged ${tunnels} tunnels (CONNECT): the login's, the API calls' and the event stream's`);
+    await runConsumer(node, version, consumer, env, proxy);
     if (version === process.version.slice(1)) process.stdout.write(run(node, ['dist/no-redis.js'], plain, env));
     timings.push(`${version.padEnd(10)} ${seconds(started)}`);
   }
