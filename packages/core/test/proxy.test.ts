@@ -76,9 +76,11 @@ describe.each(['ky', 'undici'] as const)('%s transport through a proxy', (transp
 
   it('reads the lower-case variable first', async () => {
     setEnvironment({ http_proxy: proxy.url, HTTP_PROXY: await downProxyUrl() });
+    const before = await seenBy(proxy);
     const client = createClient({ baseUrl: target.url, transport });
     await expect(client.call(getThing, { thingId: 'a' })).resolves.toMatchObject({ status: 200 });
     await client.close();
+    expect(await seenBy(proxy)).toBe(before + 1);
   });
 
   it('sends the credentials of the proxy URL, and never shows them', async () => {
