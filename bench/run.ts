@@ -8,20 +8,22 @@
  * --outage (retry amplification during a 30 s outage; --outage-seconds N to change it),
  * --limiter (a limiter's turn with quota to spare, next to bottleneck alone; needs redis-server),
  * --processes (1, 4, 8 and 16 worker processes sharing one org limit; needs redis-server), --storm (requests
- * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429).
+ * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429), --hostile (what the
+ * response-size limit costs on a small answer, peak memory under an endless body and gzip and
+ * brotli bombs with the limit and without it, and the cost of a hop through a local tinyproxy).
  *
  * Our packages are measured as users run them, built (`pnpm bench` builds first): through tsx's
  * on-the-fly transform of the TypeScript sources, which wraps every closure to keep its name,
  * the same calls cost 1.5 to 3 times the CPU (measured on the in-memory pipeline).
  */
 import './node-dispatcher-first.js';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent as UndiciAgent } from 'undici';
 import { type BenchClient, bareKyClient, bareUndiciClient, nodeHttpClient, pipelineClient } from './clients.js';
 import { runEmulatorBench } from './emulator.js';
+import { runHostileBench } from './hostile.js';
+import { measureInterleaved, pooledLatencies, startServer } from './measure.js';
 import { runMicro, runObservedMicro } from './micro.js';
 import { benchLogger, handObservedClient, installBenchTelemetry, observedPipelineClient } from './observability.js';
 import { runLimiterBench } from './limiter.js';
@@ -44,6 +46,7 @@ const { values: args } = parseArgs({
     processes: { type: 'boolean', default: false },
     limiter: { type: 'boolean', default: false },
     observed: { type: 'boolean', default: false },
+    hostile: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -69,37 +72,9 @@ const globalDispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('und
 if (globalDispatcher instanceof UndiciAgent)
   throw new Error('the npm undici Agent became the global dispatcher; the ky rows would be wrong');
 
-interface Sample {
-  readonly rps: number;
-  readonly cpuUsPerRequest: number;
-  readonly latencies: Float64Array;
-}
-
-async function measure(client: BenchClient, concurrency: number, ms: number): Promise<Sample> {
-  const latencies = new Float64Array(2_000_000);
-  let count = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const end = t0 + ms;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const started = performance.now();
-      await client.send();
-      if (count < latencies.length) latencies[count] = performance.now() - started;
-      count++;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  return { rps: (count / elapsed) * 1000, cpuUsPerRequest: (cpu.user + cpu.system) / count, latencies: latencies.subarray(0, count) };
-}
-
-async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const script = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+if (args.hostile) {
+  await runHostileBench({ durationMs, rounds, warmupMs });
+  process.exit(0);
 }
 
 if (args.limiter) {
@@ -154,17 +129,11 @@ async function compare(
 ): Promise<Map<string, number>> {
   const ratios = new Map<string, number>();
   for (const concurrency of [1, 64]) {
-    for (const client of clients) await measure(client, concurrency, warmupMs);
-    const samples = new Map<BenchClient, Sample[]>(clients.map((c) => [c, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const client of clients) samples.get(client)?.push(await measure(client, concurrency, durationMs));
-    }
+    const samples = await measureInterleaved(clients, concurrency, { durationMs, rounds, warmupMs });
     const rpsOf = (c: BenchClient) => median((samples.get(c) ?? []).map((s) => s.rps));
     const rows = clients.map((client) => {
       const runs = samples.get(client) ?? [];
-      const all = runs.map((s) => s.latencies);
-      const pooled = new Float64Array(all.reduce((n, l) => n + l.length, 0));
-      all.reduce((offset, l) => (pooled.set(l, offset), offset + l.length), 0);
+      const pooled = pooledLatencies(runs);
       const rps = rpsOf(client);
       ratios.set(`${client.name}@${concurrency}/ky`, rps / rpsOf(reference.ky));
       ratios.set(`${client.name}@${concurrency}/cpu`, median(runs.map((s) => s.cpuUsPerRequest)));

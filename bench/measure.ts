@@ -1,0 +1,72 @@
+/**
+ * How the end-to-end tables measure: clients in interleaved rounds (so that the machine's noise
+ * falls on every row alike) against the small-JSON server of bench/server.ts in a process of its
+ * own. One home for run.ts's tables and hostile.ts's.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { BenchClient } from './clients.js';
+
+export interface Sample {
+  readonly rps: number;
+  readonly cpuUsPerRequest: number;
+  readonly latencies: Float64Array;
+}
+
+/** How long to warm up and measure each client, and how many interleaved rounds. */
+export interface RoundSettings {
+  readonly durationMs: number;
+  readonly rounds: number;
+  readonly warmupMs: number;
+}
+
+/** `concurrency` callers sending one request after another for `ms`: req/s, this process's CPU per request, every latency. */
+export async function measure(client: BenchClient, concurrency: number, ms: number): Promise<Sample> {
+  const latencies = new Float64Array(2_000_000);
+  let count = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + ms;
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const started = performance.now();
+      await client.send();
+      if (count < latencies.length) latencies[count] = performance.now() - started;
+      count++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { rps: (count / elapsed) * 1000, cpuUsPerRequest: (cpu.user + cpu.system) / count, latencies: latencies.subarray(0, count) };
+}
+
+/** Warms every client up, then measures them one after another, `rounds` times over: each client's samples. */
+export async function measureInterleaved(
+  clients: readonly BenchClient[],
+  concurrency: number,
+  settings: RoundSettings,
+): Promise<Map<BenchClient, Sample[]>> {
+  for (const client of clients) await measure(client, concurrency, settings.warmupMs);
+  const samples = new Map<BenchClient, Sample[]>(clients.map((c) => [c, []]));
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const client of clients) samples.get(client)?.push(await measure(client, concurrency, settings.durationMs));
+  }
+  return samples;
+}
+
+/** The latencies of every round in one array, for percentiles over the whole run. */
+export function pooledLatencies(runs: readonly Sample[]): Float64Array {
+  const pooled = new Float64Array(runs.reduce((n, s) => n + s.latencies.length, 0));
+  runs.reduce((offset, s) => (pooled.set(s.latencies, offset), offset + s.latencies.length), 0);
+  return pooled;
+}
+
+/** Starts bench/server.ts (small JSON on every path) in a process of its own; kill the child when done. */
+export async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const script = fileURLToPath(new URL('./server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+}
