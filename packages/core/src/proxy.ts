@@ -19,8 +19,11 @@ export type ProxySetting = string | false | undefined;
 
 /** The environment's proxy variables, as undici's EnvHttpProxyAgent reads them (lower case first). */
 export interface ProxyEnvironment {
+  /** The proxy of http targets: `http_proxy`, else `HTTP_PROXY`; undefined when neither is set or empty. */
   readonly httpProxy: string | undefined;
+  /** The proxy of https targets: `https_proxy`, else `HTTPS_PROXY`, else the http one. */
   readonly httpsProxy: string | undefined;
+  /** The hosts reached directly: `no_proxy`, else `NO_PROXY`, else empty (comma or space separated; `*` for all). */
   readonly noProxy: string;
 }
 
