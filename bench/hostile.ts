@@ -63,7 +63,7 @@ function undiciReads(url: string, body: typeof ResponseBody): BenchClient[] {
       const buffer = new body.BodyBuffer(body.bodyLimit(response.statusCode, body.DEFAULT_MAX_RESPONSE_BYTES));
       const encoding = header(response.headers['content-encoding']);
       if (body.announcedOver(header(response.headers['content-length']), encoding, buffer.limit)) throw new Error('over the limit');
-      if (!(await body.readNodeBody(response.body, encoding, buffer))) throw new Error('over the limit');
+      if (!(await body.readNodeBody(response.body, encoding, buffer, () => undefined))) throw new Error('over the limit');
       return buffer.text();
     }),
   ];

@@ -222,18 +222,18 @@ export class TimeoutError extends SwitchboardError {
   }
 }
 
-/** Error codes of failures that happen before a request can have reached the server. */
-const NOT_SENT_CODES = new Set([
+/** Error codes of failures to open a connection: nothing went out on it. */
+export const CONNECT_FAILURE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
   'EAI_AGAIN',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_INVALID_ARG',
-  'ERR_BAD_PORT',
-  'ERR_INVALID_REQUEST',
 ]);
+
+/** Error codes of failures that happen before a request can have reached the server. */
+const NOT_SENT_CODES = new Set([...CONNECT_FAILURE_CODES, 'UND_ERR_INVALID_ARG', 'ERR_BAD_PORT', 'ERR_INVALID_REQUEST']);
 
 /** What {@link NetworkError} takes besides its code. */
 export interface NetworkErrorOptions extends SwitchboardErrorOptions {

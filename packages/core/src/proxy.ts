@@ -8,7 +8,7 @@
  * {@link proxyFor} mirrors its choice for what is not an undici request (a websocket) and for
  * naming the proxy in errors.
  */
-import { ConfigurationError } from './errors.js';
+import { CONNECT_FAILURE_CODES, ConfigurationError } from './errors.js';
 
 /**
  * Where requests go: `undefined` reads the proxy variables of the environment, a URL
@@ -27,28 +27,40 @@ export interface ProxyEnvironment {
   readonly noProxy: string;
 }
 
+/**
+ * A proxy variable's URL: `lower`'s value, else `upper`'s; undefined when unset or empty. A value
+ * without a scheme (`proxy.corp:3128`, common in company settings) is taken as http, as curl does.
+ * One that is no http(s) URL is a ConfigurationError naming the variable, never quoting its value
+ * (it may hold the proxy's password).
+ */
 function variable(lower: string, upper: string): string | undefined {
-  const value = process.env[lower] ?? process.env[upper];
-  return value === undefined || value === '' ? undefined : value;
+  const lowerValue = process.env[lower];
+  const [name, value] = lowerValue !== undefined ? [lower, lowerValue] : [upper, process.env[upper]];
+  if (value === undefined || value.trim() === '') return undefined;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) ? value.trim() : `http://${value.trim()}`;
+  if (!isProxyUrl(url)) throw new ConfigurationError(`the ${name} variable must be a proxy URL such as http://proxy.example:3128`);
+  return url;
 }
 
-/** The proxy variables of the environment right now. */
+/** `no_proxy`, else `NO_PROXY`, as it is now (undici's EnvHttpProxyAgent reads it again as it changes). */
+export function noProxyVariable(): string {
+  return process.env.no_proxy ?? process.env.NO_PROXY ?? '';
+}
+
+/** The proxy variables of the environment right now; a ConfigurationError for one that is no proxy URL. */
 export function proxyEnvironment(): ProxyEnvironment {
   const httpProxy = variable('http_proxy', 'HTTP_PROXY');
-  return {
-    httpProxy,
-    httpsProxy: variable('https_proxy', 'HTTPS_PROXY') ?? httpProxy,
-    noProxy: process.env.no_proxy ?? process.env.NO_PROXY ?? '',
-  };
+  return { httpProxy, httpsProxy: variable('https_proxy', 'HTTPS_PROXY') ?? httpProxy, noProxy: noProxyVariable() };
+}
+
+function isProxyUrl(value: string): boolean {
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  return url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
 }
 
 /** Throws a ConfigurationError unless `setting` is absent, false, or an http(s) URL; the message never quotes it (it may hold credentials). */
 export function checkProxySetting(setting: unknown): asserts setting is ProxySetting {
-  if (setting === undefined || setting === false) return;
-  if (typeof setting === 'string') {
-    const url = URL.canParse(setting) ? new URL(setting) : undefined;
-    if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return;
-  }
+  if (setting === undefined || setting === false || (typeof setting === 'string' && isProxyUrl(setting))) return;
   throw new ConfigurationError('proxy must be an http(s) URL such as http://proxy.example:3128, or false for none');
 }
 
@@ -84,18 +96,10 @@ export function proxyFor(target: string | URL, setting: ProxySetting, environmen
   return new URL(proxy);
 }
 
-/** Failures to connect. Through a proxy every connection goes to the proxy, so these are the proxy's. */
-const CONNECT_FAILURES = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/** Whether a connection through a proxy that failed with this code failed at the proxy (it could not be reached). */
+/**
+ * Whether a connection through a proxy that failed with this code failed at the proxy: it could not
+ * be reached (every connection goes to the proxy, so a failure to connect is the proxy's).
+ */
 export function isProxyConnectFailure(code: string): boolean {
-  return CONNECT_FAILURES.has(code);
+  return CONNECT_FAILURE_CODES.has(code);
 }

@@ -4,7 +4,8 @@
  * false`, a proxy that wants credentials (407) and one that is down.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, createClient, NetworkError, proxyFor } from '@switchboard/core';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
+import { ConfigurationError, createClient, NetworkError, proxyFor, TimeoutError } from '@switchboard/core';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { downProxyUrl, type Proxy, startProxy } from '../../../test/support/proxy.js';
 import { getThing } from '../../../test/support/routes.js';
@@ -22,6 +23,27 @@ function restoreEnvironment(): void {
 function setEnvironment(values: Partial<Record<(typeof VARIABLES)[number], string>>): void {
   for (const name of VARIABLES) delete process.env[name];
   Object.assign(process.env, values);
+}
+
+/** A TCP server that accepts connections and never says a word: a proxy that hangs. */
+async function silentServer(): Promise<{ url: string; connections(): number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let opened = 0;
+  const server = createTcpServer((socket) => {
+    opened++;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => opened,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe.each(['ky', 'undici'] as const)('%s transport through a proxy', (transport) => {
@@ -109,6 +131,36 @@ describe.each(['ky', 'undici'] as const)('%s transport through a proxy', (transp
       expect(shown).not.toContain('wrong-one');
       expect(shown).not.toContain(credentials.user);
     }
+  });
+
+  it('ends an attempt at its timeout when the proxy never answers CONNECT, and close() still closes', async () => {
+    const silent = await silentServer();
+    const client = createClient({ baseUrl: target.url, transport, proxy: silent.url, timeout: 200 });
+    const error = await client.call(getThing, { thingId: 'a' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toMatchObject({ kind: 'attempt', timeoutMs: 200 });
+    // It hung for undici's 300 s wait for the tunnel; close() waited on it too, on both transports.
+    // (undici 7.30 leaves the socket of an unanswered CONNECT open even once destroyed: the proxy's to close.)
+    await client.close();
+    expect(silent.connections()).toBe(1);
+    await silent.close();
+  });
+
+  it('takes a proxy variable without a scheme as http, and refuses one that is no URL without quoting it', async () => {
+    setEnvironment({ HTTP_PROXY: proxy.url.slice('http://'.length) });
+    const before = await seenBy(proxy);
+    const client = createClient({ baseUrl: target.url, transport });
+    await expect(client.call(getThing, { thingId: 'a' })).resolves.toMatchObject({ status: 200 });
+    await client.close();
+    expect(await seenBy(proxy)).toBe(before + 1);
+
+    setEnvironment({ http_proxy: 'http://user:pw-in-env-9@[bad' });
+    const error = await createClient({ baseUrl: target.url, transport })
+      .call(getThing, { thingId: 'a' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as Error).message).toBe('the http_proxy variable must be a proxy URL such as http://proxy.example:3128');
+    expect(JSON.stringify(error) + String((error as Error).stack)).not.toContain('pw-in-env-9');
   });
 
   it('names the proxy, not the target, when the proxy is down', async () => {

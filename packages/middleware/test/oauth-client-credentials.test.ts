@@ -128,6 +128,15 @@ describe('a refused token request', () => {
     expectNoCredentials(shown(error));
   });
 
+  it('calls a 404 whose body claims JSON and is not a refusal, with the loginUrl hint', async () => {
+    login.answer((_request, res) => void res.writeHead(404, { 'content-type': 'application/json' }).end('<html>not found</html>'));
+    const error = await credentials(login.url)
+      .getAccessToken()
+      .catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).message).toMatch(/was refused \(HTTP 404\); loginUrl may be wrong/);
+  });
+
   it('never shows an error field that is not an OAuth error code, or that holds the secret', async () => {
     login.answer(json(400, { error: `Basic ${basic}` }), json(400, { error: clientSecret }));
     for (let i = 0; i < 2; i++) {

@@ -12,6 +12,8 @@ function codeOf(error: unknown): string | undefined {
   if (typeof code === 'string') return code;
   // fetch refuses ports on the WHATWG "bad ports" list (6000, 6665, …) before connecting, with no code.
   if (message === 'bad port') return 'ERR_BAD_PORT';
+  // fetch's own cap on stacked codings (the undici transport applies the same: response-body.ts).
+  if (typeof message === 'string' && message.startsWith('too many content-encodings')) return 'ERR_TOO_MANY_CODINGS';
   // Any other TypeError from fetch without a cause was thrown while building the request
   // (an invalid header value, say): nothing went out.
   if (error instanceof TypeError && message !== 'fetch failed') return 'ERR_INVALID_REQUEST';

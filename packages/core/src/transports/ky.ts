@@ -1,16 +1,24 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
 import type * as KyModule from 'ky';
-import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { ResponseTooLargeError } from '../errors.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
-import { checkProxySetting, type ProxySetting, proxyFor } from '../proxy.js';
-import { createDispatcher } from './dispatcher.js';
+import { checkProxySetting, type ProxySetting } from '../proxy.js';
+import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
-import { ACCEPT_ENCODING, announcedOver, BodyBuffer, bodyLimit, DEFAULT_MAX_RESPONSE_BYTES } from './response-body.js';
+import {
+  ACCEPT_ENCODING,
+  announcedOver,
+  BodyBuffer,
+  bodyLimit,
+  codingsToUndo,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_CODINGS,
+  tooManyCodings,
+} from './response-body.js';
 import { loadUndici } from './undici.js';
 
 /** What {@link createKyTransport} takes. */
@@ -68,6 +76,11 @@ async function readBody(
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const buffer = new BodyBuffer(bodyLimit(response.status, maxBytes));
   const { headers } = response;
+  // fetch refuses more codings itself on newer Nodes; the same error on every Node and on both transports.
+  if (codingsToUndo(headers.get('content-encoding') ?? undefined).length > MAX_CODINGS) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooManyCodings(options.operationId);
+  }
   if (announcedOver(headers.get('content-length') ?? undefined, headers.get('content-encoding') ?? undefined, buffer.limit)) {
     await response.body?.cancel().catch(() => undefined);
   } else if (await readWithin(response.body, buffer, onReader)) {
@@ -90,12 +103,12 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
   // takes both the handler shape of Node 20's and 22's built-in fetch (undici 6) and that of
   // Node 24's (undici 7); the transport tests check it (test/close-sockets.test.ts: no socket left).
   checkProxySetting(options.proxy);
-  let agent: UndiciModule.Dispatcher | undefined;
+  let connections: Connections | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;
   const getClient = loadOnce(async (): Promise<KyInstance> => {
     const module = await loadKy();
     isKyTimeout = (error) => error instanceof module.TimeoutError;
-    if (!options.fetch) agent ??= createDispatcher(await loadUndici(), options.proxy, { keepAliveTimeout: 4_000 });
+    if (!options.fetch) connections ??= createConnections(await loadUndici(), options.proxy, { keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
     // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
     client = module.default.create({
@@ -103,7 +116,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
       headers: { 'accept-encoding': ACCEPT_ENCODING },
       retry: 0,
       throwHttpErrors: false,
-      ...(options.fetch ? { fetch: options.fetch } : { dispatcher: agent }),
+      ...(options.fetch ? { fetch: options.fetch } : { dispatcher: connections?.dispatcher }),
     });
     return client;
   });
@@ -136,14 +149,17 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
           data: parseBody(response.status, headers.get('content-type'), text, sendOptions.operationId),
         };
       } catch (error) {
-        const proxy = options.fetch ? undefined : proxyFor(request.url, options.proxy);
-        throw toTransportError(error, sendOptions, { timedOut: timer.timedOut, isLibraryTimeout: isKyTimeout, proxy });
+        throw toTransportError(error, sendOptions, {
+          timedOut: timer.timedOut,
+          isLibraryTimeout: isKyTimeout,
+          proxy: connections?.proxyOf(request.url),
+        });
       } finally {
         timer.dispose();
       }
     },
     async close(): Promise<void> {
-      await agent?.close();
+      await connections?.close();
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { NetworkError } from '../errors.js';
 
 /**
  * The default `maxResponseBytes`: 8 MiB. The largest answer of the APIs Switchboard carries is a
@@ -115,7 +116,10 @@ function decoderFor(coding: string): Transform | undefined {
         finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH,
       });
     case 'zstd':
-      return hasZstd ? (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress() : undefined;
+      // Only where it is asked for (Node 24): on Node 22 fetch hands zstd over as it came, and so does this, so that both agree.
+      return ACCEPT_ENCODING.endsWith('zstd')
+        ? (zlib as unknown as { createZstdDecompress(): Transform }).createZstdDecompress()
+        : undefined;
     default:
       return undefined;
   }
@@ -131,10 +135,21 @@ export function codingsToUndo(contentEncoding: string | undefined): string[] {
     .reverse();
 }
 
+/**
+ * At most this many content codings are undone, as fetch allows: every coding is a decoder a
+ * server can make the client run, and thousands of stacked gzips cost minutes of CPU.
+ */
+export const MAX_CODINGS = 5;
+
+/** A NetworkError for a body with more codings than {@link MAX_CODINGS}: the same on both transports. */
+export function tooManyCodings(operationId: string): NetworkError {
+  return new NetworkError('ERR_TOO_MANY_CODINGS', { operationId });
+}
+
 /** The decoders for `contentEncoding`, in order; none when it has a coding we do not know (fetch then hands the bytes over as they came). */
-function decodersFor(contentEncoding: string | undefined): Transform[] {
+function decodersFor(codings: readonly string[]): Transform[] {
   const decoders: Transform[] = [];
-  for (const coding of codingsToUndo(contentEncoding)) {
+  for (const coding of codings) {
     const decoder = decoderFor(coding);
     if (!decoder) {
       for (const made of decoders) made.destroy();
@@ -149,12 +164,25 @@ function decodersFor(contentEncoding: string | undefined): Transform[] {
  * Reads a Node stream body (undici's) into `buffer`, undoing its content codings the way fetch
  * does for the ky transport: whether it fitted. Going over the limit stops reading at once and
  * destroys the body, which closes its connection; a decompression bomb therefore costs at most the
- * limit plus what a decoder makes of one chunk before it sees that it was destroyed.
+ * limit plus what a decoder makes of one chunk before it sees that it was destroyed. `onDecoding`
+ * gets the stream read from, for the attempt's timer to destroy.
  */
-export async function readNodeBody(body: Readable, contentEncoding: string | undefined, buffer: BodyBuffer): Promise<boolean> {
-  const decoders = decodersFor(contentEncoding);
+export async function readNodeBody(
+  body: Readable,
+  contentEncoding: string | undefined,
+  buffer: BodyBuffer,
+  onDecoding: (stream: Readable) => void,
+  operationId = '',
+): Promise<boolean> {
+  const codings = codingsToUndo(contentEncoding);
+  if (codings.length > MAX_CODINGS) {
+    body.destroy();
+    throw tooManyCodings(operationId);
+  }
+  const decoders = decodersFor(codings);
   // pipeline() destroys every stage when one fails or the last is destroyed early.
   const source: Readable = decoders.length === 0 ? body : (pipeline([body, ...decoders], () => undefined) as unknown as Readable);
+  onDecoding(source);
   try {
     for await (const chunk of source as AsyncIterable<Uint8Array>) {
       if (!buffer.add(chunk)) return false;

@@ -11,8 +11,8 @@ import { headersFromNode } from '../headers.js';
 import type { HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
-import { checkProxySetting, type ProxySetting, proxyFor } from '../proxy.js';
-import { createDispatcher } from './dispatcher.js';
+import { checkProxySetting, type ProxySetting } from '../proxy.js';
+import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
 import { ACCEPT_ENCODING, announcedOver, DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, bodyLimit, readNodeBody } from './response-body.js';
 
@@ -58,11 +58,19 @@ export const loadUndici = loadOnce(async (): Promise<typeof UndiciModule> => {
  * The body's text within the call's limit: a success over it is a ResponseTooLargeError, an error
  * answer over its smaller limit comes without its body; either way the connection is closed.
  */
-async function readBody(body: Readable, status: number, headers: ResponseHeaders, options: TransportOptions): Promise<string> {
+async function readBody(
+  body: Readable,
+  status: number,
+  headers: ResponseHeaders,
+  options: TransportOptions,
+  onDecoding: (stream: Readable) => void,
+): Promise<string> {
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const buffer = new BodyBuffer(bodyLimit(status, maxBytes));
   const encoding = headers.get('content-encoding');
-  const fits = !announcedOver(headers.get('content-length'), encoding, buffer.limit) && (await readNodeBody(body, encoding, buffer));
+  const fits =
+    !announcedOver(headers.get('content-length'), encoding, buffer.limit) &&
+    (await readNodeBody(body, encoding, buffer, onDecoding, options.operationId));
   if (fits) return buffer.text();
   body.destroy();
   if (status < 300) throw new ResponseTooLargeError(status, maxBytes, { operationId: options.operationId });
@@ -80,26 +88,33 @@ function splitUrl(url: string): { origin: string; path: string } {
  */
 export function createUndiciTransport(options: UndiciTransportOptions = {}): Transport {
   checkProxySetting(options.proxy);
-  let agent: UndiciModule.Dispatcher | undefined;
-  const getAgent = loadOnce(async (): Promise<UndiciModule.Dispatcher> => {
+  let connections: Connections | undefined;
+  const connect = loadOnce(async (): Promise<Connections> => {
     const settings = {
       keepAliveTimeout: options.keepAliveTimeout ?? 4_000,
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
     };
-    agent = createDispatcher(await loadUndici(), options.proxy, settings);
-    return agent;
+    connections = createConnections(await loadUndici(), options.proxy, settings);
+    return connections;
   });
 
   return {
     name: 'undici',
     async send(request, sendOptions): Promise<HttpResponse> {
-      const dispatcher = agent ?? (await getAgent());
+      const { dispatcher, proxied } = connections ?? (await connect());
       // undici takes an EventEmitter as its abort signal, at a fraction of an AbortSignal's cost.
       const abort = new EventEmitter();
-      const attempt = new AttemptTimer(sendOptions, () => abort.emit('abort'));
+      let expire: ((reason: Error) => void) | undefined;
+      let decoding: Readable | undefined;
+      const attempt = new AttemptTimer(sendOptions, () => {
+        abort.emit('abort');
+        expire?.(new Error('the attempt ended'));
+        // A body whose bytes have all come is no longer undici's: its decoders are stopped here.
+        decoding?.destroy(new Error('the attempt ended'));
+      });
       try {
         const { origin, path } = splitUrl(request.url);
-        const response = await dispatcher.request({
+        const pending = dispatcher.request({
           origin,
           path,
           method: request.method,
@@ -113,22 +128,45 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
           headersTimeout: 0,
           bodyTimeout: 0,
         });
+        // undici does not act on an abort while a request waits for its proxy tunnel: the attempt's end settles it.
+        const response = proxied ? await endedBy(pending, (reject) => (expire = reject)) : await pending;
         const headers = headersFromNode(response.headers);
         const status = response.statusCode;
         if (hasNoBody(request.method, status)) {
           await response.body.dump();
           return { status, headers, data: undefined };
         }
-        const text = await readBody(response.body, status, headers, sendOptions);
+        const text = await readBody(response.body, status, headers, sendOptions, (stream) => (decoding = stream));
         return { status, headers, data: parseBody(status, headers.get('content-type'), text, sendOptions.operationId) };
       } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, proxy: proxyFor(request.url, options.proxy) });
+        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, proxy: connections?.proxyOf(request.url) });
       } finally {
         attempt.dispose();
       }
     },
     async close(): Promise<void> {
-      await agent?.close();
+      await connections?.close();
     },
   };
+}
+
+/**
+ * `pending`, unless the callback `arm` is handed is called first: then a rejection, and a response
+ * that still comes later has its body destroyed, which frees its connection.
+ */
+function endedBy(
+  pending: Promise<UndiciModule.Dispatcher.ResponseData>,
+  arm: (reject: (reason: Error) => void) => void,
+): Promise<UndiciModule.Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    let ended = false;
+    arm((reason) => {
+      ended = true;
+      reject(reason);
+    });
+    pending.then(
+      (response) => (ended ? response.body.destroy() : resolve(response)),
+      (error: unknown) => (ended ? undefined : reject(error instanceof Error ? error : new Error('request failed'))),
+    );
+  });
 }
