@@ -105,9 +105,26 @@ function readBody(values: Readonly<Record<string, unknown>>): unknown {
  * from the input again, which would run a getter twice. Like `{ ...values, body: sent }`, with the
  * keys in their order and `__proto__` an own field, as a spread makes it.
  */
-function withSentBody(values: Readonly<Record<string, unknown>>, keys: readonly string[], sent: unknown): Record<string, unknown> {
-  const entries = keys.map((key): [string, unknown] => [key, key === 'body' ? sent : values[key]]);
+function withSentBody(
+  values: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+  params: Readonly<Record<string, unknown>>,
+  sent: unknown,
+): Record<string, unknown> {
+  const entries = keys.map((key): [string, unknown] => [
+    key,
+    key === 'body' ? sent : key in params ? params[key] : readOrSkip(values, key),
+  ]);
   return Object.fromEntries(keys.includes('body') ? entries : [...entries, ['body', sent]]);
+}
+
+/** A field that is no parameter (already a problem): its value, or undefined when reading it throws. */
+function readOrSkip(values: Readonly<Record<string, unknown>>, key: string): unknown {
+  try {
+    return values[key];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every problem with `input` for `route`; an empty list means it can be sent. */
@@ -115,17 +132,60 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
   return checkInput(route, input).problems;
 }
 
-/** Every problem with `input` for `route`, and, when there is none, the body's JSON text as it will be sent. */
-export function checkInput(route: RouteDescriptor, input: unknown): { readonly problems: ValidationProblem[]; readonly bodyJson?: string } {
+/**
+ * Reads each parameter of `route` from `values` once, into a plain object that the checks and the
+ * request both read, so that a getter (or a Proxy) cannot show validation one value and the request
+ * another (`abc`, then `..`); an array is copied. What throws is a problem at its pointer, never
+ * the call's error (what it threw is not read).
+ */
+function readParams(route: RouteDescriptor, values: Readonly<Record<string, unknown>>, problems: Problems): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const { name } of [...route.pathParams, ...route.queryParams]) {
+    try {
+      const value = ownValue(values, name);
+      if (value !== undefined) params[name] = Array.isArray(value) ? [...(value as unknown[])] : value;
+    } catch {
+      problems.push({ pointer: `/${pointerToken(name)}`, message: 'could not be read (reading it threw)' });
+    }
+  }
+  return params;
+}
+
+/** The input's own keys, or none (a problem at the root) when a Proxy's trap throws. */
+function keysOf(values: Readonly<Record<string, unknown>>, problems: Problems): string[] {
+  try {
+    return Object.keys(values);
+  } catch {
+    problems.push({ pointer: '', message: 'could not be read (listing its fields threw)' });
+    return [];
+  }
+}
+
+/** What {@link checkInput} finds: every problem, and when there is none, what to send. */
+export interface CheckedInput {
+  readonly problems: ValidationProblem[];
+  /** The body's JSON text as it will be sent. */
+  readonly bodyJson?: string;
+  /** The path and query parameters as they were read (once): what the request is built from. */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+/** Every problem with `input` for `route`, and, when there is none, the body's JSON text and the parameters as they will be sent. */
+export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput {
   const problems: Problems = [];
   if (input !== undefined && !isRecord(input)) {
     return { problems: [{ pointer: '', message: 'must be an object of named parameters' }] };
   }
   const values = input ?? {};
+  const unreadable = problems.length;
+  const params = readParams(route, values, problems);
+  const failedToRead = new Set(problems.slice(unreadable).map((problem) => problem.pointer));
 
-  for (const spec of route.pathParams) pathParamProblems(spec, ownValue(values, spec.name), problems);
+  for (const spec of route.pathParams)
+    if (!failedToRead.has(`/${pointerToken(spec.name)}`)) pathParamProblems(spec, params[spec.name], problems);
   for (const spec of route.queryParams) {
-    const value = ownValue(values, spec.name);
+    const value = params[spec.name];
+    if (failedToRead.has(`/${pointerToken(spec.name)}`)) continue;
     if (value === undefined) {
       if (spec.required) problems.push({ pointer: `/${spec.name}`, message: 'is required' });
     } else {
@@ -140,7 +200,7 @@ export function checkInput(route: RouteDescriptor, input: unknown): { readonly p
   const json = body === undefined || body === UNREADABLE ? undefined : checkJsonBody(body);
   if (json) problems.push(...json.problems);
 
-  const keys = Object.keys(values);
+  const keys = keysOf(values, problems);
   for (const key of keys) {
     const known =
       (key === 'body' && route.body !== undefined) ||
@@ -151,6 +211,6 @@ export function checkInput(route: RouteDescriptor, input: unknown): { readonly p
 
   // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
   if (route.validate && body !== UNREADABLE && (json === undefined || json.problems.length === 0))
-    problems.push(...route.validate(json ? withSentBody(values, keys, json.sent) : input));
-  return problems.length > 0 ? { problems } : { problems, bodyJson: json?.json };
+    problems.push(...route.validate(withSentBody(values, keys, params, json ? json.sent : undefined)));
+  return problems.length > 0 ? { problems } : { problems, params, ...(json ? { bodyJson: json.json } : {}) };
 }

@@ -176,7 +176,7 @@ export async function readNodeBody(
 ): Promise<boolean> {
   const codings = codingsToUndo(contentEncoding);
   if (codings.length > MAX_CODINGS) {
-    body.destroy();
+    release(body);
     throw tooManyCodings(operationId);
   }
   const decoders = decodersFor(codings);
@@ -190,7 +190,18 @@ export async function readNodeBody(
     return true;
   } finally {
     // Stopped early (over the limit, or an error): nothing more is read, and the connection goes.
-    if (!source.readableEnded) source.destroy();
-    if (!body.readableEnded) body.destroy();
+    if (!source.readableEnded) release(source);
+    if (!body.readableEnded) release(body);
   }
+}
+
+/**
+ * Destroys a body that will not be read on, which closes its connection. undici's body emits an
+ * error when destroyed before its end: with nobody listening that would be an uncaught exception,
+ * so a listener takes it (it says only that the read was cut short, which the caller knows).
+ */
+export function release(stream: Readable, reason?: Error): void {
+  if (stream.destroyed) return;
+  stream.on('error', () => undefined);
+  stream.destroy(reason);
 }

@@ -14,7 +14,15 @@ import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
 import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
-import { ACCEPT_ENCODING, announcedOver, DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, bodyLimit, readNodeBody } from './response-body.js';
+import {
+  ACCEPT_ENCODING,
+  announcedOver,
+  BodyBuffer,
+  bodyLimit,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  readNodeBody,
+  release,
+} from './response-body.js';
 
 /** What {@link createUndiciTransport} takes. */
 export interface UndiciTransportOptions {
@@ -72,7 +80,7 @@ async function readBody(
     !announcedOver(headers.get('content-length'), encoding, buffer.limit) &&
     (await readNodeBody(body, encoding, buffer, onDecoding, options.operationId));
   if (fits) return buffer.text();
-  body.destroy();
+  release(body);
   if (status < 300) throw new ResponseTooLargeError(status, maxBytes, { operationId: options.operationId });
   return '';
 }
@@ -110,7 +118,7 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
         abort.emit('abort');
         expire?.(new Error('the attempt ended'));
         // A body whose bytes have all come is no longer undici's: its decoders are stopped here.
-        decoding?.destroy(new Error('the attempt ended'));
+        if (decoding) release(decoding, new Error('the attempt ended'));
       });
       try {
         const { origin, path } = splitUrl(request.url);
@@ -165,7 +173,7 @@ function endedBy(
       reject(reason);
     });
     pending.then(
-      (response) => (ended ? response.body.destroy() : resolve(response)),
+      (response) => (ended ? release(response.body) : resolve(response)),
       (error: unknown) => (ended ? undefined : reject(error instanceof Error ? error : new Error('request failed'))),
     );
   });
