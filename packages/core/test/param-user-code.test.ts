@@ -43,7 +43,7 @@ describe('parameters read once', () => {
       },
     });
     const error = await createClient({ baseUrl: 'http://api.test', transport })
-      .call(route, input as never)
+      .call(route as typeof getThing, input as never)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).problems).toEqual([{ pointer, message: 'could not be read (reading it threw)' }]);

@@ -136,7 +136,8 @@ function failureOf(error: unknown, tokenUrl: string): AuthError {
   const failed = (why: string): AuthError => new AuthError(`the OAuth token request to ${tokenUrl} failed${why}`);
   if (error instanceof ResponseTooLargeError) return failed(`: the login host answered more than ${MAX_ANSWER_BYTES / 1024} KiB`);
   // A refusal whose body claims JSON and is not is still a refusal (with its 404 hint).
-  if (error instanceof ResponseParseError && (error.status < 200 || error.status >= 300)) return refusal(error.status, undefined, tokenUrl, '');
+  if (error instanceof ResponseParseError && (error.status < 200 || error.status >= 300))
+    return refusal(error.status, undefined, tokenUrl, '');
   if (error instanceof ResponseParseError) return failed(`: the login host answered HTTP ${error.status} with a body that is not JSON`);
   if (error instanceof NetworkError)
     return failed(` (${error.causeCode}${error.proxy === undefined ? '' : ` at the proxy ${error.proxy}`})`);

@@ -3,12 +3,18 @@
  *
  * - Every frame, heartbeats included, re-arms a stall timer of `stallAfterHeartbeats` heartbeat
  *   intervals; a connection silent for that long is closed and opened again.
- * - After a drop, an error close or a stall it reconnects after a full-jitter backoff, and gives
- *   up with an EventStreamError once it has been down for `giveUpAfterMs`, or at once when the
- *   server refuses the stream's credential (401, 403, 404).
+ * - A connection that has not opened within min(stall bound, 10 s) of its start is abandoned (`could
+ *   not connect (timed out)`): ws's own handshake timeout starts only once it has a socket, and
+ *   through a proxy that is once CONNECT has succeeded, so a proxy that never answers would hold the
+ *   attempt (and the stream) forever. Its socket to the proxy is closed too.
+ * - After a drop, an error close, a stall or a connection that could not be made it reconnects after
+ *   a full-jitter backoff, and gives up with an EventStreamError once it has been down for
+ *   `giveUpAfterMs`, or at once when the server refuses the stream's credential (401, 403, 404).
  * - Each time it opens it fills the gap from the messages API: the messages after the last one
  *   delivered (all of them the first time). Live events that arrive meanwhile wait for the fill,
- *   and every message is delivered once, by id, in the conversation's order.
+ *   and every message is delivered once, by id, in the conversation's order. What waits is bounded
+ *   (MAX_HELD_EVENTS, and MAX_HELD_FRAMES frames of `maxFrameBytes` in bytes): past that the
+ *   connection drops and the next fill reads the messages from the messages API.
  * - Frames are read without trusting them (chat-frame.ts): one that is not what the API sends is
  *   ignored and counted, never thrown. A frame larger than `maxFrameBytes` makes ws close the
  *   connection (1009): a drop like any other, whose messages the gap fill recovers.
@@ -19,7 +25,7 @@
  *
  * The stream's URI holds a credential: it appears in no event, reason or error.
  */
-import { isProxyConnectFailure, type ProxySetting, proxyFor } from '@switchboard/core';
+import { ConfigurationError, isProxyConnectFailure, type ProxySetting, proxyFor } from '@switchboard/core';
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { type RawData, WebSocket } from 'ws';
@@ -28,6 +34,9 @@ import {
   type ChatEvent,
   EventStreamError,
   type EventStreamFailure,
+  checkEventStreamOptions,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_STALL_AFTER_HEARTBEATS,
   type EventStreamOptions,
 } from './chat-events.js';
 import { type IgnoredFrameReason, parseFrame } from './chat-frame.js';
@@ -60,8 +69,26 @@ type LiveEvent = Exclude<ChatEvent, ChatConnectionEvent>;
 
 /** Statuses that say the stream's credential is not (or no longer) good: reconnecting cannot help. */
 const REFUSED = new Set([401, 403, 404]);
-/** The longest a handshake may take before the attempt counts as failed. */
+/** The longest a connection may take to open (the stall bound when shorter) before the attempt counts as failed. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/**
+ * The most live events held at once: while a gap fill runs they all wait, and the upstream decides
+ * how long a fill takes and how fast events come. A real chat brings a few events a second and a
+ * fill takes a few page reads (seconds), so tens are held; 1,000 is far above that and still a
+ * bounded amount. Past it the connection is dropped and the window cleared: the messages held are
+ * read again by the next fill (they were not delivered, so it reads from before them), typing is
+ * stale by then, and member changes are lost as they are while the stream is down. Inserting into
+ * the window is O(n) in what it holds: with this bound, a thousand steps at most.
+ */
+const MAX_HELD_EVENTS = 1_000;
+/**
+ * The bytes held, in frames of `maxFrameBytes`: 1,000 frames of 256 KiB would be 250 MiB, and a
+ * hostile upstream sends the largest it may. 32 of them is 8 MiB by default (the client's bound on
+ * one answer), several hundred ordinary events, and grows with a `maxFrameBytes` raised on purpose.
+ */
+const MAX_HELD_FRAMES = 32;
+/** The reason of a connection dropped because too much was held. */
+const TOO_MUCH_HELD = 'too many events held';
 /**
  * The default bound on one frame. The largest frame the API sends is a message event: a body of at
  * most 4,000 characters (24,000 bytes in the worst case, every character escaped as `\u00XX` in
@@ -96,10 +123,10 @@ function socketErrorReason(error: Error, proxy: URL | undefined): string {
   return proxy && isProxyConnectFailure(code) ? `${code} at the proxy ${proxy.origin}` : code;
 }
 
-/** A frame's text: ws hands a text frame over as a Buffer (or its fragments). */
-function textOf(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  return (Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+/** A frame's bytes: ws hands a frame over as a Buffer (or its fragments). */
+function bufferOf(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
 
 /** A message's server timestamp in epoch ms; NaN when it has none that parses. */
@@ -120,9 +147,12 @@ export class ChatStream {
   readonly #source: ChatStreamSource;
   readonly #sink: ChatStreamSink;
   readonly #stallMs: number;
+  /** How long a connection may take to open. */
+  readonly #connectMs: number;
   readonly #reconnect: BackoffOptions;
   readonly #giveUpAfterMs: number;
   readonly #maxFrameBytes: number;
+  readonly #maxHeldBytes: number;
   readonly #random: () => number;
   #socket: WebSocket | undefined;
   /** The proxy of the connection being made, if any, to name it in reasons. */
@@ -152,13 +182,19 @@ export class ChatStream {
     observer?: StreamObserver,
     random: () => number = Math.random,
   ) {
+    // WebChatAPI checked them already; a GuestChat made by hand is checked here, before any timer.
+    checkEventStreamOptions(options);
     this.#source = source;
     this.#sink = sink;
     this.#observer = observer;
-    this.#stallMs = (options.heartbeatIntervalMs ?? 30_000) * (options.stallAfterHeartbeats ?? 2.5);
+    this.#stallMs =
+      (options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) * (options.stallAfterHeartbeats ?? DEFAULT_STALL_AFTER_HEARTBEATS);
+    // A connection that cannot be made in this long is one attempt that failed, well within the outage bound.
+    this.#connectMs = Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS);
     this.#reconnect = options.reconnect ?? { baseMs: 250, capMs: 10_000 };
     this.#giveUpAfterMs = options.giveUpAfterMs ?? 120_000;
     this.#maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.#maxHeldBytes = MAX_HELD_FRAMES * this.#maxFrameBytes;
     this.#random = random;
     // Paused until the first gap fill: nothing live goes out before the history it follows.
     this.#window = new ReorderWindow(options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS, (event) => this.#release(event), true);
@@ -178,25 +214,35 @@ export class ChatStream {
   #connect(): void {
     if (this.#ended) return;
     this.#attempt++;
+    // The agent's socket to the proxy is its own until CONNECT succeeds: ws.terminate() cannot reach
+    // it (the agent does not watch the request it serves), so an attempt abandoned before then would
+    // leave it open. Aborting this closes it (net and tls sockets take the signal).
+    const connecting = new AbortController();
     let ws: WebSocket;
     try {
-      // A connection that cannot be made in this long is one attempt that failed, well within the outage bound.
-      const handshakeTimeout = Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS);
       // Read at each connection, as the HTTP transports read NO_PROXY: a tunnel through the proxy (CONNECT), or none.
       this.#proxy = proxyFor(this.#source.uri, this.#source.proxy);
-      const agent = this.#proxy ? { agent: new HttpsProxyAgent(this.#proxy) } : {};
-      ws = new WebSocket(this.#source.uri, { handshakeTimeout, maxPayload: this.#maxFrameBytes, ...agent });
-    } catch {
+      const agent = this.#proxy ? { agent: new HttpsProxyAgent(this.#proxy, { signal: connecting.signal }) } : {};
+      // No handshakeTimeout: #listen's connect timer covers the whole attempt, the wait for a socket included.
+      ws = new WebSocket(this.#source.uri, { maxPayload: this.#maxFrameBytes, ...agent });
+    } catch (error) {
+      // A proxy variable that is no URL: its ConfigurationError names the variable, never its value.
+      if (error instanceof ConfigurationError) return this.#giveUp('refused', error.message);
       // ws names the URI (and so its token) in this error: it is not passed on.
       return this.#giveUp('refused', 'invalid stream URI');
     }
     this.#socket = ws;
-    this.#listen(ws);
+    this.#listen(ws, connecting);
   }
 
-  #listen(ws: WebSocket): void {
+  #listen(ws: WebSocket, connecting: AbortController): void {
     let opened = false;
     let why: string | undefined;
+    // Until 'open': ws's handshakeTimeout would start only with a socket, which through a proxy comes after CONNECT.
+    const connectTimer = setTimeout(() => {
+      why ??= 'could not connect (timed out)';
+      ws.terminate();
+    }, this.#connectMs);
     const stalled = () => (why = 'heartbeat stalled');
     /** The connection counts as back (the outage clock and the backoff start again) once its gap is filled and a frame of the API has come. */
     const up = { filled: false, heard: false };
@@ -208,6 +254,7 @@ export class ChatStream {
       }
     };
     ws.on('open', () => {
+      clearTimeout(connectTimer);
       if (this.#ended || this.#socket !== ws) return;
       opened = true;
       this.#connection('open', this.#attempt, this.#everOpen ? 'reconnected' : 'connected');
@@ -216,14 +263,23 @@ export class ChatStream {
       this.#within(() => this.#fillGap(ws, (failure) => (why = failure)).then((filled) => void (filled && markUp('filled'))));
     });
     ws.on('message', (data, isBinary) => {
-      // A socket closing (ours, or one replaced) delivers nothing more.
-      if (this.#ending || this.#socket !== ws) return;
+      // A socket closing (ours, one replaced, one dropped for holding too much) delivers nothing more.
+      if (this.#ending || this.#socket !== ws || ws.readyState !== WebSocket.OPEN) return;
       // Any frame shows the connection is alive; only one of the API's shows the server is there.
       this.#watch(ws, stalled);
-      if (isBinary ? this.#ignore('binary frame') : this.#frame(textOf(data))) markUp('heard');
+      if (isBinary ? this.#ignore('binary frame') : this.#frame(bufferOf(data))) markUp('heard');
+      if (this.#window.size > MAX_HELD_EVENTS || this.#window.bytes > this.#maxHeldBytes) {
+        // What is held goes with the connection: the next gap fill reads its messages again.
+        why = TOO_MUCH_HELD;
+        this.#window.clear();
+        ws.terminate();
+      }
     });
     ws.on('error', (error) => (why ??= socketErrorReason(error, this.#proxy)));
     ws.on('close', (code) => {
+      clearTimeout(connectTimer);
+      // An attempt that never opened (timed out, refused, closed by us): its socket to the proxy goes too.
+      if (!opened) connecting.abort();
       if (this.#socket !== ws) return;
       this.#socket = undefined;
       clearTimeout(this.#stallTimer);
@@ -344,22 +400,23 @@ export class ChatStream {
     else if (!this.#ended) this.#emit(event);
   }
 
-  /** Reads one text frame; whether it was a frame of the API (an event or a heartbeat). */
-  #frame(text: string): boolean {
-    const frame = parseFrame(text);
+  /** Reads one text frame; whether it was a frame of the API (an event or a heartbeat). What it holds counts the frame's bytes. */
+  #frame(data: Buffer): boolean {
+    const frame = parseFrame(data.toString('utf8'));
+    const bytes = data.length;
     switch (frame.kind) {
       case 'ignored':
         return this.#ignore(frame.reason);
       case 'message':
         // One already delivered (by the gap fill, say) is not held again.
         if (!this.#delivered.has(frame.message.id ?? ''))
-          this.#window.hold({ type: 'message', message: frame.message, recovered: false }, timestampOf(frame.message));
+          this.#window.hold({ type: 'message', message: frame.message, recovered: false }, timestampOf(frame.message), bytes);
         return true;
       case 'typing':
-        this.#window.hold({ type: 'typing', typing: frame.typing }, undefined);
+        this.#window.hold({ type: 'typing', typing: frame.typing }, undefined, bytes);
         return true;
       case 'member-change':
-        this.#window.hold({ type: 'member-change', member: frame.member }, undefined);
+        this.#window.hold({ type: 'member-change', member: frame.member }, undefined, bytes);
         return true;
       case 'quiet':
         return true;

@@ -3,10 +3,16 @@
  * that a message sent earlier (by its server timestamp) that arrives a little later is released
  * first.
  *
- * - Each held item sorts by a key: its timestamp (epoch ms) when it has one, otherwise the latest
- *   timestamp seen so far, so that an item without one (a typing indicator, a member change, a
- *   message whose timestamp does not parse) keeps its arrival place: right after what came before
- *   it. Equal keys keep arrival order.
+ * - Each held item sorts by a key: its timestamp (epoch ms) when it has one. An item without one (a
+ *   typing indicator, a member change, a message whose timestamp does not parse) takes the key of
+ *   the last item held when it arrives, so that it keeps its arrival place: after everything held
+ *   before it. Equal keys keep arrival order.
+ * - That key comes from what is held, not from the latest timestamp ever seen: a timestamp is the
+ *   upstream's word, and one far in the future (year 9999) would otherwise be the key of every later
+ *   item without one, for good, putting each typing indicator and member change behind every
+ *   message that arrives after it. So such a timestamp weighs only while its own item is held
+ *   (its window, or a pause). Nothing here reads the local clock, so a server clock that differs
+ *   from ours changes nothing either (clamping timestamps to our arrival time would).
  * - When an item's window ends it is released, together with every held item that sorts before it,
  *   in key order. So each item waits at most `windowMs` (that is the window's cost: every live
  *   item waits that long, since nothing tells it that no earlier one is on its way), and one that
@@ -15,7 +21,11 @@
  * - While paused (the stream is down or filling its gap) nothing is released by its window: ends
  *   that pass are remembered and acted on at `resume()`. What the gap fill recovers goes through
  *   `releaseBefore()`: held items that sort before it are released first.
- * - `flush()` releases everything held, in order, at once.
+ * - `flush()` releases everything held, in order, at once; `clear()` drops it.
+ * - It bounds nothing itself: its user watches `size` and `bytes` (the stream drops its connection
+ *   and clears the window past 1,000 items). Inserting and releasing are O(n) in what is held (a
+ *   scan and a splice, a shift): with that bound, at most a few thousand steps, and most items
+ *   arrive in order, so the scan from the end stops at once.
  *
  * A window of 0 holds nothing while running: each item is released as it comes.
  */
@@ -25,6 +35,8 @@ interface Entry<T> {
   readonly key: number;
   /** Arrival order: ties between keys keep it. */
   readonly seq: number;
+  /** What its user counts it as (the stream: its frame's bytes). */
+  readonly bytes: number;
   /** Its window has ended (it waits only for a pause to end). */
   due: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,8 +48,7 @@ export class ReorderWindow<T> {
   /** Held items, sorted by key, then arrival. */
   readonly #entries: Entry<T>[] = [];
   #seq = 0;
-  /** The latest timestamp seen: the key of an item that has none. */
-  #latest = Number.NEGATIVE_INFINITY;
+  #bytes = 0;
   #paused: boolean;
 
   /**
@@ -56,19 +67,25 @@ export class ReorderWindow<T> {
     return this.#entries.length;
   }
 
-  #key(timestamp: number | undefined): number {
-    if (timestamp === undefined || !Number.isFinite(timestamp)) return this.#latest;
-    this.#latest = Math.max(this.#latest, timestamp);
-    return timestamp;
+  /** The bytes of the items held now, as given to `hold()`. */
+  get bytes(): number {
+    return this.#bytes;
   }
 
-  /** Holds a live item with its timestamp (epoch ms; undefined or NaN when it has none) until its window ends. */
-  hold(item: T, timestamp: number | undefined): void {
-    const entry: Entry<T> = { item, key: this.#key(timestamp), seq: this.#seq++, due: this.#windowMs === 0, timer: undefined };
+  /** An item's key: its timestamp, or when it has none the key of the last item held (the largest, as they are sorted); with nothing held, before anything. */
+  #key(timestamp: number | undefined): number {
+    if (timestamp !== undefined && Number.isFinite(timestamp)) return timestamp;
+    return this.#entries.at(-1)?.key ?? Number.NEGATIVE_INFINITY;
+  }
+
+  /** Holds a live item with its timestamp (epoch ms; undefined or NaN when it has none) until its window ends; `bytes` is added to `bytes` while it is held. */
+  hold(item: T, timestamp: number | undefined, bytes = 0): void {
+    const entry: Entry<T> = { item, key: this.#key(timestamp), seq: this.#seq++, bytes, due: this.#windowMs === 0, timer: undefined };
     let at = this.#entries.length;
     // Most items arrive in order: the scan from the end stops at once.
     while (at > 0 && (this.#entries[at - 1]?.key ?? Number.NEGATIVE_INFINITY) > entry.key) at--;
     this.#entries.splice(at, 0, entry);
+    this.#bytes += bytes;
     if (entry.due) return this.#releaseDue();
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
@@ -101,6 +118,12 @@ export class ReorderWindow<T> {
     this.#releaseFirst(this.#entries.length);
   }
 
+  /** Drops everything held, unreleased; no timer is left. */
+  clear(): void {
+    for (const entry of this.#entries.splice(0)) clearTimeout(entry.timer);
+    this.#bytes = 0;
+  }
+
   /** Releases every item up to the last one whose window has ended (those before it sort earlier). */
   #releaseDue(): void {
     if (this.#paused) return;
@@ -115,6 +138,7 @@ export class ReorderWindow<T> {
       const entry = this.#entries.shift();
       if (!entry) return;
       clearTimeout(entry.timer);
+      this.#bytes -= entry.bytes;
       this.#release(entry.item);
     }
   }

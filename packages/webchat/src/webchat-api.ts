@@ -46,7 +46,7 @@ import type {
 } from './generated/models.js';
 import { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
-import type { EventStreamOptions } from './chat-events.js';
+import { checkEventStreamOptions, type EventStreamOptions } from './chat-events.js';
 import { GuestChat } from './guest-chat.js';
 import { ListenerSet } from './listener-set.js';
 import { type StreamEvent, streamTelemetry } from './stream-telemetry.js';
@@ -109,7 +109,7 @@ interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correla
    */
   readonly rateLimit?: RateLimitOptions;
   /**
-   * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall, gives up, bounds a frame and orders live messages.
+   * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall, gives up, bounds a frame and orders live messages; checked here (a ConfigurationError names the option and its rule).
    * @default heartbeat 30 s, stalled after 2.5 heartbeats, reconnect backoff 250 ms doubling to 10 s, give up after 2 minutes down, frames up to 256 KiB, a 250 ms reorder window
    */
   readonly eventStream?: EventStreamOptions;
@@ -297,9 +297,12 @@ export class WebChatAPI extends WebChatOperations {
   /**
    * @param options - where the API is, and auth and middleware settings.
    * @throws TypeError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
+   * @throws ConfigurationError when an `eventStream` option breaks its rule (a bound of 0 bytes, a NaN delay…).
    */
   constructor(options: WebChatAPIOptions) {
     super();
+    // First: a chat's stream starts long after this, and its options are wrong from the start.
+    checkEventStreamOptions(options.eventStream ?? {});
     this.baseUrl = resolveBaseUrl(options);
     const redaction = (this.redaction = webChatRedaction(options));
     const { source: oauth, owned } = tokenSource(options, this.baseUrl);

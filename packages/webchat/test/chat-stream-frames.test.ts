@@ -11,7 +11,7 @@ import { type ChatEvent, type StreamEvent, type WebChatMessage, WebChatAPI } fro
 import { ChatStream } from '../src/chat-stream.js';
 import type { StreamObserver } from '../src/stream-telemetry.js';
 import { type WsLoopback, wsLoopback } from '../../../test/support/ws-loopback.js';
-import { frames, HOSTILE_FRAMES, message, recorder, sourceOf } from './stream-harness.js';
+import { frames, HOSTILE_FRAMES, message, paddedFrame, recorder, sourceOf } from './stream-harness.js';
 
 let server: WsLoopback | undefined;
 let stream: ChatStream | undefined;
@@ -20,14 +20,6 @@ afterEach(async () => {
   await server?.close();
   stream = server = undefined;
 });
-
-/** A message frame made `bytes` long by a field the client does not read. */
-function paddedFrame(m: WebChatMessage, bytes: number): string {
-  const frame = frames.message(m).slice(0, -1) + ',"padding":"';
-  const padded = `${frame}${'x'.repeat(bytes - frame.length - 2)}"}`;
-  expect(Buffer.byteLength(padded)).toBe(bytes);
-  return padded;
-}
 
 describe('a frame that is valid JSON but not an event', () => {
   it('null is ignored and counted, and the messages after it are delivered (it threw a TypeError inside ws)', async () => {

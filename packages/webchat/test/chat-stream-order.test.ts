@@ -3,14 +3,16 @@
  * messages are delivered in the order of their server timestamps within the reorder window, once
  * by id; live events wait for the gap fill and are merged with what it recovers; a message held
  * when the connection drops waits for the next fill; closing delivers what is held, then `closed`,
- * then nothing. Frames are known to be read once the `null` sent after them has been ignored: the
- * socket keeps their order.
+ * then nothing. A far-future timestamp moves nothing past its own window. What is held while a gap
+ * fill runs is bounded (1,000 events, 32 frames of `maxFrameBytes` in bytes): past that the
+ * connection drops and the next fill recovers the messages. Frames are known to be read once the
+ * `null` sent after them has been ignored: the socket keeps their order.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { WebChatMessage } from '@switchboard/webchat';
+import type { EventStreamOptions, WebChatMessage } from '@switchboard/webchat';
 import { ChatStream } from '../src/chat-stream.js';
 import { type WsLoopback, wsLoopback } from '../../../test/support/ws-loopback.js';
-import { frames, message, recorder, sourceOf } from './stream-harness.js';
+import { frames, message, paddedFrame, recorder, sourceOf } from './stream-harness.js';
 
 const WINDOW_MS = 250;
 let server: WsLoopback;
@@ -27,10 +29,10 @@ afterEach(async () => {
 });
 
 /** A stream with a reorder window of WINDOW_MS (no jitter: a reconnect is due at once), started; its first socket, once its first gap fill is done. */
-async function started(history: WebChatMessage[] = [], gate?: (fill: number) => Promise<void>) {
+async function started(history: WebChatMessage[] = [], gate?: (fill: number) => Promise<void>, options: EventStreamOptions = {}) {
   const source = sourceOf(server.url, history, gate);
   const seen = recorder();
-  stream = new ChatStream(source, { reorderWindowMs: WINDOW_MS }, seen.sink, seen.observer, () => 0);
+  stream = new ChatStream(source, { reorderWindowMs: WINDOW_MS, ...options }, seen.sink, seen.observer, () => 0);
   stream.start();
   const socket = await server.connection(1);
   if (!gate) await seen.until(() => seen.gapFills() === 1);
@@ -74,6 +76,22 @@ describe('live messages', () => {
     await send(frames.message(message('bye', 2)), frames.member('agent-1', 'DISCONNECTED'), frames.message(message('m1', 1)));
     vi.advanceTimersByTime(WINDOW_MS);
     expect(seen.events.slice(1).map((x) => (x.type === 'message' ? x.message.id : x.type))).toEqual(['m1', 'bye', 'member-change']);
+  });
+
+  it('a far-future timestamp does not push the typing and member changes that come after it is delivered behind later messages', async () => {
+    const { seen, send } = await started();
+    await send(frames.message({ ...message('future', 0), timestamp: '9999-01-01T00:00:00.000Z' }));
+    vi.advanceTimersByTime(WINDOW_MS);
+    await send(frames.typing('agent-1'));
+    vi.advanceTimersByTime(100);
+    await send(frames.message(message('m2', 2)), frames.member('agent-1', 'DISCONNECTED'));
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(seen.events.slice(1).map((x) => (x.type === 'message' ? x.message.id : x.type))).toEqual([
+      'future',
+      'typing',
+      'm2',
+      'member-change',
+    ]);
   });
 
   it('with reorderWindowMs 0 come as they arrive', async () => {
@@ -121,6 +139,49 @@ describe('with the gap fill', () => {
     expect(source.fills).toEqual([undefined, 'm1']);
     expect(seen.ids()).toEqual(['m1', 'm2', 'm3']);
     expect(seen.connection()).toEqual(['open connected', 'reconnecting dropped', 'open reconnected']);
+  });
+});
+
+describe('what is held while a gap fill runs', () => {
+  /** The first fill never ends (an upstream that takes its time over it); the next ones answer at once. */
+  const slowFirstFill = (fill: number) => (fill === 1 ? new Promise<void>(() => undefined) : Promise.resolve());
+
+  /** Once the connection dropped: reconnects (no jitter: due at once) and waits for the fill to deliver `count` messages. */
+  async function reconnected(seen: ReturnType<typeof recorder>, count: number) {
+    await seen.until(() => seen.connection().length === 2);
+    vi.advanceTimersByTime(0);
+    await server.connection(2);
+    await seen.until(() => seen.ids().length === count);
+  }
+
+  it('is at most 1,000 events: one more drops the connection, and the next fill recovers its messages, once and in order', async () => {
+    const history = [message('m1', 1)];
+    const { source, seen, socket, send } = await started(history, slowFirstFill);
+    const live = Array.from({ length: 999 }, (_, k) => message(`live-${k + 1}`, 2 + k / 1_000));
+    history.push(...live);
+    await send(frames.typing('agent-1'), ...live.map((m) => frames.message(m)));
+    expect(seen.connection()).toEqual(['open connected']); // 1,000 held: the connection stays
+    socket.send(frames.typing('agent-1'));
+    await reconnected(seen, 1 + live.length);
+    expect(seen.connection()).toEqual(['open connected', 'reconnecting too many events held', 'open reconnected']);
+    expect(seen.ids()).toEqual(['m1', ...live.map((m) => m.id)]);
+    expect(seen.messages().every((x) => x.recovered)).toBe(true);
+    // What was held went with the connection: the typing is stale, the messages came from the fill.
+    expect(seen.events.some((x) => x.type === 'typing')).toBe(false);
+    expect(source.fills).toEqual([undefined, undefined]);
+  });
+
+  it('is at most 32 frames of maxFrameBytes in bytes', async () => {
+    const history = [message('m1', 1)];
+    const { seen, socket, send } = await started(history, slowFirstFill, { maxFrameBytes: 1_024 });
+    const live = Array.from({ length: 33 }, (_, k) => message(`live-${k + 1}`, 2 + k));
+    history.push(...live);
+    await send(...live.slice(0, 32).map((m) => paddedFrame(m, 1_024)));
+    expect(seen.connection()).toEqual(['open connected']); // exactly 32 KiB held: the connection stays
+    socket.send(paddedFrame(live[32] ?? message('none', 0), 1_024));
+    await reconnected(seen, 1 + live.length);
+    expect(seen.connection()).toEqual(['open connected', 'reconnecting too many events held', 'open reconnected']);
+    expect(seen.ids()).toEqual(['m1', ...live.map((m) => m.id)]);
   });
 });
 

@@ -2,9 +2,13 @@
  * The event stream through a real forward proxy (tinyproxy on loopback): the websocket tunnels
  * through the client's proxy with CONNECT, the environment's `HTTP_PROXY`/`NO_PROXY` apply as
  * they do to API calls, a proxy that wants credentials ends the stream at once (no reconnect can
- * mend that), and one that is down is named in the reconnect reason, never its credentials.
+ * mend that), and one that is down is named in the reconnect reason, never its credentials. A
+ * proxy that accepts the connection and never answers CONNECT does not freeze the stream: each
+ * attempt times out, its socket to the proxy is closed, and the outage bound ends the stream.
  * Then WebChatAPI against the emulator: login, API calls and the stream all go through the proxy.
  */
+import { createServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '@switchboard/emulator';
 import { AuthError, WebChatAPI } from '@switchboard/webchat';
@@ -18,6 +22,7 @@ let proxy: Proxy;
 let guarded: Proxy;
 let server: WsLoopback | undefined;
 let stream: ChatStream | undefined;
+let silent: SilentProxy | undefined;
 const credentials = { user: 'switch', password: 'stream-proxy-secret' };
 
 beforeAll(async () => {
@@ -27,7 +32,8 @@ afterAll(() => Promise.all([proxy.stop(), guarded.stop()]));
 afterEach(async () => {
   await stream?.close('closed');
   await server?.close();
-  stream = server = undefined;
+  await silent?.stop();
+  stream = server = silent = undefined;
   for (const [name, value] of Object.entries(saved)) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
@@ -37,6 +43,58 @@ afterEach(async () => {
 const tunnelsTo = async (via: Proxy, port: number) =>
   (await via.requests()).filter((request) => request.method === 'CONNECT' && request.port === port).length;
 const portOf = (url: string) => Number(new URL(url).port);
+
+/** A "proxy" on loopback that accepts TCP connections and never answers a byte (it hangs CONNECT, or a websocket upgrade, forever). */
+interface SilentProxy {
+  readonly url: string;
+  /** Connections accepted so far. */
+  accepted(): number;
+  /** Connections closed so far (by the client: the proxy itself never closes one). */
+  closed(): number;
+  /** Resolves once `test` holds, checked after each connection and each close. */
+  until(test: () => boolean): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function silentProxy(): Promise<SilentProxy> {
+  const sockets: Socket[] = [];
+  let closed = 0;
+  const waiters = new Set<() => void>();
+  const changed = () => waiters.forEach((check) => check());
+  const proxyServer = createServer((socket) => {
+    sockets.push(socket);
+    // It reads the CONNECT request and answers nothing. (Unread, the request would also keep the
+    // client's FIN from being seen: a socket emits 'end', and then 'close', only once read to its end.)
+    socket.resume();
+    socket.on('error', () => undefined); // a client that resets is what the test waits for
+    socket.on('close', () => {
+      closed++;
+      changed();
+    });
+    changed();
+  });
+  await new Promise<void>((resolve) => proxyServer.listen(0, '127.0.0.1', resolve));
+  const { port } = proxyServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accepted: () => sockets.length,
+    closed: () => closed,
+    until: (test) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!test()) return;
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+        check();
+      }),
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxyServer.close(resolve));
+    },
+  };
+}
 
 describe('the event stream through a proxy', () => {
   it('tunnels through an explicit proxy, with its credentials', async () => {
@@ -89,6 +147,19 @@ describe('the event stream through a proxy', () => {
     expect(server.sockets).toHaveLength(0);
   });
 
+  it('gives up at once, naming the variable and not its value, when HTTP_PROXY is no URL', async () => {
+    server = await wsLoopback();
+    process.env.HTTP_PROXY = 'http://user:env-secret-5@[bad';
+    const seen = recorder();
+    stream = new ChatStream(sourceOf(server.url), { reorderWindowMs: 0 }, seen.sink);
+    stream.start();
+    await seen.until(() => seen.failures.length === 1);
+    expect(seen.failures[0]).toMatchObject({ failure: 'refused' });
+    const shown = JSON.stringify([seen.events, seen.failures, String(seen.failures[0])]);
+    expect(shown).toContain('the HTTP_PROXY variable must be a proxy URL');
+    expect(shown).not.toContain('env-secret-5');
+  });
+
   it('names the proxy that is down in the reconnect reason, without its credentials', async () => {
     server = await wsLoopback();
     const down = await downProxyUrl();
@@ -99,6 +170,62 @@ describe('the event stream through a proxy', () => {
     await seen.until(() => seen.connection().length >= 1);
     expect(seen.connection()[0]).toBe(`reconnecting ECONNREFUSED at the proxy ${down}`);
     expect(JSON.stringify(seen.events)).not.toContain('down-proxy-secret');
+  });
+});
+
+describe('a proxy that accepts the connection and never answers CONNECT (and a server that never answers the upgrade)', () => {
+  // The connect bound is the handshake bound, min(stall, 10 s): 2.5 heartbeats of 40 ms, 100 ms here.
+  const quick = { heartbeatIntervalMs: 40, reconnect: { baseMs: 1, capMs: 5 }, reorderWindowMs: 0 };
+
+  it('times each attempt out (reconnecting, its socket to the proxy closed), and gives up after giveUpAfterMs', async () => {
+    server = await wsLoopback();
+    silent = await silentProxy();
+    const seen = recorder();
+    const giveUpAfterMs = 400;
+    const startedAt = Date.now();
+    stream = new ChatStream({ ...sourceOf(server.url), proxy: silent.url }, { ...quick, giveUpAfterMs }, seen.sink);
+    stream.start();
+    await seen.until(() => seen.failures.length === 1);
+    // A lower bound only: the outage bound held; no upper bound on a loaded machine.
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(giveUpAfterMs);
+    expect(seen.failures[0]).toMatchObject({ failure: 'outage' });
+    expect(String(seen.failures[0])).toContain('could not connect (timed out)');
+    const reconnects = seen.connection().slice(0, -1);
+    expect(seen.connection().at(-1)).toBe('closed gave up');
+    expect(reconnects.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(reconnects)).toEqual(new Set(['reconnecting could not connect (timed out)']));
+    // Each attempt reached the proxy (reconnects + the last one), and each of its sockets was closed: none left hanging.
+    const attempts = reconnects.length + 1;
+    await silent.until(() => silent?.accepted() === attempts && silent.closed() === attempts);
+    expect(server.sockets).toHaveLength(0);
+  });
+
+  it('without a proxy, a server that accepts and never answers the upgrade times out the same way', async () => {
+    silent = await silentProxy();
+    const seen = recorder();
+    const uri = `${silent.url.replace('http:', 'ws:')}/streaming?token=secret-stream-token`;
+    stream = new ChatStream({ ...sourceOf(uri), proxy: false }, { ...quick, giveUpAfterMs: 300 }, seen.sink);
+    stream.start();
+    await seen.until(() => seen.failures.length === 1);
+    const reconnects = seen.connection().slice(0, -1);
+    expect(new Set(reconnects)).toEqual(new Set(['reconnecting could not connect (timed out)']));
+    expect(seen.connection().at(-1)).toBe('closed gave up');
+    await silent.until(() => silent?.accepted() === reconnects.length + 1 && silent.closed() === reconnects.length + 1);
+    expect(JSON.stringify([seen.events, String(seen.failures[0])])).not.toContain('secret-stream-token');
+  });
+
+  it('closing the stream while it waits for CONNECT closes its socket to the proxy', async () => {
+    server = await wsLoopback();
+    silent = await silentProxy();
+    const seen = recorder();
+    // The default bounds (10 s to connect): the close comes long before the attempt would time out.
+    stream = new ChatStream({ ...sourceOf(server.url), proxy: silent.url }, { reorderWindowMs: 0 }, seen.sink);
+    stream.start();
+    await silent.until(() => silent?.accepted() === 1);
+    await stream.close('left');
+    await silent.until(() => silent?.closed() === 1);
+    expect(seen.connection()).toEqual(['closed left']);
+    expect(seen.failures).toEqual([]);
   });
 });
 

@@ -74,6 +74,19 @@ describe('the reorder window', () => {
     expect(released).toEqual(['now', 'future', 'typing']);
   });
 
+  it('a far-future timestamp moves nothing past its own window: an item without one that comes after it is released keeps its arrival place', () => {
+    window.hold('future', Date.parse('9999-01-01T00:00:00Z'));
+    vi.advanceTimersByTime(WINDOW_MS);
+    expect(released).toEqual(['future']);
+    window.hold('typing', undefined);
+    vi.advanceTimersByTime(100);
+    window.hold('m', 1_000);
+    window.hold('member change', undefined);
+    vi.advanceTimersByTime(WINDOW_MS);
+    // It sorted after 'future' for good: every later item without a timestamp went behind every later message.
+    expect(released).toEqual(['future', 'typing', 'm', 'member change']);
+  });
+
   it('while paused releases nothing by window; resume releases what is due, and the rest waits for its window', () => {
     window.pause();
     window.hold('b', 2_000);
@@ -96,7 +109,7 @@ describe('the reorder window', () => {
     expect(released).toEqual([]);
     window.releaseBefore(2_000);
     expect(released).toEqual(['live 1.5']); // an equal timestamp waits: the recovered copy goes in its place
-    window.releaseBefore(Number.NaN); // no timestamp: sorts at the latest seen (3 s)
+    window.releaseBefore(Number.NaN); // no timestamp: sorts at the last held (3 s)
     expect(released).toEqual(['live 1.5', 'live 2']);
   });
 

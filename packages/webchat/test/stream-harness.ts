@@ -50,6 +50,14 @@ export const frames = {
     JSON.stringify({ topicName: 'channel.metadata', version: '2', eventBody: { message: 'WebSocket Heartbeat' }, metadata: {} }),
 };
 
+/** A message frame made `bytes` long (in UTF-8) by a field the client does not read. */
+export function paddedFrame(m: WebChatMessage, bytes: number): string {
+  const frame = frames.message(m).slice(0, -1) + ',"padding":"';
+  const padded = `${frame}${'x'.repeat(bytes - Buffer.byteLength(frame) - 2)}"}`;
+  if (Buffer.byteLength(padded) !== bytes) throw new Error(`a padded frame of ${bytes} bytes cannot be made from this message`);
+  return padded;
+}
+
 /**
  * A source whose gap fill reads `history` (what the messages API holds now, in the conversation's
  * order; the test adds to it) after the id it is given. `fills` are the ids each fill read after;
