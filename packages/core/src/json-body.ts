@@ -34,9 +34,10 @@ function attempt<T>(read: () => T): T | typeof THREW {
   }
 }
 
-/** Where a value sits: its pointer, the key JSON.stringify gives its toJSON, and what holds it. */
+/** Where a value sits: what holds it (for its pointer), the key JSON.stringify gives its toJSON. */
 interface Slot {
-  readonly pointer: string;
+  /** The slot of what holds it; none for the root. */
+  readonly parent: Slot | undefined;
   /** The property name, the index as a string, or '' for the root, as JSON.stringify passes it to toJSON. */
   readonly key: string;
   readonly depth: number;
@@ -50,13 +51,18 @@ interface Walk {
   readonly problems: ValidationProblem[];
 }
 
-const fieldSlot = (at: Slot, key: string, inArray: boolean): Slot => ({
-  pointer: `${at.pointer}/${pointerToken(key)}`,
-  key,
-  depth: at.depth + 1,
-  inArray,
-  fromToJSON: false,
-});
+const fieldSlot = (at: Slot, key: string, inArray: boolean): Slot => ({ parent: at, key, depth: at.depth + 1, inArray, fromToJSON: false });
+
+/**
+ * The JSON pointer of a slot, made only when a problem is found there: most bodies have none, and
+ * a pointer built for every field cost about a third of the walk. A value that a toJSON or a box
+ * gave has its holder's parent and key (its slot is a copy), so it sits at its holder's pointer.
+ */
+function pointerOf(at: Slot): string {
+  let pointer = '';
+  for (let slot = at; slot.parent !== undefined; slot = slot.parent) pointer = `/${pointerToken(slot.key)}${pointer}`;
+  return `/body${pointer}`;
+}
 
 /**
  * Checks `value` and gives what JSON would carry of it (undefined where JSON leaves a field out).
@@ -64,7 +70,7 @@ const fieldSlot = (at: Slot, key: string, inArray: boolean): Slot => ({
  * left in it, which JSON.stringify turns into the text to send.
  */
 function walk(value: unknown, at: Slot, state: Walk): unknown {
-  const problem = (message: string): undefined => void state.problems.push({ pointer: at.pointer, message });
+  const problem = (message: string): undefined => void state.problems.push({ pointer: pointerOf(at), message });
   switch (typeof value) {
     case 'string':
       return UNPAIRED_SURROGATE.test(value) ? problem('must not contain unpaired UTF-16 surrogates') : value;
@@ -108,6 +114,9 @@ function unboxed(object: object, kind: string): { readonly value: unknown } | un
   return value === THREW ? undefined : { value };
 }
 
+/** What JSON would send as `{}`: refused. */
+const COLLECTIONS = [Map, Set, WeakMap, WeakSet] as const;
+
 function walkObject(object: object, at: Slot, state: Walk, problem: (message: string) => undefined): unknown {
   if (!at.fromToJSON) {
     // A Date, or any value that says how it serialises: what it gives is what is sent, asked with its key as JSON does.
@@ -126,7 +135,7 @@ function walkObject(object: object, at: Slot, state: Walk, problem: (message: st
   if (box) return walk(box.value, { ...at, depth: at.depth + 1 }, state);
   if (kind === '[object BigInt]') return problem('must not be a BigInt (JSON cannot carry it)');
   // instanceof and Array.isArray run a Proxy's getPrototypeOf trap, or throw for a revoked Proxy.
-  const collection = attempt(() => [Map, Set, WeakMap, WeakSet].find((type) => object instanceof type));
+  const collection = attempt(() => COLLECTIONS.find((type) => object instanceof type));
   if (collection === THREW) return problem(READ_THREW);
   if (collection) return problem(`must not be a ${collection.name} (JSON would send {})`);
   const isArray = attempt(() => Array.isArray(object));
@@ -140,9 +149,14 @@ function walkArray(array: readonly unknown[], at: Slot, state: Walk, problem: (m
   const copy: unknown[] = [];
   for (let index = 0; index < length; index++) {
     const slot = fieldSlot(at, String(index), true);
-    const item = attempt(() => array[index]);
-    if (item === THREW) state.problems.push({ pointer: slot.pointer, message: GETTER_THREW });
-    else copy.push(walk(item, slot, state));
+    let item: unknown;
+    try {
+      item = array[index];
+    } catch {
+      state.problems.push({ pointer: pointerOf(slot), message: GETTER_THREW });
+      continue;
+    }
+    copy.push(walk(item, slot, state));
   }
   return copy;
 }
@@ -160,11 +174,13 @@ function walkRecord(object: object, at: Slot, state: Walk, problem: (message: st
   for (const key of keys.names) {
     const slot = fieldSlot(at, key, false);
     if (UNPAIRED_SURROGATE.test(key))
-      state.problems.push({ pointer: slot.pointer, message: 'must not have a name with unpaired UTF-16 surrogates' });
-    const field = attempt(() => (object as Record<string, unknown>)[key]);
-    if (field === THREW) {
+      state.problems.push({ pointer: pointerOf(slot), message: 'must not have a name with unpaired UTF-16 surrogates' });
+    let field: unknown;
+    try {
+      field = (object as Record<string, unknown>)[key];
+    } catch {
       // JSON.stringify would throw the getter's error, whatever it says.
-      state.problems.push({ pointer: slot.pointer, message: GETTER_THREW });
+      state.problems.push({ pointer: pointerOf(slot), message: GETTER_THREW });
       continue;
     }
     const sent = walk(field, slot, state);
@@ -181,7 +197,7 @@ function walkRecord(object: object, at: Slot, state: Walk, problem: (message: st
  */
 export function checkJsonBody(body: unknown): { readonly problems: ValidationProblem[]; readonly json?: string; readonly sent?: unknown } {
   const problems: ValidationProblem[] = [];
-  const data = walk(body, { pointer: '/body', key: '', depth: 0, inArray: false, fromToJSON: false }, { ancestors: new Set(), problems });
+  const data = walk(body, { parent: undefined, key: '', depth: 0, inArray: false, fromToJSON: false }, { ancestors: new Set(), problems });
   if (problems.length > 0) return { problems };
   // Plain data now, with no user code in it: only a text too long for a string can make this throw.
   const json = attempt(() => JSON.stringify(data) as string | undefined);

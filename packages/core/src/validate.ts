@@ -133,22 +133,19 @@ export function validateInput(route: RouteDescriptor, input: unknown): Validatio
 }
 
 /**
- * Reads each parameter of `route` from `values` once, into a plain object that the checks and the
- * request both read, so that a getter (or a Proxy) cannot show validation one value and the request
- * another (`abc`, then `..`); an array is copied. What throws is a problem at its pointer, never
- * the call's error (what it threw is not read).
+ * A parameter's value, read once: the checks and the request both use this read, so that a getter
+ * (or a Proxy) cannot show validation one value and the request another (`abc`, then `..`); an
+ * array is copied. What throws is a problem at its pointer, never the call's error (what it threw
+ * is not read), and UNREADABLE comes back.
  */
-function readParams(route: RouteDescriptor, values: Readonly<Record<string, unknown>>, problems: Problems): Record<string, unknown> {
-  const params: Record<string, unknown> = {};
-  for (const { name } of [...route.pathParams, ...route.queryParams]) {
-    try {
-      const value = ownValue(values, name);
-      if (value !== undefined) params[name] = Array.isArray(value) ? [...(value as unknown[])] : value;
-    } catch {
-      problems.push({ pointer: `/${pointerToken(name)}`, message: 'could not be read (reading it threw)' });
-    }
+function readParam(values: Readonly<Record<string, unknown>>, name: string, problems: Problems): unknown {
+  try {
+    const value = ownValue(values, name);
+    return Array.isArray(value) ? value.slice() : value;
+  } catch {
+    problems.push({ pointer: `/${pointerToken(name)}`, message: 'could not be read (reading it threw)' });
+    return UNREADABLE;
   }
-  return params;
 }
 
 /** The input's own keys, or none (a problem at the root) when a Proxy's trap throws. */
@@ -177,18 +174,21 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
     return { problems: [{ pointer: '', message: 'must be an object of named parameters' }] };
   }
   const values = input ?? {};
-  const unreadable = problems.length;
-  const params = readParams(route, values, problems);
-  const failedToRead = new Set(problems.slice(unreadable).map((problem) => problem.pointer));
-
-  for (const spec of route.pathParams)
-    if (!failedToRead.has(`/${pointerToken(spec.name)}`)) pathParamProblems(spec, params[spec.name], problems);
+  // The parameters as read, once: what the request is built from.
+  const params: Record<string, unknown> = {};
+  for (const spec of route.pathParams) {
+    const value = readParam(values, spec.name, problems);
+    if (value === UNREADABLE) continue;
+    params[spec.name] = value;
+    pathParamProblems(spec, value, problems);
+  }
   for (const spec of route.queryParams) {
-    const value = params[spec.name];
-    if (failedToRead.has(`/${pointerToken(spec.name)}`)) continue;
+    const value = readParam(values, spec.name, problems);
+    if (value === UNREADABLE) continue;
     if (value === undefined) {
       if (spec.required) problems.push({ pointer: `/${spec.name}`, message: 'is required' });
     } else {
+      params[spec.name] = value;
       paramProblems(spec, value, problems);
     }
   }
