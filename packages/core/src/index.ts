@@ -47,6 +47,7 @@ export {
 } from './errors.js';
 export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
 export { checkBaseUrl } from './base-url.js';
+export { MAX_TIMER_MS } from './transports/attempt-timer.js';
 export { checkProxySetting, isProxyConnectFailure, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';

@@ -35,9 +35,9 @@ export interface ProxyEnvironment {
  */
 function variable(lower: string, upper: string): string | undefined {
   const lowerValue = process.env[lower];
-  const [name, value] = lowerValue !== undefined ? [lower, lowerValue] : [upper, process.env[upper]];
-  if (value === undefined || value.trim() === '') return undefined;
-  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value.trim()) ? value.trim() : `http://${value.trim()}`;
+  const [name, value] = lowerValue !== undefined ? [lower, lowerValue.trim()] : [upper, process.env[upper]?.trim()];
+  if (value === undefined || value === '') return undefined;
+  const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
   if (!isProxyUrl(url)) throw new ConfigurationError(`the ${name} variable must be a proxy URL such as http://proxy.example:3128`);
   return url;
 }

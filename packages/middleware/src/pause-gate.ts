@@ -2,7 +2,7 @@
  * The pause after a 429, for a limiter: nobody starts before it ends. One timer set to the
  * pause's end wakes the queue, re-armed when a longer pause begins; nothing polls.
  */
-import { MAX_TIMER_MS } from './waiter.js';
+import { MAX_TIMER_MS } from '@switchboard/core';
 
 export class PauseGate {
   #until = 0;

@@ -3,11 +3,8 @@
  * refused, handed to another limiter, or given up by its caller (deadline or signal). Whoever holds
  * it asks `ended` before spending anything on it.
  */
-import { AbortError, TimeoutError } from '@switchboard/core';
+import { AbortError, MAX_TIMER_MS, TimeoutError } from '@switchboard/core';
 import type { AcquireOptions, Limiter, Permit } from './limiter.js';
-
-/** The longest delay Node's timers take (a longer one fires after 1 ms): a longer deadline is no deadline. */
-export const MAX_TIMER_MS = 2_147_483_647;
 
 export class Waiter {
   readonly options: AcquireOptions;

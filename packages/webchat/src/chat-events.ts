@@ -2,7 +2,7 @@
  * The events of a guest chat, as `chat.events()` yields them and `chat.on()` delivers them, and
  * the settings of the event stream behind them.
  */
-import { ConfigurationError, SwitchboardError } from '@switchboard/core';
+import { ConfigurationError, MAX_TIMER_MS, SwitchboardError } from '@switchboard/core';
 import type { BackoffOptions } from '@switchboard/middleware';
 import type { WebChatMemberInfo, WebChatMessage, WebChatTyping } from './generated/models.js';
 
@@ -104,16 +104,19 @@ export interface EventStreamOptions {
 }
 
 /** The default of `heartbeatIntervalMs` (the stream's and the check's below): Genesys' heartbeat. */
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 /** The default of `stallAfterHeartbeats` (the stream's and the check's below). */
-export const DEFAULT_STALL_AFTER_HEARTBEATS = 2.5;
-/** setTimeout's ceiling: a longer delay (or NaN) makes a timer that fires after 1 ms. */
-const TIMER_MAX_MS = 2 ** 31 - 1;
+const DEFAULT_STALL_AFTER_HEARTBEATS = 2.5;
 /**
  * The largest `maxFrameBytes`: ws's own default bound, 100 MiB. No event of a chat comes near it
  * (the largest is a few tens of KiB), and above it the option would bound nothing ws does not.
  */
 const MAX_FRAME_BYTES_CEILING = 100 * 1024 * 1024;
+
+/** How long a connection may bring nothing before it counts as stalled: `heartbeatIntervalMs × stallAfterHeartbeats`. */
+export function stallBoundMs(options: EventStreamOptions): number {
+  return (options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) * (options.stallAfterHeartbeats ?? DEFAULT_STALL_AFTER_HEARTBEATS);
+}
 
 /** Throws a ConfigurationError naming `eventStream.<what>` unless `holds`; the message states the rule, never the value given. */
 function rule(holds: boolean, what: string): void {
@@ -132,21 +135,20 @@ function within(value: unknown, low: number, high: number, positive = false): bo
  */
 export function checkEventStreamOptions(options: EventStreamOptions): void {
   const { heartbeatIntervalMs, stallAfterHeartbeats, reconnect, giveUpAfterMs, maxFrameBytes, reorderWindowMs } = options;
-  const timerRule = `must be a positive number of milliseconds up to ${TIMER_MAX_MS} (setTimeout's ceiling)`;
-  rule(heartbeatIntervalMs === undefined || within(heartbeatIntervalMs, 0, TIMER_MAX_MS, true), `heartbeatIntervalMs ${timerRule}`);
+  const timerRule = `must be a positive number of milliseconds up to ${MAX_TIMER_MS} (setTimeout's ceiling)`;
+  rule(heartbeatIntervalMs === undefined || within(heartbeatIntervalMs, 0, MAX_TIMER_MS, true), `heartbeatIntervalMs ${timerRule}`);
   rule(
     stallAfterHeartbeats === undefined || within(stallAfterHeartbeats, 1, Number.MAX_VALUE),
     'stallAfterHeartbeats must be a finite number of heartbeats, at least 1 (fewer would call a connection stalled before its heartbeat is due)',
   );
-  const stallMs = (heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) * (stallAfterHeartbeats ?? DEFAULT_STALL_AFTER_HEARTBEATS);
   rule(
-    stallMs <= TIMER_MAX_MS,
-    `heartbeatIntervalMs × stallAfterHeartbeats (the stall bound) must be at most ${TIMER_MAX_MS} ms (setTimeout's ceiling)`,
+    stallBoundMs(options) <= MAX_TIMER_MS,
+    `heartbeatIntervalMs × stallAfterHeartbeats (the stall bound) must be at most ${MAX_TIMER_MS} ms (setTimeout's ceiling)`,
   );
   if (reconnect !== undefined) {
     rule(typeof reconnect === 'object' && reconnect !== null, 'reconnect must be an object with baseMs and capMs');
-    rule(within(reconnect.baseMs, 0, TIMER_MAX_MS, true), `reconnect.baseMs ${timerRule}`);
-    rule(within(reconnect.capMs, 0, TIMER_MAX_MS, true), `reconnect.capMs ${timerRule}`);
+    rule(within(reconnect.baseMs, 0, MAX_TIMER_MS, true), `reconnect.baseMs ${timerRule}`);
+    rule(within(reconnect.capMs, 0, MAX_TIMER_MS, true), `reconnect.capMs ${timerRule}`);
   }
   rule(
     giveUpAfterMs === undefined || within(giveUpAfterMs, 0, Infinity),
@@ -157,8 +159,8 @@ export function checkEventStreamOptions(options: EventStreamOptions): void {
     `maxFrameBytes must be a whole number of bytes from 1 to ${MAX_FRAME_BYTES_CEILING} (100 MiB, ws's own bound; 0 would turn it off)`,
   );
   rule(
-    reorderWindowMs === undefined || within(reorderWindowMs, 0, TIMER_MAX_MS),
-    `reorderWindowMs must be a number of milliseconds from 0 to ${TIMER_MAX_MS} (setTimeout's ceiling; 0 turns the window off)`,
+    reorderWindowMs === undefined || within(reorderWindowMs, 0, MAX_TIMER_MS),
+    `reorderWindowMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS} (setTimeout's ceiling; 0 turns the window off)`,
   );
 }
 

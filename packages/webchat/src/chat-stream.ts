@@ -35,9 +35,8 @@ import {
   EventStreamError,
   type EventStreamFailure,
   checkEventStreamOptions,
-  DEFAULT_HEARTBEAT_INTERVAL_MS,
-  DEFAULT_STALL_AFTER_HEARTBEATS,
   type EventStreamOptions,
+  stallBoundMs,
 } from './chat-events.js';
 import { type IgnoredFrameReason, parseFrame } from './chat-frame.js';
 import type { WebChatMessage } from './generated/models.js';
@@ -104,7 +103,6 @@ const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
  */
 const DEFAULT_REORDER_WINDOW_MS = 250;
 
-/** Why a socket failed, in our own words: ws names the URI (and so its token) in some of its errors. */
 /** How a reason starts when the proxy wants credentials: no reconnect can change that. */
 const PROXY_REFUSED = 'the proxy refused the tunnel';
 
@@ -187,8 +185,7 @@ export class ChatStream {
     this.#source = source;
     this.#sink = sink;
     this.#observer = observer;
-    this.#stallMs =
-      (options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS) * (options.stallAfterHeartbeats ?? DEFAULT_STALL_AFTER_HEARTBEATS);
+    this.#stallMs = stallBoundMs(options);
     // A connection that cannot be made in this long is one attempt that failed, well within the outage bound.
     this.#connectMs = Math.min(this.#stallMs, HANDSHAKE_TIMEOUT_MS);
     this.#reconnect = options.reconnect ?? { baseMs: 250, capMs: 10_000 };

@@ -52,27 +52,19 @@ function options(agent: AgentSettings, undici: typeof UndiciModule, proxied: boo
  * variable set, a plain Agent: the environment costs nothing where it names no proxy.
  */
 export function createConnections(undici: typeof UndiciModule, proxy: ProxySetting, agent: AgentSettings): Connections {
+  const environment: ProxyEnvironment | undefined = proxy === undefined ? proxyEnvironment() : undefined;
+  // httpsProxy falls back to httpProxy: it is set whenever the environment names any proxy.
+  const proxied = typeof proxy === 'string' || environment?.httpsProxy !== undefined;
   let dispatcher: UndiciModule.Dispatcher;
-  let environment: ProxyEnvironment | undefined;
   if (typeof proxy === 'string') {
     dispatcher = new undici.ProxyAgent({ ...options(agent, undici, true), uri: proxy });
-  } else if (proxy === false) {
-    dispatcher = new undici.Agent(options(agent, undici, false));
-  } else {
-    environment = proxyEnvironment();
+  } else if (environment && proxied) {
     const { httpProxy, httpsProxy } = environment;
-    dispatcher =
-      httpProxy === undefined && httpsProxy === undefined
-        ? new undici.Agent(options(agent, undici, false))
-        : // The variables as proxyEnvironment() read and checked them, so that proxyOf() and the agent agree.
-          new undici.EnvHttpProxyAgent({
-            ...options(agent, undici, true),
-            ...(httpProxy ? { httpProxy } : {}),
-            ...(httpsProxy ? { httpsProxy } : {}),
-          });
+    // The variables as proxyEnvironment() read and checked them, so that proxyOf() and the agent agree.
+    dispatcher = new undici.EnvHttpProxyAgent({ ...options(agent, undici, true), ...(httpProxy ? { httpProxy } : {}), httpsProxy });
+  } else {
+    dispatcher = new undici.Agent(options(agent, undici, false));
   }
-  const proxied =
-    typeof proxy === 'string' || (environment !== undefined && (environment.httpProxy ?? environment.httpsProxy) !== undefined);
   return {
     dispatcher,
     proxied,

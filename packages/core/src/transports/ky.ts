@@ -1,7 +1,6 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
 import type * as KyModule from 'ky';
 import { hasNoBody, parseBody } from '../body.js';
-import { ResponseTooLargeError } from '../errors.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
@@ -12,11 +11,11 @@ import { loadOnce } from './load-once.js';
 import {
   ACCEPT_ENCODING,
   announcedOver,
-  BodyBuffer,
-  bodyLimit,
+  type BodyBuffer,
+  bufferFor,
   codingsToUndo,
-  DEFAULT_MAX_RESPONSE_BYTES,
   MAX_CODINGS,
+  overflowed,
   tooManyCodings,
 } from './response-body.js';
 import { loadUndici } from './undici.js';
@@ -73,8 +72,7 @@ async function readBody(
   options: TransportOptions,
   onReader: (reader: ReadableStreamDefaultReader<Uint8Array>) => void,
 ): Promise<string> {
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const buffer = new BodyBuffer(bodyLimit(response.status, maxBytes));
+  const buffer = bufferFor(response.status, options);
   const { headers } = response;
   // fetch refuses more codings itself on newer Nodes; the same error on every Node and on both transports.
   if (codingsToUndo(headers.get('content-encoding') ?? undefined).length > MAX_CODINGS) {
@@ -86,8 +84,7 @@ async function readBody(
   } else if (await readWithin(response.body, buffer, onReader)) {
     return buffer.text();
   }
-  if (response.status < 300) throw new ResponseTooLargeError(response.status, maxBytes, { operationId: options.operationId });
-  return '';
+  return overflowed(response.status, options);
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { NetworkError } from '../errors.js';
+import { NetworkError, ResponseTooLargeError } from '../errors.js';
+import type { TransportOptions } from '../http.js';
 
 /**
  * The default `maxResponseBytes`: 8 MiB. The largest answer of the APIs Switchboard carries is a
@@ -38,6 +39,21 @@ export const ACCEPT_ENCODING =
 /** The most bytes a body of `status` may have, given the call's `maxResponseBytes`. */
 export function bodyLimit(status: number, maxResponseBytes: number): number {
   return status >= 300 ? Math.min(maxResponseBytes, ERROR_BODY_LIMIT_BYTES) : maxResponseBytes;
+}
+
+/** The buffer an answer of `status` is read into, bounded by the call's `maxResponseBytes`. */
+export function bufferFor(status: number, options: TransportOptions): BodyBuffer {
+  return new BodyBuffer(bodyLimit(status, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES));
+}
+
+/**
+ * What an answer whose body went over its buffer's limit amounts to (its connection is closed by
+ * then): for a success a ResponseTooLargeError with the call's limit; an error answer comes
+ * without its body (the empty text), so that it fails by its status.
+ */
+export function overflowed(status: number, options: TransportOptions): string {
+  if (status >= 300) return '';
+  throw new ResponseTooLargeError(status, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, { operationId: options.operationId });
 }
 
 /** Whether a body with no content coding announces, by its Content-Length, more than `limit` bytes: refused before it is read. */

@@ -6,7 +6,6 @@ import { EventEmitter } from 'node:events';
 import type * as UndiciModule from 'undici';
 import type { Readable } from 'node:stream';
 import { hasNoBody, parseBody } from '../body.js';
-import { ResponseTooLargeError } from '../errors.js';
 import { headersFromNode } from '../headers.js';
 import type { HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer } from './attempt-timer.js';
@@ -14,15 +13,7 @@ import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
 import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
-import {
-  ACCEPT_ENCODING,
-  announcedOver,
-  BodyBuffer,
-  bodyLimit,
-  DEFAULT_MAX_RESPONSE_BYTES,
-  readNodeBody,
-  release,
-} from './response-body.js';
+import { ACCEPT_ENCODING, announcedOver, bufferFor, overflowed, readNodeBody, release } from './response-body.js';
 
 /** What {@link createUndiciTransport} takes. */
 export interface UndiciTransportOptions {
@@ -73,16 +64,14 @@ async function readBody(
   options: TransportOptions,
   onDecoding: (stream: Readable) => void,
 ): Promise<string> {
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const buffer = new BodyBuffer(bodyLimit(status, maxBytes));
+  const buffer = bufferFor(status, options);
   const encoding = headers.get('content-encoding');
   const fits =
     !announcedOver(headers.get('content-length'), encoding, buffer.limit) &&
     (await readNodeBody(body, encoding, buffer, onDecoding, options.operationId));
   if (fits) return buffer.text();
   release(body);
-  if (status < 300) throw new ResponseTooLargeError(status, maxBytes, { operationId: options.operationId });
-  return '';
+  return overflowed(status, options);
 }
 
 function splitUrl(url: string): { origin: string; path: string } {
