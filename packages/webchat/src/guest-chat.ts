@@ -76,6 +76,8 @@ export class GuestChat implements GuestChatInfo {
   readonly #listeners = new Map<string, ListenerSet<ChatEvent | EventStreamError>>();
   /** Set once the stream has ended: undefined while it runs, `null` for a plain end, the error when it gave up. */
   #streamEnd: EventStreamError | null | undefined;
+  /** How the event stream connects (the client's proxy setting). */
+  readonly #proxy: ProxySetting;
 
   /**
    * Binds a chat started elsewhere; `WebChatAPI.startGuestChat` makes one for a chat it starts.
@@ -85,8 +87,6 @@ export class GuestChat implements GuestChatInfo {
    * @param streamOptions - how the event stream reconnects and when it gives up.
    * @param observe - makes what observes the event stream once it attaches (WebChatAPI's: client events, a span, metrics); none by default.
    */
-  readonly #proxy: ProxySetting;
-
   constructor(
     api: WebChatOperations,
     info: GuestChatInfo,
