@@ -72,6 +72,23 @@ export interface ParamSpec {
   };
 }
 
+/**
+ * One request header a route takes from its input: given as `input[name]`, sent as the `header`
+ * header (`{ name: 'xJourneySessionId', header: 'X-Journey-Session-Id' }`). Its value is a string
+ * of printable ASCII, checked before sending like any parameter.
+ */
+export interface HeaderParamSpec {
+  /** The input's key for it: a name that is valid in code, since header names often are not. */
+  readonly name: string;
+  /** The header's name on the wire. */
+  readonly header: string;
+  /**
+   * Whether it must be given.
+   * @default `false`
+   */
+  readonly required?: boolean;
+}
+
 /** The JSON body a route takes, passed as `input.body`. */
 export interface BodySpec {
   /**
@@ -112,8 +129,13 @@ export interface RouteDescriptor<Input = unknown, Output = unknown> {
   readonly path: string;
   /** One entry per `{name}` placeholder of `path`. */
   readonly pathParams: readonly ParamSpec[];
-  /** The query parameters the operation accepts; any other input key is a validation problem. */
+  /** The query parameters the operation accepts; an input key that is no parameter (path, query or header) is a validation problem. */
   readonly queryParams: readonly ParamSpec[];
+  /**
+   * The request headers the operation takes from its input.
+   * @default none
+   */
+  readonly headerParams?: readonly HeaderParamSpec[];
   /**
    * Present when the operation takes a JSON body, passed as `input.body`.
    * @default no body

@@ -23,6 +23,7 @@ export {
   type InputValidator,
   type OutputOf,
   type ParamSpec,
+  type HeaderParamSpec,
   type ParamType,
   type ParamValue,
   type RouteDescriptor,

@@ -5,6 +5,9 @@ import type { HeaderRecord, HttpRequest } from './http.js';
 import { checkJsonBody } from './json-body.js';
 import { ownValue } from './validate.js';
 
+// RFC 9110 token: the characters a field name may have.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** Literal pieces of a path template with the parameter names between them. */
 interface CompiledPath {
   readonly literals: readonly string[];
@@ -22,6 +25,12 @@ function routeProblem(route: RouteDescriptor, names: readonly string[]): string 
   const unused = specs.filter((n) => !names.includes(n));
   if (unused.length > 0) return `pathParams not in the path template: ${unused.join(', ')}`;
   if (route.body && (route.method === 'GET' || route.method === 'HEAD')) return `a ${route.method} operation cannot take a body`;
+  const headers = route.headerParams ?? [];
+  const badHeader = headers.find((h) => !HEADER_NAME.test(h.header));
+  if (badHeader) return `header parameter ${badHeader.name}: "${badHeader.header}" is not a header name`;
+  const inputNames = [...specs, ...route.queryParams.map((p) => p.name), ...headers.map((h) => h.name)];
+  const twice = inputNames.find((n, i) => inputNames.indexOf(n) !== i || (n === 'body' && route.body !== undefined));
+  if (twice) return `input key "${twice}" is used by two parameters`;
   return undefined;
 }
 
@@ -99,7 +108,8 @@ function serializeBody(route: RouteDescriptor, body: unknown): string {
 /**
  * The request a validated `input` describes for `route`: path values encoded into their segments,
  * query parameters in the descriptor's order (arrays as repeated keys), a JSON body, and headers
- * (`accept: application/json`, then `defaultHeaders`, then `callHeaders`, names in lower case).
+ * (`accept: application/json`, then `defaultHeaders`, then the route's header parameters, then
+ * `callHeaders`, names in lower case).
  */
 export function buildRequest(
   route: RouteDescriptor,
@@ -117,6 +127,11 @@ export function buildRequest(
     const bodyValue = bodyJson === undefined ? ownValue(values, 'body') : undefined;
     body = bodyJson ?? (bodyValue === undefined ? undefined : serializeBody(route, bodyValue));
     if (body !== undefined) headers['content-type'] = 'application/json';
+  }
+  for (const spec of route.headerParams ?? []) {
+    // Validation let strings alone through.
+    const value = ownValue(values, spec.name) as string | undefined;
+    if (value !== undefined) mergeHeaders(headers, { [spec.header]: value });
   }
   mergeHeaders(headers, callHeaders);
   const url = joinUrl(baseUrl, expandPath(route, values), serializeQuery(route, values));

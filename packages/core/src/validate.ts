@@ -1,5 +1,5 @@
 /** Checks a call's input against its descriptor, collecting every problem rather than the first. */
-import type { ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
+import type { HeaderParamSpec, ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
 import { checkJsonBody, pointerToken } from './json-body.js';
 
 type Problems = ValidationProblem[];
@@ -83,6 +83,16 @@ function pathParamProblems(spec: ParamSpec, value: unknown, problems: Problems):
   } else {
     paramProblems(spec, value, problems);
   }
+}
+
+// Printable ASCII, space and tab: what every HTTP stack carries as it is. A line break would end
+// the header line (and start another); other bytes are refused or mangled by one stack or another.
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+
+function headerParamProblems(spec: HeaderParamSpec, value: unknown, problems: Problems): void {
+  const pointer = `/${pointerToken(spec.name)}`;
+  if (typeof value !== 'string') problems.push({ pointer, message: 'must be a string' });
+  else if (!HEADER_VALUE.test(value)) problems.push({ pointer, message: 'must be printable ASCII (it is sent as a header)' });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -192,6 +202,16 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
       paramProblems(spec, value, problems);
     }
   }
+  for (const spec of route.headerParams ?? []) {
+    const value = readParam(values, spec.name, problems);
+    if (value === UNREADABLE) continue;
+    if (value === undefined) {
+      if (spec.required) problems.push({ pointer: `/${pointerToken(spec.name)}`, message: 'is required' });
+    } else {
+      params[spec.name] = value;
+      headerParamProblems(spec, value, problems);
+    }
+  }
   // Read once, here: a getter on the input runs once, and what it throws is a problem, never the call's error.
   const body = route.body ? readBody(values) : undefined;
   if (body === UNREADABLE) problems.push({ pointer: '/body', message: 'could not be read (its getter threw)' });
@@ -205,7 +225,8 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
     const known =
       (key === 'body' && route.body !== undefined) ||
       route.pathParams.some((p) => p.name === key) ||
-      route.queryParams.some((p) => p.name === key);
+      route.queryParams.some((p) => p.name === key) ||
+      (route.headerParams?.some((p) => p.name === key) ?? false);
     if (!known) problems.push({ pointer: `/${pointerToken(key)}`, message: `is not a parameter of ${route.operationId}` });
   }
 

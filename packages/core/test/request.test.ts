@@ -262,6 +262,55 @@ describe('validation', () => {
   });
 });
 
+describe('header parameters', () => {
+  const revoke = defineRoute<{ xJourneySessionId?: string; xTrace?: string }, undefined>({
+    operationId: 'revoke',
+    method: 'DELETE',
+    path: '/tokens',
+    pathParams: [],
+    queryParams: [],
+    headerParams: [
+      { name: 'xJourneySessionId', header: 'X-Journey-Session-Id' },
+      { name: 'xTrace', header: 'X-Trace', required: true },
+    ],
+    auth: 'none',
+    idempotent: true,
+    deprecated: false,
+    successStatus: 204,
+  });
+
+  it('sends each under its wire name, and leaves an absent one out', async () => {
+    const seen = await sent((c) => c.call(revoke, { xTrace: 't-1' }));
+    expect(seen.headers['x-trace']).toBe('t-1');
+    expect(seen.headers).not.toHaveProperty('x-journey-session-id');
+    const both = await sent((c) => c.call(revoke, { xTrace: 't-2', xJourneySessionId: 'j-9' }));
+    expect(both.headers).toMatchObject({ 'x-trace': 't-2', 'x-journey-session-id': 'j-9' });
+  });
+
+  it('lets a call header of the same name win, as call headers do', async () => {
+    const seen = await sent((c) => c.call(revoke, { xTrace: 'from-input' }, { headers: { 'X-Trace': 'from-call' } }));
+    expect(seen.headers['x-trace']).toBe('from-call');
+  });
+
+  it('checks them before sending: required, a string, printable ASCII (no line break can split the request)', async () => {
+    const seen = interceptAll();
+    const client = createClient({ baseUrl });
+    const missing = await client.call(revoke, {}).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ValidationError);
+    expect((missing as ValidationError).problems).toEqual([{ pointer: '/xTrace', message: 'is required' }]);
+    const bad = await client
+      .call(revoke, { xTrace: 'a\r\nx-admin: 1', xJourneySessionId: 42 as unknown as string })
+      .catch((e: unknown) => e);
+    expect((bad as ValidationError).problems).toEqual([
+      { pointer: '/xJourneySessionId', message: 'must be a string' },
+      { pointer: '/xTrace', message: 'must be printable ASCII (it is sent as a header)' },
+    ]);
+    const unicode = await client.call(revoke, { xTrace: 'café' }).catch((e: unknown) => e);
+    expect((unicode as ValidationError).problems).toHaveLength(1);
+    expect(seen).toEqual([]);
+  });
+});
+
 describe('set-up errors', () => {
   const base = {
     operationId: 'broken',
@@ -282,6 +331,22 @@ describe('set-up errors', () => {
     ],
     ['a path that does not start with /', { ...base, path: 'things', pathParams: [] }, /must start with/],
     ['a body on a GET', { ...base, path: '/things', pathParams: [], body: { required: false } }, /GET/],
+    [
+      'a header parameter whose wire name is no header name',
+      { ...base, path: '/things', pathParams: [], headerParams: [{ name: 'session', header: 'X Session' }] },
+      /not a header name/,
+    ],
+    [
+      'a header parameter under the input key of a query parameter',
+      {
+        ...base,
+        path: '/things',
+        pathParams: [],
+        queryParams: [{ name: 'session', type: 'string' }],
+        headerParams: [{ name: 'session', header: 'X-Session' }],
+      },
+      /two parameters/,
+    ],
   ])('rejects a descriptor with %s, sending nothing', async (_name, descriptor, message) => {
     const seen = interceptAll();
     const error = await createClient({ baseUrl })
