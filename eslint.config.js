@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'];
+const PACKAGES = ['core', 'middleware', 'genesys', 'webchat', 'webmessaging', 'emulator'];
 
 /** One no-restricted-imports block per package: the packages it may not import, and no reaching into another's files. */
 function layers(allowed) {
@@ -61,13 +61,15 @@ export default tseslint.config(
     ],
     rules: { 'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }] },
   },
-  // The package layers: core imports no other package; middleware only core; webchat only core
-  // and middleware; the emulator none of them (it stands in for Genesys, not for us). Nothing
+  // The package layers: core imports no other package; middleware only core; genesys core and
+  // middleware; webchat and webmessaging those three, and never each other; the emulator none of them (it stands in for Genesys, not for us). Nothing
   // reaches into another package's files by a relative path.
   ...layers({
     core: [],
     middleware: ['core'],
-    webchat: ['core', 'middleware'],
+    genesys: ['core', 'middleware'],
+    webchat: ['core', 'middleware', 'genesys'],
+    webmessaging: ['core', 'middleware', 'genesys'],
     emulator: [],
   }),
   {

@@ -1,5 +1,5 @@
 /**
- * The consumer check: Switchboard as a user gets it. Packs the four packages with pnpm (which
+ * The consumer check: Switchboard as a user gets it. Packs the six packages with pnpm (which
  * turns `workspace:*` into versions and drops the workspace-only export condition), installs the
  * tarballs with plain npm into scratch projects outside the repository (no pnpm, no workspace, no
  * patches), compiles a strict NodeNext TypeScript consumer against them and runs it on every Node.js
@@ -20,7 +20,7 @@ import { type RedisServer, startRedis } from '../support/redis.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const PACKAGES = ['core', 'middleware', 'webchat', 'emulator'] as const;
+const PACKAGES = ['core', 'middleware', 'genesys', 'webchat', 'webmessaging', 'emulator'] as const;
 const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   packageManager: string;
   devDependencies: Record<string, string>;
@@ -197,10 +197,14 @@ async function check(): Promise<void> {
   const runtime = project('runtime', clientTarballs, ioredis, []);
   run(
     process.execPath,
-    ['--input-type=module', '-e', "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis');"],
+    [
+      '--input-type=module',
+      '-e',
+      "await import('@switchboard/webchat'); await import('@switchboard/webchat/redis'); await import('@switchboard/webmessaging');",
+    ],
     runtime,
   );
-  console.log('@switchboard/webchat and its /redis entry load without the emulator installed');
+  console.log('@switchboard/webchat, its /redis entry and @switchboard/webmessaging load without the emulator installed');
 
   // A service with OpenTelemetry: NodeSDK and Node auto-instrumentation, SDK 2 (Node 20+) and SDK 3
   // (Node 22.15+), the versions users have: one CLIENT span and one traceparent per request.

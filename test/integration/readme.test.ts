@@ -20,7 +20,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOCUMENTS = [
   'README.md',
   'CONTRIBUTING.md',
-  ...['core', 'middleware', 'webchat', 'emulator'].map((name) => `packages/${name}/README.md`),
+  ...['core', 'middleware', 'genesys', 'webchat', 'webmessaging', 'emulator'].map((name) => `packages/${name}/README.md`),
 ];
 const scratch = join(root, 'test', '.doc-blocks');
 

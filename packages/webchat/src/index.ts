@@ -2,11 +2,12 @@
  * The main entry, `@switchboard/webchat`: {@link WebChatAPI}, {@link GuestChat}, pagination, regions,
  * and the 19 generated route descriptors with their input and model types.
  *
- * It also re-exports everything of {@link @switchboard/core! | @switchboard/core} and {@link @switchboard/middleware!index | @switchboard/middleware},
+ * It also re-exports everything of {@link @switchboard/core! | @switchboard/core}, {@link @switchboard/middleware!index | @switchboard/middleware}
+ * and {@link @switchboard/genesys! | @switchboard/genesys},
  * so that an integrator needs this one package; those are documented in their own packages.
  * @module
  */
-export { WebChatAPI, type AccessTokenProvider, type WebChatAPIOptions } from './webchat-api.js';
+export { WebChatAPI, type WebChatAPIOptions } from './webchat-api.js';
 export { GuestChat, type ChatListener, type GuestChatInfo } from './guest-chat.js';
 export {
   EventStreamError,
@@ -20,13 +21,13 @@ export {
 } from './chat-events.js';
 export type { StreamEvent, StreamObserver } from './stream-telemetry.js';
 export type { IgnoredFrameReason } from './chat-frame.js';
-export { errorBodyOf, errorMessage } from './error-body.js';
 export { paginateMembers, paginateMessages } from './pagination.js';
-export { REGION_DOMAINS, regionUrls, type RegionName, type RegionUrls } from './regions.js';
 export { WebChatOperations } from './generated/operations.js';
 export * from './generated/routes.js';
 export type * from './generated/models.js';
 // Everything a WebChat integrator needs comes from this one package: the pipeline's types and
-// errors, and every middleware with its options. The Redis limiter is `@switchboard/webchat/redis`.
+// errors, every middleware with its options, and what the Genesys APIs share (regions, OAuth
+// token providers, ErrorBody and its helpers). The Redis limiter is `@switchboard/webchat/redis`.
 export * from '@switchboard/core';
 export * from '@switchboard/middleware';
+export * from '@switchboard/genesys';

@@ -1,5 +1,6 @@
 /** Async iterators over messages (cursor paging) and members (page numbers). */
 import { AbortError, type CallOptions } from '@switchboard/core';
+import { byPageNumber } from '@switchboard/genesys';
 import type { WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
@@ -42,21 +43,15 @@ export async function* paginateMessages(
 }
 
 /** Every member, page by page, from `pageNumber` (default 1) to the last page. */
-export async function* paginateMembers(
+export function paginateMembers(
   api: WebChatOperations,
   params: GetWebchatGuestConversationMembersInput,
   options?: CallOptions,
 ): AsyncGenerator<WebChatMemberInfo, void, undefined> {
-  let pageNumber = params.pageNumber ?? 1;
-  for (;;) {
-    checkSignal(options, 'getWebchatGuestConversationMembers');
-    const { data } = await api.getWebchatGuestConversationMembers({ ...params, pageNumber }, options);
-    const entities = data.entities ?? [];
-    yield* entities;
-    const pageSize = params.pageSize ?? data.pageSize ?? 25;
-    // pageCount when the server gives it; a short page otherwise.
-    const lastPage = data.pageCount !== undefined ? pageNumber >= data.pageCount : entities.length < pageSize;
-    if (entities.length === 0 || lastPage) return;
-    pageNumber++;
-  }
+  return byPageNumber(
+    'getWebchatGuestConversationMembers',
+    async (pageNumber) => (await api.getWebchatGuestConversationMembers({ ...params, pageNumber }, options)).data,
+    { first: params.pageNumber, pageSize: params.pageSize, defaultPageSize: 25 },
+    options,
+  );
 }

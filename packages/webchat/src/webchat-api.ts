@@ -3,41 +3,20 @@
  * the conversation's guest JWT, or OAuth), Genesys' ErrorBody in HttpError messages, one
  * deprecation warning per operation, guest sessions and pagination.
  */
-import {
-  type CallContext,
-  type CallOptions,
-  type CallResult,
-  type Client,
-  type ClientOptions,
-  createClient,
-  type Middleware,
-  type CallEventListener,
-  type CallEventType,
-  type PipelineStep,
-  type ProxySetting,
+import type {
+  CallContext,
+  CallOptions,
+  CallResult,
+  Client,
+  CallEventListener,
+  CallEventType,
+  PipelineStep,
+  ProxySetting,
   Redaction,
-  type RouteDescriptor,
+  RouteDescriptor,
 } from '@switchboard/core';
-import {
-  AuthError,
-  authByScheme,
-  ClientCredentials,
-  clientMetrics,
-  type Logger,
-  logging,
-  type MetricsOptions,
-  pauseAfter429,
-  type PauseAfter429Options,
-  rateLimit,
-  type RateLimitOptions,
-  retry,
-  type RetryOptions,
-  type SchemeCredentials,
-  tracing,
-  type TracingOptions,
-} from '@switchboard/middleware';
-import { describeGenesysError } from './error-body.js';
-import { oauthCredentials } from './oauth-credentials.js';
+import { AuthError, type SchemeCredentials } from '@switchboard/middleware';
+import { GenesysClient, type GenesysClientOptions } from '@switchboard/genesys';
 import type {
   CreateWebChatConversationRequest,
   CreateWebChatConversationResponse,
@@ -51,143 +30,21 @@ import { GuestChat } from './guest-chat.js';
 import { ListenerSet } from './listener-set.js';
 import { type StreamEvent, streamTelemetry } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
-import { type RegionName, regionUrls } from './regions.js';
-
-/** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
-export interface AccessTokenProvider {
-  /** A token for one attempt (without `Bearer `); aborting `signal` should abandon the wait for it. */
-  getAccessToken(signal?: AbortSignal): string | Promise<string>;
-  /** Whether a token is at hand; when it says no, the time a call then waits is reported as a `token-refresh` wait. */
-  hasValidToken?(): boolean;
-  /** The API answered 401 to this token: forget it. Without this method a 401 is final. */
-  invalidate?(token: string): void;
-  /** Called on `close()`: revoke what it holds. */
-  close?(): Promise<void>;
-}
 
 /**
- * OAuth client credentials, exchanged at the login host for tokens that are cached, refreshed early and revoked on close.
- * @inline
+ * Where the WebChat API is, auth, middleware and their settings ({@link @switchboard/genesys!GenesysClientOptions}:
+ * a `region` or a `baseUrl`, `oauth`, `retry`, `logger`, …), and how guest chats' event streams behave.
  */
-export interface ClientCredentialsConfig {
-  /** The OAuth client's id. */
-  readonly clientId: string;
-  /** The OAuth client's secret; never logged, never in an error. */
-  readonly clientSecret: string;
-}
-
-/**
- * What every {@link WebChatAPIOptions} has besides where the API is: auth, middleware and their
- * settings, and the client options of `@switchboard/core` other than those WebChat sets itself.
- * @inline
- */
-interface WebChatAPIBaseOptions extends Omit<ClientOptions, 'baseUrl' | 'correlationIdHeaders' | 'describeError' | 'redaction'> {
-  /**
-   * OAuth for the deployment and settings operations: client credentials, a provider asked on every attempt, or a token.
-   * @default none: an operation that needs OAuth fails with an AuthError
-   */
-  readonly oauth?: ClientCredentialsConfig | AccessTokenProvider | string;
-  /**
-   * The login host for client credentials, such as the emulator's `loginUrl`; from `region` by default.
-   * @default the login host of `region` (`https://login.<region domain>`)
-   */
-  readonly loginUrl?: string;
-  /**
-   * Retry settings (429-aware, idempotency-safe, with a budget); `false` for none. On by default.
-   * @default `retry()` with its default options
-   */
-  readonly retry?: RetryOptions | false;
-  /**
-   * The client-wide pause after a 429: every call in the same scope (the OAuth client, or one
-   * conversation's guest JWT) waits out the server's Retry-After before it sends. `false` for none.
-   * @default on: `{ minPauseMs: 100, maxPauseMs: 60_000 }`
-   */
-  readonly pauseAfter429?: Omit<PauseAfter429Options, 'scopeOf'> | false;
-  /**
-   * Rate limiting for every attempt, placed before auth so that a token is taken only when the attempt may go. Off by default.
-   * @default no rate limiting
-   */
-  readonly rateLimit?: RateLimitOptions;
+export type WebChatAPIOptions = GenesysClientOptions & {
   /**
    * How the event stream of each guest chat (`chat.events()`, `chat.on()`) reconnects, detects a stall, gives up, bounds a frame and orders live messages; checked here (a ConfigurationError names the option and its rule).
    * @default heartbeat 30 s, stalled after 2.5 heartbeats, reconnect backoff 250 ms doubling to 10 s, give up after 2 minutes down, frames up to 256 KiB, a 250 ms reorder window
    */
   readonly eventStream?: EventStreamOptions;
-  /**
-   * Where deprecation notices go, once per operation per client; Node's `process.emitWarning` by default.
-   * @default a process warning: `process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId })`
-   */
-  readonly onDeprecated?: (operationId: string, message: string) => void;
-  /**
-   * OpenTelemetry spans for every call and attempt, on the global tracer provider unless one is given; `false` for none. On by default (free without a provider).
-   * @default tracing on, on the global tracer provider
-   */
-  readonly tracing?: Omit<TracingOptions, 'redaction' | 'correlationIdAttribute'> | false;
-  /**
-   * OpenTelemetry metrics (request duration, retries, 429s, waits) on the global meter provider unless one is given; `false` for none. On by default.
-   * @default metrics on, on the global meter provider
-   */
-  readonly metrics?: MetricsOptions | false;
-  /**
-   * A pino logger (or one of the same shape): one line per call, and per attempt and wait at debug level. No logging without one.
-   * @default no logging
-   */
-  readonly logger?: Logger;
-  /**
-   * At debug level, log request and response bodies too (redacted). Default false.
-   * @default `false`
-   */
-  readonly logBodies?: boolean;
-  /**
-   * Let chat message text (customer data) into logs, spans and error messages. Secrets stay hidden regardless. Default false.
-   * @default `false`
-   */
-  readonly includeMessageText?: boolean;
-  /**
-   * Let the guest's (and agents') contact details and identity into logs, spans and error messages:
-   * the member info fields `displayName`, `firstName`, `lastName`, `email`, `phoneNumber`,
-   * `avatarImageUrl` and `customFields` (sent in `memberInfo`, answered in every member, `sender` and
-   * `member`), the Journey `customer` and `customerSession` ids, and email addresses inside error text.
-   * A switch of its own: `includeMessageText` does not let these through, and this one lets no message text through. Secrets stay hidden regardless.
-   * @default `false`
-   */
-  readonly includeContactDetails?: boolean;
-}
+};
 
 /**
- * Where the API is: a Genesys Cloud region (`us_east_1` or `us-east-1`), or a base URL such as the emulator's `apiUrl` (which wins).
- *
- * Besides the options below, it takes those of {@link @switchboard/core!ClientOptions} other than
- * `baseUrl`, `correlationIdHeaders`, `describeError` and `redaction`, which WebChat sets itself:
- * `transport`, `timeout`, `maxResponseBytes`, `headers`, and `middleware` (run inside WebChat's own of the same phase).
- */
-export type WebChatAPIOptions = WebChatAPIBaseOptions &
-  (
-    | {
-        /** The Genesys Cloud region: `us_east_1` or `us-east-1`. */
-        readonly region: RegionName;
-        /**
-         * The API's base URL, such as the emulator's `apiUrl`; wins over `region`.
-         * @default the API host of `region` (`https://api.<region domain>`)
-         */
-        readonly baseUrl?: string;
-      }
-    | {
-        /** The API's base URL, such as the emulator's `apiUrl`. */
-        readonly baseUrl: string;
-        /**
-         * The Genesys Cloud region, for the login host of client credentials.
-         * @default none: client credentials then need `loginUrl`
-         */
-        readonly region?: RegionName;
-      }
-  );
-
-/** The Genesys correlation id on spans: `inin-correlation-id`, searchable in Genesys support requests. */
-const CORRELATION_ATTRIBUTE = 'genesys.correlation_id';
-
-/**
- * What WebChat adds to the built-in secret names, from the models of spec/webchat-api.json:
+ * What WebChat hides, from the models of spec/webchat-api.json:
  * - secrets, always hidden: `eventStreamUri` (it carries the guest's access) and a media request's
  *   `securityKey`;
  * - customer text, hidden unless `includeMessageText`: a message's `body`;
@@ -201,68 +58,27 @@ const CORRELATION_ATTRIBUTE = 'genesys.correlation_id';
  * Left visible: ids, roles, states, dates, `authenticatedGuest`, routing targets, and `name`, which in
  * these models names a deployment, conversation or media request, not a person.
  */
-function webChatRedaction(options: Pick<WebChatAPIBaseOptions, 'includeMessageText' | 'includeContactDetails'>): Redaction {
-  return new Redaction({
-    secretKeys: ['eventStreamUri', 'securityKey'],
-    textKeys: ['body'],
-    includeText: options.includeMessageText === true,
-    contactKeys: [
-      'displayName',
-      'firstName',
-      'lastName',
-      'email',
-      'phoneNumber',
-      'avatarImageUrl',
-      'customFields',
-      'customer',
-      'customerSession',
-    ],
-    includeContactDetails: options.includeContactDetails === true,
-  });
-}
+const WEBCHAT_SENSITIVE = {
+  secretKeys: ['eventStreamUri', 'securityKey'],
+  textKeys: ['body'],
+  contactKeys: [
+    'displayName',
+    'firstName',
+    'lastName',
+    'email',
+    'phoneNumber',
+    'avatarImageUrl',
+    'customFields',
+    'customer',
+    'customerSession',
+  ],
+};
 
 const DEPRECATION = 'Genesys ended support for ACD Web Chat v2 on 2025-11-06; plan a move to Web Messaging.';
 
-function resolveLoginUrl(options: WebChatAPIOptions): string {
-  if (options.loginUrl) return options.loginUrl;
-  const urls = options.region ? regionUrls(options.region) : undefined;
-  if (!urls) throw new TypeError('OAuth client credentials need a loginUrl or a region');
-  return urls.loginUrl;
-}
-
-/** The token source, and whether this client made it (and so closes it). */
-function tokenSource(options: WebChatAPIOptions, apiUrl: string): { source: AccessTokenProvider | string | undefined; owned: boolean } {
-  const { oauth } = options;
-  if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return { source: oauth, owned: false };
-  return {
-    source: new ClientCredentials({
-      loginUrl: resolveLoginUrl(options),
-      apiUrl,
-      clientId: oauth.clientId,
-      clientSecret: oauth.clientSecret,
-      // The login host is reached the way the API is: through the same proxy, or none.
-      proxy: options.proxy,
-    }),
-    owned: true,
-  };
-}
-
-function resolveBaseUrl(options: WebChatAPIOptions): string {
-  if (options.baseUrl) return options.baseUrl;
-  if (options.region) {
-    const urls = regionUrls(options.region);
-    if (!urls) throw new TypeError(`unknown Genesys Cloud region "${options.region}"`);
-    return urls.apiUrl;
-  }
-  throw new TypeError('WebChatAPI needs a region or a baseUrl');
-}
-
-/**
- * What a Genesys 429 holds: Genesys counts requests per OAuth client (token) and per guest JWT,
- * which belongs to one conversation; creating a chat has no credential and is held on its own.
- */
-function genesysRateScope(ctx: CallContext): string {
-  return ctx.route.auth === 'guestJwt' ? `guest:${conversationOf(ctx.input) ?? ''}` : ctx.route.auth;
+/** A guest operation's 429 holds the conversation's guest JWT, which belongs to one conversation. */
+function guestRateScope(ctx: CallContext): string {
+  return `guest:${conversationOf(ctx.input) ?? ''}`;
 }
 
 function conversationOf(input: unknown): string | undefined {
@@ -280,6 +96,7 @@ export class WebChatAPI extends WebChatOperations {
   readonly client: Client;
   /** The API's base URL: `baseUrl`, or the API host of `region`. */
   readonly baseUrl: string;
+  readonly #genesys: GenesysClient;
   readonly #guestJwts = new Map<string, string>();
   /** Chats this client started, so that close() closes their event streams. */
   readonly #chats = new Set<GuestChat>();
@@ -289,8 +106,6 @@ export class WebChatAPI extends WebChatOperations {
   readonly #tracing: WebChatAPIOptions['tracing'];
   readonly #metrics: WebChatAPIOptions['metrics'];
   readonly #streamListeners = new ListenerSet<StreamEvent>();
-  readonly #warned = new Set<string>();
-  readonly #onDeprecated: (operationId: string, message: string) => void;
   /** What is hidden from logs, spans, events and error messages. */
   readonly redaction: Redaction;
 
@@ -303,58 +118,31 @@ export class WebChatAPI extends WebChatOperations {
     super();
     // First: a chat's stream starts long after this, and its options are wrong from the start.
     checkEventStreamOptions(options.eventStream ?? {});
-    this.baseUrl = resolveBaseUrl(options);
-    const redaction = (this.redaction = webChatRedaction(options));
-    const { source: oauth, owned } = tokenSource(options, this.baseUrl);
-    const oauthScheme = oauthCredentials(oauth);
-    const guestHeader = (ctx: Parameters<SchemeCredentials['authorize']>[0]): string => {
+    const guestJwt = (ctx: Parameters<SchemeCredentials['authorize']>[0]): string => {
       const conversationId = conversationOf(ctx.input);
       const jwt = conversationId ? this.#guestJwts.get(conversationId) : undefined;
       if (!jwt) {
         throw new AuthError(
           `${ctx.route.operationId} needs the guest JWT of conversation ${conversationId ?? '(none)'}: start the chat with this client or call useGuestJwt()`,
-          {
-            operationId: ctx.route.operationId,
-          },
+          { operationId: ctx.route.operationId },
         );
       }
       return `Bearer ${jwt}`;
     };
-    const auth = authByScheme({
-      schemes: { none: () => undefined, oauth: oauthScheme, guestJwt: guestHeader },
-      // Only what this client made: a provider passed in may serve other clients too.
-      close: async () => {
-        if (owned && typeof oauth === 'object') await oauth.close?.();
-      },
+    this.#genesys = new GenesysClient(options, {
+      apiName: 'WebChatAPI',
+      schemes: { guestJwt },
+      sensitive: WEBCHAT_SENSITIVE,
+      rateScope: guestRateScope,
+      deprecation: { code: 'SWITCHBOARD_WEBCHAT_V2', advice: DEPRECATION },
     });
-    // Ours first, so that a user's middleware of the same phase runs inside them (anchor on 'retry' or 'auth' to change that).
-    const middleware: Middleware[] = [
-      ...(options.tracing === false ? [] : [tracing({ ...options.tracing, redaction, correlationIdAttribute: CORRELATION_ATTRIBUTE })]),
-      ...(options.metrics === false ? [] : [clientMetrics(options.metrics)]),
-      ...(options.logger ? [logging({ logger: options.logger, redaction, bodies: options.logBodies })] : []),
-      ...(options.retry === false ? [] : [retry(options.retry)]),
-      // Before the limiter and auth: a call held by a 429 takes no turn and no token while it waits.
-      ...(options.pauseAfter429 === false ? [] : [pauseAfter429({ scopeOf: genesysRateScope, ...options.pauseAfter429 })]),
-      ...(options.rateLimit ? [rateLimit(options.rateLimit)] : []),
-      auth,
-      ...(options.middleware ?? []),
-    ];
-    this.client = createClient({
-      ...options,
-      baseUrl: this.baseUrl,
-      middleware,
-      correlationIdHeaders: ['inin-correlation-id'],
-      describeError: (response) => describeGenesysError(response, redaction),
-      redaction,
-    });
+    this.client = this.#genesys.client;
+    this.baseUrl = this.#genesys.baseUrl;
+    this.redaction = this.#genesys.redaction;
     this.#eventStream = options.eventStream ?? {};
-    this.#proxy = options.proxy;
+    this.#proxy = this.#genesys.proxy;
     this.#tracing = options.tracing;
     this.#metrics = options.metrics;
-    this.#onDeprecated =
-      options.onDeprecated ??
-      ((operationId, message) =>
-        process.emitWarning(message, { type: 'DeprecationWarning', code: 'SWITCHBOARD_WEBCHAT_V2', detail: operationId }));
   }
 
   /** Runs one WebChat operation on the client: warns once per deprecated operation, and keeps the guest JWT of a chat it creates. */
@@ -363,11 +151,7 @@ export class WebChatAPI extends WebChatOperations {
     input: Input,
     options: CallOptions | undefined,
   ): Promise<CallResult<Output>> {
-    if (route.deprecated && !this.#warned.has(route.operationId)) {
-      this.#warned.add(route.operationId);
-      this.#onDeprecated(route.operationId, `${route.operationId} is deprecated. ${DEPRECATION}`);
-    }
-    const result = await this.client.call(route, input, options);
+    const result = await this.#genesys.call(route, input, options);
     if (route.operationId === 'postWebchatGuestConversations') {
       const created = result.data as CreateWebChatConversationResponse;
       if (created.id && created.jwt) this.#guestJwts.set(created.id, created.jwt);

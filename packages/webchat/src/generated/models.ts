@@ -132,54 +132,6 @@ export interface WebChatMemberInfo {
   state?: "CONNECTED" | "DISCONNECTED" | "ALERTING";
 }
 
-/** The error document the Genesys Cloud API answers with for a 4xx or 5xx response. */
-export interface ErrorBody {
-  /** A human-readable description of the error. */
-  message?: string;
-  /** A stable code for the error, such as `bad.request` or `not.found`. */
-  code?: string;
-  /** The HTTP status of the response. */
-  status?: number;
-  /** The id of the entity concerned, if any. */
-  entityId?: string;
-  /** The name of the entity concerned, if any. */
-  entityName?: string;
-  /** The message with placeholders for the values in `messageParams`. */
-  messageWithParams?: string;
-  /** The values of the placeholders in `messageWithParams`. */
-  messageParams?: Record<string, string>;
-  /** The request's id on the server side (its correlation id), for Genesys support. */
-  contextId?: string;
-  /** Details of the error, one per field or entity concerned. */
-  details?: Detail[];
-  /** Nested errors, for a failure with several causes. */
-  errors?: ErrorBody[];
-  /** The limit that was exceeded, for a rate-limit or quota error. */
-  limit?: Limit;
-}
-
-/** One detail of an ErrorBody: the field or entity concerned and its error code. */
-export interface Detail {
-  /** The error code for this field or entity. */
-  errorCode?: string;
-  /** The request field concerned, if any. */
-  fieldName?: string;
-  /** The id of the entity concerned, if any. */
-  entityId?: string;
-  /** The name of the entity concerned, if any. */
-  entityName?: string;
-}
-
-/** The limit an ErrorBody reports as exceeded. */
-export interface Limit {
-  /** The limit's name within its namespace. */
-  key?: string;
-  /** The API area the limit belongs to. */
-  namespace?: "workforce.management" | "agent.assistant" | "analytics.agents" | "analytics.alerting" | "analytics.data.extraction" | "analytics" | "analytics.realtime" | "analytics.reporting.settings" | "architect" | "audiohook" | "audiohook.monitor" | "audit" | "auth.api" | "authorization" | "automation.testing" | "bots" | "bots.voice" | "business.rules" | "callback" | "cobrowse" | "content.management" | "conversation" | "dataactions" | "datatables" | "directory" | "dsar" | "email" | "employee.engagement" | "event.orchestration" | "external.contacts" | "external.events.data.ingestion" | "gamification" | "gcv" | "gdpr" | "groups" | "guides" | "historical.adherence" | "infrastructureascode" | "integrations" | "intent.miner" | "internal.messaging" | "journey" | "knowledge" | "language.understanding" | "learning" | "limit.registry" | "marketplace" | "media.communications" | "messaging" | "micro.frontend" | "notifications" | "onboarding" | "outbound" | "platform.api" | "predictive.routing" | "presence" | "quality" | "recording" | "response.management" | "routing" | "scim" | "screen.monitoring" | "search" | "secondary.automation.testing" | "skills" | "social.media" | "speech.and.text.analytics" | "speech.integration" | "supportability" | "task.management" | "telephony.configuration" | "usage" | "users" | "users.rules" | "voice.transcription" | "web.deployments" | "web.messaging" | "webchat" | "webhooks" | "workforce.management.agent.availability" | "workforce.management.forecast" | "system";
-  /** The limit's value. */
-  value?: number;
-}
-
 /** Object representing the guest model of a media request of a chat conversation. */
 export interface WebChatGuestMediaRequest {
   /** The globally unique identifier for the object. */

@@ -832,5 +832,5 @@ export const definitions = {
   }
 } as const;
 
-/** Limits on request bodies that the spec states in prose (see PROSE_LIMITS in the generator). */
+/** Limits on request bodies that the spec states in prose (see the proseLimits of packages/webchat/scripts/generate.ts). */
 export const bodyLimits: Readonly<Record<string, Readonly<Record<string, { readonly maxLength: number }>>>> = {"CreateWebChatMessageRequest":{"body":{"maxLength":4000}}};

@@ -1,4 +1,7 @@
-/** Genesys Cloud's 18 regions and their hosts: `api.{domain}` for the API, `login.{domain}` for OAuth. */
+/**
+ * Genesys Cloud's 18 regions and their hosts: `api.{domain}` for the API, `login.{domain}` for
+ * OAuth, `webmessaging.{domain}` for the Web Messaging guest WebSocket.
+ */
 
 export const REGION_DOMAINS = {
   /** `us_east_1`: `api.mypurecloud.com` and `login.mypurecloud.com`. */
@@ -51,12 +54,14 @@ type Hyphenated<S extends string> = S extends `${infer Head}_${infer Tail}` ? `$
  */
 export type RegionName = keyof typeof REGION_DOMAINS | Hyphenated<keyof typeof REGION_DOMAINS>;
 
-/** A region's two hosts. */
+/** A region's hosts. */
 export interface RegionUrls {
   /** The API's base URL: `https://api.<domain>`. */
   readonly apiUrl: string;
   /** The OAuth login host: `https://login.<domain>`. */
   readonly loginUrl: string;
+  /** The Web Messaging guest WebSocket's base URL, without its query: `wss://webmessaging.<domain>/v1`. */
+  readonly webMessagingUrl: string;
 }
 
 /** The hosts of a region, named `us_east_1` or `us-east-1` (any case); undefined for an unknown region. */
@@ -64,5 +69,9 @@ export function regionUrls(region: string): RegionUrls | undefined {
   const key = region.toLowerCase().replaceAll('-', '_');
   if (!Object.prototype.hasOwnProperty.call(REGION_DOMAINS, key)) return undefined;
   const domain = REGION_DOMAINS[key as keyof typeof REGION_DOMAINS];
-  return { apiUrl: `https://api.${domain}`, loginUrl: `https://login.${domain}` };
+  // Genesys' Java web-messaging SDK lists 16 regions' WebSocket hosts, each `wss://webmessaging.<domain>/v1`
+  // (spec/webmessaging-guest-protocol.notes.json, regionWebSocketHosts); its Kotlin transport derives
+  // the host from the domain by the same rule, which is how sa_east_1 and eusc_de_east_1, absent
+  // from the Java list, get theirs here.
+  return { apiUrl: `https://api.${domain}`, loginUrl: `https://login.${domain}`, webMessagingUrl: `wss://webmessaging.${domain}/v1` };
 }

@@ -1,0 +1,22 @@
+/**
+ * `@switchboard/genesys`: what every Genesys Cloud API client shares — regions and their hosts,
+ * OAuth (client credentials, token providers), Genesys' ErrorBody and correlation id, the
+ * middleware set-up of a Genesys client ({@link GenesysClient}), paging, and the request-body
+ * validators generated code uses. `@switchboard/webchat` and `@switchboard/webmessaging` build on it, and
+ * re-export it: an integrator installs one of those.
+ * @module
+ */
+export { REGION_DOMAINS, regionUrls, type RegionName, type RegionUrls } from './regions.js';
+export { type Detail, type ErrorBody, type Limit, describeGenesysError, errorBodyOf, errorMessage } from './error-body.js';
+export {
+  type AccessTokenProvider,
+  type ClientCredentialsConfig,
+  type OAuthSetting,
+  oauthCredentials,
+  type TokenSource,
+  tokenSource,
+} from './oauth-credentials.js';
+export type { GenesysClientBaseOptions, GenesysClientOptions } from './client-options.js';
+export { GenesysClient, type GenesysAPISetup, type SensitiveKeys } from './genesys-client.js';
+export { type BodyLimits, bodyValidators } from './body-validators.js';
+export { afterCursor, byCursor, byPageNumber, type CursorPage, type NumberedPage } from './pagination.js';

@@ -1,0 +1,18 @@
+/**
+ * The main entry, `@switchboard/webmessaging`: {@link WebMessagingAPI} (Genesys Cloud Web Messaging,
+ * WebChat's successor), paging, and the 25 generated route descriptors with their input and model
+ * types.
+ *
+ * It also re-exports everything of {@link @switchboard/core! | @switchboard/core}, {@link @switchboard/middleware!index | @switchboard/middleware}
+ * and {@link @switchboard/genesys! | @switchboard/genesys}, so that an integrator needs this one
+ * package; those are documented in their own packages.
+ * @module
+ */
+export { WebMessagingAPI, type WebMessagingAPIOptions } from './webmessaging-api.js';
+export type { GuestCallOptions } from './guest-call-options.js';
+export { WebMessagingOperations } from './generated/operations.js';
+export * from './generated/routes.js';
+export type * from './generated/models.js';
+export * from '@switchboard/core';
+export * from '@switchboard/middleware';
+export * from '@switchboard/genesys';
