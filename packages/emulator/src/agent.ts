@@ -2,6 +2,7 @@
  * The scripted agent: once a conversation is routed it joins, greets, and answers each guest
  * message after showing that it is typing; when the guest leaves, it leaves too.
  */
+import { Scheduler } from './scheduler.js';
 import type { Conversation, Member, Message, Store } from './store.js';
 
 /** The scripted agent's timing and words (each optional in {@link EmulatorOptions.agent}). */
@@ -42,8 +43,7 @@ export const DEFAULT_AGENT: AgentScript = {
 };
 
 export class ScriptedAgent {
-  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
-  #stopped = false;
+  readonly #scheduler = new Scheduler();
   readonly #agents = new Map<string, Member>();
 
   constructor(
@@ -52,12 +52,7 @@ export class ScriptedAgent {
   ) {}
 
   #later(ms: number, action: () => void): void {
-    if (this.#stopped) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      action();
-    }, ms);
-    this.#timers.add(timer);
+    this.#scheduler.later(ms, action);
   }
 
   #active(conversation: Conversation): Member | undefined {
@@ -97,8 +92,6 @@ export class ScriptedAgent {
   }
 
   stop(): void {
-    this.#stopped = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#scheduler.stop();
   }
 }

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
- * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--stream-fault RULE]… [--json]`
+ * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--stream-fault RULE]… [--messaging-fault RULE]… [--json]`
  * (`pnpm emulator` in the repository). Starts the emulator on 127.0.0.1, prints how to reach it
- * under the names of WebChatAPI's options, and runs until SIGINT or SIGTERM. Bad flags exit with 2.
+ * under the names of WebChatAPI's options (and Web Messaging's guest WebSocket), and runs until
+ * SIGINT or SIGTERM. Bad flags exit with 2.
  */
 import { parseArgs } from 'node:util';
 import type { RateLimit } from './rate-limit.js';
 import { startEmulator } from './server.js';
+import { parseMessagingFaultRule } from './messaging-fault.js';
 import { parseStreamFaultRule } from './stream-fault.js';
 
 const HELP = `Usage: switchboard-emulator [options]
 
-Starts a local Genesys Cloud WebChat emulator on 127.0.0.1 and prints what a client needs to
-reach it, under the names of WebChatAPI's options. Runs until Ctrl-C (SIGINT) or SIGTERM.
+Starts a local Genesys Cloud emulator on 127.0.0.1, WebChat and Web Messaging (its REST API and
+its guest WebSocket) from one process, and prints what a client needs to reach it, under the
+names of WebChatAPI's options. Runs until Ctrl-C (SIGINT) or SIGTERM.
 
 Options:
   --port N              TCP port on 127.0.0.1; 0 (the default) picks a free one
@@ -24,11 +27,19 @@ Options:
   --stream-fault RULE   a fault on every event stream socket, repeated on a schedule: drop@30s
                         (no close frame), stall:5s@60s (sends nothing for 5 s, socket open),
                         close:1011@45s (that close code); may be given more than once
+  --messaging-fault RULE
+                        a fault on every Web Messaging guest socket, on a schedule: the same
+                        drop@, stall:D@ and close:C@ forms, and duplicate@10s (next frame twice),
+                        reorder@10s (next two frames swapped), rate-limit:3@20s (next 3 onMessage
+                        answered 4029), expire@300s (the session expires); may be repeated
   --json                print one line of JSON: {"baseUrl","loginUrl","organizationId",
-                        "deploymentId","clientId","clientSecret"}, and nothing else before it
+                        "deploymentId","clientId","clientSecret","webMessagingUrl",
+                        "webMessagingDeploymentId"}, and nothing else before it
   -h, --help            print this and exit
 
-loginUrl is the login host: WebChatAPI appends /oauth/token to it. Bad options exit with code 2.
+loginUrl is the login host: WebChatAPI appends /oauth/token to it. Web Messaging guests connect to
+webMessagingUrl?deploymentId=<webMessagingDeploymentId>&application=<name>; its REST API
+(/api/v2/webdeployments, /api/v2/webmessaging) is at baseUrl. Bad options exit with code 2.
 `;
 
 function rate(text: string | undefined, flag: string): RateLimit | undefined {
@@ -54,6 +65,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       'heartbeat-ms': { type: 'string' },
       'stream-fault': { type: 'string', multiple: true },
+      'messaging-fault': { type: 'string', multiple: true },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
     seed: integer(values.seed, '--seed'),
     heartbeatMs: integer(values['heartbeat-ms'], '--heartbeat-ms'),
     streamFaults: (values['stream-fault'] ?? []).map(parseStreamFaultRule),
+    messaging: { faults: (values['messaging-fault'] ?? []).map(parseMessagingFaultRule) },
   });
   // Exactly what WebChatAPI takes: baseUrl is the API origin, loginUrl the login host (the client
   // appends /oauth/token), never the endpoints themselves.
@@ -80,7 +93,7 @@ async function main(): Promise<void> {
   } else {
     const q = JSON.stringify;
     const lines = [
-      `Genesys Cloud WebChat emulator on ${reach.baseUrl}`,
+      `Genesys Cloud emulator (WebChat and Web Messaging) on ${reach.baseUrl}`,
       '',
       'For WebChatAPI (baseUrl, loginUrl, oauth: { clientId, clientSecret }) and startGuestChat() (organizationId, deploymentId).',
       'loginUrl is the login host: the client appends /oauth/token to it.',
@@ -95,7 +108,11 @@ async function main(): Promise<void> {
       `    baseUrl: ${q(reach.baseUrl)}, loginUrl: ${q(reach.loginUrl)},`,
       `    oauth: { clientId: ${q(reach.clientId)}, clientSecret: ${q(reach.clientSecret)} } });`,
       '',
-      `Emulator controls: ${reach.baseUrl}/__emulator/stats, ${reach.baseUrl}/__emulator/faults, ${reach.baseUrl}/__emulator/streams/rules`,
+      'Web Messaging: its REST API (/api/v2/webdeployments, /api/v2/webmessaging) is at baseUrl; guests connect to',
+      `  webMessagingUrl           ${reach.webMessagingUrl}?deploymentId=${reach.webMessagingDeploymentId}&application=<name>`,
+      `  webMessagingDeploymentId  ${reach.webMessagingDeploymentId}`,
+      '',
+      `Emulator controls: ${reach.baseUrl}/__emulator/stats, ${reach.baseUrl}/__emulator/faults, ${reach.baseUrl}/__emulator/streams/rules, ${reach.baseUrl}/__emulator/messaging/...`,
       'Ctrl-C stops it.',
     ];
     console.log(lines.join('\n'));

@@ -1,6 +1,7 @@
-/** The test controls under `/__emulator`: counters, fault rules, stream faults and media requests. */
+/** The test controls under `/__emulator`: counters, fault rules, stream faults and media requests; Web Messaging's under `/__emulator/messaging`. */
 import type { FastifyInstance } from 'fastify';
 import { type FaultRule, faultRuleProblem } from './faults.js';
+import { addMessagingControlRoutes } from './messaging-controls.js';
 import type { EmulatorParts } from './parts.js';
 import type { EmulatorStats } from './emulator.js';
 import { streamFault, streamFaultRule } from './stream-fault.js';
@@ -11,15 +12,9 @@ export interface Controls {
   offerMediaRequest(conversationId: string, types?: readonly ('COBROWSE' | 'SCREENSHARE')[]): string;
 }
 
-/** Adds the `/__emulator` endpoints to `app`. */
-export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Controls {
-  const offerMediaRequest = (conversationId: string, types: readonly ('COBROWSE' | 'SCREENSHARE')[] = ['COBROWSE']): string => {
-    const conversation = parts.store.conversations.get(conversationId);
-    if (!conversation) throw new Error(`no conversation ${conversationId}`);
-    return parts.store.addMediaRequest(conversation, types).id;
-  };
-
-  const emulatorStats: EmulatorStats = {
+/** The counters, live, as `emulator.stats` and `/__emulator/stats` show them. */
+function statsOf(parts: EmulatorParts): EmulatorStats {
+  return {
     requests: (operationId, outcome) => parts.stats.requests(operationId, outcome),
     get totalRequests() {
       return parts.stats.totalRequests;
@@ -36,6 +31,9 @@ export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Co
     get openEventStreams() {
       return parts.streams.openSockets;
     },
+    get openGuestSockets() {
+      return parts.guestSockets.openSockets;
+    },
     messagesStored: (conversationId) => parts.store.conversations.get(conversationId)?.messages.length ?? 0,
     snapshot: () => ({
       requests: parts.stats.byOperation(),
@@ -44,10 +42,24 @@ export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Co
       faultsInjected: parts.faults.injected,
       tokensIssued: parts.oauth.issuedCount,
       openEventStreams: parts.streams.openSockets,
+      openGuestSockets: parts.guestSockets.openSockets,
+      guestFramesSent: parts.guestSockets.framesSent,
+      guestSessions: parts.guestSessions.size,
       eventFramesSent: parts.streams.framesSent,
       messagesStored: Object.fromEntries([...parts.store.conversations.values()].map((c) => [c.id, c.messages.length])),
     }),
   };
+}
+
+/** Adds the `/__emulator` endpoints to `app`. */
+export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Controls {
+  const offerMediaRequest = (conversationId: string, types: readonly ('COBROWSE' | 'SCREENSHARE')[] = ['COBROWSE']): string => {
+    const conversation = parts.store.conversations.get(conversationId);
+    if (!conversation) throw new Error(`no conversation ${conversationId}`);
+    return parts.store.addMediaRequest(conversation, types).id;
+  };
+
+  const emulatorStats = statsOf(parts);
 
   app.get('/__emulator/stats', () => emulatorStats.snapshot());
   app.get('/__emulator/faults', () => parts.faults.list());
@@ -87,5 +99,6 @@ export function addControlRoutes(app: FastifyInstance, parts: EmulatorParts): Co
       return reply.code(201).send({ id: offerMediaRequest(request.params.id, request.body?.types) });
     },
   );
+  addMessagingControlRoutes(app, parts);
   return { stats: emulatorStats, offerMediaRequest };
 }

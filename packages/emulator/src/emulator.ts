@@ -1,5 +1,6 @@
 /** A running emulator's public face: what `startEmulator` resolves with. */
 import type { FaultRule } from './faults.js';
+import type { MessagingFault, MessagingFaultRule } from './messaging-fault.js';
 import type { OAuthClient } from './oauth.js';
 import type { StreamFaultRule } from './stream-fault.js';
 
@@ -20,6 +21,54 @@ export interface EmulatorSettings {
   readonly clientId: string;
   /** The OAuth client's secret (client credentials). */
   readonly clientSecret: string;
+  /**
+   * Web Messaging's guest WebSocket, without query: guests connect to
+   * `${webMessagingUrl}?deploymentId=${webMessagingDeploymentId}&application=…`
+   * (Genesys: `wss://webmessaging.{region domain}/v1`). Its REST API is at `baseUrl`.
+   */
+  readonly webMessagingUrl: string;
+  /** The Web Messaging deployment it starts with (Active, attachments allowed). */
+  readonly webMessagingDeploymentId: string;
+}
+
+/**
+ * Web Messaging from a test (also under `/__emulator/messaging`). Sessions are named by the guest
+ * token they were configured with; each fault returns how many of that token's sockets it touched
+ * (0: no such session, or none open).
+ */
+export interface MessagingControls {
+  /** Applies any fault (a TypeError for an invalid one). */
+  fault(token: string, fault: MessagingFault): number;
+  /** Destroys the sockets without a close frame, as a network drop does. */
+  drop(token: string): number;
+  /** The sockets send nothing for `ms` and stay open; what they would have sent is lost. */
+  stall(token: string, ms: number): number;
+  /** Closes the sockets with a close frame of `code` (and `reason`). */
+  close(token: string, code: number, reason?: string): number;
+  /** Sends `data` as one text frame, as it is: a frame the platform would never send. */
+  frame(token: string, data: string): number;
+  /** Each socket's next frame goes out twice. */
+  duplicateNext(token: string): number;
+  /** Each socket's next frame is held back and goes out right after the one that follows it. */
+  reorderNext(token: string): number;
+  /** The session's next `count` `onMessage` requests are answered 4029 (TooManyRequestsErrorMessage), whatever the rate. */
+  rateLimit(token: string, count: number): number;
+  /** The session expires now: SessionExpiredEvent, then 4006. */
+  expire(token: string): number;
+  /** The next `count` guest WebSocket upgrades are refused with `status` (503 by default). */
+  refuseUpgrades(count: number, status?: number): void;
+  /** Adds a fault that hits every guest socket opened from now on, `everyMs` after it opened and again every `everyMs`. */
+  addRule(rule: MessagingFaultRule): void;
+  /** Removes every rule (sockets opened under them keep their schedule until they close). */
+  clearRules(): void;
+  /** The agent ends the conversation (Presence Disconnect): the session becomes read-only. False when it was not active. */
+  disconnectAgent(token: string): boolean;
+  /** A one-time OAuth authorization code the code exchange and `configureAuthenticatedSession` accept. */
+  issueAuthCode(): string;
+  /** An agent's cobrowse offer in a deployment (the starting one by default), for the cobrowse operations. */
+  offerCobrowse(deploymentId?: string): { readonly id: string; readonly joinCode: string };
+  /** Messages stored in a token's session (its history): the proof that a message was not duplicated, or not stored. */
+  messagesStored(token: string): number;
 }
 
 /** A running emulator, from {@link startEmulator}. */
@@ -70,6 +119,12 @@ export interface Emulator {
     /** Removes every rule (sockets attached under them keep their schedule until they close). */
     clearRules(): void;
   };
+  /** The guest WebSocket's base URL (`settings.webMessagingUrl`). */
+  readonly webMessagingUrl: string;
+  /** The Web Messaging deployment it starts with. */
+  readonly webMessagingDeploymentId: string;
+  /** Web Messaging: faults, the agent's disconnect, auth codes, cobrowse offers (also at `/__emulator/messaging`). */
+  readonly messaging: MessagingControls;
   /** Has the scripted agent offer a media request (co-browse, screen share) in a conversation; returns its id. `types` is `['COBROWSE']` by default. */
   offerMediaRequest(conversationId: string, types?: readonly ('COBROWSE' | 'SCREENSHARE')[]): string;
   /** Closes every connection and socket, stops every timer. */
@@ -90,6 +145,8 @@ export interface EmulatorStats {
   readonly tokensIssued: number;
   /** Event stream websockets open now. */
   readonly openEventStreams: number;
+  /** Web Messaging guest websockets open now. */
+  readonly openGuestSockets: number;
   /** Messages stored in a conversation: the proof that a write was not duplicated (or lost). */
   messagesStored(conversationId: string): number;
   /** Every counter as plain data, as `/__emulator/stats` serves it. */

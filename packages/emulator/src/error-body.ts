@@ -75,6 +75,10 @@ export const MESSAGES = {
   'chat.error.conversation.state': 'The conversation is in a state which does not permit this action.',
   'chat.deployment.disabled': 'The web chat deployment is disabled.',
   'chat.error.invalid.queue': 'The specified queue is not valid.',
+  // Web Messaging: the push-device codes are those Genesys' Kotlin transport maps (PushErrorResponse.toErrorCode()).
+  'device.already.registered': 'A device is already registered with this token id.',
+  'device.not.found': 'No device is registered with this token id.',
+  'configuration.in.use': 'The configuration is used by deployment {deploymentId}.',
 } as const;
 
 export type KnownCode = keyof typeof MESSAGES;

@@ -1,5 +1,7 @@
 export { startEmulator, type Emulator, type EmulatorSettings, type EmulatorStats } from './server.js';
-export type { EmulatorOptions } from './options.js';
+export type { MessagingControls } from './emulator.js';
+export type { EmulatorOptions, MessagingOptions } from './options.js';
+export type { MessagingFault, MessagingFaultRule } from './messaging-fault.js';
 export type { Fault, FaultMatch, FaultRule } from './faults.js';
 export type { StreamFault, StreamFaultRule } from './stream-fault.js';
 export type { OAuthClient } from './oauth.js';

@@ -1,25 +1,49 @@
 /**
- * The API's request pipeline, for the spec's operations: correlation id, auth as the spec says,
- * rate limits, faults, validation, the operation's handler, and one place that writes the answer;
- * and fastify's own errors (unparseable JSON, wrong media type, too large) as Genesys error bodies.
+ * The request pipeline, for every operation of every contract served (apis.ts: WebChat, Web
+ * Messaging): correlation id, auth as the contract says, rate limits, faults, validation, the
+ * operation's handler, and one place that writes the answer; and fastify's own errors
+ * (unparseable JSON, wrong media type, too large) as Genesys error bodies.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
+import type { ServedApi } from './apis.js';
 import type { GuestClaims } from './guest-jwt.js';
 import { bearer, fastifyPath, JSON_TYPE } from './http-request.js';
-import type { Answer, OperationHandler, QueryValue } from './operation.js';
+import type { Answer, QueryValue } from './operation.js';
 import type { EmulatorParts } from './parts.js';
 import type { RateDecision } from './rate-limit.js';
 import type { Replies } from './replies.js';
 import { requestBody } from './request-body.js';
-import { adminHandlers } from './routes/admin.js';
-import { guestHandlers } from './routes/guest.js';
 import type { SpecOperation, SpecParam } from './spec.js';
+
+/**
+ * An array parameter's values (`collectionFormat: multi`): the key repeated, as the contract says;
+ * also `name[]` (axios' default, which Genesys' JS SDK leaves in place) and comma-separated values
+ * in one (the contract's own description says "Comma separated values expected"): lenient.
+ */
+function arrayValues(spec: SpecParam, raw: Record<string, unknown>): string[] {
+  const given = [raw[spec.name], raw[`${spec.name}[]`]].flat().filter((v): v is string => typeof v === 'string');
+  const values = given
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  const allowed = spec.items?.enum;
+  for (const value of values) {
+    if (allowed && !allowed.some((a) => a.toLowerCase() === value.toLowerCase()))
+      throw new ApiError(400, 'invalid.query.param.value', { value, parameter: spec.name, allowed: allowed.join(', ') });
+  }
+  return values;
+}
 
 /** Query values typed by the spec, defaults applied; a bad value is Genesys' invalid.query.param.value. */
 function parseQuery(params: readonly SpecParam[], raw: Record<string, unknown>): Record<string, QueryValue> {
   const query: Record<string, QueryValue> = {};
   for (const spec of params) {
+    if (spec.type === 'array') {
+      const values = arrayValues(spec, raw);
+      query[spec.name] = values.length > 0 ? values : undefined;
+      continue;
+    }
     let value: unknown = raw[spec.name];
     if (Array.isArray(value)) value = value.at(-1);
     // An empty value of an optional parameter is one not given: the guest SDK sends every optional
@@ -58,8 +82,17 @@ function checkQueryBounds(query: Record<string, QueryValue>): void {
   bound('pageNumber', 1, Number.MAX_SAFE_INTEGER);
 }
 
-/** Checks the request's credentials as the operation's scheme requires; returns the rate-limit key. */
-function authenticate(parts: EmulatorParts, request: FastifyRequest, operation: SpecOperation): { key: string; guest?: GuestClaims } {
+/**
+ * Checks the request's credentials as the operation's scheme requires; returns the rate-limit key.
+ * An operation without auth ignores an Authorization header: Genesys' JS SDK sends its OAuth
+ * token on every call, also to these.
+ */
+function authenticate(
+  parts: EmulatorParts,
+  request: FastifyRequest,
+  api: ServedApi,
+  operation: SpecOperation,
+): { key: string; guest?: GuestClaims } {
   if (operation.authScheme === 'none') return { key: `ip:${request.ip}` };
   const token = bearer(request);
   if (!token) throw new ApiError(401, 'authentication.required');
@@ -69,8 +102,18 @@ function authenticate(parts: EmulatorParts, request: FastifyRequest, operation: 
   }
   const guest = parts.jwt.verify(token);
   if (!guest) throw new ApiError(401, 'bad.credentials');
-  if (guest.conversationId !== (request.params as { conversationId?: string }).conversationId) throw new ApiError(403, 'not.authorized');
+  api.admitGuest(guest, operation.operationId, request.params as Record<string, string>, parts.world);
   return { key: token, guest };
+}
+
+/** The operation's header parameters, by wire name; a header sent twice counts once (the last). */
+function headerValues(params: readonly SpecParam[] | undefined, request: FastifyRequest): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const spec of params ?? []) {
+    const value = request.headers[spec.name.toLowerCase()];
+    headers[spec.name] = Array.isArray(value) ? value.at(-1) : value;
+  }
+  return headers;
 }
 
 function setRateHeaders(reply: FastifyReply, decision: RateDecision): void {
@@ -93,19 +136,21 @@ function rateLimit(parts: EmulatorParts, reply: FastifyReply, key: string): void
   }
 }
 
-/** Adds the API's hooks and a route per operation of the spec to `app`. */
+/** Adds the APIs' hooks and a route per operation of each contract to `app`. */
 export function addOperationRoutes(app: FastifyInstance, parts: EmulatorParts, replies: Replies): void {
-  const operationsById = new Map(parts.spec.operations.map((o) => [o.operationId, o]));
+  const operationsById = new Map(
+    parts.apis.flatMap((api) => api.spec.operations.map((o) => [o.operationId, { api, operation: o }] as const)),
+  );
 
   // Before the body is parsed: an unauthenticated request gets its 401 whatever its body.
   app.addHook('onRequest', async (request, reply) => {
     const correlationId = parts.correlationIds.uuid();
     request.emulator = { correlationId, operationId: (request.routeOptions.config as { operationId?: string }).operationId ?? 'unknown' };
     reply.header('inin-correlation-id', correlationId);
-    const operation = operationsById.get(request.emulator.operationId);
-    if (!operation) return;
+    const served = operationsById.get(request.emulator.operationId);
+    if (!served) return;
     try {
-      const { key, guest } = authenticate(parts, request, operation);
+      const { key, guest } = authenticate(parts, request, served.api, served.operation);
       request.emulator.guest = guest;
       request.emulator.rateKey = key;
       rateLimit(parts, reply, key);
@@ -123,11 +168,10 @@ export function addOperationRoutes(app: FastifyInstance, parts: EmulatorParts, r
     setRateHeaders(reply, parts.limiter.peek(token ?? `ip:${request.ip}`, parts.organizationId));
   });
 
-  const handlers: Readonly<Record<string, OperationHandler>> = { ...adminHandlers, ...guestHandlers };
-  for (const operation of parts.spec.operations) {
-    const handler = handlers[operation.operationId];
+  for (const { api, operation } of operationsById.values()) {
+    const handler = api.handlers[operation.operationId];
     if (!handler) throw new Error(`the emulator has no handler for ${operation.operationId}`);
-    const checkBody = operation.body ? requestBody(operation.body.schemaRef) : undefined;
+    const checkBody = operation.body ? requestBody(api.spec, operation.body.schemaRef) : undefined;
 
     app.route({
       method: operation.method,
@@ -156,6 +200,7 @@ export function addOperationRoutes(app: FastifyInstance, parts: EmulatorParts, r
           const answer: Answer = handler({
             params: request.params as Record<string, string>,
             query,
+            headers: headerValues(operation.headerParams, request),
             body,
             guest,
             world: parts.world,

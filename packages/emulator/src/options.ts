@@ -2,6 +2,7 @@
 import type { StreamFaultRule } from './stream-fault.js';
 import type { AgentScript } from './agent.js';
 import type { FaultRule } from './faults.js';
+import type { MessagingFaultRule } from './messaging-fault.js';
 import type { OAuthClient } from './oauth.js';
 import type { RateLimit } from './rate-limit.js';
 
@@ -73,9 +74,68 @@ export interface EmulatorOptions {
    * @default `1_048_576` (1 MiB)
    */
   readonly bodyLimit?: number;
+  /**
+   * Web Messaging's guest sessions: limits, timing and faults (each optional).
+   * @default the defaults of each {@link MessagingOptions} field
+   */
+  readonly messaging?: MessagingOptions;
+}
+
+/** How the Web Messaging side runs (`EmulatorOptions.messaging`); the scripted agent's timing is `EmulatorOptions.agent`, shared with WebChat. */
+export interface MessagingOptions {
+  /**
+   * `onMessage` requests per guest session per second; over it the answer is TooManyRequestsErrorMessage (4029). Genesys: 2.
+   * @default `2`
+   */
+  readonly messagesPerSecond?: number;
+  /**
+   * How long a guest session lives, in seconds; then SessionExpiredEvent, and 4006 to what it asks.
+   * @default `86_400` (a day)
+   */
+  readonly sessionDurationSeconds?: number;
+  /**
+   * Largest `channel.metadata.customAttributes` of a message, in bytes of JSON (4013 above). Genesys: 2,048.
+   * @default `2_048`
+   */
+  readonly maxCustomDataBytes?: number;
+  /**
+   * Largest guest message text, in characters (4011 above).
+   * @default `4_000`
+   */
+  readonly maxMessageCharacters?: number;
+  /**
+   * The starting deployment's attachment size limit, in KB (its configuration's `maxFileSizeKB`).
+   * @default `10_240` (10 MB, Genesys' default)
+   */
+  readonly maxFileSizeKB?: number;
+  /**
+   * File extensions no guest may upload (the guest protocol's `blockedExtensions`).
+   * @default `['.exe', '.bat', '.cmd', '.com', '.js', '.vbs', '.ade', '.adp']`
+   */
+  readonly blockedExtensions?: readonly string[];
+  /**
+   * Faults that hit every guest socket on a schedule (also `emulator.messaging.addRule()`,
+   * `POST /__emulator/messaging/rules`, `--messaging-fault`).
+   * @default none
+   */
+  readonly faults?: readonly MessagingFaultRule[];
+  /**
+   * The clock (epoch ms) that the per-session rate limit, session expiry dates and JWT expiry
+   * count with: a test can pass a fake one and step it. Timers (agent delays, stalls) use real time.
+   * @default `Date.now`
+   */
+  readonly now?: () => number;
 }
 
 export const DEFAULT_RATE_LIMIT: RateLimit = { limit: 300, windowSeconds: 60 };
 export const DEFAULT_ORG_RATE_LIMIT: RateLimit = { limit: 3_000, windowSeconds: 60 };
 export const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
 export const DEFAULT_HEARTBEAT_MS = 30_000;
+export const DEFAULT_MESSAGING = {
+  messagesPerSecond: 2,
+  sessionDurationSeconds: 86_400,
+  maxCustomDataBytes: 2_048,
+  maxMessageCharacters: 4_000,
+  maxFileSizeKB: 10_240,
+  blockedExtensions: ['.exe', '.bat', '.cmd', '.com', '.js', '.vbs', '.ade', '.adp'],
+} as const;

@@ -1,7 +1,9 @@
 /** What a running emulator is made of, before any HTTP: its state, its rules and its counters. */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_AGENT, ScriptedAgent } from './agent.js';
+import { type ServedApi, servedApis } from './apis.js';
 import { EventStreams } from './event-stream.js';
+import { createMessagingParts, type MessagingParts } from './messaging-parts.js';
 import { FaultInjector } from './faults.js';
 import { FaultWaits } from './fault-waits.js';
 import { GuestJwtIssuer } from './guest-jwt.js';
@@ -16,14 +18,15 @@ import {
 } from './options.js';
 import { createRandom, deriveSeed, type Random, randomSeed } from './random.js';
 import { RateLimiter } from './rate-limit.js';
-import { loadSpec, type SpecFile } from './spec.js';
 import { Stats } from './stats.js';
 import { streamFault, streamFaultRule } from './stream-fault.js';
 import { Store } from './store.js';
 
-export interface EmulatorParts {
+/** What a running emulator is made of; Web Messaging's parts are messaging-parts.ts's. */
+export interface EmulatorParts extends MessagingParts {
   readonly options: EmulatorOptions;
-  readonly spec: SpecFile;
+  /** The REST APIs served, each with its contract (WebChat, Web Messaging). */
+  readonly apis: readonly ServedApi[];
   /** The seeded stream for ids; correlation ids have their own, so that faults drawn by seed never depend on them. */
   readonly random: Random;
   readonly correlationIds: Random;
@@ -54,7 +57,7 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
   // Independent streams, so that faults drawn by seed never depend on how much else was drawn.
   const random = createRandom(deriveSeed(seed, 0));
   const correlationIds = createRandom(deriveSeed(seed, 1));
-  const spec = loadSpec();
+  const apis = servedApis();
   const organizationId = options.organizationId ?? random.uuid();
   const client: OAuthClient = options.clients?.[0] ?? { clientId: random.uuid(), clientSecret: randomBytes(24).toString('base64url') };
   const oauth = new OAuthServer(options.clients ?? [client], options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS);
@@ -64,7 +67,7 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
   const stats = new Stats();
   const store = new Store(random);
   const agent = new ScriptedAgent(store, { ...DEFAULT_AGENT, ...options.agent });
-  const jwt = new GuestJwtIssuer();
+  const jwt = new GuestJwtIssuer(options.messaging?.now ?? Date.now);
   const streams = new EventStreams(
     createRandom(deriveSeed(seed, 2)),
     options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -93,11 +96,13 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
   ];
   const deploymentIds = initialDeployments.map((d) => store.saveDeployment(d).id);
 
-  const world = { store, agent, streams, jwt, organizationId, wsBase: '' };
+  const messagingParts = createMessagingParts(seed, options, jwt, () => world.wsBase);
+  const { webDeployments, messagingAuth, guestSessions } = messagingParts;
+  const world = { store, agent, streams, jwt, organizationId, wsBase: '', webDeployments, messagingAuth, guestSessions };
   const waits = new FaultWaits();
   return {
     options,
-    spec,
+    apis,
     random,
     correlationIds,
     organizationId,
@@ -115,5 +120,6 @@ export function createParts(options: EmulatorOptions): EmulatorParts {
     world,
     addStreamRule,
     applyStreamFault,
+    ...messagingParts,
   };
 }

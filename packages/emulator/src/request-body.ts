@@ -13,7 +13,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadSpec } from './spec.js';
+import type { SpecFile } from './spec.js';
 
 /** One problem with a request body: the field (dotted path) and what is wrong with it. */
 export interface BodyProblem {
@@ -30,6 +30,7 @@ export interface CheckedBody {
 type Schema = Readonly<Record<string, unknown>>;
 
 let ajv: Ajv | undefined;
+/** Compiled checks, by contract and model. */
 const validators = new Map<string, ValidateFunction>();
 
 function describe(error: ErrorObject): BodyProblem {
@@ -54,17 +55,17 @@ function strict(node: unknown): unknown {
   return copy;
 }
 
-function resolve(schema: Schema): Schema {
+function resolve(spec: SpecFile, schema: Schema): Schema {
   const ref = typeof schema.$ref === 'string' ? /^#\/definitions\/(.+)$/.exec(schema.$ref)?.[1] : undefined;
-  return ref ? ((loadSpec().definitions[ref] as Schema | undefined) ?? {}) : schema;
+  return ref ? ((spec.definitions[ref] as Schema | undefined) ?? {}) : schema;
 }
 
 /** `value` without the properties `schema` marks read-only, at any depth. */
-function withoutReadOnly(value: unknown, schema: Schema): unknown {
-  const model = resolve(schema);
+function withoutReadOnly(spec: SpecFile, value: unknown, schema: Schema): unknown {
+  const model = resolve(spec, schema);
   if (Array.isArray(value))
     return typeof model.items === 'object' && model.items !== null
-      ? value.map((item) => withoutReadOnly(item, model.items as Schema))
+      ? value.map((item) => withoutReadOnly(spec, item, model.items as Schema))
       : value;
   const properties = model.properties as Readonly<Record<string, Schema>> | undefined;
   if (typeof value !== 'object' || value === null || !properties) return value;
@@ -72,26 +73,28 @@ function withoutReadOnly(value: unknown, schema: Schema): unknown {
   for (const [key, field] of Object.entries(value)) {
     const property = properties[key];
     if (property?.readOnly === true) continue;
-    kept[key] = property ? withoutReadOnly(field, property) : field;
+    kept[key] = property ? withoutReadOnly(spec, field, property) : field;
   }
   return kept;
 }
 
-/** Checks request bodies against one of the spec's models; compiled once, on first use. */
-export function requestBody(schemaRef: string): (body: unknown) => CheckedBody {
+/** Checks request bodies against one of a contract's models; compiled once, on first use. */
+export function requestBody(spec: SpecFile, schemaRef: string): (body: unknown) => CheckedBody {
   return (received) => {
     if (!ajv) {
       ajv = new Ajv({ allErrors: true, strict: false });
-      addFormats.default(ajv, ['uri', 'date-time']);
-      ajv.addFormat('int32', true).addFormat('int64', true);
-      ajv.addSchema({ $id: 'webchat', definitions: strict(loadSpec().definitions) });
+      addFormats.default(ajv, ['uri', 'date', 'date-time']);
+      ajv.addFormat('int32', true).addFormat('int64', true).addFormat('double', true);
     }
-    let validate = validators.get(schemaRef);
+    // Each contract's models under its own id: both define models of the same name (ErrorBody).
+    if (!ajv.getSchema(spec.name)) ajv.addSchema({ $id: spec.name, definitions: strict(spec.definitions) });
+    const key = `${spec.name}#/definitions/${schemaRef}`;
+    let validate = validators.get(key);
     if (!validate) {
-      validate = ajv.compile({ $ref: `webchat#/definitions/${schemaRef}` });
-      validators.set(schemaRef, validate);
+      validate = ajv.compile({ $ref: key });
+      validators.set(key, validate);
     }
-    const body = withoutReadOnly(received, { $ref: `#/definitions/${schemaRef}` });
+    const body = withoutReadOnly(spec, received, { $ref: `#/definitions/${schemaRef}` });
     return { body, problems: validate(body) ? [] : (validate.errors ?? []).map(describe) };
   };
 }

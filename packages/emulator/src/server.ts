@@ -1,9 +1,10 @@
 /**
- * `startEmulator`: one fastify server on 127.0.0.1 serving the login host under `/login`, the
- * API under `/api/v2`, event streams under `/streaming`, and test controls under `/__emulator`.
- * Every API request goes through one pipeline (operation-routes.ts): correlation id, auth as the
- * spec says, rate limits, faults, validation, the operation, and one place that writes the
- * answer (replies.ts).
+ * `startEmulator`: one fastify server on 127.0.0.1 serving the login host under `/login`, both
+ * REST APIs (WebChat, Web Messaging) under `/api/v2`, WebChat's event streams under
+ * `/streaming`, Web Messaging's guest WebSocket at `/v1` with its attachment URLs under
+ * `/uploads` and `/downloads`, and test controls under `/__emulator`. Every API request goes
+ * through one pipeline (operation-routes.ts): correlation id, auth as the contract says, rate
+ * limits, faults, validation, the operation, and one place that writes the answer (replies.ts).
  */
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,10 +14,13 @@ import type { Pending } from './http-request.js';
 import { addLoginRoutes } from './login-routes.js';
 import { addErrorAnswers, addOperationRoutes } from './operation-routes.js';
 import type { EmulatorOptions } from './options.js';
+import { GUEST_SOCKET_PATH } from './guest-socket.js';
+import { messagingControls } from './messaging-controls.js';
 import { createParts, type EmulatorParts } from './parts.js';
 import { Replies } from './replies.js';
+import { addUploadRoutes } from './upload-routes.js';
 
-export type { Emulator, EmulatorSettings, EmulatorStats } from './emulator.js';
+export type { Emulator, EmulatorSettings, EmulatorStats, MessagingControls } from './emulator.js';
 
 /** The fastify app, with the body parsers Genesys' clients need. */
 function createApp(options: EmulatorOptions): FastifyInstance {
@@ -40,9 +44,10 @@ function createApp(options: EmulatorOptions): FastifyInstance {
 }
 
 /**
- * Starts a Genesys Cloud WebChat emulator on 127.0.0.1: the login host (OAuth client
- * credentials), the 19 WebChat operations with validation, rate limits and fault injection, the
- * event stream, and a scripted agent. Resolves once it listens; `stop()` closes it.
+ * Starts a Genesys Cloud emulator on 127.0.0.1: the login host (OAuth client credentials), the
+ * 19 WebChat operations and the 25 Web Messaging operations with validation, rate limits and
+ * fault injection, WebChat's event stream, Web Messaging's guest WebSocket, and a scripted agent.
+ * Resolves once it listens; `stop()` closes it.
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const parts = createParts(options);
@@ -51,8 +56,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   addOperationRoutes(app, parts, replies);
   addLoginRoutes(app, parts, replies);
   const controls = addControlRoutes(app, parts);
+  addUploadRoutes(app, parts);
   addErrorAnswers(app, parts, replies);
-  app.server.on('upgrade', (request, socket, head: Buffer) => parts.streams.handleUpgrade(request, socket, head));
+  // Upgrades by path: Web Messaging's guests at /v1, WebChat's event streams everywhere else (they answer 404 to what is not theirs).
+  app.server.on('upgrade', (request, socket, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://emulator').pathname;
+    if (path === GUEST_SOCKET_PATH) parts.guestSockets.handleUpgrade(request, socket, head);
+    else parts.streams.handleUpgrade(request, socket, head);
+  });
 
   await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const { port } = app.server.address() as AddressInfo;
@@ -66,8 +77,19 @@ function handle(origin: string, parts: EmulatorParts, app: FastifyInstance, cont
   let stopping: Promise<void> | undefined;
   const loginUrl = `${origin}/login`;
   const deploymentId = parts.deploymentIds[0] ?? '';
+  const webMessagingUrl = `${origin.replace(/^http:/, 'ws:')}${GUEST_SOCKET_PATH}`;
+  const { webMessagingDeploymentId } = parts;
   return {
-    settings: { baseUrl: origin, loginUrl, organizationId, deploymentId, clientId: client.clientId, clientSecret: client.clientSecret },
+    settings: {
+      baseUrl: origin,
+      loginUrl,
+      organizationId,
+      deploymentId,
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      webMessagingUrl,
+      webMessagingDeploymentId,
+    },
     apiUrl: origin,
     loginUrl,
     organizationId,
@@ -83,13 +105,18 @@ function handle(origin: string, parts: EmulatorParts, app: FastifyInstance, cont
       addRule: (rule) => parts.addStreamRule(rule),
       clearRules: () => void streams.rules.splice(0),
     },
+    webMessagingUrl,
+    webMessagingDeploymentId,
+    messaging: messagingControls(parts),
     offerMediaRequest: (conversationId, types) => controls.offerMediaRequest(conversationId, types),
     stop: () =>
       (stopping ??= (async () => {
         agent.stop();
+        parts.messagingAgent.stop();
+        parts.guestActions.stop();
         const closingHttp = app.close(); // stops listening at once, then drops every connection
         waits.releaseAll();
-        await streams.closeAll();
+        await Promise.all([streams.closeAll(), parts.guestSockets.closeAll()]);
         await closingHttp;
       })()),
   };

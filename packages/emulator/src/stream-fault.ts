@@ -49,15 +49,18 @@ export function streamFaultRule(rule: unknown): StreamFaultRule | string {
   return { fault: parsed, everyMs };
 }
 
+/** A CLI time (`500`, `500ms`, `30s`) in ms, or undefined when it is not one. */
+export function parseTime(text: string): number | undefined {
+  const m = /^(\d+)(ms|s)?$/.exec(text);
+  return m ? Number(m[1]) * (m[2] === 's' ? 1_000 : 1) : undefined;
+}
+
 /**
  * The CLI's `--stream-fault` form of a rule: `drop@30s`, `stall:5s@60s`, `close:1011@45s` (times
  * in ms, `ms` or `s`): the fault, then how often.
  */
 export function parseStreamFaultRule(text: string): StreamFaultRule {
-  const time = (t: string): number | undefined => {
-    const m = /^(\d+)(ms|s)?$/.exec(t);
-    return m ? Number(m[1]) * (m[2] === 's' ? 1_000 : 1) : undefined;
-  };
+  const time = parseTime;
   const match = /^(drop|stall|close)(?::([^@]+))?@(.+)$/.exec(text);
   const usage = `--stream-fault takes drop@EVERY, stall:DURATION@EVERY or close:CODE@EVERY (times such as 500ms or 30s), not ${JSON.stringify(text)}`;
   if (!match) throw new Error(usage);

@@ -69,23 +69,31 @@ export async function startChat(e: Emulator): Promise<Chat> {
   return answer.body as Chat;
 }
 
-const spec = JSON.parse(readFileSync(new URL('../../../spec/webchat-api.json', import.meta.url), 'utf8')) as {
+interface ContractFile {
   definitions: Record<string, unknown>;
   operations: { operationId: string; responses: Record<string, { schemaRef: string | null }> }[];
-};
+}
+const contract = (name: string) => JSON.parse(readFileSync(new URL(`../../../spec/${name}.json`, import.meta.url), 'utf8')) as ContractFile;
+const spec = contract('webchat-api');
+/** The Web Messaging platform API contract (25 operations). */
+export const messagingSpec = contract('webmessaging-platform-api');
 const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats.default(ajv, ['uri-reference', 'date-time']);
+addFormats.default(ajv, ['uri-reference', 'date', 'date-time']);
 // The spec's `uri` properties hold paths relative to the API host, as Genesys sends them.
-ajv.addFormat('uri', true).addFormat('int32', true).addFormat('int64', true);
+ajv.addFormat('uri', true).addFormat('int32', true).addFormat('int64', true).addFormat('double', true);
 ajv.addSchema({ $id: 'webchat', definitions: spec.definitions });
+ajv.addSchema({ $id: 'webmessaging', definitions: messagingSpec.definitions });
 
-/** Problems with `body` as the spec's schema for this operation and status, or [] when it fits. */
+/** Problems with `body` as its contract's schema for this operation and status (WebChat or Web Messaging), or [] when it fits. */
 export function schemaProblems(operationId: string, status: number, body: unknown): string[] {
-  const operation = spec.operations.find((o) => o.operationId === operationId);
+  const [id, operation] = ((): [string, ContractFile['operations'][number] | undefined] => {
+    const webchat = spec.operations.find((o) => o.operationId === operationId);
+    return webchat ? ['webchat', webchat] : ['webmessaging', messagingSpec.operations.find((o) => o.operationId === operationId)];
+  })();
   const ref = operation?.responses[String(status)]?.schemaRef;
   if (ref === undefined) return [`${operationId} documents no ${status}`];
   if (ref === null) return body === undefined ? [] : ['expected no body'];
-  const validate = ajv.compile({ $ref: `webchat#/definitions/${ref}` });
+  const validate = ajv.compile({ $ref: `${id}#/definitions/${ref}` });
   return validate(body) ? [] : (validate.errors ?? []).map((err) => `${err.instancePath} ${err.message ?? ''}`);
 }
 

@@ -59,8 +59,19 @@ function tokenRequest(printed: EmulatorSettings): Promise<Response> {
 async function expectJsonLine(out: string): Promise<EmulatorSettings> {
   const first = out.split('\n')[0] ?? '';
   const printed = JSON.parse(first) as EmulatorSettings;
-  expect(Object.keys(printed).sort()).toEqual(['baseUrl', 'clientId', 'clientSecret', 'deploymentId', 'loginUrl', 'organizationId']);
+  expect(Object.keys(printed).sort()).toEqual([
+    'baseUrl',
+    'clientId',
+    'clientSecret',
+    'deploymentId',
+    'loginUrl',
+    'organizationId',
+    'webMessagingDeploymentId',
+    'webMessagingUrl',
+  ]);
   expect(printed.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(printed.webMessagingUrl).toBe(`${printed.baseUrl.replace('http:', 'ws:')}/v1`);
+  expect(printed.webMessagingDeploymentId).toMatch(/^[0-9a-f-]{36}$/);
   expect(printed.loginUrl).toBe(`${printed.baseUrl}/login`);
   expect(printed.organizationId).toMatch(/^[0-9a-f-]{36}$/);
   expect(printed.deploymentId).toMatch(/^[0-9a-f-]{36}$/);
@@ -76,7 +87,8 @@ describe('stopping', () => {
       import { startEmulator } from '@switchboard/emulator';
       import WebSocket from 'ws';
       import { Agent, request } from 'node:http';
-      const e = await startEmulator({ heartbeatMs: 50, agent: { joinDelayMs: 10, typingDelayMs: 10, replyDelayMs: 60000 } });
+      const e = await startEmulator({ heartbeatMs: 50, agent: { joinDelayMs: 10, typingDelayMs: 10, replyDelayMs: 60000 },
+        messaging: { faults: [{ fault: { kind: 'duplicate' }, everyMs: 20 }] } });
       const chat = await (await fetch(e.apiUrl + '/api/v2/webchat/guest/conversations', { method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'q' }, memberInfo: { displayName: 'x' } }) })).json();
       const ws = new WebSocket(chat.eventStreamUri);
@@ -92,9 +104,16 @@ describe('stopping', () => {
       await new Promise((r) => setTimeout(r, 50));
       const late = new WebSocket(chat.eventStreamUri);
       late.on('error', () => {});
+      // A Web Messaging guest too: its socket (under a scheduled fault), its session's expiry timer, an agent reply scheduled.
+      const guest = new WebSocket(e.webMessagingUrl + '?deploymentId=' + e.webMessagingDeploymentId + '&application=lifecycle');
+      await new Promise((r) => guest.once('open', r));
+      guest.send(JSON.stringify({ action: 'configureSession', token: 'lifecycle-token', deploymentId: e.webMessagingDeploymentId }));
+      await new Promise((r) => guest.once('message', r));
+      guest.send(JSON.stringify({ action: 'onMessage', token: 'lifecycle-token', message: { type: 'Text', text: 'hi' } }));
+      await new Promise((r) => guest.once('message', r));
       await e.stop();
       agent.destroy();
-      console.log(JSON.stringify({ wsState: ws.readyState, held: await held }));
+      console.log(JSON.stringify({ wsState: ws.readyState, guestState: guest.readyState, held: await held }));
     `;
     const child = spawn(process.execPath, ['--conditions=@switchboard/source', '--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: `${root}/test`,
@@ -104,11 +123,12 @@ describe('stopping', () => {
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(0);
-    const result = JSON.parse(out.trim()) as { wsState: number; held: unknown };
+    const result = JSON.parse(out.trim()) as { wsState: number; guestState: number; held: unknown };
     // No clock is read: a stop() that waited for the agent's 60 s reply or the 60 s held request,
     // or a process that any of them (or a heartbeat, or a socket) kept alive after stop(), would
     // not exit within this test's timeout.
     expect(result.wsState).toBe(3); // CLOSED: the server closed it
+    expect(result.guestState).toBe(3);
     expect([200, 'reset']).toContain(result.held); // the held request settled, one way or the other
   });
 
@@ -142,7 +162,18 @@ describe('stopping', () => {
   it('the CLI prints its usage for --help and exits with 0', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [...fromSource, '--help'], { cwd: root });
     expect(stdout).toMatch(/^Usage: switchboard-emulator/);
-    for (const flag of ['--port', '--rate-limit', '--org-rate-limit', '--token-ttl', '--seed', '--heartbeat-ms', '--json', '--help'])
+    for (const flag of [
+      '--port',
+      '--rate-limit',
+      '--org-rate-limit',
+      '--token-ttl',
+      '--seed',
+      '--heartbeat-ms',
+      '--stream-fault',
+      '--messaging-fault',
+      '--json',
+      '--help',
+    ])
       expect(stdout).toContain(flag);
   });
 

@@ -16,7 +16,7 @@ function conversationOf({ world, params }: OperationContext): Conversation {
 function actingMember(ctx: OperationContext, conversation: Conversation): Member {
   const member = ctx.world.store.member(conversation, ctx.params.memberId as string);
   if (!member) throw notFound();
-  if (member.id !== ctx.guest?.memberId) throw new ApiError(403, 'not.authorized');
+  if (ctx.guest?.use !== 'webchat' || member.id !== ctx.guest.memberId) throw new ApiError(403, 'not.authorized');
   if (member.state !== 'CONNECTED') throw new ApiError(400, 'chat.error.member.state');
   return member;
 }
@@ -108,7 +108,7 @@ export const guestHandlers: Readonly<Record<string, OperationHandler>> = {
       status: 200,
       body: {
         id: conversation.id,
-        jwt: world.jwt.issue({ conversationId: conversation.id, memberId: customer.id }),
+        jwt: world.jwt.issue({ use: 'webchat', conversationId: conversation.id, memberId: customer.id }),
         eventStreamUri: world.streams.uriFor(world.wsBase, conversation),
         member: memberJson(customer),
       },

@@ -1,0 +1,605 @@
+/**
+ * The guest WebSocket's protocol: the 12 actions of Genesys' schema (`RequestType`), answered
+ * with the frames of guest-frames.ts. Every frame a guest sends is answered or ignored, never
+ * thrown on: not JSON, not an object, an unknown action or a missing field is an error frame.
+ *
+ * Where the contracts are silent (the notes' `notEstablished`), the choices are said where they
+ * are made below.
+ */
+import type { RawData } from 'ws';
+import { ERROR_CODES, errorFrame, event, response, type ServerFrame, tooManyRequests } from './guest-frames.js';
+import type { GuestJwtIssuer } from './guest-jwt.js';
+import type { GuestConnection, GuestSockets } from './guest-socket.js';
+import type { MessagingAgent } from './messaging-agent.js';
+import type { MessagingAuth } from './messaging-auth.js';
+import type { MessagingFault } from './messaging-fault.js';
+import {
+  type Attachment,
+  type GuestSession,
+  type GuestSessions,
+  MAX_TOKEN_CHARACTERS,
+  type StoredMessage,
+  structuredMessageJson,
+} from './messaging-sessions.js';
+import { loadProtocol } from './spec.js';
+import type { AttachmentRules, WebDeployments } from './web-deployments.js';
+
+/** The limits a guest session runs under (`EmulatorOptions.messaging`). */
+export interface MessagingLimits {
+  /** `onMessage` requests per session per second (Genesys: 2). */
+  readonly messagesPerSecond: number;
+  /** Largest guest message text, in characters (4011 above). */
+  readonly maxMessageCharacters: number;
+  /** Largest `channel.metadata.customAttributes`, in bytes of JSON (4013 above). */
+  readonly maxCustomDataBytes: number;
+  /** How long a session lives, in seconds. */
+  readonly sessionDurationSeconds: number;
+}
+
+/** How long the JWT of `getJwt` and a resume token live (the contract is silent). */
+export const SESSION_JWT_TTL_SECONDS = 3_600;
+
+/** Longest file name accepted for an upload (the contract is silent; 4005 above; 255 is what file systems take). */
+export const MAX_FILE_NAME_CHARACTERS = 255;
+
+/** The schema's request model for each action, for its required fields. */
+const REQUEST_MODELS: Readonly<Record<string, string | undefined>> = {
+  configureSession: 'ConfigureSessionRequest',
+  configureAuthenticatedSession: 'ConfigureAuthenticatedSessionRequest',
+  onAttachment: 'GenerateUploadUrlRequest',
+  getAttachment: 'GenerateDownloadUrlRequest',
+  deleteAttachment: 'DeleteAttachmentRequest',
+  onMessage: 'SendMessageRequest',
+  closeSession: 'CloseSessionRequest',
+  echo: 'SendEchoRequest',
+  getJwt: 'GetJwtRequest',
+  getConfiguration: 'GetConfigurationRequest',
+  // No model in the schema: they need the token only.
+  disconnectCustomer: undefined,
+  resumeToken: undefined,
+};
+
+/**
+ * Fields the schema requires that Genesys' own Kotlin transport may leave out (the notes'
+ * discrepancies): the emulator follows the client, as the platform evidently does.
+ */
+const LENIENT: Readonly<Record<string, readonly string[]>> = {
+  onMessage: ['time'],
+  onAttachment: ['fileSize', 'fileMd5'],
+};
+
+function requiredFields(action: string): readonly string[] {
+  const model = REQUEST_MODELS[action];
+  const required = model ? (loadProtocol().definitions[model]?.required ?? []) : ['action', 'token'];
+  const lenient = LENIENT[action] ?? [];
+  return required.filter((name) => !lenient.includes(name));
+}
+
+type Request = Record<string, unknown> & { readonly action: string; readonly token: string; readonly tracingId?: string };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What the protocol needs besides its own state. */
+export interface GuestActionsDeps {
+  readonly sockets: GuestSockets;
+  readonly sessions: GuestSessions;
+  readonly deployments: WebDeployments;
+  readonly auth: MessagingAuth;
+  readonly jwt: GuestJwtIssuer;
+  readonly agent: MessagingAgent;
+  readonly limits: MessagingLimits;
+  readonly now: () => number;
+  /** The emulator's http:// origin, for upload and download URLs; known once it listens. */
+  readonly origin: () => string;
+}
+
+export class GuestActions {
+  readonly #expiry = new Map<string, ReturnType<typeof setTimeout>>();
+  #stopped = false;
+
+  constructor(private readonly deps: GuestActionsDeps) {}
+
+  // Frames in ---------------------------------------------------------------------------------
+
+  /** One frame from a guest: parsed, checked, and handed to its action. */
+  frame(connection: GuestConnection, data: RawData, isBinary: boolean): void {
+    const reply = (frame: ServerFrame) => this.deps.sockets.send(connection, frame);
+    if (isBinary) return reply(errorFrame(ERROR_CODES.badRequest, 'Binary frames are not supported; send JSON text'));
+    let request: unknown;
+    try {
+      request = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'));
+    } catch {
+      return reply(errorFrame(ERROR_CODES.badRequest, 'The frame is not valid JSON'));
+    }
+    if (!isRecord(request)) return reply(errorFrame(ERROR_CODES.badRequest, 'A request is a JSON object with an action'));
+    const tracingId = typeof request.tracingId === 'string' ? request.tracingId : undefined;
+    const action = request.action;
+    if (typeof action !== 'string' || !(action in REQUEST_MODELS))
+      return reply(
+        errorFrame(ERROR_CODES.badRequest, `Unknown action; expected one of ${Object.keys(REQUEST_MODELS).join(', ')}`, tracingId),
+      );
+    const missing = requiredFields(action).find((name) => request[name] === undefined || request[name] === null);
+    if (missing) return reply(errorFrame(ERROR_CODES.missingParameter, `Missing parameter: ${missing}`, tracingId));
+    if (typeof request.token !== 'string' || request.token === '' || request.token.length > MAX_TOKEN_CHARACTERS)
+      return reply(errorFrame(ERROR_CODES.badRequest, `token must be a string of 1 to ${MAX_TOKEN_CHARACTERS} characters`, tracingId));
+    this.#dispatch(connection, request as Request, reply);
+  }
+
+  #dispatch(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void): void {
+    switch (request.action) {
+      case 'configureSession':
+        return this.#configure(connection, request, reply, false);
+      case 'configureAuthenticatedSession':
+        return this.#configure(connection, request, reply, true);
+      case 'echo':
+        return this.#echo(request, reply);
+      case 'getConfiguration':
+        return this.#getConfiguration(request, reply);
+    }
+    // Every other action acts on the session this connection configured.
+    const session = this.#sessionOf(connection, request, reply);
+    if (!session) return;
+    switch (request.action) {
+      case 'onMessage':
+        return this.#onMessage(session, request, reply);
+      case 'onAttachment':
+        return this.#onAttachment(session, request, reply);
+      case 'getAttachment':
+        return this.#getAttachment(session, request, reply);
+      case 'deleteAttachment':
+        return this.#deleteAttachment(session, request, reply);
+      case 'closeSession':
+        return this.#closeSession(connection, session, request, reply);
+      case 'getJwt':
+        return this.#getJwt(session, request, reply);
+      case 'disconnectCustomer':
+        return this.#disconnectCustomer(session, request);
+      case 'resumeToken':
+        return reply(
+          response('ResumeTokenResponse', this.deps.sessions.issueResumeToken(session, SESSION_JWT_TTL_SECONDS), request.tracingId),
+        );
+    }
+  }
+
+  /**
+   * The session a request names: the connection must have configured it (4007 otherwise, as for a
+   * token the platform does not know), and it must not have expired (4006).
+   */
+  #sessionOf(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void): GuestSession | undefined {
+    const session = connection.token === request.token ? this.deps.sessions.byToken(request.token) : undefined;
+    if (!session) {
+      reply(errorFrame(ERROR_CODES.sessionNotFound, 'Session not found: configure a session on this connection first', request.tracingId));
+      return undefined;
+    }
+    if (session.state !== 'expired' && this.deps.now() >= session.expiresAt) this.expire(session);
+    if (session.state === 'expired') {
+      reply(errorFrame(ERROR_CODES.sessionExpired, 'Session has expired', request.tracingId));
+      return undefined;
+    }
+    return session;
+  }
+
+  // Sessions ----------------------------------------------------------------------------------
+
+  #sessionResponse(session: GuestSession, connected: boolean, newSession: boolean, tracingId?: string): ServerFrame {
+    const deployment = this.deps.deployments.deployments.get(session.deploymentId);
+    const rules = deployment ? this.deps.deployments.attachmentRules(deployment) : undefined;
+    return response(
+      'SessionResponse',
+      {
+        connected,
+        newSession,
+        readOnly: session.state !== 'active',
+        maxCustomDataBytes: this.deps.limits.maxCustomDataBytes,
+        ...(rules?.enabled ? { allowedMedia: allowedMedia(rules), blockedExtensions: rules.blockedExtensions } : {}),
+        clearedExistingSession: false,
+        durationSeconds: this.deps.limits.sessionDurationSeconds,
+        expirationDate: Math.floor(session.expiresAt / 1000),
+      },
+      tracingId,
+    );
+  }
+
+  /**
+   * configureSession / configureAuthenticatedSession: a new session, or the token's own resumed
+   * (`newSession: false`). `startNew` replaces a session that no longer takes messages (read-only,
+   * closed, expired) with a new one and is ignored for an active one: Genesys' Java SDK documents
+   * it for "your currently read-only session". A `resumeToken` (from the resumeToken action) moves
+   * its session to this request's token (the schema has the field; no client documents it).
+   */
+  #configure(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void, authenticated: boolean): void {
+    const { sessions, auth } = this.deps;
+    const { token, tracingId } = request;
+    if (request.deploymentId !== connection.deploymentId)
+      return reply(errorFrame(ERROR_CODES.badRequest, 'deploymentId does not match the connection’s', tracingId));
+    if (authenticated) {
+      const code = isRecord(request.data) && typeof request.data.code === 'string' ? request.data.code : '';
+      const jwtClaims = auth.verifyAuthJwt(code);
+      const accepted = jwtClaims?.use === 'webmessaging-auth' ? jwtClaims.deploymentId === connection.deploymentId : auth.redeem(code);
+      if (!accepted) return reply(errorFrame(401, 'Authentication failed: data.code is not a code or JWT the platform issued', tracingId));
+    }
+    let session = sessions.byToken(token);
+    if (typeof request.resumeToken === 'string') {
+      const resumed = sessions.redeemResumeToken(request.resumeToken);
+      if (!resumed) return reply(errorFrame(ERROR_CODES.sessionNotFound, 'Session not found for that resume token', tracingId));
+      this.deps.sockets.rebind(resumed.token, token);
+      sessions.rekey(resumed, token);
+      session = resumed;
+    }
+    if (session && session.state !== 'expired' && this.deps.now() >= session.expiresAt) this.expire(session);
+    const startNew = request.startNew === true;
+    if (session?.state === 'expired' && !startNew) return reply(errorFrame(ERROR_CODES.sessionExpired, 'Session has expired', tracingId));
+    if (session?.authenticated && !authenticated && !(startNew && session.state !== 'active'))
+      return reply(errorFrame(4017, 'Cannot downgrade an authenticated session to an unauthenticated one', tracingId));
+    let newSession = false;
+    if (!session || (startNew && session.state !== 'active')) {
+      if (session) this.#forget(session);
+      session = sessions.create(token, connection.deploymentId, this.deps.limits.sessionDurationSeconds, authenticated);
+      this.#scheduleExpiry(session);
+      newSession = true;
+    } else if (authenticated) {
+      session.authenticated = true;
+    }
+    this.deps.sockets.bind(connection, token);
+    reply(this.#sessionResponse(session, true, newSession, tracingId));
+  }
+
+  #scheduleExpiry(session: GuestSession): void {
+    const ms = session.expiresAt - this.deps.now();
+    // setTimeout's ceiling; a longer session is checked when it is next used instead.
+    if (this.#stopped || ms > 2_147_483_647) return;
+    const timer = setTimeout(
+      () => {
+        this.#expiry.delete(session.id);
+        if (this.deps.sessions.byId(session.id) === session && session.state !== 'expired') this.expire(session);
+      },
+      Math.max(0, ms),
+    );
+    this.#expiry.set(session.id, timer);
+  }
+
+  #forget(session: GuestSession): void {
+    const timer = this.#expiry.get(session.id);
+    if (timer) clearTimeout(timer);
+    this.#expiry.delete(session.id);
+    this.deps.sessions.remove(session);
+  }
+
+  /** The session is over: SessionExpiredEvent to its sockets; from now on 4006 to what it asks. */
+  expire(session: GuestSession): void {
+    session.state = 'expired';
+    const timer = this.#expiry.get(session.id);
+    if (timer) clearTimeout(timer);
+    this.#expiry.delete(session.id);
+    this.deps.sockets.publish(session.token, response('SessionExpiredEvent', {}));
+  }
+
+  /** A session fault (from a schedule or a control) on the session a token names; whether there was one. */
+  sessionFault(token: string, fault: MessagingFault): boolean {
+    const session = this.deps.sessions.byToken(token);
+    if (!session) return false;
+    if (fault.kind === 'expire') this.expire(session);
+    else if (fault.kind === 'rate-limit') session.refuseNext += fault.count;
+    return true;
+  }
+
+  /**
+   * closeSession: the sender gets SessionResponse `connected: false` (read-only: the session takes
+   * no more messages; `startNew` then begins another). With closeAllConnections, every other
+   * socket sharing the token gets ConnectionClosedEvent (the fixture without a reason) and is closed.
+   */
+  #closeSession(connection: GuestConnection, session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    session.state = 'closed';
+    if (request.closeAllConnections === true) {
+      for (const other of this.deps.sockets.connectionsOf(session.token)) {
+        if (other === connection) continue;
+        this.deps.sockets.send(other, event('ConnectionClosedEvent', {}));
+        this.deps.sockets.unbind(other);
+        other.ws.close(1000, 'Session closed');
+      }
+    }
+    reply(this.#sessionResponse(session, false, false, request.tracingId));
+  }
+
+  /**
+   * Presence `Clear` (the guest clears the conversation): SessionClearedEvent to every socket of
+   * the token, then ConnectionClosedEvent, and the session is gone; the Kotlin transport reads that
+   * pair as "conversation cleared". The next configureSession starts a new one.
+   */
+  #clear(session: GuestSession): void {
+    const token = session.token;
+    this.deps.sockets.publish(token, event('SessionClearedEvent', {}));
+    this.deps.sockets.publish(token, event('ConnectionClosedEvent', {}));
+    for (const connection of this.deps.sockets.connectionsOf(token)) this.deps.sockets.unbind(connection);
+    this.#forget(session);
+  }
+
+  /**
+   * disconnectCustomer (in the schema, used by no official client: the notes' notEstablished):
+   * taken as the guest ending the conversation, which then ends as when the agent disconnects:
+   * the Presence Disconnect event, read-only.
+   */
+  #disconnectCustomer(session: GuestSession, request: Request): void {
+    if (session.state !== 'active') return this.deps.sockets.publish(session.token, this.#readOnlyError(request.tracingId));
+    this.deps.agent.disconnect(session);
+  }
+
+  #readOnlyError(tracingId?: string): ServerFrame {
+    return errorFrame(ERROR_CODES.readOnly, 'Session is read-only, no new messages allowed', tracingId);
+  }
+
+  // Messages ----------------------------------------------------------------------------------
+
+  #echo(request: Request, reply: (frame: ServerFrame) => void): void {
+    const message = isRecord(request.message) ? request.message : {};
+    // The health check's answer: the message back as a StructuredMessage of type "response" (the Kotlin fixture).
+    reply(
+      response(
+        'StructuredMessage',
+        {
+          ...message,
+          type: typeof message.type === 'string' ? message.type : 'Text',
+          direction: 'Inbound',
+          id: this.deps.sessions.transient({ direction: 'Inbound', type: 'Text' }).id,
+        },
+        request.tracingId,
+      ),
+    );
+  }
+
+  #onMessage(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    const { tracingId } = request;
+    if (session.state !== 'active') return reply(this.#readOnlyError(tracingId));
+    const turn = this.deps.sessions.takeMessageTurn(session, this.deps.limits.messagesPerSecond);
+    // Over the limit the message is refused, not stored: the client sends it again after retryAfter.
+    if (!turn.ok) return reply(tooManyRequests(turn.retryAfter, tracingId));
+    const message = isRecord(request.message) ? request.message : {};
+    const type = message.type;
+    if (type !== 'Text' && type !== 'Structured' && type !== 'Event')
+      return reply(errorFrame(ERROR_CODES.badRequest, 'message.type must be Text, Structured or Event', tracingId));
+    const attributes = customAttributes(request) ?? customAttributes(message);
+    if (attributes !== undefined && Buffer.byteLength(JSON.stringify(attributes)) > this.deps.limits.maxCustomDataBytes)
+      return reply(
+        errorFrame(
+          ERROR_CODES.customAttributesTooLarge,
+          `Custom Attributes in channel metadata is larger than ${this.deps.limits.maxCustomDataBytes} bytes`,
+          tracingId,
+        ),
+      );
+    if (type === 'Event') return this.#onEvent(session, message, tracingId);
+    const text = typeof message.text === 'string' ? message.text : undefined;
+    if (text !== undefined && [...text].length > this.deps.limits.maxMessageCharacters)
+      return reply(
+        errorFrame(
+          ERROR_CODES.messageTooLong,
+          `Message text is longer than ${this.deps.limits.maxMessageCharacters} characters`,
+          tracingId,
+        ),
+      );
+    const content = Array.isArray(message.content) ? message.content.filter(isRecord) : [];
+    const resolved: Record<string, unknown>[] = [];
+    for (const item of content) {
+      if (item.contentType !== 'Attachment') {
+        resolved.push(item);
+        continue;
+      }
+      const id = isRecord(item.attachment) && typeof item.attachment.id === 'string' ? item.attachment.id : '';
+      const attachment = session.attachments.get(id);
+      if (!attachment || attachment.state === 'deleted')
+        return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', tracingId));
+      if (attachment.state !== 'uploaded')
+        return reply(errorFrame(ERROR_CODES.attachmentNotUploaded, 'Attachment was not successfully uploaded', tracingId));
+      resolved.push({ contentType: 'Attachment', attachment: this.#attachmentJson(attachment) });
+    }
+    if ((text === undefined || text === '') && resolved.length === 0)
+      return reply(errorFrame(ERROR_CODES.badRequest, 'A message needs text or content', tracingId));
+    const stored = this.deps.sessions.addMessage(session, {
+      direction: 'Inbound',
+      type,
+      ...(text !== undefined ? { text } : {}),
+      ...(resolved.length > 0 ? { content: resolved } : {}),
+    });
+    this.#deliver(session, stored, tracingId);
+    this.deps.agent.guestMessage(session, stored);
+  }
+
+  /** Guest events: typing goes nowhere (no agent UI here), Join greets, Clear clears, others are kept. */
+  #onEvent(session: GuestSession, message: Record<string, unknown>, tracingId: string | undefined): void {
+    const events = Array.isArray(message.events) ? message.events.filter(isRecord) : [];
+    const presence = events.map((e) => (isRecord(e.presence) ? e.presence.type : undefined));
+    if (presence.includes('Clear')) return this.#clear(session);
+    if (events.every((e) => e.eventType === 'Typing')) return;
+    const stored = this.deps.sessions.addMessage(session, { direction: 'Inbound', type: 'Event', events });
+    this.#deliver(session, stored, tracingId);
+    if (presence.includes('Join')) this.deps.agent.guestJoined(session);
+  }
+
+  /** A message to every socket of the session: the guest's own echoed (with its tracingId), the agent's. */
+  #deliver(session: GuestSession, message: StoredMessage, tracingId?: string): void {
+    this.deps.sockets.publish(session.token, event('StructuredMessage', structuredMessageJson(message), tracingId));
+  }
+
+  /** Where the agent's messages go. */
+  deliverFromAgent(session: GuestSession, message: StoredMessage): void {
+    this.#deliver(session, message);
+  }
+
+  #getJwt(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    const exp = Math.floor(this.deps.now() / 1000) + SESSION_JWT_TTL_SECONDS;
+    const jwt = this.deps.jwt.issue({ use: 'webmessaging-session', sessionId: session.id, deploymentId: session.deploymentId, exp });
+    reply(response('JwtResponse', { jwt, exp }, request.tracingId));
+  }
+
+  #getConfiguration(request: Request, reply: (frame: ServerFrame) => void): void {
+    const deployment = this.deps.deployments.deployments.get(String(request.deploymentId));
+    if (!deployment) return reply(errorFrame(ERROR_CODES.badRequest, 'Unknown deploymentId', request.tracingId));
+    const rules = this.deps.deployments.attachmentRules(deployment);
+    reply(
+      response(
+        'GetConfigurationResponse',
+        {
+          allowedMedia: allowedMedia(rules),
+          blockedExtensions: rules.blockedExtensions,
+          maxCustomDataBytes: this.deps.limits.maxCustomDataBytes,
+          messageRoutingEnabled: true,
+          sessionDurationSeconds: this.deps.limits.sessionDurationSeconds,
+        },
+        request.tracingId,
+      ),
+    );
+  }
+
+  // Attachments -------------------------------------------------------------------------------
+
+  #attachmentJson(attachment: Attachment): Record<string, unknown> {
+    return {
+      id: attachment.id,
+      filename: attachment.fileName,
+      mediaType: attachment.fileType.startsWith('image/') ? 'Image' : attachment.fileType.startsWith('video/') ? 'Video' : 'File',
+      fileSize: attachment.data?.length ?? 0,
+      mime: attachment.fileType,
+      url: this.downloadUrl(attachment),
+    };
+  }
+
+  uploadUrl(attachment: Attachment): string {
+    return `${this.deps.origin()}/uploads/${attachment.id}?signature=${attachment.signature}`;
+  }
+
+  downloadUrl(attachment: Attachment): string {
+    return `${this.deps.origin()}/downloads/${attachment.id}?signature=${attachment.signature}`;
+  }
+
+  /**
+   * onAttachment: checks the file against the deployment's rules and answers PresignedUrlResponse
+   * with an upload URL the emulator serves (PUT the file there). A file the rules refuse gets
+   * GenerateUrlError with the notes' code (4000 attachments off, 4001 type or blocked extension,
+   * 4002 size, 4004 no name, 4005 name too long).
+   */
+  #onAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    const { tracingId } = request;
+    if (session.state !== 'active') return reply(this.#readOnlyError(tracingId));
+    const deployment = this.deps.deployments.deployment(session.deploymentId);
+    const rules = this.deps.deployments.attachmentRules(deployment);
+    const fileName = String(request.fileName);
+    const fileType = String(request.fileType);
+    const fileSize = typeof request.fileSize === 'number' ? request.fileSize : undefined;
+    const attachmentId = typeof request.attachmentId === 'string' ? request.attachmentId : undefined;
+    const refusal = attachmentRefusal(rules, fileName, fileType, fileSize);
+    if (refusal) {
+      const timestamp = new Date(this.deps.now()).toISOString();
+      return reply(
+        response(
+          'GenerateUrlError',
+          { attachmentId, errorCode: refusal.code, errorMessage: refusal.text, name: 'GenerateUrlError', message: refusal.text, timestamp },
+          tracingId,
+          ERROR_CODES.badRequest,
+        ),
+      );
+    }
+    const attachment = this.deps.sessions.addAttachment(session, { id: attachmentId, fileName, fileType, declaredSize: fileSize });
+    reply(
+      response(
+        'PresignedUrlResponse',
+        {
+          attachmentId: attachment.id,
+          headers: {},
+          url: this.uploadUrl(attachment),
+          fileName,
+          ...(fileSize !== undefined ? { fileSize } : {}),
+          fileType,
+        },
+        tracingId,
+      ),
+    );
+  }
+
+  /** The file arrived at its upload URL: UploadSuccessEvent, or UploadFailureEvent when it breaks the rules. */
+  uploaded(attachment: Attachment, data: Buffer | undefined, size: number): void {
+    const session = this.deps.sessions.byId(attachment.sessionId);
+    if (!session) return;
+    const deployment = this.deps.deployments.deployments.get(session.deploymentId);
+    const max = deployment ? this.deps.deployments.attachmentRules(deployment).maxFileSizeKB * 1024 : 0;
+    const timestamp = new Date(this.deps.now()).toISOString();
+    const failure =
+      size > max
+        ? { code: ERROR_CODES.fileSizeInvalid, text: `The file is larger than ${max / 1024} KB` }
+        : size === 0 || !data
+          ? { code: 4003, text: 'The file is empty' }
+          : undefined;
+    if (failure) {
+      attachment.state = 'failed';
+      return this.deps.sockets.publish(
+        session.token,
+        event('UploadFailureEvent', { attachmentId: attachment.id, errorCode: failure.code, errorMessage: failure.text, timestamp }),
+      );
+    }
+    attachment.state = 'uploaded';
+    attachment.data = data;
+    this.deps.sockets.publish(
+      session.token,
+      event('UploadSuccessEvent', { attachmentId: attachment.id, downloadUrl: this.downloadUrl(attachment), timestamp }),
+    );
+  }
+
+  #getAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    const attachment = session.attachments.get(String(request.attachmentId));
+    if (!attachment || attachment.state === 'deleted')
+      return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', request.tracingId));
+    if (attachment.state !== 'uploaded')
+      return reply(errorFrame(ERROR_CODES.attachmentNotUploaded, 'Attachment was not successfully uploaded', request.tracingId));
+    reply(
+      response('PresignedUrlResponse', { attachmentId: attachment.id, headers: {}, url: this.downloadUrl(attachment) }, request.tracingId),
+    );
+  }
+
+  #deleteAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+    const attachment = session.attachments.get(String(request.attachmentId));
+    if (!attachment || attachment.state === 'deleted')
+      return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', request.tracingId));
+    attachment.state = 'deleted';
+    delete attachment.data;
+    // The Kotlin fixture has this answer as type "message".
+    reply(event('AttachmentDeletedResponse', { attachmentId: attachment.id }, request.tracingId));
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const timer of this.#expiry.values()) clearTimeout(timer);
+    this.#expiry.clear();
+  }
+}
+
+function customAttributes(holder: Record<string, unknown>): unknown {
+  const channel = holder.channel;
+  return isRecord(channel) && isRecord(channel.metadata) ? channel.metadata.customAttributes : undefined;
+}
+
+function allowedMedia(rules: AttachmentRules): Record<string, unknown> {
+  return { inbound: { fileTypes: rules.fileTypes.map((type) => ({ type })), maxFileSizeKB: rules.maxFileSizeKB } };
+}
+
+/** Why a file may not be uploaded under these rules, if it may not. */
+function attachmentRefusal(
+  rules: AttachmentRules,
+  fileName: string,
+  fileType: string,
+  fileSize: number | undefined,
+): { code: number; text: string } | undefined {
+  if (!rules.enabled) return { code: ERROR_CODES.featureUnavailable, text: 'Attachments are not enabled for this deployment' };
+  if (fileName.trim() === '') return { code: ERROR_CODES.fileNameInvalid, text: 'The file name is empty' };
+  if ([...fileName].length > MAX_FILE_NAME_CHARACTERS)
+    return { code: ERROR_CODES.fileNameTooLong, text: `The file name is longer than ${MAX_FILE_NAME_CHARACTERS} characters` };
+  const extension = /\.[^.]+$/.exec(fileName)?.[0]?.toLowerCase();
+  if (extension && rules.blockedExtensions.includes(extension))
+    return { code: ERROR_CODES.fileTypeInvalid, text: 'This file extension is blocked' };
+  const allowed = rules.fileTypes.some(
+    (type) => type === fileType || type === '*/*' || (type.endsWith('/*') && fileType.startsWith(type.slice(0, -1))),
+  );
+  if (!allowed) return { code: ERROR_CODES.fileTypeInvalid, text: 'This file type is not allowed' };
+  if (fileSize !== undefined && fileSize > rules.maxFileSizeKB * 1024)
+    return { code: ERROR_CODES.fileSizeInvalid, text: `The file is larger than ${rules.maxFileSizeKB} KB` };
+  return undefined;
+}
