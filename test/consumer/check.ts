@@ -25,7 +25,10 @@ const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')
   packageManager: string;
   devDependencies: Record<string, string>;
 };
-const testManifest = JSON.parse(readFileSync(join(root, 'test', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+const testManifest = JSON.parse(readFileSync(join(root, 'test', 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 /**
  * This process's environment without what pnpm adds for the scripts it runs (`npm_config_*`,
@@ -109,16 +112,19 @@ function checkInstalled(folder: string): void {
   }
 }
 
-/** Compiles a project's src/ with the consumer's tsconfig: strict, NodeNext, every library's types checked. */
-function compile(folder: string, source: string): void {
+/** Compiles a project's src/ (these files) with the consumer's tsconfig: strict, NodeNext, every library's types checked. */
+function compile(folder: string, sources: readonly string[]): void {
   mkdirSync(join(folder, 'src'));
-  copyFileSync(join(here, 'src', source), join(folder, 'src', source));
+  for (const source of sources) copyFileSync(join(here, 'src', source), join(folder, 'src', source));
   copyFileSync(join(here, 'tsconfig.consumer.json'), join(folder, 'tsconfig.json'));
   run(join(folder, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], folder);
 }
 
 const typescript = [`typescript@${rootManifest.devDependencies.typescript}`, `@types/node@${rootManifest.devDependencies['@types/node']}`];
 const ioredis = { ioredis: testManifest.devDependencies.ioredis ?? '^5.11.1' };
+/** The consumer drives the Web Messaging guest WebSocket by hand, as a user without a guest client would: with ws. */
+const ws = { ws: testManifest.dependencies.ws ?? '^8.23.0' };
+const wsTypes = [`@types/ws@${testManifest.devDependencies['@types/ws'] ?? '^8.18.2'}`];
 /**
  * The OpenTelemetry set-ups the otel project is checked under: the SDK line, its packages (the
  * auto-instrumentation release of that line), and the Node.js versions to run it on.
@@ -179,9 +185,9 @@ async function check(): Promise<void> {
   for (const [name, file] of Object.entries(tarballs)) console.log(`${name.padEnd(32)} ${kb(statSync(file).size)}`);
 
   // The consumer with Redis.
-  const consumer = project('consumer', tarballs, ioredis, typescript);
+  const consumer = project('consumer', tarballs, { ...ioredis, ...ws }, [...typescript, ...wsTypes]);
   checkInstalled(consumer);
-  compile(consumer, 'main.ts');
+  compile(consumer, ['main.ts', 'webmessaging.ts']);
   console.log('the consumer compiles: strict, NodeNext, skipLibCheck off');
   if (!run('npx', ['switchboard-emulator', '--help'], consumer).includes('--json'))
     fail('`npx switchboard-emulator --help` does not mention --json');
@@ -190,7 +196,7 @@ async function check(): Promise<void> {
   // The project without ioredis: the main entry compiles without its types, loads and works.
   const plain = project('no-redis', tarballs, {}, typescript);
   if (existsSync(join(plain, 'node_modules', 'ioredis'))) fail('npm installed ioredis for a project that did not ask for it');
-  compile(plain, 'no-redis.ts');
+  compile(plain, ['no-redis.ts']);
 
   // What a service deploys: the client packages and ioredis, without the emulator (a dev dependency).
   const { '@switchboard/emulator': _emulator, ...clientTarballs } = tarballs;
@@ -243,13 +249,13 @@ async function check(): Promise<void> {
 
   console.log('\nNode.js    consumer run');
   for (const line of timings) console.log(line);
-  console.log('\ninstalled (npm)                                              node_modules   packages');
+  console.log(`\n${'installed (npm)'.padEnd(72)} node_modules   packages`);
   for (const [what, folder] of [
-    ['the consumer: webchat, emulator, ioredis, TypeScript', consumer],
+    ['the consumer: webchat, webmessaging, emulator, ioredis, ws, TypeScript', consumer],
     ['webchat and emulator, TypeScript, no ioredis', plain],
     ['what a service deploys: webchat and ioredis', runtime],
   ] as const) {
-    console.log(`${what.padEnd(60)} ${mb(sizeOf(join(folder, 'node_modules'))).padStart(12)} ${String(packageCount(folder)).padStart(10)}`);
+    console.log(`${what.padEnd(72)} ${mb(sizeOf(join(folder, 'node_modules'))).padStart(12)} ${String(packageCount(folder)).padStart(10)}`);
   }
   console.log(`consumer check passed in ${seconds(total)}`);
 }

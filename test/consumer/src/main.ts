@@ -2,7 +2,7 @@
  * A user's project, as the consumer check builds it: it depends on the packed tarballs installed
  * with plain npm, imports only what they export, compiles under strict TypeScript with NodeNext
  * resolution, and runs the things users do first: the emulator through its `bin`, an OAuth admin
- * call, a guest chat, and a RedisLimiter through the project's own ioredis client on a real redis-server that loses its keys mid-run.
+ * call, a guest chat, the 25 Web Messaging operations, and a RedisLimiter through the project's own ioredis client on a real redis-server that loses its keys mid-run.
  *
  * It prints one line per step and exits 0, or prints what failed and exits 1. REDIS_URL is given
  * by test/consumer/check.ts, which also starts and stops that redis-server.
@@ -28,6 +28,7 @@ import {
 } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import type { EmulatorSettings } from '@switchboard/emulator';
+import { driveWebMessaging } from './webmessaging.js';
 
 const redisUrl = process.env.REDIS_URL;
 if (!redisUrl) throw new Error('REDIS_URL is not set');
@@ -124,7 +125,8 @@ try {
   );
   const settings = JSON.parse(firstLine) as EmulatorSettings;
   const keys = Object.keys(settings).sort().join(',');
-  if (keys !== 'baseUrl,clientId,clientSecret,deploymentId,loginUrl,organizationId') fail(`--json printed the keys ${keys}`);
+  if (keys !== 'baseUrl,clientId,clientSecret,deploymentId,loginUrl,organizationId,webMessagingDeploymentId,webMessagingUrl')
+    fail(`--json printed the keys ${keys}`);
   step(`switchboard-emulator --json is listening at ${settings.baseUrl}`);
 
   redis = new Redis(redisUrl);
@@ -210,6 +212,12 @@ try {
     .catch((error: unknown) => error);
   if (!(down instanceof NetworkError) || down.proxy !== 'http://127.0.0.1:9') fail(`a proxy that is down gave ${String(down)}`);
   step('through a forward proxy: an OAuth call and a guest chat with its event stream; a proxy that is down is named');
+
+  // 4b'. Web Messaging, WebChat's successor: its 25 operations with their auth, and its typed errors.
+  const webMessaging = await within(60_000, 'the 25 Web Messaging operations', driveWebMessaging(settings));
+  step(
+    `Web Messaging: ${webMessaging.operations.length} of 25 operations answered as documented (OAuth, guest JWT, none); ${webMessaging.errors} errors typed`,
+  );
 
   // 4c. Hostile answers: an endless body and a gzip bomb end at maxResponseBytes on both transports.
   await hostileAnswers();
