@@ -34,6 +34,8 @@ export interface WebMessagingSettings {
 export interface WebMessagingRun {
   readonly operations: readonly string[];
   readonly errors: number;
+  /** What it handled that no log line, span or error may show: JWTs, tokens, the guest's message. */
+  readonly sensitive: readonly string[];
 }
 
 interface Frame {
@@ -159,9 +161,10 @@ async function deployments(api: WebMessagingAPI, ok: Done, configuration: { conf
 }
 
 /** Push devices and co-browse (no auth), on the emulator's own deployment. */
-async function devicesAndCobrowse(api: WebMessagingAPI, ok: Done, settings: WebMessagingSettings): Promise<void> {
+async function devicesAndCobrowse(api: WebMessagingAPI, ok: Done, settings: WebMessagingSettings, sensitive: string[]): Promise<void> {
   const device = { deploymentId: settings.webMessagingDeploymentId, tokenId: randomUUID() };
   const insert = { deviceToken: randomUUID(), notificationProvider: 'FCM', language: 'en-us', deviceType: 'android' } as const;
+  sensitive.push(insert.deviceToken);
   ok('postWebmessagingDeploymentPushdevice', (await api.postWebmessagingDeploymentPushdevice({ ...device, body: insert })).status, 204);
   ok(
     'patchWebmessagingDeploymentPushdevice',
@@ -179,8 +182,9 @@ async function devicesAndCobrowse(api: WebMessagingAPI, ok: Done, settings: WebM
 }
 
 /** The guest's history with the JWT of the guest WebSocket's getJwt; an authenticated session's exchange, refresh and revoke. */
-async function guestTokens(api: WebMessagingAPI, ok: Done, settings: WebMessagingSettings): Promise<void> {
+async function guestTokens(api: WebMessagingAPI, ok: Done, settings: WebMessagingSettings, sensitive: string[]): Promise<void> {
   const guest = await guestJwt(settings);
+  sensitive.push(guest.jwt, guest.text);
   const history = await api.getWebmessagingMessages({ pageSize: 25 }, { guestJwt: guest.jwt });
   ok('getWebmessagingMessages', history.status, 200);
   if (!history.data.entities?.some((message) => message.direction === 'Inbound' && message.text === guest.text))
@@ -190,10 +194,12 @@ async function guestTokens(api: WebMessagingAPI, ok: Done, settings: WebMessagin
     body: { deploymentId: settings.webMessagingDeploymentId, oauth: { code, redirectUri: 'https://consumer.example/callback' } },
   });
   ok('postWebdeploymentsTokenOauthcodegrantjwtexchange', exchange.status, 200);
+  sensitive.push(exchange.data.jwt ?? '', exchange.data.refreshToken ?? '');
   const refreshed = await api.postWebdeploymentsTokenRefresh({
     body: { deploymentId: settings.webMessagingDeploymentId, refreshToken: exchange.data.refreshToken ?? '' },
   });
   ok('postWebdeploymentsTokenRefresh', refreshed.status, 200);
+  sensitive.push(refreshed.data.jwt ?? '');
   ok(
     'deleteWebdeploymentsTokenRevoke',
     (await api.deleteWebdeploymentsTokenRevoke({}, { guestJwt: refreshed.data.jwt ?? '' })).status,
@@ -232,11 +238,12 @@ export async function driveWebMessaging(
     done.push(operationId);
   };
   let errors = 0;
+  const sensitive: string[] = [];
   try {
     const configuration = await configurations(api, ok);
     const deploymentId = await deployments(api, ok, configuration);
-    await devicesAndCobrowse(api, ok, settings);
-    await guestTokens(api, ok, settings);
+    await devicesAndCobrowse(api, ok, settings, sensitive);
+    await guestTokens(api, ok, settings, sensitive);
     ok('deleteWebdeploymentsDeployment', (await api.deleteWebdeploymentsDeployment({ deploymentId })).status, 204);
     ok(
       'deleteWebdeploymentsConfiguration',
@@ -249,5 +256,5 @@ export async function driveWebMessaging(
   }
   const left = Object.keys(webMessagingRoutes).filter((operationId) => !done.includes(operationId));
   if (left.length > 0) throw new Error(`operations not run: ${left.join(', ')}`);
-  return { operations: done, errors };
+  return { operations: done, errors, sensitive: sensitive.filter((value) => value.length > 0) };
 }
