@@ -66,7 +66,12 @@ export interface MessagingControls {
   /** A one-time OAuth authorization code the code exchange and `configureAuthenticatedSession` accept. */
   issueAuthCode(): string;
   /** An agent's cobrowse offer in a deployment (the starting one by default), for the cobrowse operations. */
-  offerCobrowse(deploymentId?: string): { readonly id: string; readonly joinCode: string };
+  offerCobrowse(deploymentId?: string): {
+    /** The cobrowse session's id. */
+    readonly id: string;
+    /** Its join code, which the cobrowse operations also take in place of the id. */
+    readonly joinCode: string;
+  };
   /** Messages stored in a token's session (its history): the proof that a message was not duplicated, or not stored. */
   messagesStored(token: string): number;
 }

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Random } from './random.js';
 import type { Conversation, MediaRequest, Member, Message } from './store.js';
+import { closeSocketServer, refuseUpgrade, upgradeTarget } from './socket-server.js';
 import type { StreamFault, StreamFaultRule } from './stream-fault.js';
 import { memberJson, mediaRequestJson, messageJson, senderJson } from './store.js';
 
@@ -48,17 +49,13 @@ export class EventStreams {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const url = new URL(request.url ?? '/', 'http://emulator');
+    const url = upgradeTarget(request);
+    if (!url) return refuseUpgrade(socket, '400 Bad Request');
     const id = STREAM_PATH.exec(url.pathname)?.[1];
-    if (this.#closing) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      return;
-    }
+    if (this.#closing) return refuseUpgrade(socket, '503 Service Unavailable');
     const conversation = id ? this.lookup(id) : undefined;
-    if (!conversation || url.searchParams.get('token') !== this.#tokens.get(conversation.id)) {
-      socket.end(`HTTP/1.1 ${conversation ? '401 Unauthorized' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-      return;
-    }
+    if (!conversation || url.searchParams.get('token') !== this.#tokens.get(conversation.id))
+      return refuseUpgrade(socket, conversation ? '401 Unauthorized' : '404 Not Found');
     this.#server.handleUpgrade(request, socket, head, (ws) => this.#attach(conversation, ws));
   }
 
@@ -174,16 +171,6 @@ export class EventStreams {
   /** Closes every socket (1001, going away) and stops every heartbeat. */
   async closeAll(): Promise<void> {
     this.#closing = true;
-    for (const heartbeat of this.#timers) clearInterval(heartbeat);
-    this.#timers.clear();
-    const closing: Promise<unknown>[] = [];
-    // Every client the ws server tracks, including ones still finishing their handshake.
-    for (const ws of this.#server.clients) {
-      closing.push(new Promise((resolve) => ws.once('close', resolve)));
-      ws.close(1001, 'emulator stopping');
-      setTimeout(() => ws.terminate(), 500).unref();
-    }
-    await Promise.all(closing);
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeSocketServer(this.#server, this.#timers);
   }
 }

@@ -7,14 +7,24 @@
  * are made below.
  */
 import type { RawData } from 'ws';
-import { ERROR_CODES, errorFrame, event, response, type ServerFrame, tooManyRequests } from './guest-frames.js';
+import { allowedMedia, type GuestAttachments } from './guest-attachments.js';
+import {
+  ERROR_CODES,
+  errorFrame,
+  event,
+  type GuestRequest,
+  isRecord,
+  readOnlyError,
+  response,
+  type ServerFrame,
+  tooManyRequests,
+} from './guest-frames.js';
 import type { GuestJwtIssuer } from './guest-jwt.js';
 import type { GuestConnection, GuestSockets } from './guest-socket.js';
 import type { MessagingAgent } from './messaging-agent.js';
 import type { MessagingAuth } from './messaging-auth.js';
 import type { MessagingFault } from './messaging-fault.js';
 import {
-  type Attachment,
   type GuestSession,
   type GuestSessions,
   MAX_TOKEN_CHARACTERS,
@@ -22,7 +32,7 @@ import {
   structuredMessageJson,
 } from './messaging-sessions.js';
 import { loadProtocol } from './spec.js';
-import type { AttachmentRules, WebDeployments } from './web-deployments.js';
+import type { WebDeployments } from './web-deployments.js';
 
 /** The limits a guest session runs under (`EmulatorOptions.messaging`). */
 export interface MessagingLimits {
@@ -38,9 +48,6 @@ export interface MessagingLimits {
 
 /** How long the JWT of `getJwt` and a resume token live (the contract is silent). */
 export const SESSION_JWT_TTL_SECONDS = 3_600;
-
-/** Longest file name accepted for an upload (the contract is silent; 4005 above; 255 is what file systems take). */
-export const MAX_FILE_NAME_CHARACTERS = 255;
 
 /** The schema's request model for each action, for its required fields. */
 const REQUEST_MODELS: Readonly<Record<string, string | undefined>> = {
@@ -68,6 +75,11 @@ const LENIENT: Readonly<Record<string, readonly string[]>> = {
   onAttachment: ['fileSize', 'fileMd5'],
 };
 
+/** Whether a request's action is one of the schema's (an own key only: `toString` is no action). */
+function isAction(action: unknown): action is string {
+  return typeof action === 'string' && Object.hasOwn(REQUEST_MODELS, action);
+}
+
 function requiredFields(action: string): readonly string[] {
   const model = REQUEST_MODELS[action];
   const required = model ? (loadProtocol().definitions[model]?.required ?? []) : ['action', 'token'];
@@ -75,10 +87,28 @@ function requiredFields(action: string): readonly string[] {
   return required.filter((name) => !lenient.includes(name));
 }
 
-type Request = Record<string, unknown> & { readonly action: string; readonly token: string; readonly tracingId?: string };
+/** Whether a value has a JSON Schema primitive type. */
+const HAS_TYPE: Readonly<Record<string, (value: unknown) => boolean>> = {
+  string: (value) => typeof value === 'string',
+  boolean: (value) => typeof value === 'boolean',
+  integer: (value) => Number.isInteger(value),
+  number: (value) => typeof value === 'number' && Number.isFinite(value),
+};
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * The first field of a request whose type is not the one its model gives (`string`, `boolean`,
+ * `integer`, `number`; objects are checked where they are read), and that type. Every action has
+ * `tracingId` (a string), also those with no model.
+ */
+function mistypedField(action: string, request: Record<string, unknown>): { name: string; type: string } | undefined {
+  const model = REQUEST_MODELS[action];
+  const properties = (model ? loadProtocol().definitions[model]?.properties : undefined) ?? { tracingId: { type: 'string' } };
+  for (const [name, { type }] of Object.entries(properties)) {
+    const value = request[name];
+    const has = type === undefined ? undefined : HAS_TYPE[type];
+    if (value !== undefined && value !== null && has && !has(value)) return { name, type: type as string };
+  }
+  return undefined;
 }
 
 /** What the protocol needs besides its own state. */
@@ -89,17 +119,22 @@ export interface GuestActionsDeps {
   readonly auth: MessagingAuth;
   readonly jwt: GuestJwtIssuer;
   readonly agent: MessagingAgent;
+  readonly attachments: GuestAttachments;
   readonly limits: MessagingLimits;
   readonly now: () => number;
-  /** The emulator's http:// origin, for upload and download URLs; known once it listens. */
-  readonly origin: () => string;
 }
 
 export class GuestActions {
   readonly #expiry = new Map<string, ReturnType<typeof setTimeout>>();
   #stopped = false;
 
-  constructor(private readonly deps: GuestActionsDeps) {}
+  constructor(private readonly deps: GuestActionsDeps) {
+    // However a session goes (replaced, cleared, forgotten to stay within the bounds), its expiry timer goes with it.
+    deps.sessions.onRemove = (session) => {
+      clearTimeout(this.#expiry.get(session.id));
+      this.#expiry.delete(session.id);
+    };
+  }
 
   // Frames in ---------------------------------------------------------------------------------
 
@@ -116,7 +151,7 @@ export class GuestActions {
     if (!isRecord(request)) return reply(errorFrame(ERROR_CODES.badRequest, 'A request is a JSON object with an action'));
     const tracingId = typeof request.tracingId === 'string' ? request.tracingId : undefined;
     const action = request.action;
-    if (typeof action !== 'string' || !(action in REQUEST_MODELS))
+    if (!isAction(action))
       return reply(
         errorFrame(ERROR_CODES.badRequest, `Unknown action; expected one of ${Object.keys(REQUEST_MODELS).join(', ')}`, tracingId),
       );
@@ -124,10 +159,12 @@ export class GuestActions {
     if (missing) return reply(errorFrame(ERROR_CODES.missingParameter, `Missing parameter: ${missing}`, tracingId));
     if (typeof request.token !== 'string' || request.token === '' || request.token.length > MAX_TOKEN_CHARACTERS)
       return reply(errorFrame(ERROR_CODES.badRequest, `token must be a string of 1 to ${MAX_TOKEN_CHARACTERS} characters`, tracingId));
-    this.#dispatch(connection, request as Request, reply);
+    const mistyped = mistypedField(action, request);
+    if (mistyped) return reply(errorFrame(ERROR_CODES.badRequest, `${mistyped.name} must be of type ${mistyped.type}`, tracingId));
+    this.#dispatch(connection, request as GuestRequest, reply);
   }
 
-  #dispatch(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void): void {
+  #dispatch(connection: GuestConnection, request: GuestRequest, reply: (frame: ServerFrame) => void): void {
     switch (request.action) {
       case 'configureSession':
         return this.#configure(connection, request, reply, false);
@@ -145,17 +182,17 @@ export class GuestActions {
       case 'onMessage':
         return this.#onMessage(session, request, reply);
       case 'onAttachment':
-        return this.#onAttachment(session, request, reply);
+        return this.deps.attachments.onAttachment(session, request, reply);
       case 'getAttachment':
-        return this.#getAttachment(session, request, reply);
+        return this.deps.attachments.getAttachment(session, request, reply);
       case 'deleteAttachment':
-        return this.#deleteAttachment(session, request, reply);
+        return this.deps.attachments.deleteAttachment(session, request, reply);
       case 'closeSession':
         return this.#closeSession(connection, session, request, reply);
       case 'getJwt':
         return this.#getJwt(session, request, reply);
       case 'disconnectCustomer':
-        return this.#disconnectCustomer(session, request);
+        return this.#disconnectCustomer(session, request, reply);
       case 'resumeToken':
         return reply(
           response('ResumeTokenResponse', this.deps.sessions.issueResumeToken(session, SESSION_JWT_TTL_SECONDS), request.tracingId),
@@ -167,7 +204,7 @@ export class GuestActions {
    * The session a request names: the connection must have configured it (4007 otherwise, as for a
    * token the platform does not know), and it must not have expired (4006).
    */
-  #sessionOf(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void): GuestSession | undefined {
+  #sessionOf(connection: GuestConnection, request: GuestRequest, reply: (frame: ServerFrame) => void): GuestSession | undefined {
     const session = connection.token === request.token ? this.deps.sessions.byToken(request.token) : undefined;
     if (!session) {
       reply(errorFrame(ERROR_CODES.sessionNotFound, 'Session not found: configure a session on this connection first', request.tracingId));
@@ -209,7 +246,7 @@ export class GuestActions {
    * it for "your currently read-only session". A `resumeToken` (from the resumeToken action) moves
    * its session to this request's token (the schema has the field; no client documents it).
    */
-  #configure(connection: GuestConnection, request: Request, reply: (frame: ServerFrame) => void, authenticated: boolean): void {
+  #configure(connection: GuestConnection, request: GuestRequest, reply: (frame: ServerFrame) => void, authenticated: boolean): void {
     const { sessions, auth } = this.deps;
     const { token, tracingId } = request;
     if (request.deploymentId !== connection.deploymentId)
@@ -235,7 +272,7 @@ export class GuestActions {
       return reply(errorFrame(4017, 'Cannot downgrade an authenticated session to an unauthenticated one', tracingId));
     let newSession = false;
     if (!session || (startNew && session.state !== 'active')) {
-      if (session) this.#forget(session);
+      if (session) this.deps.sessions.remove(session);
       session = sessions.create(token, connection.deploymentId, this.deps.limits.sessionDurationSeconds, authenticated);
       this.#scheduleExpiry(session);
       newSession = true;
@@ -258,13 +295,6 @@ export class GuestActions {
       Math.max(0, ms),
     );
     this.#expiry.set(session.id, timer);
-  }
-
-  #forget(session: GuestSession): void {
-    const timer = this.#expiry.get(session.id);
-    if (timer) clearTimeout(timer);
-    this.#expiry.delete(session.id);
-    this.deps.sessions.remove(session);
   }
 
   /** The session is over: SessionExpiredEvent to its sockets; from now on 4006 to what it asks. */
@@ -290,7 +320,7 @@ export class GuestActions {
    * no more messages; `startNew` then begins another). With closeAllConnections, every other
    * socket sharing the token gets ConnectionClosedEvent (the fixture without a reason) and is closed.
    */
-  #closeSession(connection: GuestConnection, session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+  #closeSession(connection: GuestConnection, session: GuestSession, request: GuestRequest, reply: (frame: ServerFrame) => void): void {
     session.state = 'closed';
     if (request.closeAllConnections === true) {
       for (const other of this.deps.sockets.connectionsOf(session.token)) {
@@ -313,7 +343,7 @@ export class GuestActions {
     this.deps.sockets.publish(token, event('SessionClearedEvent', {}));
     this.deps.sockets.publish(token, event('ConnectionClosedEvent', {}));
     for (const connection of this.deps.sockets.connectionsOf(token)) this.deps.sockets.unbind(connection);
-    this.#forget(session);
+    this.deps.sessions.remove(session);
   }
 
   /**
@@ -321,18 +351,15 @@ export class GuestActions {
    * taken as the guest ending the conversation, which then ends as when the agent disconnects:
    * the Presence Disconnect event, read-only.
    */
-  #disconnectCustomer(session: GuestSession, request: Request): void {
-    if (session.state !== 'active') return this.deps.sockets.publish(session.token, this.#readOnlyError(request.tracingId));
+  #disconnectCustomer(session: GuestSession, request: GuestRequest, reply: (frame: ServerFrame) => void): void {
+    // An error answers the request, on the socket that sent it; the Disconnect event goes to every socket of the session.
+    if (session.state !== 'active') return reply(readOnlyError(request.tracingId));
     this.deps.agent.disconnect(session);
-  }
-
-  #readOnlyError(tracingId?: string): ServerFrame {
-    return errorFrame(ERROR_CODES.readOnly, 'Session is read-only, no new messages allowed', tracingId);
   }
 
   // Messages ----------------------------------------------------------------------------------
 
-  #echo(request: Request, reply: (frame: ServerFrame) => void): void {
+  #echo(request: GuestRequest, reply: (frame: ServerFrame) => void): void {
     const message = isRecord(request.message) ? request.message : {};
     // The health check's answer: the message back as a StructuredMessage of type "response" (the Kotlin fixture).
     reply(
@@ -349,9 +376,9 @@ export class GuestActions {
     );
   }
 
-  #onMessage(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+  #onMessage(session: GuestSession, request: GuestRequest, reply: (frame: ServerFrame) => void): void {
     const { tracingId } = request;
-    if (session.state !== 'active') return reply(this.#readOnlyError(tracingId));
+    if (session.state !== 'active') return reply(readOnlyError(tracingId));
     const turn = this.deps.sessions.takeMessageTurn(session, this.deps.limits.messagesPerSecond);
     // Over the limit the message is refused, not stored: the client sends it again after retryAfter.
     if (!turn.ok) return reply(tooManyRequests(turn.retryAfter, tracingId));
@@ -385,13 +412,9 @@ export class GuestActions {
         resolved.push(item);
         continue;
       }
-      const id = isRecord(item.attachment) && typeof item.attachment.id === 'string' ? item.attachment.id : '';
-      const attachment = session.attachments.get(id);
-      if (!attachment || attachment.state === 'deleted')
-        return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', tracingId));
-      if (attachment.state !== 'uploaded')
-        return reply(errorFrame(ERROR_CODES.attachmentNotUploaded, 'Attachment was not successfully uploaded', tracingId));
-      resolved.push({ contentType: 'Attachment', attachment: this.#attachmentJson(attachment) });
+      const found = this.deps.attachments.uploadedOne(session, isRecord(item.attachment) ? item.attachment.id : undefined, tracingId);
+      if ('refusal' in found) return reply(found.refusal);
+      resolved.push({ contentType: 'Attachment', attachment: this.deps.attachments.json(found.attachment) });
     }
     if ((text === undefined || text === '') && resolved.length === 0)
       return reply(errorFrame(ERROR_CODES.badRequest, 'A message needs text or content', tracingId));
@@ -426,14 +449,14 @@ export class GuestActions {
     this.#deliver(session, message);
   }
 
-  #getJwt(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
+  #getJwt(session: GuestSession, request: GuestRequest, reply: (frame: ServerFrame) => void): void {
     const exp = Math.floor(this.deps.now() / 1000) + SESSION_JWT_TTL_SECONDS;
     const jwt = this.deps.jwt.issue({ use: 'webmessaging-session', sessionId: session.id, deploymentId: session.deploymentId, exp });
     reply(response('JwtResponse', { jwt, exp }, request.tracingId));
   }
 
-  #getConfiguration(request: Request, reply: (frame: ServerFrame) => void): void {
-    const deployment = this.deps.deployments.deployments.get(String(request.deploymentId));
+  #getConfiguration(request: GuestRequest, reply: (frame: ServerFrame) => void): void {
+    const deployment = this.deps.deployments.deployments.get(request.deploymentId as string);
     if (!deployment) return reply(errorFrame(ERROR_CODES.badRequest, 'Unknown deploymentId', request.tracingId));
     const rules = this.deps.deployments.attachmentRules(deployment);
     reply(
@@ -451,120 +474,6 @@ export class GuestActions {
     );
   }
 
-  // Attachments -------------------------------------------------------------------------------
-
-  #attachmentJson(attachment: Attachment): Record<string, unknown> {
-    return {
-      id: attachment.id,
-      filename: attachment.fileName,
-      mediaType: attachment.fileType.startsWith('image/') ? 'Image' : attachment.fileType.startsWith('video/') ? 'Video' : 'File',
-      fileSize: attachment.data?.length ?? 0,
-      mime: attachment.fileType,
-      url: this.downloadUrl(attachment),
-    };
-  }
-
-  uploadUrl(attachment: Attachment): string {
-    return `${this.deps.origin()}/uploads/${attachment.id}?signature=${attachment.signature}`;
-  }
-
-  downloadUrl(attachment: Attachment): string {
-    return `${this.deps.origin()}/downloads/${attachment.id}?signature=${attachment.signature}`;
-  }
-
-  /**
-   * onAttachment: checks the file against the deployment's rules and answers PresignedUrlResponse
-   * with an upload URL the emulator serves (PUT the file there). A file the rules refuse gets
-   * GenerateUrlError with the notes' code (4000 attachments off, 4001 type or blocked extension,
-   * 4002 size, 4004 no name, 4005 name too long).
-   */
-  #onAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
-    const { tracingId } = request;
-    if (session.state !== 'active') return reply(this.#readOnlyError(tracingId));
-    const deployment = this.deps.deployments.deployment(session.deploymentId);
-    const rules = this.deps.deployments.attachmentRules(deployment);
-    const fileName = String(request.fileName);
-    const fileType = String(request.fileType);
-    const fileSize = typeof request.fileSize === 'number' ? request.fileSize : undefined;
-    const attachmentId = typeof request.attachmentId === 'string' ? request.attachmentId : undefined;
-    const refusal = attachmentRefusal(rules, fileName, fileType, fileSize);
-    if (refusal) {
-      const timestamp = new Date(this.deps.now()).toISOString();
-      return reply(
-        response(
-          'GenerateUrlError',
-          { attachmentId, errorCode: refusal.code, errorMessage: refusal.text, name: 'GenerateUrlError', message: refusal.text, timestamp },
-          tracingId,
-          ERROR_CODES.badRequest,
-        ),
-      );
-    }
-    const attachment = this.deps.sessions.addAttachment(session, { id: attachmentId, fileName, fileType, declaredSize: fileSize });
-    reply(
-      response(
-        'PresignedUrlResponse',
-        {
-          attachmentId: attachment.id,
-          headers: {},
-          url: this.uploadUrl(attachment),
-          fileName,
-          ...(fileSize !== undefined ? { fileSize } : {}),
-          fileType,
-        },
-        tracingId,
-      ),
-    );
-  }
-
-  /** The file arrived at its upload URL: UploadSuccessEvent, or UploadFailureEvent when it breaks the rules. */
-  uploaded(attachment: Attachment, data: Buffer | undefined, size: number): void {
-    const session = this.deps.sessions.byId(attachment.sessionId);
-    if (!session) return;
-    const deployment = this.deps.deployments.deployments.get(session.deploymentId);
-    const max = deployment ? this.deps.deployments.attachmentRules(deployment).maxFileSizeKB * 1024 : 0;
-    const timestamp = new Date(this.deps.now()).toISOString();
-    const failure =
-      size > max
-        ? { code: ERROR_CODES.fileSizeInvalid, text: `The file is larger than ${max / 1024} KB` }
-        : size === 0 || !data
-          ? { code: 4003, text: 'The file is empty' }
-          : undefined;
-    if (failure) {
-      attachment.state = 'failed';
-      return this.deps.sockets.publish(
-        session.token,
-        event('UploadFailureEvent', { attachmentId: attachment.id, errorCode: failure.code, errorMessage: failure.text, timestamp }),
-      );
-    }
-    attachment.state = 'uploaded';
-    attachment.data = data;
-    this.deps.sockets.publish(
-      session.token,
-      event('UploadSuccessEvent', { attachmentId: attachment.id, downloadUrl: this.downloadUrl(attachment), timestamp }),
-    );
-  }
-
-  #getAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
-    const attachment = session.attachments.get(String(request.attachmentId));
-    if (!attachment || attachment.state === 'deleted')
-      return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', request.tracingId));
-    if (attachment.state !== 'uploaded')
-      return reply(errorFrame(ERROR_CODES.attachmentNotUploaded, 'Attachment was not successfully uploaded', request.tracingId));
-    reply(
-      response('PresignedUrlResponse', { attachmentId: attachment.id, headers: {}, url: this.downloadUrl(attachment) }, request.tracingId),
-    );
-  }
-
-  #deleteAttachment(session: GuestSession, request: Request, reply: (frame: ServerFrame) => void): void {
-    const attachment = session.attachments.get(String(request.attachmentId));
-    if (!attachment || attachment.state === 'deleted')
-      return reply(errorFrame(ERROR_CODES.attachmentNotFound, 'Attachment not found', request.tracingId));
-    attachment.state = 'deleted';
-    delete attachment.data;
-    // The Kotlin fixture has this answer as type "message".
-    reply(event('AttachmentDeletedResponse', { attachmentId: attachment.id }, request.tracingId));
-  }
-
   stop(): void {
     this.#stopped = true;
     for (const timer of this.#expiry.values()) clearTimeout(timer);
@@ -575,31 +484,4 @@ export class GuestActions {
 function customAttributes(holder: Record<string, unknown>): unknown {
   const channel = holder.channel;
   return isRecord(channel) && isRecord(channel.metadata) ? channel.metadata.customAttributes : undefined;
-}
-
-function allowedMedia(rules: AttachmentRules): Record<string, unknown> {
-  return { inbound: { fileTypes: rules.fileTypes.map((type) => ({ type })), maxFileSizeKB: rules.maxFileSizeKB } };
-}
-
-/** Why a file may not be uploaded under these rules, if it may not. */
-function attachmentRefusal(
-  rules: AttachmentRules,
-  fileName: string,
-  fileType: string,
-  fileSize: number | undefined,
-): { code: number; text: string } | undefined {
-  if (!rules.enabled) return { code: ERROR_CODES.featureUnavailable, text: 'Attachments are not enabled for this deployment' };
-  if (fileName.trim() === '') return { code: ERROR_CODES.fileNameInvalid, text: 'The file name is empty' };
-  if ([...fileName].length > MAX_FILE_NAME_CHARACTERS)
-    return { code: ERROR_CODES.fileNameTooLong, text: `The file name is longer than ${MAX_FILE_NAME_CHARACTERS} characters` };
-  const extension = /\.[^.]+$/.exec(fileName)?.[0]?.toLowerCase();
-  if (extension && rules.blockedExtensions.includes(extension))
-    return { code: ERROR_CODES.fileTypeInvalid, text: 'This file extension is blocked' };
-  const allowed = rules.fileTypes.some(
-    (type) => type === fileType || type === '*/*' || (type.endsWith('/*') && fileType.startsWith(type.slice(0, -1))),
-  );
-  if (!allowed) return { code: ERROR_CODES.fileTypeInvalid, text: 'This file type is not allowed' };
-  if (fileSize !== undefined && fileSize > rules.maxFileSizeKB * 1024)
-    return { code: ERROR_CODES.fileSizeInvalid, text: `The file is larger than ${rules.maxFileSizeKB} KB` };
-  return undefined;
 }

@@ -24,6 +24,14 @@ export function event(cls: string, body: unknown, tracingId?: string): ServerFra
   return { type: 'message', class: cls, code: 200, body, ...(tracingId !== undefined ? { tracingId } : {}) };
 }
 
+/** A guest's request once its envelope is checked: an action of the schema, a token, and a tracingId that is a string if anything. */
+export type GuestRequest = Record<string, unknown> & { readonly action: string; readonly token: string; readonly tracingId?: string };
+
+/** A JSON object (not null, not an array). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** The error codes the emulator answers with (the notes' errorCodes.serverCodes, plus 400/409 seen from the platform). */
 export const ERROR_CODES = {
   badRequest: 400,
@@ -32,6 +40,7 @@ export const ERROR_CODES = {
   fileTypeInvalid: 4001,
   fileSizeInvalid: 4002,
   fileNameInvalid: 4004,
+  fileContentInvalid: 4003,
   fileNameTooLong: 4005,
   sessionExpired: 4006,
   sessionNotFound: 4007,
@@ -46,6 +55,11 @@ export const ERROR_CODES = {
 /** An error answer: `{ type: "response", class: "string", code, body: text }`. The text never repeats what the guest sent. */
 export function errorFrame(code: number, text: string, tracingId?: string): ServerFrame {
   return response('string', text, tracingId, code);
+}
+
+/** What a read-only (or closed) session answers to what would add to it: the frame the notes captured from a live deployment. */
+export function readOnlyError(tracingId?: string): ServerFrame {
+  return errorFrame(ERROR_CODES.readOnly, 'Session is read-only, no new messages allowed', tracingId);
 }
 
 /** The 2-per-second answer: TooManyRequestsErrorMessage, code 429, `errorCode` 4029 and `retryAfter` in seconds. */

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { ServerFrame } from './guest-frames.js';
 import type { MessagingFault, MessagingFaultRule } from './messaging-fault.js';
+import { closeSocketServer, refuseUpgrade, upgradeTarget } from './socket-server.js';
 
 /** The path guests connect to (Genesys: `wss://webmessaging.{domain}/v1`). */
 export const GUEST_SOCKET_PATH = '/v1';
@@ -20,6 +21,14 @@ export const GUEST_SOCKET_PATH = '/v1';
  * message (up to 16 KB of UTF-8) with 2 KB of custom attributes, so 64 KiB leaves room.
  */
 export const MAX_GUEST_FRAME_BYTES = 65_536;
+
+/**
+ * Most the emulator holds for one guest socket that does not read what it is sent, in bytes: past
+ * it the socket is cut off (no close frame: its peer reads nothing anyway), as a dead peer is,
+ * rather than buffered without end (a guest sending echo requests and reading nothing would
+ * otherwise grow the process by each answer). 128 frames of the largest size a guest may send.
+ */
+export const MAX_GUEST_BUFFERED_BYTES = 128 * MAX_GUEST_FRAME_BYTES;
 
 export interface GuestConnection {
   readonly ws: WebSocket;
@@ -45,10 +54,6 @@ export interface GuestSocketEvents {
   sessionFault(connection: GuestConnection, fault: MessagingFault): void;
 }
 
-function refuse(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-}
-
 export class GuestSockets {
   readonly #server = new WebSocketServer({ noServer: true, maxPayload: MAX_GUEST_FRAME_BYTES });
   readonly #byToken = new Map<string, Set<GuestConnection>>();
@@ -68,17 +73,17 @@ export class GuestSockets {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.#closing) return refuse(socket, '503 Service Unavailable');
+    if (this.#closing) return refuseUpgrade(socket, '503 Service Unavailable');
     if (this.#refusals.count > 0) {
       this.#refusals.count--;
-      return refuse(socket, `${this.#refusals.status} Refused by a fault`);
+      return refuseUpgrade(socket, `${this.#refusals.status} Refused by a fault`);
     }
-    const deploymentId = new URL(request.url ?? '/', 'http://emulator').searchParams.get('deploymentId');
-    if (!deploymentId) return refuse(socket, '400 Bad Request');
+    const deploymentId = upgradeTarget(request)?.searchParams.get('deploymentId');
+    if (!deploymentId) return refuseUpgrade(socket, '400 Bad Request');
     // An unknown or inactive deployment is refused at the handshake rather than answered with an
     // error frame: the id is in the URL, so there is nothing to talk about, and Genesys' Kotlin
     // transport has a code for exactly this (1002 WebsocketAccessDenied, the notes' transportCodes).
-    if (!this.events.admits(deploymentId)) return refuse(socket, '403 Forbidden');
+    if (!this.events.admits(deploymentId)) return refuseUpgrade(socket, '403 Forbidden');
     this.#server.handleUpgrade(request, socket, head, (ws) => this.#open(ws, deploymentId));
   }
 
@@ -160,7 +165,10 @@ export class GuestSockets {
   }
 
   #write(connection: GuestConnection, text: string): void {
-    connection.ws.send(text);
+    const { ws } = connection;
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (ws.bufferedAmount > MAX_GUEST_BUFFERED_BYTES) return ws.terminate();
+    ws.send(text);
     this.framesSent++;
   }
 
@@ -192,7 +200,7 @@ export class GuestSockets {
     else if (fault.kind === 'stall') connection.stalledUntil = Date.now() + fault.ms;
     else if (fault.kind === 'close') ws.close(fault.code, fault.reason);
     else if (fault.kind === 'frame') {
-      if (ws.readyState === WebSocket.OPEN && connection.stalledUntil <= Date.now()) this.#write(connection, fault.data);
+      if (connection.stalledUntil <= Date.now()) this.#write(connection, fault.data);
     } else if (fault.kind === 'duplicate') connection.duplicateNext = true;
     else if (fault.kind === 'reorder') connection.reorderNext = true;
   }
@@ -204,15 +212,6 @@ export class GuestSockets {
   /** Closes every socket (1001, going away) and stops every schedule. */
   async closeAll(): Promise<void> {
     this.#closing = true;
-    for (const timer of this.#timers) clearInterval(timer);
-    this.#timers.clear();
-    const closing: Promise<unknown>[] = [];
-    for (const ws of this.#server.clients) {
-      closing.push(new Promise((resolve) => ws.once('close', resolve)));
-      ws.close(1001, 'emulator stopping');
-      setTimeout(() => ws.terminate(), 500).unref();
-    }
-    await Promise.all(closing);
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await closeSocketServer(this.#server, this.#timers);
   }
 }

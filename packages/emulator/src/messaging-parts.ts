@@ -4,6 +4,7 @@
  */
 import { DEFAULT_AGENT } from './agent.js';
 import { GuestActions } from './guest-actions.js';
+import { GuestAttachments } from './guest-attachments.js';
 import type { GuestJwtIssuer } from './guest-jwt.js';
 import { GuestSockets } from './guest-socket.js';
 import { MessagingAgent } from './messaging-agent.js';
@@ -23,6 +24,7 @@ export interface MessagingParts {
   readonly guestSessions: GuestSessions;
   readonly guestSockets: GuestSockets;
   readonly guestActions: GuestActions;
+  readonly guestAttachments: GuestAttachments;
   readonly messagingAgent: MessagingAgent;
   /** Adds a guest-socket fault rule, checked as the admin endpoint checks it; throws a TypeError for a bad one. */
   addMessagingRule(rule: unknown): void;
@@ -40,7 +42,7 @@ export function createMessagingParts(seed: number, options: EmulatorOptions, jwt
   const webDeployments = new WebDeployments(createRandom(deriveSeed(seed, 3)), messaging.blockedExtensions, now);
   const webMessagingDeploymentId = seedWebDeployments(webDeployments, messaging.maxFileSizeKB);
   const messagingAuth = new MessagingAuth(jwt, now);
-  const guestSessions = new GuestSessions(createRandom(deriveSeed(seed, 4)), now);
+  const guestSessions = new GuestSessions(createRandom(deriveSeed(seed, 4)), now, messaging);
   // The agent and the protocol each need the other: the protocol hands the agent guest messages,
   // the agent's answers go out through the protocol.
   let deliver: GuestActions['deliverFromAgent'] = () => {};
@@ -54,6 +56,13 @@ export function createMessagingParts(seed: number, options: EmulatorOptions, jwt
     frame: (connection, data, isBinary) => frame(connection, data, isBinary),
     sessionFault: (connection, fault) => void (connection.token !== undefined && sessionFault(connection.token, fault)),
   });
+  const guestAttachments = new GuestAttachments({
+    sockets: guestSockets,
+    sessions: guestSessions,
+    deployments: webDeployments,
+    now,
+    origin: () => wsBase().replace(/^ws:/, 'http:'),
+  });
   const guestActions = new GuestActions({
     sockets: guestSockets,
     sessions: guestSessions,
@@ -61,9 +70,9 @@ export function createMessagingParts(seed: number, options: EmulatorOptions, jwt
     auth: messagingAuth,
     jwt,
     agent: messagingAgent,
+    attachments: guestAttachments,
     limits: messaging,
     now,
-    origin: () => wsBase().replace(/^ws:/, 'http:'),
   });
   deliver = (session, message) => guestActions.deliverFromAgent(session, message);
   frame = (connection, data, isBinary) => guestActions.frame(connection, data, isBinary);
@@ -91,6 +100,7 @@ export function createMessagingParts(seed: number, options: EmulatorOptions, jwt
     guestSessions,
     guestSockets,
     guestActions,
+    guestAttachments,
     messagingAgent,
     addMessagingRule,
     applyMessagingFault,

@@ -3,6 +3,12 @@
  * characters: reusing it resumes the session): their messages (the history that
  * `GET /api/v2/webmessaging/messages` pages), their attachments, and the 2-per-second `onMessage`
  * budget. Customer data lives here and in nothing the emulator logs.
+ *
+ * What it holds is bounded (`EmulatorOptions.messaging`): at most `maxSessions` sessions and
+ * `maxStoredBytes` of messages (their JSON) and uploaded files together. Over either, the least
+ * recently created sessions are forgotten, never the one being written (their sockets get 4007,
+ * as for a token the platform does not know); if that one alone is over, its oldest files and then
+ * its oldest messages go.
  */
 import type { Random } from './random.js';
 
@@ -55,6 +61,18 @@ export interface GuestSession {
   refuseNext: number;
   /** Guest messages the agent answered, for its deterministic choice of reply. */
   answered: number;
+  /** Bytes of its messages' JSON and uploaded files, counted against `maxStoredBytes`. */
+  storedBytes: number;
+  /** Its one live resume token, if it asked for one. */
+  resumeToken: string | undefined;
+}
+
+/** How much the guest sessions may hold together (`EmulatorOptions.messaging`). */
+export interface SessionBounds {
+  /** Sessions held at once. */
+  readonly maxSessions: number;
+  /** Bytes of messages (their JSON) and uploaded files held at once, all sessions together. */
+  readonly maxStoredBytes: number;
 }
 
 /** Genesys' guest token limit (the notes' guestTokenFormat fact). */
@@ -67,11 +85,20 @@ export class GuestSessions {
   readonly #attachments = new Map<string, Attachment>();
   /** Resume tokens (`resumeToken` action) to the session they resume. */
   readonly #resumeTokens = new Map<string, { sessionId: string; exp: number }>();
+  #storedBytes = 0;
+  /** Told of every session removed, whatever removed it (the protocol stops its expiry timer). */
+  onRemove: (session: GuestSession) => void = () => {};
 
   constructor(
     private readonly random: Random,
     private readonly now: () => number,
+    private readonly bounds: SessionBounds,
   ) {}
+
+  /** Bytes held now (messages and files, all sessions). */
+  get storedBytes(): number {
+    return this.#storedBytes;
+  }
 
   byToken(token: string): GuestSession | undefined {
     return this.#byToken.get(token);
@@ -107,16 +134,48 @@ export class GuestSessions {
       accepted: [],
       refuseNext: 0,
       answered: 0,
+      storedBytes: 0,
+      resumeToken: undefined,
     };
     this.#byToken.set(token, session);
     this.#byId.set(session.id, session);
+    this.#fit(session);
     return session;
   }
 
   remove(session: GuestSession): void {
+    if (this.#byId.get(session.id) !== session) return;
     if (this.#byToken.get(session.token) === session) this.#byToken.delete(session.token);
     this.#byId.delete(session.id);
     for (const id of session.attachments.keys()) this.#attachments.delete(id);
+    if (session.resumeToken !== undefined) this.#resumeTokens.delete(session.resumeToken);
+    this.#storedBytes -= session.storedBytes;
+    this.onRemove(session);
+  }
+
+  #count(session: GuestSession, bytes: number): void {
+    session.storedBytes += bytes;
+    this.#storedBytes += bytes;
+  }
+
+  /**
+   * Back within the bounds: the least recently created sessions other than `keep` go first (the
+   * maps keep creation order); then, if `keep` alone is over, its oldest files, then its oldest messages.
+   */
+  #fit(keep: GuestSession): void {
+    const { maxSessions, maxStoredBytes } = this.bounds;
+    for (const session of this.#byId.values()) {
+      if (this.#byId.size <= maxSessions && this.#storedBytes <= maxStoredBytes) return;
+      if (session !== keep) this.remove(session);
+    }
+    for (const attachment of keep.attachments.values()) {
+      if (this.#storedBytes <= maxStoredBytes) return;
+      this.dropFile(attachment);
+    }
+    while (this.#storedBytes > maxStoredBytes && keep.messages.length > 0) {
+      const oldest = keep.messages.shift() as StoredMessage;
+      this.#count(keep, -messageBytes(oldest));
+    }
   }
 
   /** Moves a session to another token (a resume token used with a new guest token). */
@@ -131,6 +190,9 @@ export class GuestSessions {
   issueResumeToken(session: GuestSession, ttlSeconds: number): { resumeToken: string; exp: number } {
     const resumeToken = this.random.uuid().replaceAll('-', '') + this.random.uuid().replaceAll('-', '');
     const exp = Math.floor(this.now() / 1000) + ttlSeconds;
+    // One live resume token per session: a new one replaces the last, so asking again and again holds nothing more.
+    if (session.resumeToken !== undefined) this.#resumeTokens.delete(session.resumeToken);
+    session.resumeToken = resumeToken;
     this.#resumeTokens.set(resumeToken, { sessionId: session.id, exp });
     return { resumeToken, exp };
   }
@@ -139,8 +201,10 @@ export class GuestSessions {
   redeemResumeToken(resumeToken: string): GuestSession | undefined {
     const entry = this.#resumeTokens.get(resumeToken);
     this.#resumeTokens.delete(resumeToken);
+    const session = entry ? this.#byId.get(entry.sessionId) : undefined;
+    if (session?.resumeToken === resumeToken) session.resumeToken = undefined;
     if (!entry || entry.exp * 1000 <= this.now()) return undefined;
-    return this.#byId.get(entry.sessionId);
+    return session;
   }
 
   /**
@@ -170,7 +234,28 @@ export class GuestSessions {
   addMessage(session: GuestSession, fields: Omit<StoredMessage, 'id' | 'time'>): StoredMessage {
     const message = this.transient(fields);
     session.messages.push(message);
+    this.#count(session, messageBytes(message));
+    this.#fit(session);
     return message;
+  }
+
+  /** Keeps an uploaded file (counted against the bounds: older ones may go to make room). */
+  storeFile(attachment: Attachment, data: Buffer): void {
+    const session = this.#byId.get(attachment.sessionId);
+    if (!session) return;
+    this.dropFile(attachment);
+    attachment.state = 'uploaded';
+    attachment.data = data;
+    this.#count(session, data.length);
+    this.#fit(session);
+  }
+
+  /** Lets go of a file (deleted, or dropped to stay within the bounds): the attachment is gone (4009). */
+  dropFile(attachment: Attachment): void {
+    const session = this.#byId.get(attachment.sessionId);
+    if (attachment.data && session) this.#count(session, -attachment.data.length);
+    delete attachment.data;
+    if (attachment.state === 'uploaded') attachment.state = 'deleted';
   }
 
   addAttachment(session: GuestSession, fields: Pick<Attachment, 'fileName' | 'fileType' | 'declaredSize'> & { id?: string }): Attachment {
@@ -204,11 +289,9 @@ function channelJson(message: StoredMessage): Record<string, unknown> {
   };
 }
 
-/** The body of a StructuredMessage frame (the guest WebSocket). */
-export function structuredMessageJson(message: StoredMessage): Record<string, unknown> {
+/** What a message says, the same on the guest WebSocket and in the history. */
+function messageFieldsJson(message: StoredMessage): Record<string, unknown> {
   return {
-    id: message.id,
-    channel: { ...channelJson(message), type: 'Private' },
     type: message.type,
     ...(message.text !== undefined ? { text: message.text } : {}),
     ...(message.content ? { content: message.content } : {}),
@@ -219,17 +302,17 @@ export function structuredMessageJson(message: StoredMessage): Record<string, un
   };
 }
 
+/** The body of a StructuredMessage frame (the guest WebSocket): its channel says `Private`. */
+export function structuredMessageJson(message: StoredMessage): Record<string, unknown> {
+  return { id: message.id, channel: { ...channelJson(message), type: 'Private' }, ...messageFieldsJson(message) };
+}
+
 /** A message as the history API (WebMessagingMessage) shows it. */
 export function historyMessageJson(message: StoredMessage): Record<string, unknown> {
-  return {
-    id: message.id,
-    channel: channelJson(message),
-    type: message.type,
-    ...(message.text !== undefined ? { text: message.text } : {}),
-    ...(message.content ? { content: message.content } : {}),
-    ...(message.events ? { events: message.events } : {}),
-    direction: message.direction,
-    ...(message.metadata ? { metadata: message.metadata } : {}),
-    ...(message.originatingEntity ? { originatingEntity: message.originatingEntity } : {}),
-  };
+  return { id: message.id, channel: channelJson(message), ...messageFieldsJson(message) };
+}
+
+/** What a stored message counts against `maxStoredBytes`: its JSON. */
+function messageBytes(message: StoredMessage): number {
+  return Buffer.byteLength(JSON.stringify(message));
 }

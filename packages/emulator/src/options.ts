@@ -114,6 +114,19 @@ export interface MessagingOptions {
    */
   readonly blockedExtensions?: readonly string[];
   /**
+   * Guest sessions held at once; past it the least recently created one is forgotten (its sockets
+   * get 4007 SessionNotFound), never the one being configured.
+   * @default `10_000`
+   */
+  readonly maxSessions?: number;
+  /**
+   * Bytes of guest messages (their JSON) and uploaded files held at once, all sessions together;
+   * past it the least recently created sessions are forgotten, then the oldest files and messages
+   * of the session being written.
+   * @default `268_435_456` (256 MiB)
+   */
+  readonly maxStoredBytes?: number;
+  /**
    * Faults that hit every guest socket on a schedule (also `emulator.messaging.addRule()`,
    * `POST /__emulator/messaging/rules`, `--messaging-fault`).
    * @default none
@@ -138,4 +151,6 @@ export const DEFAULT_MESSAGING = {
   maxMessageCharacters: 4_000,
   maxFileSizeKB: 10_240,
   blockedExtensions: ['.exe', '.bat', '.cmd', '.com', '.js', '.vbs', '.ade', '.adp'],
+  maxSessions: 10_000,
+  maxStoredBytes: 268_435_456,
 } as const;

@@ -18,6 +18,7 @@ import { GUEST_SOCKET_PATH } from './guest-socket.js';
 import { messagingControls } from './messaging-controls.js';
 import { createParts, type EmulatorParts } from './parts.js';
 import { Replies } from './replies.js';
+import { refuseUpgrade, upgradeTarget } from './socket-server.js';
 import { addUploadRoutes } from './upload-routes.js';
 
 export type { Emulator, EmulatorSettings, EmulatorStats, MessagingControls } from './emulator.js';
@@ -60,8 +61,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   addErrorAnswers(app, parts, replies);
   // Upgrades by path: Web Messaging's guests at /v1, WebChat's event streams everywhere else (they answer 404 to what is not theirs).
   app.server.on('upgrade', (request, socket, head: Buffer) => {
-    const path = new URL(request.url ?? '/', 'http://emulator').pathname;
-    if (path === GUEST_SOCKET_PATH) parts.guestSockets.handleUpgrade(request, socket, head);
+    // A target that is no URL (`GET //[`) is answered here: nothing thrown from this listener may reach the process.
+    const target = upgradeTarget(request);
+    if (!target) refuseUpgrade(socket, '400 Bad Request');
+    else if (target.pathname === GUEST_SOCKET_PATH) parts.guestSockets.handleUpgrade(request, socket, head);
     else parts.streams.handleUpgrade(request, socket, head);
   });
 

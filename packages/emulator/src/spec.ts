@@ -47,7 +47,17 @@ export interface SpecFile {
 
 /** The guest WebSocket protocol (`webmessaging-guest-protocol.json`): Genesys' swagger 2.0 models. */
 export interface ProtocolFile {
-  readonly definitions: Readonly<Record<string, { readonly required?: readonly string[]; readonly enum?: readonly string[] }>>;
+  readonly definitions: Readonly<
+    Record<
+      string,
+      {
+        readonly required?: readonly string[];
+        readonly enum?: readonly string[];
+        /** A property's JSON Schema `type` (`string`, `boolean`, `integer`, …) when it has one rather than a `$ref`. */
+        readonly properties?: Readonly<Record<string, { readonly type?: string }>>;
+      }
+    >
+  >;
 }
 
 /** A copy beside `src/` and `dist/` alike, so an installed emulator needs nothing outside its package. */

@@ -6,14 +6,13 @@
  * operation OAuth and sends the OAuth token to all of them; the contract says which take none and
  * which take a guest JWT, so the test swaps in that JWT for those two (setAccessToken).
  */
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import type * as PlatformSdk from 'purecloud-platform-client-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { bodyOf, Guest, isClass } from './guest-client.js';
 import { messagingSpec, schemaProblems } from './helpers.js';
+import { type Extended, type Recorder, settle, startRecorder } from './sdk-wire.js';
 
 // CommonJS whose `module.exports` is an instance; the 262 alias has the same API shape as the typed 252 for what is used here.
 const requireCjs = createRequire(import.meta.url);
@@ -24,60 +23,6 @@ const sdk = requireCjs('purecloud-platform-client-v2-262') as typeof PlatformSdk
 const client = sdk.ApiClient.instance;
 const deployments = () => new sdk.WebDeploymentsApi();
 const messaging = () => new sdk.WebMessagingApi();
-
-interface Sent {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-async function startRecorder(target: string): Promise<{ port: number; sent: Sent[]; close(): Promise<void> }> {
-  const sent: Sent[] = [];
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      sent.push({ method: incoming.method ?? '', url: incoming.url ?? '', headers: incoming.headers, body: body.toString('utf8') });
-      const upstream = request(new URL(incoming.url ?? '/', target), { method: incoming.method, headers: incoming.headers }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
-      upstream.on('error', (error) => outgoing.destroy(error));
-      upstream.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    sent,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-interface Extended {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, unknown>>;
-  readonly body: unknown;
-}
-
-async function settle(call: () => Promise<unknown>): Promise<Extended> {
-  let value: unknown;
-  try {
-    value = await call();
-  } catch (error) {
-    value = error;
-  }
-  const v = value as Partial<Extended> | undefined;
-  if (typeof v?.status !== 'number' || typeof v.headers !== 'object')
-    throw new Error(`the SDK handed back no HTTP response: ${String(value)}`);
-  return { status: v.status, headers: v.headers ?? {}, body: v.body === '' ? undefined : v.body };
-}
 
 const field = (value: unknown, name: string): string => {
   const found = (value as Record<string, unknown> | undefined)?.[name];
@@ -96,7 +41,7 @@ function successStatus(operationId: string): number[] {
 const passed = new Map<string, number>();
 const errorCases: { name: string; operationId: string; status: number; code: string }[] = [];
 let e: Emulator;
-let proxy: Awaited<ReturnType<typeof startRecorder>>;
+let proxy: Recorder;
 let oauthToken = '';
 
 /** One operation through the SDK: a documented success, and a body that fits the contract's model. */

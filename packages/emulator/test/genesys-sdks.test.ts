@@ -6,15 +6,14 @@
  * emulator through a transparent recording proxy (node:http), so that the table below can say
  * what the SDK really put on the wire.
  */
-import { createServer, type IncomingHttpHeaders, request } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type * as GuestSdk from 'purecloud-guest-chat-client';
 import type * as PlatformSdk from 'purecloud-platform-client-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { schemaProblems } from './helpers.js';
+import { describeValue, type Extended, isObject, type Recorder, type Sent, settle, startRecorder } from './sdk-wire.js';
 
 // Both SDKs are CommonJS whose `module.exports` is an instance, so Node's ESM loader finds no named exports in them.
 const requireCjs = createRequire(import.meta.url);
@@ -45,86 +44,6 @@ function successStatus(operationId: string): number {
   const status = Object.keys(specOperation(operationId).responses).find((s) => s.startsWith('2'));
   if (!status) throw new Error(`${operationId} documents no success`);
   return Number(status);
-}
-
-// A transparent recording proxy: what the SDKs put on the wire ----------------------------------
-
-interface Sent {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-interface Recorder {
-  readonly url: string;
-  readonly port: number;
-  readonly sent: Sent[];
-  close(): Promise<void>;
-}
-
-async function startRecorder(target: string): Promise<Recorder> {
-  const sent: Sent[] = [];
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      sent.push({ method: incoming.method ?? '', url: incoming.url ?? '', headers: incoming.headers, body: body.toString('utf8') });
-      const upstream = request(new URL(incoming.url ?? '/', target), { method: incoming.method, headers: incoming.headers }, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      });
-      upstream.on('error', (error) => outgoing.destroy(error));
-      upstream.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    sent,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-// Narrowing what the SDKs hand back (their index.d.ts types the plain body, not the extended response) --
-
-/** What `setReturnExtendedResponses(true)` makes both SDKs resolve and reject with. */
-interface Extended {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, unknown>>;
-  /** The parsed body; `undefined` for an empty one. */
-  readonly body: unknown;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
-
-function describeValue(value: unknown): string {
-  if (value instanceof Error) return `${value.name}: ${value.message}`;
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value) ?? String(value);
-}
-
-/** Runs an SDK call and gives back its extended response, whether the SDK resolved or rejected. */
-async function settle(call: () => Promise<unknown>): Promise<Extended> {
-  let value: unknown;
-  try {
-    value = await call();
-  } catch (error) {
-    value = error;
-  }
-  if (!isObject(value) || typeof value.status !== 'number' || !isObject(value.headers) || !('body' in value)) {
-    throw new Error(`the SDK handed back no HTTP response: ${describeValue(value)}`);
-  }
-  return { status: value.status, headers: value.headers, body: value.body === '' ? undefined : value.body };
 }
 
 /** Runs an SDK call without extended responses and gives back what it rejected with. */

@@ -111,6 +111,29 @@ export class Guest {
   }
 }
 
+/** The guests a test file opens, closed together after it. */
+export class GuestPool {
+  readonly #guests: Guest[] = [];
+
+  /** Opens a socket (see {@link Guest.connect}). */
+  async connect(e: Emulator, token: string, deploymentId?: string): Promise<Guest> {
+    const g = await Guest.connect(e, token, deploymentId);
+    this.#guests.push(g);
+    return g;
+  }
+
+  /** Opens a socket and configures a session on it. */
+  async session(e: Emulator, token: string): Promise<Guest> {
+    const g = await this.connect(e, token);
+    await g.configure();
+    return g;
+  }
+
+  closeAll(): void {
+    for (const g of this.#guests) g.close();
+  }
+}
+
 export const isClass = (cls: string) => (f: Frame) => f.class === cls;
 export const bodyOf = (f: Frame) => f.body as Record<string, unknown>;
 /** A StructuredMessage from the agent that is a message (not a typing or presence event). */

@@ -1,17 +1,11 @@
 /** Faults on the Web Messaging guest WebSocket: each on demand (`emulator.messaging`, `/__emulator/messaging`) and by schedule. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { bodyOf, Guest, isClass } from './guest-client.js';
+import { bodyOf, Guest, GuestPool, isClass } from './guest-client.js';
 
 let e: Emulator;
-const guests: Guest[] = [];
-
-async function session(token: string, emulator = e): Promise<Guest> {
-  const g = await Guest.connect(emulator, token);
-  guests.push(g);
-  await g.configure();
-  return g;
-}
+const guests = new GuestPool();
+const session = (token: string): Promise<Guest> => guests.session(e, token);
 
 const echo = (g: Guest, tracingId: string) => g.send({ action: 'echo', tracingId, message: { type: 'Text', text: 'ping' } });
 
@@ -20,7 +14,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const g of guests) g.close();
+  guests.closeAll();
   await e?.stop();
 });
 

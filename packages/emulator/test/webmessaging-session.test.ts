@@ -6,24 +6,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { agentMessage, bodyOf, Guest, isClass, typingEvent } from './guest-client.js';
+import { agentMessage, bodyOf, Guest, GuestPool, isClass, typingEvent } from './guest-client.js';
 
 let e: Emulator;
 let clock = Date.now();
-const guests: Guest[] = [];
-
-async function guest(token: string, deploymentId?: string): Promise<Guest> {
-  const g = await Guest.connect(e, token, deploymentId);
-  guests.push(g);
-  return g;
-}
+const guests = new GuestPool();
+const guest = (token: string, deploymentId?: string): Promise<Guest> => guests.connect(e, token, deploymentId);
 
 beforeAll(async () => {
   e = await startEmulator({ seed: 7, agent: { typingDelayMs: 5, replyDelayMs: 15, joinDelayMs: 5 }, messaging: { now: () => clock } });
 });
 
 afterAll(async () => {
-  for (const g of guests) g.close();
+  guests.closeAll();
   await e?.stop();
 });
 
