@@ -323,3 +323,27 @@ describe('Redis hanging', () => {
     await l.close();
   });
 });
+
+describe('closing', () => {
+  it('leaves no unhandled rejection when an UNSUBSCRIBE fails as it closes (bottleneck 2.19.5 drops those promises)', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const l = new RedisLimiter({ id: 'closing-unsubscribe', redis: { host: redis.host, port: redis.port }, limit: 2, intervalMs: 1_000 });
+      await l.ready();
+      await take(l, performance.now());
+      // What ioredis does to a command still queued when its connection is closed under it (a
+      // subscriber still reconnecting after an outage, say): rejects it with "Connection is closed."
+      const { subscriber } = (l as unknown as { bottleneck: { _store: { connection: { subscriber: { unsubscribe: unknown } } } } })
+        .bottleneck._store.connection;
+      subscriber.unsubscribe = () => Promise.reject(new Error('Connection is closed.'));
+      await l.close();
+      // A rejection nobody handles is reported once the microtasks of its turn have run.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled.map(String)).toEqual([]);
+  });
+});
