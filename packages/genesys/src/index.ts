@@ -1,8 +1,9 @@
 /**
  * `@switchboard/genesys`: what every Genesys Cloud API client shares — regions and their hosts,
  * OAuth (client credentials, token providers), Genesys' ErrorBody and correlation id, the
- * middleware set-up of a Genesys client ({@link GenesysClient}), paging, and the request-body
- * validators generated code uses. `@switchboard/webchat` and `@switchboard/webmessaging` build on it, and
+ * middleware set-up of a Genesys client ({@link GenesysClient}), paging, the request-body
+ * validators generated code uses, and the resilient stream ({@link ResilientStream}) that WebChat's
+ * event stream and Web Messaging's guest session run on. `@switchboard/webchat` and `@switchboard/webmessaging` build on it, and
  * re-export it: an integrator installs one of those.
  * @module
  */
@@ -20,3 +21,30 @@ export type { GenesysClientBaseOptions, GenesysClientOptions } from './client-op
 export { GenesysClient, type GenesysAPISetup, type SensitiveKeys } from './genesys-client.js';
 export { type BodyLimits, bodyValidators } from './body-validators.js';
 export { afterCursor, byCursor, byPageNumber, type CursorPage, type NumberedPage } from './pagination.js';
+export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export { ReorderWindow } from './reorder-window.js';
+export { ListenerSet } from './listener-set.js';
+export { EventQueue } from './event-queue.js';
+export {
+  bufferOf,
+  type FrameData,
+  type OpenedSocket,
+  openWebSocket,
+  PROXY_REFUSED,
+  SOCKET_CLOSED,
+  SOCKET_OPEN,
+  type SocketOpener,
+  type SocketRequest,
+  socketErrorReason,
+  type StreamSocket,
+} from './web-socket.js';
+export {
+  ResilientStream,
+  type StreamConnectionEvent,
+  type StreamFailure,
+  type StreamFrame,
+  type StreamHandlers,
+  type StreamSeams,
+  type StreamSettings,
+  type StreamSource,
+} from './resilient-stream.js';

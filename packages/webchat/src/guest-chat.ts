@@ -16,8 +16,7 @@ import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
 import { ChatStream } from './chat-stream.js';
-import { EventQueue } from './event-queue.js';
-import { ListenerSet } from './listener-set.js';
+import { EventQueue, ListenerSet } from '@switchboard/genesys';
 import type { StreamObserver } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
@@ -72,7 +71,7 @@ export class GuestChat implements GuestChatInfo {
   readonly #observe: ((conversationId: string) => StreamObserver) | undefined;
   /** The one event stream under every `events()` iterator and `on()` listener, opened by the first of them. */
   #stream: ChatStream | undefined;
-  readonly #queues = new Set<EventQueue>();
+  readonly #queues = new Set<EventQueue<ChatEvent>>();
   readonly #listeners = new Map<string, ListenerSet<ChatEvent | EventStreamError>>();
   /** Set once the stream has ended: undefined while it runs, `null` for a plain end, the error when it gave up. */
   #streamEnd: EventStreamError | null | undefined;
@@ -231,7 +230,7 @@ export class GuestChat implements GuestChatInfo {
   async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<ChatEvent, void, undefined> {
     // An iterator aborted before it began attaches nothing.
     if (options.signal?.aborted) return;
-    const queue = new EventQueue();
+    const queue = new EventQueue<ChatEvent>();
     if (this.#streamEnd !== undefined) queue.end(this.#streamEnd ?? undefined);
     this.#queues.add(queue);
     this.#attach();

@@ -16,7 +16,7 @@ import type {
   RouteDescriptor,
 } from '@switchboard/core';
 import { AuthError, type SchemeCredentials } from '@switchboard/middleware';
-import { GenesysClient, type GenesysClientOptions } from '@switchboard/genesys';
+import { GenesysClient, type GenesysClientOptions, ListenerSet } from '@switchboard/genesys';
 import type {
   CreateWebChatConversationRequest,
   CreateWebChatConversationResponse,
@@ -27,7 +27,7 @@ import { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { checkEventStreamOptions, type EventStreamOptions } from './chat-events.js';
 import { GuestChat } from './guest-chat.js';
-import { ListenerSet } from './listener-set.js';
+
 import { type StreamEvent, streamTelemetry } from './stream-telemetry.js';
 import { paginateMembers, paginateMessages } from './pagination.js';
 

@@ -1,7 +1,7 @@
 /**
- * The reorder window of a guest chat's event stream: live events are held for up to `windowMs`, so
- * that a message sent earlier (by its server timestamp) that arrives a little later is released
- * first.
+ * The reorder window of a resilient stream (a guest chat's events, a Web Messaging session's):
+ * live events are held for up to `windowMs`, so that a message sent earlier (by its server
+ * timestamp) that arrives a little later is released first.
  *
  * - Each held item sorts by a key: its timestamp (epoch ms) when it has one. An item without one (a
  *   typing indicator, a member change, a message whose timestamp does not parse) takes the key of
@@ -29,6 +29,7 @@
  *
  * A window of 0 holds nothing while running: each item is released as it comes.
  */
+import { type Clock, systemClock, type TimerHandle } from './clock.js';
 
 interface Entry<T> {
   readonly item: T;
@@ -39,9 +40,10 @@ interface Entry<T> {
   readonly bytes: number;
   /** Its window has ended (it waits only for a pause to end). */
   due: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: TimerHandle | undefined;
 }
 
+/** Holds live items for up to a window so that they are released in timestamp order (see the module's description). */
 export class ReorderWindow<T> {
   readonly #windowMs: number;
   readonly #release: (item: T) => void;
@@ -50,16 +52,19 @@ export class ReorderWindow<T> {
   #seq = 0;
   #bytes = 0;
   #paused: boolean;
+  readonly #clock: Clock;
 
   /**
    * @param windowMs - how long a live item may be held; 0 for not at all.
    * @param release - called with each item as it is released, in order; it must not throw.
    * @param paused - whether it starts paused (a stream is down until its first gap fill).
+   * @param clock - the timers it sets; the system's by default.
    */
-  constructor(windowMs: number, release: (item: T) => void, paused = false) {
+  constructor(windowMs: number, release: (item: T) => void, paused = false, clock: Clock = systemClock) {
     this.#windowMs = Math.max(0, windowMs);
     this.#release = release;
     this.#paused = paused;
+    this.#clock = clock;
   }
 
   /** Items held now. */
@@ -87,7 +92,7 @@ export class ReorderWindow<T> {
     this.#entries.splice(at, 0, entry);
     this.#bytes += bytes;
     if (entry.due) return this.#releaseDue();
-    entry.timer = setTimeout(() => {
+    entry.timer = this.#clock.setTimeout(() => {
       entry.timer = undefined;
       entry.due = true;
       this.#releaseDue();
@@ -120,7 +125,7 @@ export class ReorderWindow<T> {
 
   /** Drops everything held, unreleased; no timer is left. */
   clear(): void {
-    for (const entry of this.#entries.splice(0)) clearTimeout(entry.timer);
+    for (const entry of this.#entries.splice(0)) this.#clock.clearTimeout(entry.timer);
     this.#bytes = 0;
   }
 
@@ -137,7 +142,7 @@ export class ReorderWindow<T> {
     for (let n = 0; n < count; n++) {
       const entry = this.#entries.shift();
       if (!entry) return;
-      clearTimeout(entry.timer);
+      this.#clock.clearTimeout(entry.timer);
       this.#bytes -= entry.bytes;
       this.#release(entry.item);
     }

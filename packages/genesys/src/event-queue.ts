@@ -1,17 +1,17 @@
 /**
- * The events waiting for one `chat.events()` iterator: pushed as the stream delivers them, taken
- * one at a time. It ends when the stream ends (done) or fails (the error is thrown once the events
- * before it are taken); an aborted signal ends the wait at once.
+ * The events waiting for one iterator of a stream's events (`chat.events()`, a session's
+ * `events()`): pushed as the stream delivers them, taken one at a time. It ends when the stream
+ * ends (done) or fails (the error is thrown once the events before it are taken); an aborted signal
+ * ends the wait at once.
  */
-import type { ChatEvent } from './chat-events.js';
-
-export class EventQueue {
-  readonly #events: ChatEvent[] = [];
+export class EventQueue<E> {
+  readonly #events: E[] = [];
   #ended = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
 
-  push(event: ChatEvent): void {
+  /** Queues an event for the iterator; ignored once the queue has ended. */
+  push(event: E): void {
     if (this.#ended) return;
     this.#events.push(event);
     this.#wake?.();
@@ -26,12 +26,11 @@ export class EventQueue {
   }
 
   /** The next event, or undefined once the queue has ended or `signal` aborts. */
-  async next(signal: AbortSignal | undefined): Promise<ChatEvent | undefined> {
+  async next(signal: AbortSignal | undefined): Promise<E | undefined> {
     for (;;) {
       // An aborted iterator ends at once, events still queued or not.
       if (signal?.aborted) return undefined;
-      const event = this.#events.shift();
-      if (event) return event;
+      if (this.#events.length > 0) return this.#events.shift();
       if (this.#ended) {
         if (this.#error) throw this.#error;
         return undefined;
