@@ -5,6 +5,7 @@
  * are left when it runs low (bottleneck-limiter.ts). `RedisLimiter` (redis-limiter.ts) shares the
  * same through Redis.
  */
+import { MAX_TIMER_MS } from '@switchboard/core';
 import Bottleneck from 'bottleneck';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
 import { ATTR_LIMITER_KIND, type LimiterMetricsOptions } from './limiter-metrics.js';
@@ -15,6 +16,14 @@ export interface LocalLimiterOptions {
   readonly limit: number;
   /** The interval, in milliseconds, after which `limit` requests are available again. */
   readonly intervalMs: number;
+  /**
+   * The least time between two starts, in ms (bottleneck's `minTime`, to the millisecond): a pace, not only a budget. A budget of `limit` per
+   * `intervalMs` lets `limit` calls go at the end of one interval and `limit` more at the start of
+   * the next; a server that counts in a sliding window (Web Messaging's 2 messages per second)
+   * refuses the second pair. With a spacing the calls go evenly.
+   * @default `0`: no spacing
+   */
+  readonly minSpacingMs?: number;
   /**
    * Requests in flight at once; unbounded by default.
    * @default unbounded
@@ -41,11 +50,15 @@ export interface LocalLimiterOptions {
 /** Bottleneck settings for a limiter with these options; clustering adds its own. */
 export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.ConstructorOptions {
   if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
+  const spacing = options.minSpacingMs ?? 0;
+  if (!(spacing >= 0 && spacing <= MAX_TIMER_MS))
+    throw new TypeError(`minSpacingMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   return {
     reservoir: options.limit,
     reservoirRefreshAmount: options.limit,
     reservoirRefreshInterval: options.intervalMs,
     maxConcurrent: options.maxConcurrent ?? null,
+    minTime: spacing,
   };
 }
 

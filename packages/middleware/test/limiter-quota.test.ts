@@ -156,3 +156,31 @@ describe('timers a limiter keeps', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('a pace (minSpacingMs)', () => {
+  it('2 per second spaced 510 ms: never 3 starts within any second, where the budget alone lets 4 go within milliseconds across a refill', async () => {
+    const measure = async (options: { minSpacingMs?: number }): Promise<number[]> => {
+      const limiter = new LocalLimiter({ limit: 2, intervalMs: 1_000, ...options });
+      const t0 = Date.now();
+      // Two spent just before the refill at 1 s, then four more asked for.
+      await vi.advanceTimersByTimeAsync(990);
+      const calls = Array.from({ length: 6 }, () => take(limiter, t0));
+      await vi.advanceTimersByTimeAsync(5_000);
+      const starts = (await Promise.all(calls)) as number[];
+      await close(limiter);
+      return starts;
+    };
+    const within = (starts: number[]) => Math.max(...starts.map((s) => starts.filter((t) => t >= s && t < s + 1_000).length));
+    const budget = await measure({});
+    expect(within(budget)).toBeGreaterThan(2);
+    const paced = await measure({ minSpacingMs: 510 });
+    expect(within(paced)).toBeLessThanOrEqual(2);
+    // bottleneck's minTime, to the millisecond.
+    for (let i = 1; i < paced.length; i++) expect((paced[i] as number) - (paced[i - 1] as number)).toBeGreaterThanOrEqual(509);
+  });
+
+  it('refuses a spacing that is no number of milliseconds', () => {
+    expect(() => new LocalLimiter({ limit: 2, intervalMs: 1_000, minSpacingMs: -1 })).toThrow(/minSpacingMs/);
+    expect(() => new LocalLimiter({ limit: 2, intervalMs: 1_000, minSpacingMs: Number.NaN })).toThrow(/minSpacingMs/);
+  });
+});
