@@ -7,6 +7,25 @@
  * states in prose, why an operation is deprecated) is each package's {@link ApiConfig}, in its
  * `scripts/generate.ts`. `pnpm generate` runs them all; a test per package fails when its
  * checked-in output differs.
+ *
+ * A contract of models only (`webmessaging-guest-protocol.json`, Genesys' Swagger 2 schema of the
+ * guest WebSocket protocol: definitions, no paths) gets one file of model types
+ * ({@link generateModels}, {@link modelsGenerator}). Its schema uses what the REST contracts do
+ * not, and the model types handle it (none of it occurs in the REST contracts, whose output is
+ * unchanged by it):
+ * - definition names that are no identifiers (`RequestType.CloseSession`): see {@link typeName};
+ * - definitions that are enums (`NormalizedType`): a type alias of the literal union;
+ * - `allOf` (an intersection of its parts) and OpenAPI 3's `nullable` (`| null`), which Genesys'
+ *   downgrade from OpenAPI 3 to Swagger 2 left in one array's items;
+ * - inline objects with properties of their own (`IncomingNormalizedMessage.channel`): an object
+ *   type literal, each property documented like a model's;
+ * - `items: {}` and `additionalProperties: {}` (any value): `unknown`;
+ * - `additionalProperties: true` on a model (the server may add fields): the interface lists the
+ *   properties the schema names and no index signature, so that a typo in a request a client
+ *   builds is still an error; a reader of frames keeps the extra fields it is given.
+ *
+ * `oneOf`, `anyOf`, `not` and `discriminator` have no rendering here: a contract that uses them is
+ * refused, not rendered as `unknown`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +41,10 @@ export interface Schema {
   readonly readOnly?: boolean;
   readonly description?: string;
   readonly format?: string;
+  /** An intersection of schemas (the guest protocol: one `$ref` in an array's items). */
+  readonly allOf?: readonly Schema[];
+  /** OpenAPI 3's `nullable`, left in the guest protocol by Genesys' downgrade to Swagger 2: the value may be `null`. */
+  readonly nullable?: boolean;
 }
 
 export interface Param {
@@ -74,24 +97,28 @@ export interface ProseLimits {
   readonly body: Readonly<Record<string, Readonly<Record<string, { readonly maxLength: number }>>>>;
 }
 
-/** What one API's generated code is named and documented by. */
-export interface ApiConfig {
+/** What generated model types are named and documented by: a models-only contract's whole config, and part of an API's. */
+export interface ModelsConfig {
   /** The contract, relative to the repository: `spec/webchat-api.json`. */
   readonly specFile: string;
   /** This API's generator entry, relative to the repository, for the header of each file. */
   readonly entry: string;
   /** The API's name in prose: `WebChat`. */
   readonly title: string;
+  /** TSDoc for the models the contract leaves undescribed. */
+  readonly modelDocs: Readonly<Record<string, string>>;
+  /** TSDoc for the properties the contract leaves undescribed: by `Model.property` first, then by property name. */
+  readonly propertyDocs: Readonly<Record<string, string>>;
+}
+
+/** What one API's generated code is named and documented by. */
+export interface ApiConfig extends ModelsConfig {
   /** The exported object of all descriptors by operation id: `webChatRoutes`. */
   readonly routesName: string;
   /** The abstract class of the operations as methods: `WebChatOperations`. */
   readonly operationsClass: string;
   /** TSDoc `@deprecated` text for the operations the contract marks deprecated. */
   readonly deprecation?: string;
-  /** TSDoc for the models the contract leaves undescribed. */
-  readonly modelDocs: Readonly<Record<string, string>>;
-  /** TSDoc for the properties the contract leaves undescribed: by `Model.property` first, then by property name. */
-  readonly propertyDocs: Readonly<Record<string, string>>;
   readonly proseLimits: ProseLimits;
   /**
    * The options type of the operations with the `guestJwt` scheme, when the guest's credential is
@@ -109,6 +136,37 @@ export interface ApiConfig {
 const SHARED_MODELS = new Set(['ErrorBody', 'Detail', 'Limit']);
 
 const refName = (ref: string) => ref.replace('#/definitions/', '');
+
+/**
+ * The TypeScript name of a definition. A name that is an identifier stays as it is (every name of
+ * the REST contracts); in one that is not, each run of other characters is dropped and the
+ * character after it upper-cased, so `RequestType.CloseSession` becomes `RequestTypeCloseSession`
+ * (the name Genesys' Java SDK gives the same definition), and a leading digit gets a `_`. Two
+ * definitions that come out alike are refused ({@link Generator}'s name check), never renamed.
+ */
+export function typeName(name: string): string {
+  if (/^[A-Za-z_$][\w$]*$/.test(name)) return name;
+  const joined = name.replace(/[^\w$]+(.?)/g, (_, next: string) => next.toUpperCase());
+  return /^\d/.test(joined) ? `_${joined}` : joined;
+}
+
+/** A property name as a key of an interface: quoted unless it is an identifier. */
+const propertyKey = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));
+
+/** Schema keywords with no rendering here: a contract using one is refused rather than typed `unknown`. */
+const UNSUPPORTED_KEYWORDS = ['oneOf', 'anyOf', 'not', 'discriminator'];
+
+/** Throws when a schema, or one inside it, uses a keyword the generator cannot render. */
+function checkSupported(where: string, schema: unknown): void {
+  if (typeof schema !== 'object' || schema === null) return;
+  for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+    if (UNSUPPORTED_KEYWORDS.includes(key)) throw new Error(`${where}: \`${key}\` is not supported by the generator`);
+    // Under `properties` the keys are property names, not keywords: only their schemas are checked.
+    if (key === 'properties' && typeof value === 'object' && value !== null)
+      for (const [prop, propSchema] of Object.entries(value)) checkSupported(`${where}.${prop}`, propSchema);
+    else checkSupported(where, value);
+  }
+}
 const pascal = (id: string) => id[0]?.toUpperCase() + id.slice(1);
 /** Text made safe inside a TSDoc block. */
 const docText = (text: string) => text.replace(/\*\//g, '*\\/').replace(/\s+/g, ' ').trim();
@@ -163,11 +221,23 @@ function modelsWithReadOnly(spec: Spec): Set<string> {
   return result;
 }
 
-function typeOf(schema: Schema, input: boolean, readOnlyModels: Set<string>): string {
+/** How an inline object with properties of its own is written: by the generator, which knows where it sits and how deep. */
+type InlineObject = (schema: Schema) => string;
+
+/** A type as an operand of `&` or `[]`: in parentheses when it is a union. */
+const operand = (type: string) => (type.includes('|') ? `(${type})` : type);
+
+function typeOf(schema: Schema, input: boolean, readOnlyModels: Set<string>, inline?: InlineObject): string {
+  const type = baseTypeOf(schema, input, readOnlyModels, inline);
+  return schema.nullable ? `${type} | null` : type;
+}
+
+function baseTypeOf(schema: Schema, input: boolean, readOnlyModels: Set<string>, inline?: InlineObject): string {
   if (schema.$ref) {
     const name = refName(schema.$ref);
-    return input && readOnlyModels.has(name) ? `${name}Input` : name;
+    return input && readOnlyModels.has(name) ? `${typeName(name)}Input` : typeName(name);
   }
+  if (schema.allOf) return schema.allOf.map((part) => operand(typeOf(part, input, readOnlyModels, inline))).join(' & ');
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
   switch (schema.type) {
     case 'string':
@@ -177,86 +247,122 @@ function typeOf(schema: Schema, input: boolean, readOnlyModels: Set<string>): st
       return 'number';
     case 'boolean':
       return 'boolean';
-    case 'array': {
-      const item = typeOf(schema.items ?? {}, input, readOnlyModels);
-      return item.includes('|') ? `(${item})[]` : `${item}[]`;
-    }
+    case 'array':
+      return `${operand(typeOf(schema.items ?? {}, input, readOnlyModels, inline))}[]`;
     case 'object':
+      if (inline && Object.keys(schema.properties ?? {}).length > 0) return inline(schema);
       return typeof schema.additionalProperties === 'object'
-        ? `Record<string, ${typeOf(schema.additionalProperties, input, readOnlyModels)}>`
+        ? `Record<string, ${typeOf(schema.additionalProperties, input, readOnlyModels, inline)}>`
         : 'Record<string, unknown>';
     default:
       return 'unknown';
   }
 }
 
-class Generator {
-  readonly #readOnlyModels: Set<string>;
+/**
+ * The model types of a contract: an interface per object definition (an alias for one without
+ * properties, for an enum and for any other non-object), each documented from the contract or its
+ * config. {@link Generator} adds an API's routes, operations and schemas.
+ */
+class ModelWriter {
+  protected readonly readOnlyModels: Set<string>;
 
   constructor(
-    private readonly spec: Spec,
-    private readonly config: ApiConfig,
+    protected readonly spec: Spec,
+    private readonly docs: ModelsConfig,
+    /** Definitions whose one home is elsewhere: no type here. */
+    private readonly shared: ReadonlySet<string>,
   ) {
-    this.#readOnlyModels = modelsWithReadOnly(spec);
+    for (const [name, model] of Object.entries(spec.definitions)) checkSupported(`${docs.specFile}: ${name}`, model);
+    this.readOnlyModels = modelsWithReadOnly(spec);
     this.#checkNames();
   }
 
-  get #header(): string {
-    return `// Generated by ${this.config.entry} from ${this.config.specFile}. Do not edit.\n`;
+  protected get header(): string {
+    return `// Generated by ${this.docs.entry} from ${this.docs.specFile}. Do not edit.\n`;
   }
 
-  /** Every exported name once: an input type named like a model would shadow it. */
+  /** Every exported name once: an input type named like a model would shadow it, and so would two definitions whose names make the same identifier. */
   #checkNames(): void {
     const names = new Set<string>();
     const add = (name: string) => {
-      if (names.has(name)) throw new Error(`${this.config.specFile}: two generated types are named ${name}`);
+      if (names.has(name)) throw new Error(`${this.docs.specFile}: two generated types are named ${name}`);
       names.add(name);
     };
     for (const name of Object.keys(this.spec.definitions)) {
-      add(name);
-      if (this.#readOnlyModels.has(name)) add(`${name}Input`);
+      add(typeName(name));
+      if (this.readOnlyModels.has(name)) add(`${typeName(name)}Input`);
     }
     for (const op of this.spec.operations) add(inputTypeName(op));
   }
 
   #modelDoc(name: string, model: Schema): string {
-    return model.description ?? this.config.modelDocs[name] ?? `The ${name} model of the ${this.config.title} API definition.`;
+    const fallback = model.enum
+      ? `The values of ${name} in the ${this.docs.title} definition.`
+      : `The ${name} model of the ${this.docs.title} API definition.`;
+    const doc = model.description ?? this.docs.modelDocs[name] ?? fallback;
+    return typeName(name) === name ? doc : `${doc} Named \`${name}\` in the contract.`;
   }
 
   #propertyDoc(model: string, prop: string, schema: Schema): string {
-    const docs = this.config.propertyDocs;
+    const docs = this.docs.propertyDocs;
     return schema.description ?? docs[`${model}.${prop}`] ?? docs[prop] ?? `The \`${prop}\` property of ${model}.`;
   }
 
-  #renderModel(name: string, model: Schema, input: boolean): string {
+  /**
+   * The properties of a model, or of an inline object inside one (`owner` is then its path:
+   * `IncomingNormalizedMessage.channel`), one line each after its TSDoc, at `indent`.
+   */
+  #properties(owner: string, model: Schema, input: boolean, indent: string): string[] {
     const required = new Set(model.required ?? []);
-    const lines = Object.entries(model.properties ?? {})
+    return Object.entries(model.properties ?? {})
       .filter(([, prop]) => !(input && prop.readOnly))
       .map(([prop, schema]) => {
         const readonly = schema.readOnly ? 'readonly ' : '';
-        return `${comment(this.#propertyDoc(name, prop, schema), '  ')}  ${readonly}${prop}${required.has(prop) ? '' : '?'}: ${typeOf(schema, input, this.#readOnlyModels)};\n`;
+        // An inline object with properties of its own is written out, one level deeper.
+        const inline: InlineObject = (object) =>
+          `{\n${this.#properties(`${owner}.${prop}`, object, input, `${indent}  `).join('')}${indent}}`;
+        return `${comment(this.#propertyDoc(owner, prop, schema), indent)}${indent}${readonly}${propertyKey(prop)}${required.has(prop) ? '' : '?'}: ${typeOf(schema, input, this.readOnlyModels, inline)};\n`;
       });
+  }
+
+  #renderModel(name: string, model: Schema, input: boolean): string {
+    const lines = this.#properties(name, model, input, '  ');
+    const type = input ? `${typeName(name)}Input` : typeName(name);
     const doc = input
-      ? `/** ${name} as a request body: its read-only properties are the server's to set. */\n`
+      ? `/** ${typeName(name)} as a request body: its read-only properties are the server's to set. */\n`
       : comment(this.#modelDoc(name, model));
+    // An enum, or any definition that is not an object (the guest protocol's `RequestType`, say): an alias of its type.
+    if (lines.length === 0 && (model.enum || (model.type !== undefined && model.type !== 'object')))
+      return `${doc}export type ${type} = ${typeOf(model, input, this.readOnlyModels)};\n`;
     // A model the contract gives no properties is an object of any shape (`Empty`, say).
-    if (lines.length === 0) return `${doc}export type ${input ? `${name}Input` : name} = Record<string, unknown>;\n`;
-    return `${doc}export interface ${input ? `${name}Input` : name} {\n${lines.join('')}}\n`;
+    if (lines.length === 0) return `${doc}export type ${type} = Record<string, unknown>;\n`;
+    return `${doc}export interface ${type} {\n${lines.join('')}}\n`;
   }
 
   models(): string {
-    const parts = [this.#header];
+    const parts = [this.header];
     for (const [name, model] of Object.entries(this.spec.definitions)) {
-      if (SHARED_MODELS.has(name)) continue;
+      if (this.shared.has(name)) continue;
       parts.push(`\n${this.#renderModel(name, model, false)}`);
-      if (this.#readOnlyModels.has(name)) parts.push(`\n${this.#renderModel(name, model, true)}`);
+      if (this.readOnlyModels.has(name)) parts.push(`\n${this.#renderModel(name, model, true)}`);
     }
     return parts.join('');
+  }
+}
+
+/** An API's generated files: its models, and its routes, operations and schemas. */
+class Generator extends ModelWriter {
+  constructor(
+    spec: Spec,
+    private readonly config: ApiConfig,
+  ) {
+    super(spec, config, SHARED_MODELS);
   }
 
   #bodyType(op: SpecOperation): string {
     const ref = op.body?.schemaRef ?? '';
-    return `M.${this.#readOnlyModels.has(ref) ? `${ref}Input` : ref}`;
+    return `M.${this.readOnlyModels.has(ref) ? `${ref}Input` : ref}`;
   }
 
   #renderInput(op: SpecOperation): string {
@@ -314,7 +420,7 @@ class Generator {
 
   routes(): string {
     const parts = [
-      this.#header,
+      this.header,
       "import { defineRoute } from '@switchboard/core';\n",
       "import { bodyValidator } from '../validation.js';\n",
       "import type * as M from './models.js';\n",
@@ -361,7 +467,7 @@ class Generator {
     const { operationsClass, title, guestOptions } = this.config;
     const count = this.spec.operations.length;
     const parts = [
-      this.#header,
+      this.header,
       "import type { CallOptions, CallResult, RouteDescriptor } from '@switchboard/core';\n",
       ...(guestOptions ? [`import type { ${guestOptions.type} } from '${guestOptions.from}';\n`] : []),
       "import type * as M from './models.js';\n",
@@ -390,7 +496,7 @@ class Generator {
 
   schemas(): string {
     return (
-      `${this.#header}\n/** The spec's model definitions (JSON Schema, Swagger 2 form), for the request validators. */\n` +
+      `${this.header}\n/** The spec's model definitions (JSON Schema, Swagger 2 form), for the request validators. */\n` +
       `export const definitions = ${JSON.stringify(this.spec.definitions, null, 2)} as const;\n` +
       `\n/** Limits on request bodies that the spec states in prose (see the proseLimits of ${this.config.entry}). */\n` +
       `export const bodyLimits: Readonly<Record<string, Readonly<Record<string, { readonly maxLength: number }>>>> = ${JSON.stringify(this.config.proseLimits.body)};\n`
@@ -462,4 +568,37 @@ export function apiGenerator(config: ApiConfig): {
     }
   };
   return { specUrl, outputDir, generate, write };
+}
+
+/**
+ * The model types of a contract of models only (the guest protocol's schema: definitions, no
+ * operations), as one file: every definition gets a type, none is left to another package.
+ */
+export function generateModels(definitions: Spec['definitions'], config: ModelsConfig): string {
+  return new ModelWriter({ operations: [], definitions }, config, new Set()).models();
+}
+
+/**
+ * A models-only contract's generator: its contract, the file its types go to (`file`, in the
+ * package's `src/generated/`), what it makes, and `write()` for `pnpm generate`.
+ */
+export function modelsGenerator(
+  config: ModelsConfig,
+  file: string,
+): {
+  readonly specUrl: URL;
+  readonly outputFile: URL;
+  readonly generate: (definitions?: Spec['definitions']) => string;
+  readonly write: () => void;
+} {
+  const root = new URL('../../', import.meta.url);
+  const specUrl = new URL(config.specFile, root);
+  const outputFile = new URL(file, new URL(config.entry.replace(/scripts\/[^/]+$/, 'src/generated/'), root));
+  const read = () => (JSON.parse(readFileSync(specUrl, 'utf8')) as Pick<Spec, 'definitions'>).definitions;
+  const generate = (definitions: Spec['definitions'] = read()) => generateModels(definitions, config);
+  const write = () => {
+    writeFileSync(outputFile, generate());
+    console.log(`wrote ${fileURLToPath(outputFile)}`);
+  };
+  return { specUrl, outputFile, generate, write };
 }
