@@ -8,7 +8,22 @@
  * package; those are documented in their own packages.
  * @module
  */
-export { WebMessagingAPI, type WebMessagingAPIOptions } from './webmessaging-api.js';
+export { WebMessagingAPI, type StartSessionOptions, type WebMessagingAPIOptions } from './webmessaging-api.js';
+export { GuestSession, type GuestSessionInfo } from './guest-session.js';
+export type { SessionOptions } from './session-options.js';
+export type { SessionMessage } from './session-message.js';
+export {
+  GuestSessionError,
+  type GuestSessionFailure,
+  type SessionAgentEvent,
+  type SessionEvent,
+  type SessionMessageEvent,
+  type SessionStateEvent,
+} from './session-events.js';
+export { GUEST_ERROR_CODES, type GuestErrorCode, type GuestErrorCodeInfo, type GuestErrorName } from './guest-error-codes.js';
+export type { ReceivedContent, ReceivedMessageEvent } from './guest-frame.js';
+/** The guest protocol's models, generated from Genesys' schema (spec/webmessaging-guest-protocol.json). */
+export type * as GuestProtocol from './generated/guest-protocol.js';
 export type { GuestCallOptions } from './guest-call-options.js';
 export { WebMessagingOperations } from './generated/operations.js';
 export * from './generated/routes.js';

@@ -4,7 +4,7 @@
  * the guest's JWT for the message history and the token revoke, none for the rest), Genesys'
  * ErrorBody in HttpError messages, and paging.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   type CallContext,
   type CallEventListener,
@@ -12,6 +12,7 @@ import {
   type CallOptions,
   type CallResult,
   type Client,
+  ConfigurationError,
   createStateKey,
   type PipelineStep,
   type Redaction,
@@ -19,7 +20,7 @@ import {
   stateEntry,
 } from '@switchboard/core';
 import { AuthError } from '@switchboard/middleware';
-import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions } from '@switchboard/genesys';
+import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, regionUrls } from '@switchboard/genesys';
 import type { ExpandableWebDeployment, WebDeploymentConfigurationVersion, WebMessagingMessage } from './generated/models.js';
 import { WebMessagingOperations } from './generated/operations.js';
 import type {
@@ -29,12 +30,56 @@ import type {
   GetWebmessagingMessagesInput,
 } from './generated/routes.js';
 import type { GuestCallOptions } from './guest-call-options.js';
+import { GuestSession } from './guest-session.js';
+import { type SessionOptions, streamSettings } from './session-options.js';
 
 /**
  * Where the Web Messaging API is, auth, middleware and their settings: {@link @switchboard/genesys!GenesysClientOptions}
- * (a `region` or a `baseUrl`, `oauth`, `retry`, `logger`, …).
+ * (a `region` or a `baseUrl`, `oauth`, `retry`, `logger`, …), and what guest sessions need.
  */
-export type WebMessagingAPIOptions = GenesysClientOptions;
+export type WebMessagingAPIOptions = GenesysClientOptions & {
+  /**
+   * The guest WebSocket's base URL (`wss://webmessaging.<domain>/v1`, or the emulator's
+   * `webMessagingUrl`), without its query; wins over `region`.
+   * @default the Web Messaging host of `region`
+   */
+  readonly webMessagingUrl?: string;
+  /**
+   * The Web Messaging deployment guest sessions start under.
+   * @default none: `startSession` then needs its own `deploymentId`
+   */
+  readonly deploymentId?: string;
+  /**
+   * How guest sessions keep their connection, pace their sends and order what they deliver.
+   * @default a health check every 15 s, reconnecting for up to 5 minutes, 2 messages a second spaced 510 ms, a 500 ms reorder window
+   */
+  readonly session?: SessionOptions;
+};
+
+/** What {@link WebMessagingAPI.startSession} takes. */
+export interface StartSessionOptions {
+  /**
+   * The session's token, to resume a session (from this process or another): the token is the
+   * session. 1 to 2,048 characters.
+   * @default a new random token (a UUID): a new session
+   */
+  readonly token?: string;
+  /**
+   * Start a new session in place of a read-only one (after the agent disconnected).
+   * @default `false`
+   */
+  readonly startNew?: boolean;
+  /**
+   * The deployment, when the client has none (or another).
+   * @default the client's `deploymentId`
+   */
+  readonly deploymentId?: string;
+  /**
+   * Aborts the start.
+   * @default none
+   */
+  readonly signal?: AbortSignal;
+}
 
 /**
  * What Web Messaging hides, from the models of spec/webmessaging-platform-api.json:
@@ -105,6 +150,10 @@ export class WebMessagingAPI extends WebMessagingOperations {
   /** What is hidden from logs, spans, events and error messages. */
   readonly redaction: Redaction;
   readonly #genesys: GenesysClient;
+  readonly #webMessagingUrl: string | undefined;
+  readonly #deploymentId: string | undefined;
+  readonly #sessionOptions: SessionOptions;
+  readonly #sessions = new Set<GuestSession>();
 
   /**
    * @param options - where the API is, and auth and middleware settings.
@@ -123,6 +172,44 @@ export class WebMessagingAPI extends WebMessagingOperations {
     this.client = this.#genesys.client;
     this.baseUrl = this.#genesys.baseUrl;
     this.redaction = this.#genesys.redaction;
+    this.#webMessagingUrl = options.webMessagingUrl ?? (options.region ? regionUrls(options.region)?.webMessagingUrl : undefined);
+    this.#deploymentId = options.deploymentId;
+    this.#sessionOptions = options.session ?? {};
+    // Checked now: a session starts long after this, and its options are wrong from the start.
+    streamSettings(this.#sessionOptions);
+  }
+
+  /**
+   * Starts a guest session over the Web Messaging WebSocket (or resumes the one of `token`), and
+   * resolves once it is configured. Its messages come from `session.events()`; `sendMessage`
+   * resolves at the server's echo. The session's own calls (the history after a reconnect) run on
+   * this client's pipeline.
+   * @throws ConfigurationError when neither the client nor the call names a deployment, or no WebSocket URL is known.
+   */
+  async startSession(options: StartSessionOptions = {}): Promise<GuestSession> {
+    const deploymentId = options.deploymentId ?? this.#deploymentId;
+    if (!deploymentId) throw new ConfigurationError('startSession needs a deploymentId: pass it to WebMessagingAPI or to startSession');
+    if (!this.#webMessagingUrl)
+      throw new ConfigurationError("startSession needs webMessagingUrl (or a region) in WebMessagingAPI's options");
+    const session: GuestSession = new GuestSession(
+      this,
+      {
+        webMessagingUrl: this.#webMessagingUrl,
+        deploymentId,
+        token: options.token ?? randomUUID(),
+        startNew: options.startNew === true,
+        proxy: this.#genesys.proxy,
+      },
+      this.#sessionOptions,
+      () => this.#sessions.delete(session),
+    );
+    this.#sessions.add(session);
+    try {
+      return await session.start(options.signal);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
   /** Runs one Web Messaging operation on the client; a guest operation's JWT travels in that call alone. */
@@ -203,8 +290,9 @@ export class WebMessagingAPI extends WebMessagingOperations {
     return this.client.on(type, listener);
   }
 
-  /** Lets calls in flight finish, then closes the client (and revokes the OAuth token it obtained). */
-  close(): Promise<void> {
-    return this.client.close();
+  /** Closes the guest sessions it started (their sockets; the sessions stay on the server), lets calls in flight finish, then closes the client (and revokes the OAuth token it obtained). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#sessions].map((session) => session.close()));
+    await this.client.close();
   }
 }

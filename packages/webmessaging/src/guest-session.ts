@@ -1,0 +1,478 @@
+/**
+ * A Web Messaging guest session over Genesys' WebSocket protocol, on the resilient stream of
+ * @switchboard/genesys: it connects, configures (or resumes) the session by its token, delivers the
+ * conversation's messages once each and in order (live, and after a reconnect read back from the
+ * history with a JWT from `getJwt`), paces what it sends to the protocol's 2 messages a second, and
+ * settles every send at its echo or with a typed error.
+ *
+ * What the session sends and receives is customer data: no frame, text or token appears in an
+ * event reason or an error message.
+ */
+import { randomUUID } from 'node:crypto';
+import { AbortError, type CallOptions, type ProxySetting } from '@switchboard/core';
+import {
+  EventQueue,
+  ListenerSet,
+  ResilientStream,
+  type StreamConnectionEvent,
+  type StreamFrame,
+  type StreamHandlers,
+} from '@switchboard/genesys';
+import { LocalLimiter } from '@switchboard/middleware';
+import type { WebMessagingOperations } from './generated/operations.js';
+import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type ReceivedMessageEvent } from './guest-frame.js';
+import { configureSessionRequest, echoRequest, getJwtRequest, textMessageRequest } from './guest-request.js';
+import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
+import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
+import { healthCheckMs, type SessionOptions, streamSettings } from './session-options.js';
+
+/** Where a session connects and what it is. */
+export interface GuestSessionInfo {
+  /** The guest WebSocket's base URL (`wss://webmessaging.<domain>/v1`), without its query. */
+  readonly webMessagingUrl: string;
+  /** The Web Messaging deployment. */
+  readonly deploymentId: string;
+  /** The session's token: reusing it resumes the session. */
+  readonly token: string;
+  /** Whether the first configureSession asks for a new session in place of a read-only one. */
+  readonly startNew: boolean;
+  /** How the socket connects (the client's proxy setting). */
+  readonly proxy: ProxySetting;
+}
+
+/** A send waiting for its echo. */
+interface PendingSend {
+  readonly frame: string;
+  readonly text: string;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (message: SessionMessage) => void;
+  readonly reject: (error: Error) => void;
+  /** Sent on a connection that dropped before its echo came: the history decides. */
+  inDoubt: boolean;
+}
+
+/** A request answered by one frame (SessionResponse, JwtResponse). */
+interface PendingAnswer {
+  readonly kind: GuestFrame['kind'];
+  readonly resolve: (frame: GuestFrame) => void;
+  readonly reject: (error: Error) => void;
+}
+
+/** The history's largest page; the walk back stops after this many pages (what a session could hold). */
+const HISTORY_PAGE_SIZE = 100;
+const MAX_HISTORY_PAGES = 50;
+/** The most events kept for the first iterator or listener; older ones are dropped (the history has the messages). */
+const MAX_BACKLOG = 10_000;
+/** A JWT from getJwt is asked for again when it has less than this left. */
+const JWT_MARGIN_MS = 60_000;
+
+/** One guest session; made by `WebMessagingAPI.startSession`. */
+export class GuestSession {
+  /** The session's token: keep it to resume the session (in this process or another). */
+  readonly token: string;
+  /** The Web Messaging deployment. */
+  readonly deploymentId: string;
+  readonly #api: WebMessagingOperations;
+  readonly #closed: () => void;
+  readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
+  /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
+  readonly #pace: LocalLimiter;
+  readonly #sends = new Map<string, PendingSend>();
+  readonly #answers = new Map<string, PendingAnswer>();
+  readonly #queues = new Set<EventQueue<SessionEvent>>();
+  readonly #listeners = new Map<string, ListenerSet<SessionEvent>>();
+  #jwt: { readonly jwt: string; readonly expiresAt: number } | undefined;
+  #readOnly = false;
+  #first = true;
+  #startNew: boolean;
+  /** Settles once the session is configured and its gap filled: what sends wait for. */
+  #ready: Deferred = deferred();
+  #healthTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #healthCheckMs: number;
+  #end: GuestSessionError | undefined;
+  /** Events that came before the first iterator or listener; undefined once one came. */
+  #backlog: SessionEvent[] | undefined = [];
+  /** Guest messages the current gap fill recovered: sends in doubt are looked up among them. */
+  #recoveredGuest: SessionMessage[] = [];
+
+  /**
+   * @param api - the operations the session's own calls run on (its history).
+   * @param info - where it connects and what it is.
+   * @param options - how it keeps its connection, paces its sends and orders what it delivers.
+   * @param closed - called once when it closes.
+   */
+  constructor(api: WebMessagingOperations, info: GuestSessionInfo, options: SessionOptions = {}, closed: () => void = () => undefined) {
+    this.#api = api;
+    this.#closed = closed;
+    // The token and deployment checked now (a ValidationError naming neither value), not at each connection.
+    configureSessionRequest({ token: info.token, tracingId: 'check', deploymentId: info.deploymentId });
+    this.token = info.token;
+    this.deploymentId = info.deploymentId;
+    this.#startNew = info.startNew;
+    this.#healthCheckMs = healthCheckMs(options);
+    const pace = options.pace ?? { perSecond: 2, minSpacingMs: 510 };
+    this.#pace = new LocalLimiter({ limit: pace.perSecond, intervalMs: 1_000, minSpacingMs: pace.minSpacingMs, metrics: false });
+    const uri = `${info.webMessagingUrl}?deploymentId=${encodeURIComponent(info.deploymentId)}&application=${encodeURIComponent('switchboard-webmessaging')}`;
+    this.#stream = new ResilientStream(
+      {
+        uri,
+        proxy: info.proxy,
+        read: (text) => this.#read(text),
+        idOf: (message) => message.id,
+        timeOf,
+        missed: (afterId, signal) => this.#missed(afterId, signal),
+        opened: (send, signal) => this.#configure(send, signal),
+      },
+      streamSettings(options),
+      this.#handlers(),
+    );
+  }
+
+  /** Whether the session is read-only: the agent disconnected; a new session needs `startNew`. */
+  get readOnly(): boolean {
+    return this.#readOnly;
+  }
+
+  /** Connects and resolves once the session is configured (or rejects with a GuestSessionError). */
+  async start(signal?: AbortSignal): Promise<this> {
+    this.#stream.start();
+    await this.#whenReady(signal, 'start');
+    return this;
+  }
+
+  /**
+   * The session's events as they happen, by `type`; the iterator ends when the session closes or
+   * `signal` aborts, and throws when it fails. The first iterator (or {@link GuestSession.on}
+   * listener) also gets what came before it, since the session started: its history, and the
+   * connection's opening.
+   */
+  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<SessionEvent, void, undefined> {
+    if (options.signal?.aborted) return;
+    const queue = new EventQueue<SessionEvent>();
+    this.#drainBacklog(queue);
+    if (this.#end) queue.end(this.#end.failure === 'closed' ? undefined : this.#end);
+    this.#queues.add(queue);
+    try {
+      for (let event = await queue.next(options.signal); event; event = await queue.next(options.signal)) yield event;
+    } finally {
+      this.#queues.delete(queue);
+    }
+  }
+
+  /** Calls `listener` with each event of `type`; returns the function that removes it. */
+  on<T extends SessionEvent['type']>(type: T, listener: (event: Extract<SessionEvent, { type: T }>) => void): () => void {
+    let listeners = this.#listeners.get(type);
+    if (!listeners) this.#listeners.set(type, (listeners = new ListenerSet()));
+    const remove = listeners.add(listener as (event: SessionEvent) => void);
+    this.#drainBacklog();
+    return remove;
+  }
+
+  /**
+   * Sends a text message; resolves with it once the server echoes it (its id and time), and rejects
+   * with a GuestSessionError for what the server refuses (4011 too long, 4013 custom attributes
+   * too large, 409 read-only, …) or a ValidationError, before anything is sent, for bad input. Sends
+   * go out at the protocol's pace, one after another, in call order; a 4029 is waited out.
+   */
+  async sendMessage(
+    text: string,
+    options: Pick<CallOptions, 'signal'> & { readonly customAttributes?: Readonly<Record<string, string>> } = {},
+  ): Promise<SessionMessage> {
+    const tracingId = randomUUID();
+    const frame = textMessageRequest({ token: this.token, tracingId, text, customAttributes: options.customAttributes });
+    if (this.#end) return Promise.reject(this.#end);
+    if (this.#readOnly) return Promise.reject(new GuestSessionError('rejected', 'the session is read-only', 409));
+    if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason, { operationId: 'onMessage' }));
+    return new Promise<SessionMessage>((resolve, reject) => {
+      this.#sends.set(tracingId, { frame, text, signal: options.signal, resolve, reject, inDoubt: false });
+      options.signal?.addEventListener(
+        'abort',
+        () => this.#settle(tracingId, new AbortError(options.signal?.reason, { operationId: 'onMessage' })),
+        { once: true },
+      );
+      void this.#dispatch(tracingId);
+    });
+  }
+
+  /** Closes the socket (the session stays on the server: the token resumes it); pending sends reject. */
+  async close(): Promise<void> {
+    clearInterval(this.#healthTimer);
+    this.#finish(new GuestSessionError('closed', 'the session was closed'));
+    await this.#stream.close('closed');
+    await this.#pace.close({ rejectQueued: true });
+    this.#closed();
+  }
+
+  /** Waits for the session to be ready, then its turn, then sends; over again when the connection drops first. */
+  async #dispatch(tracingId: string): Promise<void> {
+    for (;;) {
+      const pending = this.#sends.get(tracingId);
+      if (!pending) return;
+      try {
+        await this.#whenReady(pending.signal, 'onMessage');
+        (await this.#pace.acquire({ operationId: 'onMessage', signal: pending.signal, timeoutMs: Infinity })).release();
+      } catch (error) {
+        return this.#settle(tracingId, error as Error);
+      }
+      if (!this.#sends.has(tracingId)) return;
+      if (this.#stream.send(pending.frame)) return;
+    }
+  }
+
+  #settle(tracingId: string, outcome: Error | SessionMessage): void {
+    const pending = this.#sends.get(tracingId);
+    if (!pending) return;
+    this.#sends.delete(tracingId);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  async #whenReady(signal: AbortSignal | undefined, operationId: string): Promise<void> {
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal?.aborted) reject(new AbortError(signal.reason, { operationId }));
+      signal?.addEventListener('abort', () => reject(new AbortError(signal.reason, { operationId })), { once: true });
+    });
+    const ended = new Promise<never>((_, reject) => (this.#end ? reject(this.#end) : this.#onEnd.push(reject)));
+    ended.catch(() => undefined);
+    aborted.catch(() => undefined);
+    await Promise.race([this.#ready.promise, aborted, ended]);
+  }
+
+  readonly #onEnd: ((error: Error) => void)[] = [];
+
+  /** configureSession after each open: a new session the first time (or with startNew), the token's own after that. */
+  async #configure(send: (text: string) => void, signal: AbortSignal): Promise<void> {
+    const tracingId = randomUUID();
+    const answer = this.#await(tracingId, 'session', signal);
+    send(
+      configureSessionRequest({ token: this.token, tracingId, deploymentId: this.deploymentId, startNew: this.#first && this.#startNew }),
+    );
+    const frame = await answer;
+    if (frame.kind !== 'session' || frame.body.connected !== true)
+      throw Object.assign(new Error('the session was not configured'), { refused: true });
+    this.#first = false;
+    this.#startNew = false;
+    if (frame.body.readOnly === true) this.#readOnly = true;
+  }
+
+  /** Waits for the frame that answers `tracingId` (an error frame rejects it), until the connection goes. */
+  #await(tracingId: string, kind: GuestFrame['kind'], signal: AbortSignal): Promise<GuestFrame> {
+    return new Promise((resolve, reject) => {
+      this.#answers.set(tracingId, { kind, resolve, reject });
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#answers.delete(tracingId);
+          reject(new Error('the connection closed'));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** The history after `afterId` (all of it when undefined), oldest first, with a JWT from getJwt. */
+  async *#missed(afterId: string | undefined, signal: AbortSignal): AsyncGenerator<SessionMessage, void, undefined> {
+    this.#recoveredGuest = [];
+    const guestJwt = await this.#guestJwt(signal);
+    const newestFirst: SessionMessage[] = [];
+    for (let pageNumber = 1; pageNumber <= MAX_HISTORY_PAGES; pageNumber++) {
+      const { data } = await this.#api.getWebmessagingMessages({ pageSize: HISTORY_PAGE_SIZE, pageNumber }, { guestJwt, signal });
+      const entities = data.entities ?? [];
+      let reached = false;
+      for (const entity of entities) {
+        const message = fromHistory(entity);
+        if (!message) continue;
+        if (message.id === afterId) {
+          reached = true;
+          break;
+        }
+        newestFirst.push(message);
+      }
+      const last = data.pageCount !== undefined ? pageNumber >= data.pageCount : entities.length < HISTORY_PAGE_SIZE;
+      if (reached || last || entities.length === 0) break;
+    }
+    // Oldest first; the history's order is by time, and equal times keep the server's order.
+    yield* newestFirst.reverse().sort((a, b) => (timeOf(a) || 0) - (timeOf(b) || 0));
+  }
+
+  /** A JWT for the history: the one held while it has a minute left, else a new one from getJwt. */
+  async #guestJwt(signal: AbortSignal): Promise<string> {
+    if (this.#jwt && this.#jwt.expiresAt - Date.now() > JWT_MARGIN_MS) return this.#jwt.jwt;
+    const tracingId = randomUUID();
+    const answer = this.#await(tracingId, 'jwt', signal);
+    if (!this.#stream.send(getJwtRequest({ token: this.token, tracingId }))) throw new Error('the connection closed');
+    const frame = await answer;
+    if (frame.kind !== 'jwt') throw new Error('getJwt was not answered');
+    this.#jwt = { jwt: frame.body.jwt, expiresAt: frame.body.exp * 1000 };
+    return frame.body.jwt;
+  }
+
+  /** Reads a frame: messages are the stream's items, agent events and session changes its live events, answers settle what waits for them. */
+  #read(text: string): StreamFrame<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'> {
+    const frame = parseGuestFrame(text);
+    const tracingId = frame.kind === 'ignored' ? undefined : frame.tracingId;
+    const answer = tracingId === undefined ? undefined : this.#answers.get(tracingId);
+    if (tracingId !== undefined && answer && (frame.kind === answer.kind || frame.kind === 'error')) {
+      this.#answers.delete(tracingId);
+      if (frame.kind === 'error')
+        answer.reject(Object.assign(new Error(`refused (${frame.code})`), { refused: frame.code === 4006 || frame.code === 4007 }));
+      else answer.resolve(frame);
+      return { kind: 'quiet' };
+    }
+    return this.#readEvent(frame);
+  }
+
+  #readEvent(frame: GuestFrame): StreamFrame<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'> {
+    switch (frame.kind) {
+      case 'ignored':
+        return frame;
+      case 'guest-echo':
+      case 'agent-message': {
+        const message = fromFrame(frame.body);
+        if (!message) return { kind: 'ignored', reason: 'invalid structured message' };
+        if (frame.kind === 'guest-echo' && frame.tracingId !== undefined) this.#settle(frame.tracingId, message);
+        return { kind: 'item', item: message };
+      }
+      case 'agent-event':
+        if (frame.body.events.some(isDisconnect)) this.#readOnly = true;
+        return { kind: 'live', event: { type: 'agent-event', events: frame.body.events } };
+      case 'too-many-requests':
+        return this.#tooMany(frame.tracingId, frame.retryAfter);
+      case 'error':
+        if (frame.tracingId !== undefined && this.#sends.has(frame.tracingId)) {
+          if (frame.code === 409) this.#readOnly = true;
+          this.#settle(frame.tracingId, new GuestSessionError('rejected', 'the server refused the message', frame.code));
+        }
+        return { kind: 'quiet' };
+      case 'session-expired':
+        return { kind: 'live', event: { type: 'session', state: 'expired' } };
+      case 'session-cleared':
+        return { kind: 'live', event: { type: 'session', state: 'cleared' } };
+      case 'connection-closed':
+        return { kind: 'live', event: { type: 'session', state: 'closed-elsewhere' } };
+      case 'logout':
+        return { kind: 'live', event: { type: 'session', state: 'logged-out' } };
+      default:
+        return { kind: 'quiet' };
+    }
+  }
+
+  /** A 4029: nobody of this session sends before `retryAfter`; the refused send goes again (it was not stored). */
+  #tooMany(tracingId: string | undefined, retryAfterSeconds: number): { kind: 'quiet' } {
+    this.#pace.pauseUntil(Date.now() + Math.max(1, retryAfterSeconds) * 1_000);
+    if (tracingId !== undefined && this.#sends.has(tracingId)) void this.#dispatch(tracingId);
+    return { kind: 'quiet' };
+  }
+
+  #handlers(): StreamHandlers<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'> {
+    return {
+      item: (message, recovered) => {
+        if (recovered && message.direction === 'Inbound') this.#recoveredGuest.push(message);
+        this.#emit({ type: 'message', message, recovered });
+      },
+      live: (event) => {
+        if (event.type === 'agent-event' && event.events.some(isDisconnect)) this.#emit({ type: 'session', state: 'read-only' });
+        this.#emit(event);
+      },
+      connection: (event) => this.#connection(event),
+      gapFilled: () => this.#caughtUp(),
+      ignored: () => undefined,
+      givingUp: () => undefined,
+      failed: (failure, detail) => this.#finish(streamFailure(failure, detail)),
+      within: (work) => work(),
+    };
+  }
+
+  #connection(event: StreamConnectionEvent): void {
+    clearInterval(this.#healthTimer);
+    if (event.state === 'open') {
+      // The health check: an echo now and then, whose answer shows the server is there (the stall timer's frame).
+      this.#healthTimer = setInterval(
+        () => this.#stream.send(echoRequest({ token: this.token, tracingId: randomUUID() })),
+        this.#healthCheckMs,
+      );
+      this.#healthTimer.unref();
+    } else if (this.#ready.settled) {
+      // Down: sends wait for the next connection; those already sent wait for the history's word.
+      this.#ready = deferred();
+      for (const pending of this.#sends.values()) pending.inDoubt = true;
+    }
+    this.#emit(event);
+  }
+
+  /**
+   * The gap is filled: the session is ready. A send whose connection dropped before its echo is
+   * looked up among the guest's messages the fill recovered (by its text, the oldest first): found,
+   * it resolves with it; not found, it goes once more. (Two sends of the same text in doubt at once
+   * are told apart by their order only.)
+   */
+  #caughtUp(): void {
+    const recovered = [...this.#recoveredGuest];
+    for (const [tracingId, pending] of this.#sends) {
+      if (!pending.inDoubt) continue;
+      pending.inDoubt = false;
+      const at = recovered.findIndex((message) => message.text === pending.text);
+      if (at >= 0) this.#settle(tracingId, recovered.splice(at, 1)[0] as SessionMessage);
+      else void this.#dispatch(tracingId);
+    }
+    this.#ready.resolve();
+  }
+
+  #emit(event: SessionEvent): void {
+    // Until the first iterator or listener, events wait: the session connects (and reads its
+    // history) as it starts, before the caller can listen.
+    if (this.#backlog) {
+      if (this.#backlog.push(event) > MAX_BACKLOG) this.#backlog.shift();
+      return;
+    }
+    for (const queue of this.#queues) queue.push(event);
+    this.#listeners.get(event.type)?.emit(event);
+  }
+
+  /** The first consumer takes what waited for it: an iterator gets every event, a listener those of its type. */
+  #drainBacklog(queue?: EventQueue<SessionEvent>): void {
+    const backlog = this.#backlog;
+    if (!backlog) return;
+    this.#backlog = undefined;
+    if (queue) for (const event of backlog) queue.push(event);
+    else for (const event of backlog) this.#listeners.get(event.type)?.emit(event);
+  }
+
+  /** The session ended: every iterator ends (throwing its error unless it was closed), every send and wait rejects. */
+  #finish(error: GuestSessionError): void {
+    if (this.#end) return;
+    this.#end = error;
+    clearInterval(this.#healthTimer);
+    for (const queue of this.#queues) queue.end(error.failure === 'closed' ? undefined : error);
+    for (const reject of this.#onEnd.splice(0)) reject(error);
+    for (const tracingId of [...this.#sends.keys()]) this.#settle(tracingId, error);
+  }
+}
+
+/** The agent's Presence Disconnect: the session is read-only from then on. */
+function isDisconnect(event: ReceivedMessageEvent): boolean {
+  return event.eventType === 'Presence' && event.presence?.type === 'Disconnect';
+}
+
+/** A promise to resolve later, and whether it has been. */
+interface Deferred {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+  readonly settled: boolean;
+}
+
+function deferred(): Deferred {
+  let done: () => void = () => undefined;
+  const state = { settled: false };
+  const promise = new Promise<void>((resolve) => (done = resolve));
+  return {
+    promise,
+    resolve: () => {
+      state.settled = true;
+      done();
+    },
+    get settled() {
+      return state.settled;
+    },
+  };
+}
