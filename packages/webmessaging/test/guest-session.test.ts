@@ -123,6 +123,19 @@ describe('a guest session', () => {
     await client.close();
   });
 
+  it('rejects what the server refuses with its code: a text too long (4011), custom attributes too large (4013)', async () => {
+    const client = api();
+    const session = await client.startSession();
+    const long = await session.sendMessage('x'.repeat(4_001)).catch((e: unknown) => e);
+    expect(long).toMatchObject({ failure: 'rejected', protocolCode: 4011 });
+    expect(String(long)).not.toContain('xxxx');
+    const attributes = await session.sendMessage('hi', { customAttributes: { notes: 'y'.repeat(3_000) } }).catch((e: unknown) => e);
+    expect(attributes).toMatchObject({ failure: 'rejected', protocolCode: 4013 });
+    // The session goes on.
+    expect((await session.sendMessage('still here')).text).toBe('still here');
+    await client.close();
+  });
+
   it('ends as refused when the session has expired: the iterator throws, a later send rejects', async () => {
     const client = api();
     const session = await client.startSession();
