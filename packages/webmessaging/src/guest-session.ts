@@ -40,6 +40,20 @@ export interface GuestSessionInfo {
   readonly proxy: ProxySetting;
 }
 
+/** What a session has sent so far ({@link GuestSession.stats}). */
+export interface SessionStats {
+  /** onMessage frames sent, each attempt counted (a 4029 or a drop makes a second). */
+  readonly sent: number;
+  /** Sends settled by the server's echo. */
+  readonly echoed: number;
+  /** 4029 refusals (TooManyRequestsErrorMessage) waited out. */
+  readonly rateLimited: number;
+  /** Sends in doubt after a drop that the history did not hold, sent again. */
+  readonly resent: number;
+  /** Sends in doubt after a drop that the history held: settled without sending again. */
+  readonly foundInHistory: number;
+}
+
 /** A send waiting for its echo. */
 interface PendingSend {
   readonly frame: string;
@@ -87,6 +101,7 @@ export class GuestSession {
   #startNew: boolean;
   /** Settles once the session is configured and its gap filled: what sends wait for. */
   #ready: Deferred = deferred();
+  readonly #stats = { sent: 0, echoed: 0, rateLimited: 0, resent: 0, foundInHistory: 0 };
   #healthTimer: ReturnType<typeof setInterval> | undefined;
   readonly #healthCheckMs: number;
   #end: GuestSessionError | undefined;
@@ -126,6 +141,11 @@ export class GuestSession {
       streamSettings(options),
       this.#handlers(),
     );
+  }
+
+  /** What the session has sent so far: frames out, echoes in, 4029 refusals waited out, sends looked up or sent again after a drop. */
+  get stats(): SessionStats {
+    return { ...this.#stats };
   }
 
   /** Whether the session is read-only: the agent disconnected; a new session needs `startNew`. */
@@ -215,7 +235,10 @@ export class GuestSession {
         return this.#settle(tracingId, error as Error);
       }
       if (!this.#sends.has(tracingId)) return;
-      if (this.#stream.send(pending.frame)) return;
+      if (this.#stream.send(pending.frame)) {
+        this.#stats.sent++;
+        return;
+      }
     }
   }
 
@@ -330,7 +353,10 @@ export class GuestSession {
       case 'agent-message': {
         const message = fromFrame(frame.body);
         if (!message) return { kind: 'ignored', reason: 'invalid structured message' };
-        if (frame.kind === 'guest-echo' && frame.tracingId !== undefined) this.#settle(frame.tracingId, message);
+        if (frame.kind === 'guest-echo' && frame.tracingId !== undefined && this.#sends.has(frame.tracingId)) {
+          this.#stats.echoed++;
+          this.#settle(frame.tracingId, message);
+        }
         return { kind: 'item', item: message };
       }
       case 'agent-event':
@@ -360,6 +386,7 @@ export class GuestSession {
   /** A 4029: nobody of this session sends before `retryAfter`; the refused send goes again (it was not stored). */
   #tooMany(tracingId: string | undefined, retryAfterSeconds: number): { kind: 'quiet' } {
     this.#pace.pauseUntil(Date.now() + Math.max(1, retryAfterSeconds) * 1_000);
+    this.#stats.rateLimited++;
     if (tracingId !== undefined && this.#sends.has(tracingId)) void this.#dispatch(tracingId);
     return { kind: 'quiet' };
   }
@@ -412,8 +439,13 @@ export class GuestSession {
       if (!pending.inDoubt) continue;
       pending.inDoubt = false;
       const at = recovered.findIndex((message) => message.text === pending.text);
-      if (at >= 0) this.#settle(tracingId, recovered.splice(at, 1)[0] as SessionMessage);
-      else void this.#dispatch(tracingId);
+      if (at >= 0) {
+        this.#stats.foundInHistory++;
+        this.#settle(tracingId, recovered.splice(at, 1)[0] as SessionMessage);
+      } else {
+        this.#stats.resent++;
+        void this.#dispatch(tracingId);
+      }
     }
     this.#ready.resolve();
   }

@@ -9,7 +9,7 @@
  * @module
  */
 export { WebMessagingAPI, type StartSessionOptions, type WebMessagingAPIOptions } from './webmessaging-api.js';
-export { GuestSession, type GuestSessionInfo } from './guest-session.js';
+export { GuestSession, type GuestSessionInfo, type SessionStats } from './guest-session.js';
 export type { SessionOptions } from './session-options.js';
 export type { SessionMessage } from './session-message.js';
 export {
