@@ -10,7 +10,9 @@
  * --processes (1, 4, 8 and 16 worker processes sharing one org limit; needs redis-server), --storm (requests
  * sent in a 2 s run of 429 Retry-After: 0, with and without the pause after a 429), --hostile (what the
  * response-size limit costs on a small answer, peak memory under an endless body and gzip and
- * brotli bombs with the limit and without it, and the cost of a hop through a local tinyproxy).
+ * brotli bombs with the limit and without it, and the cost of a hop through a local tinyproxy),
+ * --session (Web Messaging guest sessions against the emulator: one sending for 60 s as fast as
+ * the protocol allows, then 100 and 1,000 sessions at once in one process).
  *
  * Our packages are measured as users run them, built (`pnpm bench` builds first): through tsx's
  * on-the-fly transform of the TypeScript sources, which wraps every closure to keep its name,
@@ -30,6 +32,7 @@ import { runLimiterBench } from './limiter.js';
 import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
 import { runStormBench } from './storm.js';
+import { runSessionBench } from './session.js';
 import { writeResults } from './results.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     limiter: { type: 'boolean', default: false },
     observed: { type: 'boolean', default: false },
     hostile: { type: 'boolean', default: false },
+    session: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -71,6 +75,12 @@ function saveResults(): void {
 const globalDispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
 if (globalDispatcher instanceof UndiciAgent)
   throw new Error('the npm undici Agent became the global dispatcher; the ky rows would be wrong');
+
+if (args.session) {
+  await runSessionBench({ seconds: args.quick ? 10 : 60, counts: args.quick ? [100] : [100, 1_000] });
+  saveResults();
+  process.exit(0);
+}
 
 if (args.hostile) {
   await runHostileBench({ durationMs, rounds, warmupMs });
