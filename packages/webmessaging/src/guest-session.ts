@@ -59,6 +59,8 @@ interface PendingSend {
   readonly frame: string;
   readonly text: string;
   readonly signal: AbortSignal | undefined;
+  /** Its listener on `signal`, removed once it settles. */
+  readonly onAbort: () => void;
   readonly resolve: (message: SessionMessage) => void;
   readonly reject: (error: Error) => void;
   /** Sent on a connection that dropped before its echo came: the history decides. */
@@ -204,12 +206,10 @@ export class GuestSession {
     if (this.#readOnly) return Promise.reject(new GuestSessionError('rejected', 'the session is read-only', 409));
     if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason, { operationId: 'onMessage' }));
     return new Promise<SessionMessage>((resolve, reject) => {
-      this.#sends.set(tracingId, { frame, text, signal: options.signal, resolve, reject, inDoubt: false });
-      options.signal?.addEventListener(
-        'abort',
-        () => this.#settle(tracingId, new AbortError(options.signal?.reason, { operationId: 'onMessage' })),
-        { once: true },
-      );
+      const { signal } = options;
+      const onAbort = () => this.#settle(tracingId, new AbortError(signal?.reason, { operationId: 'onMessage' }));
+      this.#sends.set(tracingId, { frame, text, signal, onAbort, resolve, reject, inDoubt: false });
+      signal?.addEventListener('abort', onAbort, { once: true });
       void this.#dispatch(tracingId);
     });
   }
@@ -246,22 +246,29 @@ export class GuestSession {
     const pending = this.#sends.get(tracingId);
     if (!pending) return;
     this.#sends.delete(tracingId);
+    // A long-lived signal (one per service, say) must not keep a listener per message.
+    pending.signal?.removeEventListener('abort', pending.onAbort);
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
   }
 
+  /** Waits until the session is ready, it ends, or `signal` aborts; the abort listener goes with the wait (each send waits once). */
   async #whenReady(signal: AbortSignal | undefined, operationId: string): Promise<void> {
+    if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
+    let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
-      if (signal?.aborted) reject(new AbortError(signal.reason, { operationId }));
-      signal?.addEventListener('abort', () => reject(new AbortError(signal.reason, { operationId })), { once: true });
+      onAbort = () => reject(new AbortError(signal?.reason, { operationId }));
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const ended = new Promise<never>((_, reject) => (this.#end ? reject(this.#end) : this.#onEnd.push(reject)));
-    ended.catch(() => undefined);
-    aborted.catch(() => undefined);
-    await Promise.race([this.#ready.promise, aborted, ended]);
+    try {
+      await Promise.race([this.#ready.promise, aborted, this.#ended.promise]);
+    } finally {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
   }
 
-  readonly #onEnd: ((error: Error) => void)[] = [];
+  /** Rejected once, when the session ends: every wait races it (one promise, not one per wait). */
+  readonly #ended = endedSignal();
 
   /** configureSession after each open: a new session the first time (or with startNew), the token's own after that. */
   async #configure(send: (text: string) => void, signal: AbortSignal): Promise<void> {
@@ -476,9 +483,17 @@ export class GuestSession {
     this.#end = error;
     clearInterval(this.#healthTimer);
     for (const queue of this.#queues) queue.end(error.failure === 'closed' ? undefined : error);
-    for (const reject of this.#onEnd.splice(0)) reject(error);
+    this.#ended.reject(error);
     for (const tracingId of [...this.#sends.keys()]) this.#settle(tracingId, error);
   }
+}
+
+/** A promise rejected at most once, later, with its rejection handled (no wait may be around to see it). */
+function endedSignal(): { readonly promise: Promise<never>; readonly reject: (error: Error) => void } {
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<never>((_, fail) => (reject = fail));
+  promise.catch(() => undefined);
+  return { promise, reject };
 }
 
 /** The agent's Presence Disconnect: the session is read-only from then on. */

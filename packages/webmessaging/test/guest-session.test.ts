@@ -4,6 +4,7 @@
  * reconnected with every message delivered once (what was missed read from the history), a
  * read-only session, a resume by token, and typed errors. Waits are on events, never on time.
  */
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { GuestSessionError, type SessionEvent, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
@@ -67,6 +68,15 @@ describe('a guest session', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     // The emulator counts 2 onMessage in any second, as the protocol says: paced, none was refused.
     expect(session.stats).toMatchObject({ sent: 5, echoed: 5, rateLimited: 0 });
+    await client.close();
+  });
+
+  it('leaves no listener on a long-lived signal once its sends have settled', async () => {
+    const client = api();
+    const session = await client.startSession();
+    const service = new AbortController();
+    await Promise.all(Array.from({ length: 3 }, (_, i) => session.sendMessage(`with a signal ${i}`, { signal: service.signal })));
+    expect(getEventListeners(service.signal, 'abort')).toHaveLength(0);
     await client.close();
   });
 
