@@ -129,6 +129,26 @@ export interface ApiConfig extends ModelsConfig {
 }
 
 /**
+ * TSDoc for the properties every Genesys contract has and leaves undescribed (ErrorBody's entity
+ * fields, paging, `selfUri`): an API's config spreads it under its own.
+ */
+export const GENESYS_PROPERTY_DOCS: Readonly<Record<string, string>> = {
+  entityId: 'The id of the entity concerned, if any.',
+  entityName: 'The name of the entity concerned, if any.',
+  name: "The object's name.",
+  entities: 'The entries of this page.',
+  pageSize: 'The number of entries per page.',
+  pageNumber: 'The number of this page, from 1.',
+  pageCount: 'The number of pages.',
+  total: 'The number of entries across all pages.',
+  firstUri: 'The URI of the first page.',
+  lastUri: 'The URI of the last page.',
+  previousUri: 'The URI of the previous page, when there is one.',
+  nextUri: 'The URI of the next page, when there is one.',
+  selfUri: 'The URI for this object',
+};
+
+/**
  * The models every Genesys contract defines alike, whose one home is @switchboard/genesys: the
  * generated model types import nothing for them (no other model refers to them), and the JSON
  * Schemas keep them, since validators resolve references within the contract.

@@ -5,7 +5,7 @@
  * output is committed, and a test fails when it is stale.
  */
 import { fileURLToPath } from 'node:url';
-import { type ApiConfig, apiGenerator, type ProseLimits } from '../../../scripts/codegen/generator.js';
+import { type ApiConfig, apiGenerator, GENESYS_PROPERTY_DOCS, type ProseLimits } from '../../../scripts/codegen/generator.js';
 
 export type { Spec, SpecOperation } from '../../../scripts/codegen/generator.js';
 
@@ -63,19 +63,6 @@ const PROPERTY_DOCS: Readonly<Record<string, string>> = {
   'WebChatDeployment.allowedDomains': 'The domains from which chats may be started under this deployment.',
   'WebChatSettings.requireDeployment': 'Whether every guest chat must name a deployment.',
   'DomainEntityRef.id': "The entity's id.",
-  entityId: 'The id of the entity concerned, if any.',
-  entityName: 'The name of the entity concerned, if any.',
-  name: "The object's name.",
-  entities: 'The entries of this page.',
-  pageSize: 'The number of entries per page.',
-  pageNumber: 'The number of this page, from 1.',
-  pageCount: 'The number of pages.',
-  total: 'The number of entries across all pages.',
-  firstUri: 'The URI of the first page.',
-  lastUri: 'The URI of the last page.',
-  previousUri: 'The URI of the previous page, when there is one.',
-  nextUri: 'The URI of the next page, when there is one.',
-  selfUri: 'The URI for this object',
 };
 
 const CONFIG: ApiConfig = {
@@ -86,7 +73,7 @@ const CONFIG: ApiConfig = {
   operationsClass: 'WebChatOperations',
   deprecation: DEPRECATION,
   modelDocs: MODEL_DOCS,
-  propertyDocs: PROPERTY_DOCS,
+  propertyDocs: { ...GENESYS_PROPERTY_DOCS, ...PROPERTY_DOCS },
   proseLimits: PROSE_LIMITS,
 };
 

@@ -6,7 +6,14 @@
  * the output is committed, and a test fails when it is stale.
  */
 import { fileURLToPath } from 'node:url';
-import { type ApiConfig, apiGenerator, type ModelsConfig, modelsGenerator, type ProseLimits } from '../../../scripts/codegen/generator.js';
+import {
+  type ApiConfig,
+  apiGenerator,
+  GENESYS_PROPERTY_DOCS,
+  type ModelsConfig,
+  modelsGenerator,
+  type ProseLimits,
+} from '../../../scripts/codegen/generator.js';
 
 export type { Spec, SpecOperation } from '../../../scripts/codegen/generator.js';
 
@@ -44,23 +51,6 @@ const MODEL_DOCS: Readonly<Record<string, string>> = {
   Empty: 'An empty answer.',
 };
 
-/** TSDoc for properties the contract leaves undescribed, by `Model.property` first, then by property name. */
-const PROPERTY_DOCS: Readonly<Record<string, string>> = {
-  entityId: 'The id of the entity concerned, if any.',
-  entityName: 'The name of the entity concerned, if any.',
-  name: "The object's name.",
-  entities: 'The entries of this page.',
-  pageSize: 'The number of entries per page.',
-  pageNumber: 'The number of this page, from 1.',
-  pageCount: 'The number of pages.',
-  total: 'The number of entries across all pages.',
-  firstUri: 'The URI of the first page.',
-  lastUri: 'The URI of the last page.',
-  previousUri: 'The URI of the previous page, when there is one.',
-  nextUri: 'The URI of the next page, when there is one.',
-  selfUri: 'The URI for this object',
-};
-
 const CONFIG: ApiConfig = {
   specFile: 'spec/webmessaging-platform-api.json',
   entry: 'packages/webmessaging/scripts/generate.ts',
@@ -68,7 +58,7 @@ const CONFIG: ApiConfig = {
   routesName: 'webMessagingRoutes',
   operationsClass: 'WebMessagingOperations',
   modelDocs: MODEL_DOCS,
-  propertyDocs: PROPERTY_DOCS,
+  propertyDocs: GENESYS_PROPERTY_DOCS,
   proseLimits: PROSE_LIMITS,
   guestOptions: { type: 'GuestCallOptions', from: '../guest-call-options.js' },
 };
