@@ -7,20 +7,25 @@
  * The emulator runs in this process (its sockets and the clients' share one event loop), so the
  * figures of the many-sessions table are a client's and a server's cost together.
  */
-import { startEmulator } from '@switchboard/emulator';
+import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type GuestSession, WebMessagingAPI } from '@switchboard/webmessaging';
 import { fmt, percentile, printTable } from './stats.js';
 
-/** One session, sends kept 2 ahead of their echoes for `seconds`. */
-async function sustained(seconds: number): Promise<void> {
-  const emulator = await startEmulator({ port: 0, agent: { replyDelayMs: 50 } });
-  const api = new WebMessagingAPI({
+/** A client of the emulator's Web Messaging, without telemetry (no SDK is registered here). */
+function clientOf(emulator: Emulator): WebMessagingAPI {
+  return new WebMessagingAPI({
     baseUrl: emulator.apiUrl,
     webMessagingUrl: emulator.webMessagingUrl,
     deploymentId: emulator.webMessagingDeploymentId,
     tracing: false,
     metrics: false,
   });
+}
+
+/** One session, sends kept 2 ahead of their echoes for `seconds`. */
+async function sustained(seconds: number): Promise<void> {
+  const emulator = await startEmulator({ port: 0, agent: { replyDelayMs: 50 } });
+  const api = clientOf(emulator);
   const session = await api.startSession();
   const latencies: number[] = [];
   const end = performance.now() + seconds * 1_000;
@@ -62,13 +67,7 @@ async function many(count: number): Promise<void> {
     agent: { joinDelayMs: 0, typingDelayMs: 10, replyDelayMs: 20 },
     rateLimit: { limit: 1_000_000, windowSeconds: 60 },
   });
-  const api = new WebMessagingAPI({
-    baseUrl: emulator.apiUrl,
-    webMessagingUrl: emulator.webMessagingUrl,
-    deploymentId: emulator.webMessagingDeploymentId,
-    tracing: false,
-    metrics: false,
-  });
+  const api = clientOf(emulator);
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const startedAt = performance.now();
