@@ -31,7 +31,10 @@ Options:
                         a fault on every Web Messaging guest socket, on a schedule: the same
                         drop@, stall:D@ and close:C@ forms, and duplicate@10s (next frame twice),
                         reorder@10s (next two frames swapped), rate-limit:3@20s (next 3 onMessage
-                        answered 4029), expire@300s (the session expires); may be repeated
+                        answered 4029), lose:1@20s (next onMessage taken and lost: not stored,
+                        echoed or answered), withhold-echo:1@20s (next onMessage stored and
+                        answered, its echo never sent), expire@300s (the session expires); may be
+                        repeated
   --json                print one line of JSON: {"baseUrl","loginUrl","organizationId",
                         "deploymentId","clientId","clientSecret","webMessagingUrl",
                         "webMessagingDeploymentId"}, and nothing else before it

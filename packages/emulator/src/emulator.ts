@@ -53,6 +53,17 @@ export interface MessagingControls {
   reorderNext(token: string): number;
   /** The session's next `count` `onMessage` requests are answered 4029 (TooManyRequestsErrorMessage), whatever the rate. */
   rateLimit(token: string, count: number): number;
+  /**
+   * The session's next `count` guest messages (`onMessage` requests that pass the rate limit and
+   * validation) are taken and lost: not stored, not echoed, not answered, no frame at all. The
+   * rate limit counts them.
+   */
+  loseMessages(token: string, count: number): number;
+  /**
+   * The session's next `count` guest messages are stored and answered by the agent as usual, but
+   * their echo (the StructuredMessage with the request's tracingId) goes to no socket.
+   */
+  withholdEchoes(token: string, count: number): number;
   /** The session expires now: SessionExpiredEvent, then 4006. */
   expire(token: string): number;
   /** The next `count` guest WebSocket upgrades are refused with `status` (503 by default). */

@@ -23,7 +23,7 @@ import type { GuestJwtIssuer } from './guest-jwt.js';
 import type { GuestConnection, GuestSockets } from './guest-socket.js';
 import type { MessagingAgent } from './messaging-agent.js';
 import type { MessagingAuth } from './messaging-auth.js';
-import type { MessagingFault } from './messaging-fault.js';
+import type { SessionFault } from './messaging-fault.js';
 import {
   type GuestSession,
   type GuestSessions,
@@ -307,11 +307,13 @@ export class GuestActions {
   }
 
   /** A session fault (from a schedule or a control) on the session a token names; whether there was one. */
-  sessionFault(token: string, fault: MessagingFault): boolean {
+  sessionFault(token: string, fault: SessionFault): boolean {
     const session = this.deps.sessions.byToken(token);
     if (!session) return false;
     if (fault.kind === 'expire') this.expire(session);
     else if (fault.kind === 'rate-limit') session.refuseNext += fault.count;
+    else if (fault.kind === 'lose') session.loseNext += fault.count;
+    else session.withholdEchoNext += fault.count;
     return true;
   }
 
@@ -418,14 +420,12 @@ export class GuestActions {
     }
     if ((text === undefined || text === '') && resolved.length === 0)
       return reply(errorFrame(ERROR_CODES.badRequest, 'A message needs text or content', tracingId));
-    const stored = this.deps.sessions.addMessage(session, {
-      direction: 'Inbound',
-      type,
-      ...(text !== undefined ? { text } : {}),
-      ...(resolved.length > 0 ? { content: resolved } : {}),
-    });
-    this.#deliver(session, stored, tracingId);
-    this.deps.agent.guestMessage(session, stored);
+    const stored = this.#accept(
+      session,
+      { direction: 'Inbound', type, ...(text !== undefined ? { text } : {}), ...(resolved.length > 0 ? { content: resolved } : {}) },
+      tracingId,
+    );
+    if (stored) this.deps.agent.guestMessage(session, stored);
   }
 
   /** Guest events: typing goes nowhere (no agent UI here), Join greets, Clear clears, others are kept. */
@@ -434,9 +434,32 @@ export class GuestActions {
     const presence = events.map((e) => (isRecord(e.presence) ? e.presence.type : undefined));
     if (presence.includes('Clear')) return this.#clear(session);
     if (events.every((e) => e.eventType === 'Typing')) return;
-    const stored = this.deps.sessions.addMessage(session, { direction: 'Inbound', type: 'Event', events });
-    this.#deliver(session, stored, tracingId);
-    if (presence.includes('Join')) this.deps.agent.guestJoined(session);
+    const stored = this.#accept(session, { direction: 'Inbound', type: 'Event', events }, tracingId);
+    if (stored && presence.includes('Join')) this.deps.agent.guestJoined(session);
+  }
+
+  /**
+   * Stores a guest message (or kept event) and echoes it to every socket of the session, as the
+   * `lose` and `withhold-echo` faults allow; what was stored, or undefined when it was lost.
+   *
+   * The faults act here, at the point of storing, and nowhere earlier in `#onMessage`: a lost
+   * message is one the platform took and then dropped, so it has had its 4029 turn (the rate limit
+   * counts it; a request refused with 4029 is answered as usual and uses none of the count) and
+   * passed every check (a request answered with an error frame uses none either: the guest knows
+   * its fate). Only what would be stored and echoed counts: typing events and Clear, which leave
+   * no echo either way, do not use up the count.
+   */
+  #accept(session: GuestSession, fields: Omit<StoredMessage, 'id' | 'time'>, tracingId: string | undefined): StoredMessage | undefined {
+    if (session.loseNext > 0) {
+      // Taken and lost: not stored, not echoed, not answered; the client's echo timeout must notice.
+      session.loseNext--;
+      return undefined;
+    }
+    const stored = this.deps.sessions.addMessage(session, fields);
+    // A withheld echo: stored and answered, but the echo is lost on the way.
+    if (session.withholdEchoNext > 0) session.withholdEchoNext--;
+    else this.#deliver(session, stored, tracingId);
+    return stored;
   }
 
   /** A message to every socket of the session: the guest's own echoed (with its tracingId), the agent's. */

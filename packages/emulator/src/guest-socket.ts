@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { ServerFrame } from './guest-frames.js';
-import type { MessagingFault, MessagingFaultRule } from './messaging-fault.js';
+import { isSessionFault, type MessagingFault, type MessagingFaultRule, type SessionFault } from './messaging-fault.js';
 import { closeSocketServer, refuseUpgrade, upgradeTarget } from './socket-server.js';
 
 /** The path guests connect to (Genesys: `wss://webmessaging.{domain}/v1`). */
@@ -50,8 +50,8 @@ export interface GuestSocketEvents {
   admits(deploymentId: string): boolean;
   /** A frame from a guest. */
   frame(connection: GuestConnection, data: RawData, isBinary: boolean): void;
-  /** A session fault a schedule picked for a connection (rate-limit, expire). */
-  sessionFault(connection: GuestConnection, fault: MessagingFault): void;
+  /** A session fault a schedule picked for a connection (rate-limit, lose, withhold-echo, expire). */
+  sessionFault(connection: GuestConnection, fault: SessionFault): void;
 }
 
 export class GuestSockets {
@@ -122,7 +122,7 @@ export class GuestSockets {
   }
 
   #scheduled(connection: GuestConnection, fault: MessagingFault): void {
-    if (fault.kind === 'rate-limit' || fault.kind === 'expire') this.events.sessionFault(connection, fault);
+    if (isSessionFault(fault)) this.events.sessionFault(connection, fault);
     else this.applyToConnection(connection, fault);
   }
 

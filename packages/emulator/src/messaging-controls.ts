@@ -26,6 +26,8 @@ export function messagingControls(parts: EmulatorParts): MessagingControls {
     duplicateNext: (token) => fault(token, { kind: 'duplicate' }),
     reorderNext: (token) => fault(token, { kind: 'reorder' }),
     rateLimit: (token, count) => fault(token, { kind: 'rate-limit', count }),
+    loseMessages: (token, count) => fault(token, { kind: 'lose', count }),
+    withholdEchoes: (token, count) => fault(token, { kind: 'withhold-echo', count }),
     expire: (token) => fault(token, { kind: 'expire' }),
     refuseUpgrades: (count, status = 503) => {
       if (!Number.isInteger(count) || count < 0) throw new TypeError('count must be a whole number');

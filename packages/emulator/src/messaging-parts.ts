@@ -9,7 +9,7 @@ import type { GuestJwtIssuer } from './guest-jwt.js';
 import { GuestSockets } from './guest-socket.js';
 import { MessagingAgent } from './messaging-agent.js';
 import { MessagingAuth } from './messaging-auth.js';
-import { messagingFault, messagingFaultRule } from './messaging-fault.js';
+import { isSessionFault, messagingFault, messagingFaultRule } from './messaging-fault.js';
 import { GuestSessions } from './messaging-sessions.js';
 import { DEFAULT_MESSAGING, type EmulatorOptions } from './options.js';
 import { createRandom, deriveSeed } from './random.js';
@@ -87,8 +87,7 @@ export function createMessagingParts(seed: number, options: EmulatorOptions, jwt
     const checked = messagingFault(fault);
     if (typeof checked === 'string') throw new TypeError(checked);
     const connections = guestSockets.connectionsOf(token);
-    if (checked.kind === 'rate-limit' || checked.kind === 'expire')
-      return guestActions.sessionFault(token, checked) ? connections.length : 0;
+    if (isSessionFault(checked)) return guestActions.sessionFault(token, checked) ? connections.length : 0;
     for (const connection of connections) guestSockets.applyToConnection(connection, checked);
     return connections.length;
   };

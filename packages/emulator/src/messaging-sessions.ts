@@ -59,6 +59,10 @@ export interface GuestSession {
   readonly accepted: number[];
   /** `onMessage` requests still to refuse with 4029 whatever the rate (a fault: 4029 in bursts). */
   refuseNext: number;
+  /** Guest messages still to take and lose: not stored, echoed or answered (a fault: a server that dropped them). */
+  loseNext: number;
+  /** Guest messages still to store and answer without their echo (a fault: the echo lost on the way). */
+  withholdEchoNext: number;
   /** Guest messages the agent answered, for its deterministic choice of reply. */
   answered: number;
   /** Bytes of its messages' JSON and uploaded files, counted against `maxStoredBytes`. */
@@ -133,6 +137,8 @@ export class GuestSessions {
       attachments: new Map(),
       accepted: [],
       refuseNext: 0,
+      loseNext: 0,
+      withholdEchoNext: 0,
       answered: 0,
       storedBytes: 0,
       resumeToken: undefined,

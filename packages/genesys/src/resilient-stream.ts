@@ -9,6 +9,10 @@
  *   and opened again. A connection that has not opened within `connectMs` of its start is
  *   abandoned (`could not connect (timed out)`): ws's own handshake timeout starts only once it has
  *   a socket, and through a proxy that is once CONNECT has succeeded. Its socket to the proxy goes too.
+ * - With `heartbeatMs`, an open connection is asked every `heartbeatMs` whether it is there: a
+ *   WebSocket ping, which a dead socket (or a proxy that cut it) leaves unanswered until the next
+ *   one, and the source's own `heartbeat` frame, whose answer re-arms the stall timer (a pong does
+ *   not: the server's WebSocket layer answers pings even when its API is stalled).
  * - After a drop, an error close, a stall or a connection that could not be made it reconnects after
  *   a full-jitter backoff, and gives up once it has been down for `giveUpAfterMs`, or at once when
  *   the server refuses the stream's credential (401, 403, 404).
@@ -103,6 +107,8 @@ export interface StreamSource<Item, Live, Reason extends string> {
    * @default none: the gap is filled at once
    */
   opened?(send: (text: string) => void, signal: AbortSignal): Promise<void>;
+  /** The frame sent every `heartbeatMs` to ask the server whether it is there (its answer is a frame of the API); none when undefined. */
+  heartbeat?(): string;
 }
 
 /** What a stream tells its owner. Each call is guarded: one that throws is dropped, the stream goes on. */
@@ -137,6 +143,12 @@ export interface StreamSettings {
   readonly giveUpAfterMs: number;
   /** The largest frame taken, in bytes. */
   readonly maxFrameBytes: number;
+  /**
+   * How often an open connection is pinged and sent the source's `heartbeat` frame; a ping still
+   * unanswered at the next is a dead connection (`ping unanswered`).
+   * @default none: the server sends frames often enough on its own (WebChat's heartbeats)
+   */
+  readonly heartbeatMs?: number;
   /** The most live events held while a gap fill runs. */
   readonly maxHeldEvents: number;
   /** The most bytes (of frames) held while a gap fill runs. */
@@ -198,10 +210,13 @@ export class ResilientStream<Item, Live, Reason extends string> {
   /** Since when no connection has been open (clock ms); undefined while one is. */
   #downSince: number | undefined;
   #stallTimer: TimerHandle | undefined;
+  #heartbeatTimer: TimerHandle | undefined;
   #reconnectTimer: TimerHandle | undefined;
   /** Set as the stream starts to end (its held events are flushed then); `#ended` once they are. */
   #ending = false;
   #ended = false;
+  /** How to name why each socket is closed, for {@link ResilientStream.reconnect}. */
+  readonly #reasons = new WeakMap<StreamSocket, (reason: string) => void>();
   readonly #delivered = new Set<string>();
   #lastId: string | undefined;
   /** Live events wait here: for their reorder window, and while the stream is down or filling its gap. */
@@ -249,6 +264,18 @@ export class ResilientStream<Item, Live, Reason extends string> {
     return true;
   }
 
+  /**
+   * Drops the open connection as broken (the owner saw what the stream cannot: an answer that
+   * never came), with `reason` in its `reconnecting` event; the stream reconnects and fills the
+   * gap as after any drop. Nothing happens when no connection is open.
+   */
+  reconnect(reason: string): void {
+    const socket = this.#socket;
+    if (this.#ending || socket?.readyState !== SOCKET_OPEN) return;
+    this.#reasons.get(socket)?.(reason);
+    socket.terminate();
+  }
+
   #connect(): void {
     if (this.#ended) return;
     this.#attempt++;
@@ -282,6 +309,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
       socket.terminate();
     }, this.#settings.connectMs);
     const stalled = () => (why = 'heartbeat stalled');
+    this.#reasons.set(socket, (reason) => (why ??= reason));
     /** The connection counts as back (the outage clock and the backoff start again) once its gap is filled and a frame of the API has come. */
     const up = { filled: false, heard: false };
     const markUp = (part: 'filled' | 'heard'): void => {
@@ -298,6 +326,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
       this.#connection('open', this.#attempt, this.#everOpen ? 'reconnected' : 'connected');
       this.#everOpen = true;
       this.#watch(socket, stalled);
+      this.#heartbeat(socket, () => (why = 'ping unanswered'));
       this.#within(() =>
         this.#handshake(socket, (failure) => (why = failure)).then(async (ready) => {
           if (ready && (await this.#fillGap(socket, (failure) => (why = failure)))) markUp('filled');
@@ -325,6 +354,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.#clock.clearTimeout(this.#stallTimer);
+      this.#clock.clearTimeout(this.#heartbeatTimer);
       this.#fill?.abort();
       // Down: live events wait for the next gap fill, which reads from the last item delivered.
       this.#window.pause();
@@ -386,6 +416,28 @@ export class ResilientStream<Item, Live, Reason extends string> {
       stalled();
       socket.terminate();
     }, this.#settings.stallMs);
+  }
+
+  /** Every `heartbeatMs` while `socket` is open: a ping (one still unanswered closes it) and the source's heartbeat frame. */
+  #heartbeat(socket: StreamSocket, unanswered: () => void): void {
+    const everyMs = this.#settings.heartbeatMs;
+    if (everyMs === undefined) return;
+    let awaitingPong = false;
+    socket.on('pong', () => (awaitingPong = false));
+    const beat = (): void => {
+      if (this.#ending || this.#socket !== socket || socket.readyState !== SOCKET_OPEN) return;
+      if (awaitingPong) {
+        unanswered();
+        socket.terminate();
+        return;
+      }
+      awaitingPong = true;
+      socket.ping();
+      const frame = this.#source.heartbeat?.();
+      if (frame !== undefined) socket.send(frame);
+      this.#heartbeatTimer = this.#clock.setTimeout(beat, everyMs);
+    };
+    this.#heartbeatTimer = this.#clock.setTimeout(beat, everyMs);
   }
 
   #dropped(reason: string): void {
@@ -513,6 +565,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
     if (this.#ending) return;
     this.#ending = true;
     this.#clock.clearTimeout(this.#stallTimer);
+    this.#clock.clearTimeout(this.#heartbeatTimer);
     this.#clock.clearTimeout(this.#reconnectTimer);
     this.#fill?.abort();
     this.#window.flush();

@@ -20,12 +20,16 @@ export interface StreamSocket {
   on(event: 'message', listener: (data: FrameData, isBinary: boolean) => void): unknown;
   /** The socket failed (a 'close' follows). */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** The peer answered a ping. */
+  on(event: 'pong', listener: () => void): unknown;
   /** The socket closed, with its close code (1006: without a close frame). */
   on(event: 'close', listener: (code: number) => void): unknown;
   /** The socket closed (once). */
   once(event: 'close', listener: () => void): unknown;
   /** Sends a text frame. */
   send(data: string): void;
+  /** Sends a WebSocket ping (the peer answers with a pong). */
+  ping(): void;
   /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
   /** Destroys the socket at once, without a close frame. */

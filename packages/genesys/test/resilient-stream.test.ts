@@ -57,8 +57,15 @@ const settle = async (): Promise<void> => {
 class FakeSocket extends EventEmitter implements StreamSocket {
   readyState = 0;
   readonly sent: string[] = [];
+  pings = 0;
+  /** Whether pings are answered (a socket whose peer is gone answers none). */
+  answersPings = true;
   send(data: string): void {
     this.sent.push(data);
+  }
+  ping(): void {
+    this.pings++;
+    if (this.answersPings) queueMicrotask(() => this.emit('pong'));
   }
   open(): void {
     this.readyState = 1;
@@ -104,6 +111,7 @@ function harness(
   options: {
     history?: Item[];
     handshake?: StreamSource<Item, string, string>['opened'];
+    heartbeat?: StreamSource<Item, string, string>['heartbeat'];
     gate?: Promise<void>;
     settings?: Partial<StreamSettings>;
   } = {},
@@ -138,6 +146,7 @@ function harness(
       yield* history.slice(from);
     },
     ...(options.handshake ? { opened: options.handshake } : {}),
+    ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
   };
   const stream = new ResilientStream(
     source,
@@ -198,6 +207,55 @@ describe('the resilient stream', () => {
     expect(h.fills).toEqual([undefined, 'a']);
     expect(h.delivered).toEqual(['a (recovered)', 'b (recovered)']);
     expect(h.connections.at(-1)).toMatchObject({ state: 'open', reason: 'reconnected' });
+  });
+
+  it('with heartbeatMs, pings and sends the heartbeat frame; the answer keeps it open, a pong alone does not', async () => {
+    const h = harness({ heartbeat: () => '{"action":"echo"}', settings: { heartbeatMs: 400, stallMs: 1_000 } });
+    h.stream.start();
+    h.latest().open();
+    await settle();
+    await h.clock.advance(400);
+    expect(h.latest().pings).toBe(1);
+    expect(h.latest().sent).toEqual(['{"action":"echo"}']);
+    h.latest().frame({ quiet: true }); // the echo's answer
+    await h.clock.advance(400);
+    h.latest().frame({ quiet: true });
+    await h.clock.advance(400);
+    expect(h.latest().pings).toBe(3);
+    expect(h.connections.map((c) => c.state)).toEqual(['open']);
+    // The server's API stalls: pongs still come (its WebSocket layer answers them), answers do not.
+    await h.clock.advance(1_000);
+    expect(h.connections.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'heartbeat stalled' });
+  });
+
+  it('closes a connection whose ping is still unanswered at the next heartbeat (its peer is gone), before the stall timer would', async () => {
+    const h = harness({ settings: { heartbeatMs: 300, stallMs: 1_000 } });
+    h.stream.start();
+    h.latest().open();
+    await settle();
+    h.latest().answersPings = false;
+    await h.clock.advance(300);
+    expect(h.connections).toHaveLength(1);
+    await h.clock.advance(300);
+    expect(h.connections.at(-1)).toMatchObject({ state: 'reconnecting', reason: 'ping unanswered' });
+    const pings = h.sockets[0]?.pings;
+    await h.clock.advance(5_000);
+    expect(h.sockets[0]?.pings).toBe(pings); // no heartbeat outlives its socket
+  });
+
+  it('reconnect() drops the open connection with its reason, and the gap fill follows as after any drop', async () => {
+    const h = harness({ history: [{ id: 'a', time: 1 }] });
+    h.stream.reconnect('ignored: not started');
+    h.stream.start();
+    h.latest().open();
+    await settle();
+    h.latest().frame({ quiet: true });
+    h.history.push({ id: 'b', time: 2 });
+    h.stream.reconnect('echo overdue');
+    expect(h.connections.at(-1)).toMatchObject({ state: 'reconnecting', attempt: 1, reason: 'echo overdue' });
+    (await h.nextSocket()).open();
+    await settle();
+    expect(h.delivered).toEqual(['a (recovered)', 'b (recovered)']);
   });
 
   it('abandons a connection that does not open in time, and gives up once down for giveUpAfterMs, closed before failed', async () => {

@@ -18,13 +18,13 @@ import {
   type StreamFrame,
   type StreamHandlers,
 } from '@switchboard/genesys';
-import { LocalLimiter } from '@switchboard/middleware';
+import { LocalLimiter, OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
 import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type ReceivedMessageEvent } from './guest-frame.js';
 import { configureSessionRequest, echoRequest, getJwtRequest, textMessageRequest } from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
 import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
-import { healthCheckMs, type SessionOptions, streamSettings } from './session-options.js';
+import { echoTimeoutMs, type SessionOptions, streamSettings } from './session-options.js';
 
 /** Where a session connects and what it is. */
 export interface GuestSessionInfo {
@@ -52,10 +52,13 @@ export interface SessionStats {
   readonly resent: number;
   /** Sends in doubt after a drop that the history held: settled without sending again. */
   readonly foundInHistory: number;
+  /** Sends in doubt a second time, or when the session ended: rejected with OutcomeUnknownError. */
+  readonly unknown: number;
 }
 
-/** A send waiting for its echo. */
+/** A send not yet settled. */
 interface PendingSend {
+  readonly tracingId: string;
   readonly frame: string;
   readonly text: string;
   readonly signal: AbortSignal | undefined;
@@ -63,8 +66,16 @@ interface PendingSend {
   readonly onAbort: () => void;
   readonly resolve: (message: SessionMessage) => void;
   readonly reject: (error: Error) => void;
-  /** Sent on a connection that dropped before its echo came: the history decides. */
-  inDoubt: boolean;
+  /**
+   * `waiting`: its dispatch waits for the session and its turn (one dispatch per send);
+   * `sent`: on the wire, waiting for its echo; `in-doubt`: sent on a connection that went before
+   * its echo came, so the history decides.
+   */
+  state: 'waiting' | 'sent' | 'in-doubt';
+  /** How many times it went out: a send goes out at most twice. */
+  attempts: number;
+  /** Drops the connection when the echo is overdue; cleared at the echo. */
+  echoTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /** A request answered by one frame (SessionResponse, JwtResponse). */
@@ -79,6 +90,8 @@ const HISTORY_PAGE_SIZE = 100;
 const MAX_HISTORY_PAGES = 50;
 /** The most events kept for the first iterator or listener; older ones are dropped (the history has the messages). */
 const MAX_BACKLOG = 10_000;
+/** A send goes out at most this many times: once, and once more after a drop the history did not cover. */
+const MAX_ATTEMPTS = 2;
 /** A JWT from getJwt is asked for again when it has less than this left. */
 const JWT_MARGIN_MS = 60_000;
 
@@ -93,7 +106,9 @@ export class GuestSession {
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
   readonly #pace: LocalLimiter;
+  /** Sends not settled, by tracingId, in call order: the first is the one on the wire, or next to go. */
   readonly #sends = new Map<string, PendingSend>();
+  #pumping = false;
   readonly #answers = new Map<string, PendingAnswer>();
   readonly #queues = new Set<EventQueue<SessionEvent>>();
   readonly #listeners = new Map<string, ListenerSet<SessionEvent>>();
@@ -103,9 +118,8 @@ export class GuestSession {
   #startNew: boolean;
   /** Settles once the session is configured and its gap filled: what sends wait for. */
   #ready: Deferred = deferred();
-  readonly #stats = { sent: 0, echoed: 0, rateLimited: 0, resent: 0, foundInHistory: 0 };
-  #healthTimer: ReturnType<typeof setInterval> | undefined;
-  readonly #healthCheckMs: number;
+  readonly #stats = { sent: 0, echoed: 0, rateLimited: 0, resent: 0, foundInHistory: 0, unknown: 0 };
+  readonly #echoTimeoutMs: number;
   #end: GuestSessionError | undefined;
   /** Events that came before the first iterator or listener; undefined once one came. */
   #backlog: SessionEvent[] | undefined = [];
@@ -126,7 +140,7 @@ export class GuestSession {
     this.token = info.token;
     this.deploymentId = info.deploymentId;
     this.#startNew = info.startNew;
-    this.#healthCheckMs = healthCheckMs(options);
+    this.#echoTimeoutMs = echoTimeoutMs(options);
     const pace = options.pace ?? { perSecond: 2, minSpacingMs: 510 };
     this.#pace = new LocalLimiter({ limit: pace.perSecond, intervalMs: 1_000, minSpacingMs: pace.minSpacingMs, metrics: false });
     const uri = `${info.webMessagingUrl}?deploymentId=${encodeURIComponent(info.deploymentId)}&application=${encodeURIComponent('switchboard-webmessaging')}`;
@@ -139,6 +153,8 @@ export class GuestSession {
         timeOf,
         missed: (afterId, signal) => this.#missed(afterId, signal),
         opened: (send, signal) => this.#configure(send, signal),
+        // The health check of the official clients: an echo, whose answer shows the server is there.
+        heartbeat: () => echoRequest({ token: this.token, tracingId: randomUUID() }),
       },
       streamSettings(options),
       this.#handlers(),
@@ -207,49 +223,95 @@ export class GuestSession {
     if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason, { operationId: 'onMessage' }));
     return new Promise<SessionMessage>((resolve, reject) => {
       const { signal } = options;
-      const onAbort = () => this.#settle(tracingId, new AbortError(signal?.reason, { operationId: 'onMessage' }));
-      this.#sends.set(tracingId, { frame, text, signal, onAbort, resolve, reject, inDoubt: false });
-      signal?.addEventListener('abort', onAbort, { once: true });
-      void this.#dispatch(tracingId);
+      const pending: PendingSend = {
+        tracingId,
+        frame,
+        text,
+        signal,
+        onAbort: () => this.#settle(pending, new AbortError(signal?.reason, { operationId: 'onMessage' })),
+        resolve,
+        reject,
+        state: 'waiting',
+        attempts: 0,
+        echoTimer: undefined,
+      };
+      this.#sends.set(tracingId, pending);
+      signal?.addEventListener('abort', pending.onAbort, { once: true });
+      void this.#pump();
     });
   }
 
   /** Closes the socket (the session stays on the server: the token resumes it); pending sends reject. */
   async close(): Promise<void> {
-    clearInterval(this.#healthTimer);
     this.#finish(new GuestSessionError('closed', 'the session was closed'));
     await this.#stream.close('closed');
     await this.#pace.close({ rejectQueued: true });
     this.#closed();
   }
 
-  /** Waits for the session to be ready, then its turn, then sends; over again when the connection drops first. */
-  async #dispatch(tracingId: string): Promise<void> {
-    for (;;) {
-      const pending = this.#sends.get(tracingId);
-      if (!pending) return;
-      try {
-        await this.#whenReady(pending.signal, 'onMessage');
-        (await this.#pace.acquire({ operationId: 'onMessage', signal: pending.signal, timeoutMs: Infinity })).release();
-      } catch (error) {
-        return this.#settle(tracingId, error as Error);
-      }
-      if (!this.#sends.has(tracingId)) return;
-      if (this.#stream.send(pending.frame)) {
+  /**
+   * Sends what is next, one message at a time, in call order: the first send not settled goes
+   * once the session is ready and its turn has come, and the next waits until it is settled (at
+   * its echo, a refusal, or the history's word after a drop). With one message on the wire, a
+   * 4029 or a drop cannot put a later one before it in the conversation; the pace (510 ms apart)
+   * is longer than an echo takes, so the wait costs no throughput. Called when a send is made or
+   * settled and when one must go again; one loop runs at a time.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let next = this.#next(); next?.state === 'waiting'; next = this.#next()) {
+        const pending = next;
+        clearTimeout(pending.echoTimer);
+        try {
+          await this.#whenReady(pending.signal, 'onMessage');
+          (await this.#pace.acquire({ operationId: 'onMessage', signal: pending.signal, timeoutMs: Infinity })).release();
+        } catch (error) {
+          this.#settle(pending, error as Error);
+          continue;
+        }
+        if (this.#next() !== pending || pending.state !== 'waiting' || !this.#stream.send(pending.frame)) continue;
         this.#stats.sent++;
-        return;
+        pending.state = 'sent';
+        pending.attempts++;
+        pending.echoTimer = setTimeout(() => this.#echoOverdue(pending), this.#echoTimeoutMs);
       }
+    } finally {
+      this.#pumping = false;
     }
   }
 
-  #settle(tracingId: string, outcome: Error | SessionMessage): void {
-    const pending = this.#sends.get(tracingId);
-    if (!pending) return;
-    this.#sends.delete(tracingId);
+  /** The first send not settled. */
+  #next(): PendingSend | undefined {
+    return this.#sends.values().next().value;
+  }
+
+  /** Sends `pending` again, in its place (first): a 4029 refused it, or the history after a drop does not hold it. */
+  #again(pending: PendingSend): void {
+    pending.state = 'waiting';
+    clearTimeout(pending.echoTimer);
+    void this.#pump();
+  }
+
+  /**
+   * No echo in `echoTimeoutMs` on a connection that is otherwise alive: the connection is taken as
+   * broken and opened again, and the history says whether the message arrived (see #caughtUp).
+   */
+  #echoOverdue(pending: PendingSend): void {
+    if (pending.state === 'sent') this.#stream.reconnect('echo overdue');
+  }
+
+  /** Settles a send (once), and lets the next one go. */
+  #settle(pending: PendingSend, outcome: Error | SessionMessage): void {
+    if (this.#sends.get(pending.tracingId) !== pending) return;
+    this.#sends.delete(pending.tracingId);
+    clearTimeout(pending.echoTimer);
     // A long-lived signal (one per service, say) must not keep a listener per message.
     pending.signal?.removeEventListener('abort', pending.onAbort);
     if (outcome instanceof Error) pending.reject(outcome);
     else pending.resolve(outcome);
+    void this.#pump();
   }
 
   /** Waits until the session is ready, it ends, or `signal` aborts; the abort listener goes with the wait (each send waits once). */
@@ -360,9 +422,10 @@ export class GuestSession {
       case 'agent-message': {
         const message = fromFrame(frame.body);
         if (!message) return { kind: 'ignored', reason: 'invalid structured message' };
-        if (frame.kind === 'guest-echo' && frame.tracingId !== undefined && this.#sends.has(frame.tracingId)) {
+        const sent = frame.kind === 'guest-echo' && frame.tracingId !== undefined ? this.#sends.get(frame.tracingId) : undefined;
+        if (sent) {
           this.#stats.echoed++;
-          this.#settle(frame.tracingId, message);
+          this.#settle(sent, message);
         }
         return { kind: 'item', item: message };
       }
@@ -372,10 +435,7 @@ export class GuestSession {
       case 'too-many-requests':
         return this.#tooMany(frame.tracingId, frame.retryAfter);
       case 'error':
-        if (frame.tracingId !== undefined && this.#sends.has(frame.tracingId)) {
-          if (frame.code === 409) this.#readOnly = true;
-          this.#settle(frame.tracingId, new GuestSessionError('rejected', 'the server refused the message', frame.code));
-        }
+        this.#refused(frame.tracingId, frame.code);
         return { kind: 'quiet' };
       case 'session-expired':
         return { kind: 'live', event: { type: 'session', state: 'expired' } };
@@ -390,11 +450,20 @@ export class GuestSession {
     }
   }
 
+  /** An error frame: the send it answers is refused (a 409 says the session is read-only). */
+  #refused(tracingId: string | undefined, code: number): void {
+    const pending = tracingId === undefined ? undefined : this.#sends.get(tracingId);
+    if (!pending) return;
+    if (code === 409) this.#readOnly = true;
+    this.#settle(pending, new GuestSessionError('rejected', 'the server refused the message', code));
+  }
+
   /** A 4029: nobody of this session sends before `retryAfter`; the refused send goes again (it was not stored). */
   #tooMany(tracingId: string | undefined, retryAfterSeconds: number): { kind: 'quiet' } {
     this.#pace.pauseUntil(Date.now() + Math.max(1, retryAfterSeconds) * 1_000);
     this.#stats.rateLimited++;
-    if (tracingId !== undefined && this.#sends.has(tracingId)) void this.#dispatch(tracingId);
+    const refused = tracingId === undefined ? undefined : this.#sends.get(tracingId);
+    if (refused?.state === 'sent') this.#again(refused);
     return { kind: 'quiet' };
   }
 
@@ -418,43 +487,49 @@ export class GuestSession {
   }
 
   #connection(event: StreamConnectionEvent): void {
-    clearInterval(this.#healthTimer);
-    if (event.state === 'open') {
-      // The health check: an echo now and then, whose answer shows the server is there (the stall timer's frame).
-      this.#healthTimer = setInterval(
-        () => this.#stream.send(echoRequest({ token: this.token, tracingId: randomUUID() })),
-        this.#healthCheckMs,
-      );
-      this.#healthTimer.unref();
-    } else if (this.#ready.settled) {
+    if (event.state !== 'open' && this.#ready.settled) {
       // Down: sends wait for the next connection; those already sent wait for the history's word.
       this.#ready = deferred();
-      for (const pending of this.#sends.values()) pending.inDoubt = true;
+      for (const pending of this.#sends.values()) {
+        if (pending.state !== 'sent') continue;
+        pending.state = 'in-doubt';
+        clearTimeout(pending.echoTimer);
+      }
     }
     this.#emit(event);
   }
 
   /**
-   * The gap is filled: the session is ready. A send whose connection dropped before its echo is
+   * The gap is filled: the session is ready. A send whose connection went before its echo is
    * looked up among the guest's messages the fill recovered (by its text, the oldest first): found,
-   * it resolves with it; not found, it goes once more. (Two sends of the same text in doubt at once
-   * are told apart by their order only.)
+   * it resolves with it; not found, the server did not store it (the history is read on a new
+   * connection, after the old one's frames were all handled), so it goes once more. A send that
+   * is in doubt after its second time rejects with OutcomeUnknownError: the server twice took it
+   * without a word, and a third time could as well store it twice. (Two sends of the same text in
+   * doubt at once are told apart by their order only.)
    */
   #caughtUp(): void {
     const recovered = [...this.#recoveredGuest];
-    for (const [tracingId, pending] of this.#sends) {
-      if (!pending.inDoubt) continue;
-      pending.inDoubt = false;
+    for (const pending of [...this.#sends.values()]) {
+      if (pending.state !== 'in-doubt') continue;
       const at = recovered.findIndex((message) => message.text === pending.text);
       if (at >= 0) {
         this.#stats.foundInHistory++;
-        this.#settle(tracingId, recovered.splice(at, 1)[0] as SessionMessage);
+        this.#settle(pending, recovered.splice(at, 1)[0] as SessionMessage);
+      } else if (pending.attempts >= MAX_ATTEMPTS) {
+        this.#settle(pending, this.#unknown(new GuestSessionError('unanswered', 'sent twice without an echo, and not in the history')));
       } else {
         this.#stats.resent++;
-        void this.#dispatch(tracingId);
+        this.#again(pending);
       }
     }
     this.#ready.resolve();
+  }
+
+  /** A send whose outcome nobody knows: counted, and the error that says why. */
+  #unknown(failure: GuestSessionError): OutcomeUnknownError {
+    this.#stats.unknown++;
+    return new OutcomeUnknownError(failure, { operationId: 'onMessage' });
   }
 
   #emit(event: SessionEvent): void {
@@ -481,10 +556,10 @@ export class GuestSession {
   #finish(error: GuestSessionError): void {
     if (this.#end) return;
     this.#end = error;
-    clearInterval(this.#healthTimer);
     for (const queue of this.#queues) queue.end(error.failure === 'closed' ? undefined : error);
     this.#ended.reject(error);
-    for (const tracingId of [...this.#sends.keys()]) this.#settle(tracingId, error);
+    // A send on the wire without its echo may have arrived: its outcome is unknown, not refused.
+    for (const pending of [...this.#sends.values()]) this.#settle(pending, pending.state === 'waiting' ? error : this.#unknown(error));
   }
 }
 

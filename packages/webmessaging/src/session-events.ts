@@ -40,7 +40,7 @@ export interface SessionStateEvent {
 export type SessionEvent = SessionMessageEvent | SessionAgentEvent | SessionStateEvent | StreamConnectionEvent;
 
 /** Why a session operation failed: the protocol's code (`4011` message too long, `409` read-only, …), the stream's failure, or the session closed. */
-export type GuestSessionFailure = 'refused' | 'outage' | 'closed' | 'rejected';
+export type GuestSessionFailure = 'refused' | 'outage' | 'closed' | 'rejected' | 'unanswered';
 
 /**
  * A guest session's failure: a send the server refused (its protocol `code` and Genesys' name for
@@ -51,7 +51,9 @@ export class GuestSessionError extends SwitchboardError {
   readonly code = 'E_GUEST_SESSION';
 
   /**
-   * @param failure - what failed: `rejected` (the server refused one request), `refused` or `outage` (the session), `closed`.
+   * @param failure - what failed: `rejected` (the server refused one request), `unanswered` (a
+   *   message sent twice, neither time echoed nor stored: the cause of an OutcomeUnknownError),
+   *   `refused` or `outage` (the session), `closed`.
    * @param detail - our own words.
    * @param protocolCode - the protocol's code for a rejected request (`4011`, `409`, …).
    */

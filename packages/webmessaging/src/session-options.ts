@@ -6,12 +6,20 @@ import type { BackoffOptions } from '@switchboard/middleware';
 /** How a guest session behaves (`WebMessagingAPI`'s `session` option). */
 export interface SessionOptions {
   /**
-   * How often the session asks the server with `echo` whether it is there (the health check of
-   * Genesys' Kotlin transport, which also pings every 15 s): a connection that brings nothing for
-   * 2.5 times this is stalled, closed and opened again.
+   * How often the session asks the server whether it is there, as Genesys' Kotlin transport does
+   * every 15 s: a WebSocket ping (one unanswered at the next is a dead connection) and the
+   * protocol's `echo` health check (a connection that brings nothing for 2.5 times this is stalled).
+   * Either way the connection is closed and opened again.
    * @default `15_000`
    */
   readonly healthCheckMs?: number;
+  /**
+   * How long a message sent on an open connection waits for its echo. Past that the connection is
+   * taken as broken: it is opened again and the history says whether the message arrived (it then
+   * resolves, or goes once more).
+   * @default `30_000`
+   */
+  readonly echoTimeoutMs?: number;
   /**
    * The reconnect backoff: full jitter, the first wait under `baseMs`, doubling up to `capMs`.
    * @default `{ baseMs: 250, capMs: 10_000 }`
@@ -54,8 +62,13 @@ const STALL_AFTER_CHECKS = 2.5;
 const CONNECT_MS = 10_000;
 const DEFAULT_MAX_FRAME_BYTES = 256 * 1024;
 
-/** The health check's interval, checked. */
-export function healthCheckMs(options: SessionOptions): number {
+/** How long a send waits for its echo on a live connection. */
+export function echoTimeoutMs(options: SessionOptions): number {
+  return options.echoTimeoutMs ?? 30_000;
+}
+
+/** The health check's interval. */
+function healthCheckMs(options: SessionOptions): number {
   return options.healthCheckMs ?? DEFAULT_HEALTH_CHECK_MS;
 }
 
@@ -76,11 +89,14 @@ export function streamSettings(options: SessionOptions): StreamSettings {
   rule(Number.isSafeInteger(maxFrameBytes) && maxFrameBytes > 0, 'maxFrameBytes must be a whole number of bytes above 0');
   const reorderWindowMs = options.reorderWindowMs ?? 500;
   rule(reorderWindowMs >= 0 && reorderWindowMs <= MAX_TIMER_MS, 'reorderWindowMs must be a number of milliseconds from 0');
+  const echo = echoTimeoutMs(options);
+  rule(echo > 0 && echo <= MAX_TIMER_MS, 'echoTimeoutMs must be a positive number of milliseconds');
   const pace = options.pace;
   rule(pace === undefined || (pace.perSecond > 0 && pace.minSpacingMs >= 0), 'pace needs perSecond above 0 and minSpacingMs from 0');
   const stallMs = check * STALL_AFTER_CHECKS;
   return {
     stallMs,
+    heartbeatMs: check,
     connectMs: Math.min(stallMs, CONNECT_MS),
     reconnect: options.reconnect ?? { baseMs: 250, capMs: 10_000 },
     giveUpAfterMs,

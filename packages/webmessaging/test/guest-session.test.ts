@@ -7,7 +7,7 @@
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { GuestSessionError, type SessionEvent, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
+import { GuestSessionError, OutcomeUnknownError, type SessionEvent, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -59,15 +59,17 @@ describe('a guest session', () => {
     await client.close();
   });
 
-  it('paces a burst of sends to the protocol’s 2 a second: every one resolves, in call order, none refused', async () => {
+  it('paces a burst of sends to the protocol’s 2 a second: every one resolves, in call order, each stored once', async () => {
     const client = api();
     const session = await client.startSession();
     const sent = await Promise.all(Array.from({ length: 5 }, (_, i) => session.sendMessage(`message ${i}`)));
     expect(sent.map((m) => m.text)).toEqual(['message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
     const times = sent.map((m) => Date.parse(m.time ?? ''));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
-    // The emulator counts 2 onMessage in any second, as the protocol says: paced, none was refused.
-    expect(session.stats).toMatchObject({ sent: 5, echoed: 5, rateLimited: 0 });
+    // Each went out once more per 4029 only. That none is refused at all is a figure of `pnpm bench`
+    // (the sustained-rate table): here, a loaded machine can delay a frame into the emulator's window.
+    expect(session.stats.echoed).toBe(5);
+    expect(session.stats.sent - session.stats.rateLimited).toBe(5);
     await client.close();
   });
 
@@ -98,6 +100,17 @@ describe('a guest session', () => {
     const history = await record(resumed.events()).until((s) => messages(s).some((m) => m.id === sent.id));
     expect(messages(history).filter((m) => m.text === 'after the burst')).toHaveLength(1);
     await again.close();
+  });
+
+  it('keeps call order through a 4029: the refused message goes again before the ones after it', async () => {
+    const client = api();
+    const session = await client.startSession();
+    emulator.messaging.rateLimit(session.token, 1);
+    const sent = await Promise.all(['one', 'two', 'three'].map((text) => session.sendMessage(text)));
+    const times = sent.map((m) => Date.parse(m.time ?? ''));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(session.stats).toMatchObject({ sent: 4, echoed: 3, rateLimited: 1 });
+    await client.close();
   });
 
   it('reconnects after a drop and delivers what it missed once, read from the history', async () => {
@@ -182,6 +195,84 @@ describe('a guest session', () => {
     const seen = await record(resumed.events()).until((s) => messages(s).some((m) => m.id === sent.id));
     expect(messages(seen).find((m) => m.id === sent.id)).toMatchObject({ text: 'remember me' });
     await second.close();
+  });
+
+  describe('a send whose echo does not come on a live connection (echoTimeoutMs)', () => {
+    const quick = () =>
+      new WebMessagingAPI({
+        baseUrl: emulator.apiUrl,
+        webMessagingUrl: emulator.webMessagingUrl,
+        deploymentId: emulator.webMessagingDeploymentId,
+        session: { reconnect: { baseMs: 20, capMs: 200 }, echoTimeoutMs: 300 },
+      });
+    /** The guest's texts in the session's history, as a session resumed from its token reads them (started: its history read). */
+    const guestTexts = async (token: string): Promise<(string | undefined)[]> => {
+      const reader = quick();
+      const resumed = await reader.startSession({ token });
+      await reader.close();
+      const seen: SessionEvent[] = [];
+      for await (const event of resumed.events()) seen.push(event);
+      return messages(seen)
+        .filter((m) => m.direction === 'Inbound' && m.type === 'Text')
+        .map((m) => m.text);
+    };
+
+    it('stored, its echo lost: the connection is reopened and the history settles it, sent once', async () => {
+      const client = quick();
+      const session = await client.startSession();
+      const events = record(session.events());
+      emulator.messaging.withholdEchoes(session.token, 1);
+      const sent = await session.sendMessage('echo lost on the way');
+      expect(sent.text).toBe('echo lost on the way');
+      expect(session.stats).toMatchObject({ sent: 1, echoed: 0, foundInHistory: 1, resent: 0 });
+      expect(events.seen.some((e) => e.type === 'connection' && e.state === 'reconnecting' && e.reason === 'echo overdue')).toBe(true);
+      await client.close();
+      expect((await guestTexts(session.token)).filter((t) => t === 'echo lost on the way')).toHaveLength(1);
+    });
+
+    it('lost by the server: not in the history, so it goes once more, and is stored once', async () => {
+      const client = quick();
+      const session = await client.startSession();
+      emulator.messaging.loseMessages(session.token, 1);
+      const sent = await session.sendMessage('lost once');
+      expect(sent.text).toBe('lost once');
+      expect(session.stats).toMatchObject({ sent: 2, echoed: 1, resent: 1, foundInHistory: 0 });
+      await client.close();
+      expect((await guestTexts(session.token)).filter((t) => t === 'lost once')).toHaveLength(1);
+    });
+
+    it('lost twice: OutcomeUnknownError, never a third time; the next send goes on', async () => {
+      const client = quick();
+      const session = await client.startSession();
+      emulator.messaging.loseMessages(session.token, 2);
+      const failure = session.sendMessage('lost twice').catch((e: unknown) => e);
+      const next = session.sendMessage('after it');
+      const unknown = await failure;
+      expect(unknown).toBeInstanceOf(OutcomeUnknownError);
+      expect(unknown).toMatchObject({ operationId: 'onMessage', failure: { failure: 'unanswered' } });
+      expect(String(unknown)).not.toContain('lost twice');
+      expect((await next).text).toBe('after it');
+      expect(session.stats).toMatchObject({ sent: 3, echoed: 1, resent: 1, unknown: 1 });
+      await client.close();
+    });
+  });
+
+  it('on close, rejects a send on the wire without its echo with OutcomeUnknownError, and one not yet sent with GuestSessionError', async () => {
+    const client = api();
+    const session = await client.startSession();
+    emulator.messaging.stall(session.token, 5_000); // the echo will not come before the close
+    const onWire = session.sendMessage('sent, unanswered').catch((e: unknown) => e);
+    const waiting = session.sendMessage('waits for its turn').catch((e: unknown) => e);
+    while (session.stats.sent < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await session.close();
+    const unknown = await onWire;
+    expect(unknown).toBeInstanceOf(OutcomeUnknownError);
+    expect(unknown).toMatchObject({ operationId: 'onMessage', failure: { failure: 'closed' } });
+    expect(String(unknown)).not.toContain('unanswered');
+    expect(await waiting).toMatchObject({ failure: 'closed' });
+    expect(await waiting).not.toBeInstanceOf(OutcomeUnknownError);
+    expect(session.stats).toMatchObject({ sent: 1, echoed: 0, unknown: 1 });
+    await client.close();
   });
 
   it('refuses bad input before sending, and says why without the token', async () => {
