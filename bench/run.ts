@@ -12,7 +12,8 @@
  * response-size limit costs on a small answer, peak memory under an endless body and gzip and
  * brotli bombs with the limit and without it, and the cost of a hop through a local tinyproxy),
  * --session (Web Messaging guest sessions against the emulator: one sending for 60 s as fast as
- * the protocol allows, then 100 and 1,000 sessions at once in one process).
+ * the protocol allows, then 100 and 1,000 sessions at once in one process, then 1 and 100 sessions
+ * catching up after a 5 s outage; --session-outage for that table alone).
  *
  * Our packages are measured as users run them, built (`pnpm bench` builds first): through tsx's
  * on-the-fly transform of the TypeScript sources, which wraps every closure to keep its name,
@@ -33,6 +34,7 @@ import { runMultiprocessBench } from './multiprocess.js';
 import { runOutageBench } from './outage.js';
 import { runStormBench } from './storm.js';
 import { runSessionBench } from './session.js';
+import { outageCases, runSessionOutageBench } from './session-outage.js';
 import { writeResults } from './results.js';
 import { fmt, median, percentile, printTable } from './stats.js';
 
@@ -51,6 +53,7 @@ const { values: args } = parseArgs({
     observed: { type: 'boolean', default: false },
     hostile: { type: 'boolean', default: false },
     session: { type: 'boolean', default: false },
+    'session-outage': { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -76,8 +79,9 @@ const globalDispatcher = (globalThis as Record<symbol, unknown>)[Symbol.for('und
 if (globalDispatcher instanceof UndiciAgent)
   throw new Error('the npm undici Agent became the global dispatcher; the ky rows would be wrong');
 
-if (args.session) {
-  await runSessionBench({ seconds: args.quick ? 10 : 60, counts: args.quick ? [100] : [100, 1_000] });
+if (args.session || args['session-outage']) {
+  if (args.session) await runSessionBench({ seconds: args.quick ? 10 : 60, counts: args.quick ? [100] : [100, 1_000] });
+  await runSessionOutageBench({ outageMs: 5_000, cases: outageCases(args.quick) });
   saveResults();
   process.exit(0);
 }

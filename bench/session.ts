@@ -8,17 +8,18 @@
  * figures of the many-sessions table are a client's and a server's cost together.
  */
 import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { type GuestSession, WebMessagingAPI } from '@switchboard/webmessaging';
+import { type GuestSession, type SessionOptions, WebMessagingAPI } from '@switchboard/webmessaging';
 import { fmt, percentile, printTable } from './stats.js';
 
-/** A client of the emulator's Web Messaging, without telemetry (no SDK is registered here). */
-function clientOf(emulator: Emulator): WebMessagingAPI {
+/** A client of the emulator's Web Messaging, without telemetry (no SDK is registered here); its sessions behave as `session` says. */
+export function clientOf(emulator: Emulator, session: SessionOptions = {}): WebMessagingAPI {
   return new WebMessagingAPI({
     baseUrl: emulator.apiUrl,
     webMessagingUrl: emulator.webMessagingUrl,
     deploymentId: emulator.webMessagingDeploymentId,
     tracing: false,
     metrics: false,
+    session,
   });
 }
 
