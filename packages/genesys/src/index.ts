@@ -48,3 +48,11 @@ export {
   type StreamSettings,
   type StreamSource,
 } from './resilient-stream.js';
+export {
+  meterOf,
+  type StreamObserver,
+  streamTelemetry,
+  type StreamTelemetry,
+  type StreamTelemetryEvent,
+  type StreamTelemetryOptions,
+} from './stream-telemetry.js';

@@ -13,7 +13,7 @@ import { ResilientStream, type SocketOpener, type StreamFrame, type StreamHandle
 import { type ChatEvent, EventStreamError, checkEventStreamOptions, type EventStreamOptions, stallBoundMs } from './chat-events.js';
 import { type IgnoredFrameReason, parseFrame } from './chat-frame.js';
 import type { WebChatMessage } from './generated/models.js';
-import type { StreamObserver } from './stream-telemetry.js';
+import type { StreamObserver } from '@switchboard/genesys';
 
 /** Where a stream connects, and how it reads the messages it missed. */
 export interface ChatStreamSource {

@@ -17,7 +17,7 @@ import type { GetWebchatGuestConversationMessagesInput } from './generated/route
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
 import { ChatStream } from './chat-stream.js';
 import { EventQueue, ListenerSet } from '@switchboard/genesys';
-import type { StreamObserver } from './stream-telemetry.js';
+import type { StreamObserver } from '@switchboard/genesys';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
 /** A listener of {@link GuestChat.on}, by event type; `error` gets the EventStreamError when the stream gives up. */

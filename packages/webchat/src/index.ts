@@ -19,7 +19,7 @@ export {
   type EventStreamFailure,
   type EventStreamOptions,
 } from './chat-events.js';
-export type { StreamEvent, StreamObserver } from './stream-telemetry.js';
+export type { StreamEvent } from './stream-telemetry.js';
 export type { IgnoredFrameReason } from './chat-frame.js';
 export { paginateMembers, paginateMessages } from './pagination.js';
 export { WebChatOperations } from './generated/operations.js';

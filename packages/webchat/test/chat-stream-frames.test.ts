@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator } from '@switchboard/emulator';
 import { type ChatEvent, type StreamEvent, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
 import { ChatStream } from '../src/chat-stream.js';
-import type { StreamObserver } from '../src/stream-telemetry.js';
+import type { StreamObserver } from '@switchboard/genesys';
 import { type WsLoopback, wsLoopback } from '../../../test/support/ws-loopback.js';
 import { frames, HOSTILE_FRAMES, message, paddedFrame, recorder, sourceOf } from './stream-harness.js';
 

@@ -6,7 +6,7 @@
 import type { ChatEvent, WebChatMessage } from '@switchboard/webchat';
 import type { ChatStreamSink, ChatStreamSource } from '../src/chat-stream.js';
 import type { EventStreamError } from '../src/chat-events.js';
-import type { StreamObserver } from '../src/stream-telemetry.js';
+import type { StreamObserver } from '@switchboard/genesys';
 
 export const CONVERSATION_ID = 'c-1';
 const TOPIC = `v2.conversations.chats.${CONVERSATION_ID}`;

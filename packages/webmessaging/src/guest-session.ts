@@ -24,6 +24,7 @@ import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type Re
 import { configureSessionRequest, echoRequest, getJwtRequest, textMessageRequest } from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
 import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
+import type { SendObserver, SessionObserver } from './session-telemetry.js';
 import { echoTimeoutMs, type SessionOptions, streamSettings } from './session-options.js';
 
 /** Where a session connects and what it is. */
@@ -76,6 +77,8 @@ interface PendingSend {
   attempts: number;
   /** Drops the connection when the echo is overdue; cleared at the echo. */
   echoTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Its span and measures, when the client observes. */
+  readonly observer: SendObserver | undefined;
 }
 
 /** A request answered by one frame (SessionResponse, JwtResponse). */
@@ -103,6 +106,7 @@ export class GuestSession {
   readonly deploymentId: string;
   readonly #api: WebMessagingOperations;
   readonly #closed: () => void;
+  readonly #observer: SessionObserver | undefined;
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
   readonly #pace: LocalLimiter;
@@ -131,10 +135,18 @@ export class GuestSession {
    * @param info - where it connects and what it is.
    * @param options - how it keeps its connection, paces its sends and orders what it delivers.
    * @param closed - called once when it closes.
+   * @param observer - its spans, metrics, client events and log lines.
    */
-  constructor(api: WebMessagingOperations, info: GuestSessionInfo, options: SessionOptions = {}, closed: () => void = () => undefined) {
+  constructor(
+    api: WebMessagingOperations,
+    info: GuestSessionInfo,
+    options: SessionOptions = {},
+    closed: () => void = () => undefined,
+    observer?: SessionObserver,
+  ) {
     this.#api = api;
     this.#closed = closed;
+    this.#observer = observer;
     // The token and deployment checked now (a ValidationError naming neither value), not at each connection.
     configureSessionRequest({ token: info.token, tracingId: 'check', deploymentId: info.deploymentId });
     this.token = info.token;
@@ -234,6 +246,7 @@ export class GuestSession {
         state: 'waiting',
         attempts: 0,
         echoTimer: undefined,
+        observer: this.#observer?.send(),
       };
       this.#sends.set(tracingId, pending);
       signal?.addEventListener('abort', pending.onAbort, { once: true });
@@ -275,6 +288,7 @@ export class GuestSession {
         this.#stats.sent++;
         pending.state = 'sent';
         pending.attempts++;
+        pending.observer?.sent(pending.attempts);
         pending.echoTimer = setTimeout(() => this.#echoOverdue(pending), this.#echoTimeoutMs);
       }
     } finally {
@@ -309,8 +323,14 @@ export class GuestSession {
     clearTimeout(pending.echoTimer);
     // A long-lived signal (one per service, say) must not keep a listener per message.
     pending.signal?.removeEventListener('abort', pending.onAbort);
-    if (outcome instanceof Error) pending.reject(outcome);
-    else pending.resolve(outcome);
+    if (outcome instanceof Error) {
+      pending.observer?.settled('failed', outcome);
+      pending.reject(outcome);
+    } else {
+      // Settled by a message while in doubt: the history's, after a drop; else its echo.
+      pending.observer?.settled(pending.state === 'in-doubt' ? 'found-in-history' : 'echoed');
+      pending.resolve(outcome);
+    }
     void this.#pump();
   }
 
@@ -460,9 +480,11 @@ export class GuestSession {
 
   /** A 4029: nobody of this session sends before `retryAfter`; the refused send goes again (it was not stored). */
   #tooMany(tracingId: string | undefined, retryAfterSeconds: number): { kind: 'quiet' } {
-    this.#pace.pauseUntil(Date.now() + Math.max(1, retryAfterSeconds) * 1_000);
+    const waitMs = Math.max(1, retryAfterSeconds) * 1_000;
+    this.#pace.pauseUntil(Date.now() + waitMs);
     this.#stats.rateLimited++;
     const refused = tracingId === undefined ? undefined : this.#sends.get(tracingId);
+    refused?.observer?.rateLimited(waitMs);
     if (refused?.state === 'sent') this.#again(refused);
     return { kind: 'quiet' };
   }
@@ -470,6 +492,7 @@ export class GuestSession {
   #handlers(): StreamHandlers<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'> {
     return {
       item: (message, recovered) => {
+        this.#observer?.received(message, recovered);
         if (recovered && message.direction === 'Inbound') this.#recoveredGuest.push(message);
         this.#emit({ type: 'message', message, recovered });
       },
@@ -477,12 +500,18 @@ export class GuestSession {
         if (event.type === 'agent-event' && event.events.some(isDisconnect)) this.#emit({ type: 'session', state: 'read-only' });
         this.#emit(event);
       },
-      connection: (event) => this.#connection(event),
-      gapFilled: () => this.#caughtUp(),
-      ignored: () => undefined,
-      givingUp: () => undefined,
+      connection: (event) => {
+        this.#observer?.connection(event);
+        this.#connection(event);
+      },
+      gapFilled: (recovered, durationMs) => {
+        this.#observer?.gapFilled(recovered, durationMs);
+        this.#caughtUp();
+      },
+      ignored: (reason) => this.#observer?.ignoredFrame?.(reason),
+      givingUp: (failure, detail) => this.#observer?.failed(streamFailure(failure, detail)),
       failed: (failure, detail) => this.#finish(streamFailure(failure, detail)),
-      within: (work) => work(),
+      within: (work) => (this.#observer ? this.#observer.within(work) : work()),
     };
   }
 

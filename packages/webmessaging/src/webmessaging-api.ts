@@ -4,7 +4,7 @@
  * the guest's JWT for the message history and the token revoke, none for the rest), Genesys'
  * ErrorBody in HttpError messages, and paging.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   type CallContext,
   type CallEventListener,
@@ -20,7 +20,7 @@ import {
   stateEntry,
 } from '@switchboard/core';
 import { AuthError } from '@switchboard/middleware';
-import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, regionUrls } from '@switchboard/genesys';
+import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, ListenerSet, regionUrls } from '@switchboard/genesys';
 import type { ExpandableWebDeployment, WebDeploymentConfigurationVersion, WebMessagingMessage } from './generated/models.js';
 import { WebMessagingOperations } from './generated/operations.js';
 import type {
@@ -30,7 +30,9 @@ import type {
   GetWebmessagingMessagesInput,
 } from './generated/routes.js';
 import type { GuestCallOptions } from './guest-call-options.js';
+import { digest } from './digest.js';
 import { GuestSession } from './guest-session.js';
+import { type SessionStreamEvent, sessionTelemetry } from './session-telemetry.js';
 import { type SessionOptions, streamSettings } from './session-options.js';
 
 /**
@@ -121,8 +123,7 @@ function guestJwtOf(ctx: CallContext): string {
  * the JWT, so that the JWT itself is kept nowhere but in the call.
  */
 function guestRateScope(ctx: CallContext): string {
-  const jwt = ctx.state.get(guestJwtKey) ?? '';
-  return `guest:${createHash('sha256').update(jwt).digest('base64url').slice(0, 16)}`;
+  return `guest:${digest(ctx.state.get(guestJwtKey) ?? '')}`;
 }
 
 /** The call's options for the client: a guest JWT becomes call state (checked first), the rest passes through. */
@@ -154,6 +155,8 @@ export class WebMessagingAPI extends WebMessagingOperations {
   readonly #deploymentId: string | undefined;
   readonly #sessionOptions: SessionOptions;
   readonly #sessions = new Set<GuestSession>();
+  readonly #streamListeners = new ListenerSet<SessionStreamEvent>();
+  readonly #options: WebMessagingAPIOptions;
 
   /**
    * @param options - where the API is, and auth and middleware settings.
@@ -175,6 +178,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
     this.#webMessagingUrl = options.webMessagingUrl ?? (options.region ? regionUrls(options.region)?.webMessagingUrl : undefined);
     this.#deploymentId = options.deploymentId;
     this.#sessionOptions = options.session ?? {};
+    this.#options = options;
     // Checked now: a session starts long after this, and its options are wrong from the start.
     streamSettings(this.#sessionOptions);
   }
@@ -191,17 +195,20 @@ export class WebMessagingAPI extends WebMessagingOperations {
     if (!deploymentId) throw new ConfigurationError('startSession needs a deploymentId: pass it to WebMessagingAPI or to startSession');
     if (!this.#webMessagingUrl)
       throw new ConfigurationError("startSession needs webMessagingUrl (or a region) in WebMessagingAPI's options");
+    const token = options.token ?? randomUUID();
+    const { tracing, metrics, logger } = this.#options;
     const session: GuestSession = new GuestSession(
       this,
-      {
-        webMessagingUrl: this.#webMessagingUrl,
-        deploymentId,
-        token: options.token ?? randomUUID(),
-        startNew: options.startNew === true,
-        proxy: this.#genesys.proxy,
-      },
+      { webMessagingUrl: this.#webMessagingUrl, deploymentId, token, startNew: options.startNew === true, proxy: this.#genesys.proxy },
       this.#sessionOptions,
       () => this.#sessions.delete(session),
+      // Made in the caller's context: the session's span is a child of the span that started it.
+      sessionTelemetry(digest(token), deploymentId, {
+        tracerProvider: tracing === false ? false : tracing?.tracerProvider,
+        meterProvider: metrics === false ? false : metrics?.meterProvider,
+        logger,
+        emit: (event) => this.#streamListeners.emit(event),
+      }),
     );
     this.#sessions.add(session);
     try {
@@ -282,12 +289,15 @@ export class WebMessagingAPI extends WebMessagingOperations {
 
   /** Listens to every call's events (`'*'`): call start and end, attempts, retries, waits. Returns a function that stops listening. */
   on(type: '*', listener: CallEventListener): () => void;
+  /** Listens to the connections of the guest sessions this client started: connection changes, reconnects, gap fills and ignored frames. Returns a function that stops listening. */
+  on(type: 'stream', listener: (event: SessionStreamEvent) => void): () => void;
   /** Listens to the events of one type (`'retry'`, `'call.end'`, …), each typed as such. Returns a function that stops listening. */
   on<T extends CallEventType>(type: T, listener: CallEventListener<T>): () => void;
   /** Listens to the events of one type, or of every type (`'*'`). Returns a function that stops listening. */
   on(type: CallEventType | '*', listener: CallEventListener): () => void;
-  on(type: CallEventType | '*', listener: CallEventListener): () => void {
-    return this.client.on(type, listener);
+  on(type: CallEventType | '*' | 'stream', listener: CallEventListener | ((event: SessionStreamEvent) => void)): () => void {
+    if (type === 'stream') return this.#streamListeners.add(listener as (event: SessionStreamEvent) => void);
+    return this.client.on(type, listener as CallEventListener);
   }
 
   /** Closes the guest sessions it started (their sockets; the sessions stay on the server), lets calls in flight finish, then closes the client (and revokes the OAuth token it obtained). */
