@@ -101,3 +101,12 @@ export class LimiterClosedError extends SwitchboardError {
   /** Always `E_LIMITER_CLOSED`. */
   readonly code = 'E_LIMITER_CLOSED';
 }
+
+/**
+ * A key-value store could not serve the call: it is closed, or its backend (Redis) failed or did
+ * not answer in time. The message names the store and why, never a key or a value.
+ */
+export class StoreUnavailableError extends SwitchboardError {
+  /** Always `E_STORE_UNAVAILABLE`. */
+  readonly code = 'E_STORE_UNAVAILABLE';
+}

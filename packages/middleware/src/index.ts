@@ -1,6 +1,7 @@
 /**
  * The main entry, `@switchboard/middleware`: auth per scheme, OAuth client credentials, retry,
- * rate limiting in one process, tracing, metrics and logging. The Redis limiter is in
+ * rate limiting in one process, tracing, metrics and logging, and the key-value store contract
+ * with its in-memory store. The Redis limiter and the Redis store are in
  * `@switchboard/middleware/redis`. It re-exports the types of {@link @switchboard/core! | @switchboard/core} a
  * middleware is written against: `CallContext`, `Middleware`, `Next` and `Phase`.
  * @module
@@ -14,7 +15,10 @@ export {
   QueueFullError,
   RateLimitError,
   type RateLimitReason,
+  StoreUnavailableError,
 } from './errors.js';
+export type { KeyValueStore } from './key-value-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export {
   authByScheme,
   type AuthBySchemeOptions,

@@ -16,8 +16,10 @@
  */
 import Bottleneck from 'bottleneck';
 import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { type Connection, failFastConnection, isConnection } from './redis-connection.js';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
 import { checkBottleneckVersion, fixKeyLoss } from './bottleneck-key-loss.js';
+import { handleDroppedRejections } from './bottleneck-connection.js';
 import type { Limiter, ServerWindow } from './limiter.js';
 import { ATTR_LIMITER_ID, ATTR_LIMITER_KIND } from './limiter-metrics.js';
 import { bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
@@ -61,6 +63,8 @@ const SPACING = 'switchboard:spacing:';
 const CLOSE_TIMEOUT_MS = 2_000;
 /** How long the health check waits for Redis before it calls it an outage. */
 const HEALTH_TIMEOUT_MS = 1_000;
+/** How long one command of the health connection may go unanswered: an outage shows at once. */
+const HEALTH_COMMAND_TIMEOUT_MS = 500;
 
 /**
  * A start for the id when one is due, on Redis' clock (hosts' clocks differ): 0 and the next is
@@ -95,12 +99,6 @@ const within = (ms: number, work: unknown): Promise<unknown> =>
 const answerWithin = <T>(ms: number, work: Promise<T>): Promise<T> =>
   Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
-type Connection = Redis | Cluster;
-
-function isConnection(redis: RedisLimiterOptions['redis']): redis is Connection {
-  return typeof (redis as Partial<Connection>).duplicate === 'function';
-}
-
 /**
  * A connection of the limiter's own, made from the user's settings or connection. bottleneck waits
  * for it to be ready without connecting it, so never lazy.
@@ -108,25 +106,6 @@ function isConnection(redis: RedisLimiterOptions['redis']): redis is Connection 
 function ownConnection(redis: RedisLimiterOptions['redis']): Connection {
   if (!isConnection(redis)) return new Redis({ ...redis, lazyConnect: false });
   return redis.isCluster ? (redis as Cluster).duplicate([], { lazyConnect: false }) : (redis as Redis).duplicate({ lazyConnect: false });
-}
-
-/** Settings for a connection that fails at once while Redis does not answer, so that an outage shows at once: per command, and (for a single server) not queued while offline. */
-const FAIL_FAST_COMMANDS = { maxRetriesPerRequest: 0, commandTimeout: 500 } as const;
-const FAIL_FAST = { ...FAIL_FAST_COMMANDS, enableOfflineQueue: false } as const;
-const retryStrategy = (times: number): number => Math.min(times * 100, 1_000);
-
-/** The limiter's own connection that says whether Redis answers, made from the user's settings or connection. */
-function healthConnection(redis: RedisLimiterOptions['redis']): Connection {
-  if (!isConnection(redis)) return new Redis({ ...redis, ...FAIL_FAST, lazyConnect: false, retryStrategy });
-  if (!redis.isCluster) return (redis as Redis).duplicate({ ...FAIL_FAST, lazyConnect: false, retryStrategy });
-  const cluster = redis as Cluster;
-  return cluster.duplicate([], {
-    enableOfflineQueue: false,
-    lazyConnect: false,
-    clusterRetryStrategy: retryStrategy,
-    // A Cluster takes the offline queue setting for itself, and the per-command ones for its nodes.
-    redisOptions: { ...cluster.options.redisOptions, ...FAIL_FAST_COMMANDS },
-  });
 }
 
 /**
@@ -177,6 +156,10 @@ export class RedisLimiter extends BottleneckLimiter {
       timeout: options.keyTtlMs ?? 600_000,
       heartbeatInterval: options.heartbeatIntervalMs ?? 250,
     });
+    // ioredis subscribes a subscriber that comes back again, and bottleneck gets its datastore
+    // ready, each in a promise nobody holds: one that fails as the limiter closes ("Connection is
+    // closed.") would be an unhandled rejection, which ends a Node process by default.
+    handleDroppedRejections(bottleneck, connection);
     try {
       fixKeyLoss(bottleneck);
     } catch (error) {
@@ -214,8 +197,7 @@ export class RedisLimiter extends BottleneckLimiter {
     this.bottleneck.on('error', () => undefined);
 
     // Our own small connection says whether Redis answers; commands fail at once while it does not.
-    this.#health = healthConnection(options.redis);
-    this.#health.on('error', () => undefined);
+    this.#health = failFastConnection(options.redis, HEALTH_COMMAND_TIMEOUT_MS);
     let firstConnect = (): void => undefined;
     this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
     this.#health.on('ready', () => {

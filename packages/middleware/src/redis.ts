@@ -5,3 +5,4 @@
  * @module
  */
 export { RedisLimiter, type RedisLimiterOptions } from './redis-limiter.js';
+export { RedisStore, type RedisStoreOptions } from './redis-store.js';
