@@ -250,8 +250,12 @@ export class ResilientStream<Item, Live, Reason extends string> {
     return this.#socket?.readyState === SOCKET_OPEN;
   }
 
-  /** Opens the first connection. */
-  start(): void {
+  /**
+   * Opens the first connection.
+   * @param afterId - the last item delivered before (by another process, say): the first gap fill reads what came after it.
+   */
+  start(afterId?: string): void {
+    this.#lastId = afterId;
     this.#downSince = this.#clock.now();
     this.#connect();
   }

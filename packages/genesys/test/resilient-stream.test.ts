@@ -243,6 +243,21 @@ describe('the resilient stream', () => {
     expect(h.sockets[0]?.pings).toBe(pings); // no heartbeat outlives its socket
   });
 
+  it('starts after an item delivered before (by another process): the first fill reads from there', async () => {
+    const h = harness({
+      history: [
+        { id: 'a', time: 1 },
+        { id: 'b', time: 2 },
+        { id: 'c', time: 3 },
+      ],
+    });
+    h.stream.start('b');
+    h.latest().open();
+    await settle();
+    expect(h.fills).toEqual(['b']);
+    expect(h.delivered).toEqual(['c (recovered)']);
+  });
+
   it('reconnect() drops the open connection with its reason, and the gap fill follows as after any drop', async () => {
     const h = harness({ history: [{ id: 'a', time: 1 }] });
     h.stream.reconnect('ignored: not started');

@@ -24,6 +24,7 @@ import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type Re
 import { configureSessionRequest, echoRequest, getJwtRequest, textMessageRequest } from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
 import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
+import type { SessionCursor } from './session-record.js';
 import type { SendObserver, SessionObserver } from './session-telemetry.js';
 import { echoTimeoutMs, type SessionOptions, streamSettings } from './session-options.js';
 
@@ -39,6 +40,8 @@ export interface GuestSessionInfo {
   readonly startNew: boolean;
   /** How the socket connects (the client's proxy setting). */
   readonly proxy: ProxySetting;
+  /** Its record in the client's store, when it was started by a key: where it resumes, moved on as messages are handed over. */
+  readonly record?: SessionCursor | undefined;
 }
 
 /** What a session has sent so far ({@link GuestSession.stats}). */
@@ -93,6 +96,8 @@ const HISTORY_PAGE_SIZE = 100;
 const MAX_HISTORY_PAGES = 50;
 /** The most events kept for the first iterator or listener; older ones are dropped (the history has the messages). */
 const MAX_BACKLOG = 10_000;
+/** How many settled sends' messages are remembered: far more than a reorder window or a gap fill holds. */
+const MAX_CLAIMED = 256;
 /** A send goes out at most this many times: once, and once more after a drop the history did not cover. */
 const MAX_ATTEMPTS = 2;
 /** A JWT from getJwt is asked for again when it has less than this left. */
@@ -107,12 +112,15 @@ export class GuestSession {
   readonly #api: WebMessagingOperations;
   readonly #closed: () => void;
   readonly #observer: SessionObserver | undefined;
+  readonly #record: SessionCursor | undefined;
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
   readonly #pace: LocalLimiter;
   /** Sends not settled, by tracingId, in call order: the first is the one on the wire, or next to go. */
   readonly #sends = new Map<string, PendingSend>();
   #pumping = false;
+  /** The ids of the latest messages that settled a send (see #claim). */
+  readonly #claimed = new Set<string>();
   readonly #answers = new Map<string, PendingAnswer>();
   readonly #queues = new Set<EventQueue<SessionEvent>>();
   readonly #listeners = new Map<string, ListenerSet<SessionEvent>>();
@@ -147,6 +155,7 @@ export class GuestSession {
     this.#api = api;
     this.#closed = closed;
     this.#observer = observer;
+    this.#record = info.record;
     // The token and deployment checked now (a ValidationError naming neither value), not at each connection.
     configureSessionRequest({ token: info.token, tracingId: 'check', deploymentId: info.deploymentId });
     this.token = info.token;
@@ -185,7 +194,8 @@ export class GuestSession {
 
   /** Connects and resolves once the session is configured (or rejects with a GuestSessionError). */
   async start(signal?: AbortSignal): Promise<this> {
-    this.#stream.start();
+    // Resumed by its record: only what came after the last message handed over (by any process).
+    this.#stream.start(this.#record?.after);
     await this.#whenReady(signal, 'start');
     return this;
   }
@@ -259,6 +269,8 @@ export class GuestSession {
     this.#finish(new GuestSessionError('closed', 'the session was closed'));
     await this.#stream.close('closed');
     await this.#pace.close({ rejectQueued: true });
+    // The next process resumes after the last message handed over here.
+    await this.#record?.flush();
     this.#closed();
   }
 
@@ -329,6 +341,7 @@ export class GuestSession {
     } else {
       // Settled by a message while in doubt: the history's, after a drop; else its echo.
       pending.observer?.settled(pending.state === 'in-doubt' ? 'found-in-history' : 'echoed');
+      this.#claim(outcome.id);
       pending.resolve(outcome);
     }
     void this.#pump();
@@ -541,7 +554,7 @@ export class GuestSession {
     const recovered = [...this.#recoveredGuest];
     for (const pending of [...this.#sends.values()]) {
       if (pending.state !== 'in-doubt') continue;
-      const at = recovered.findIndex((message) => message.text === pending.text);
+      const at = recovered.findIndex((message) => message.text === pending.text && !this.#claimed.has(message.id));
       if (at >= 0) {
         this.#stats.foundInHistory++;
         this.#settle(pending, recovered.splice(at, 1)[0] as SessionMessage);
@@ -553,6 +566,19 @@ export class GuestSession {
       }
     }
     this.#ready.resolve();
+  }
+
+  /**
+   * Remembers the message that settled a send, so that no later send in doubt is matched with it:
+   * an echo can still be in the reorder window when the connection drops, and the history then
+   * brings it back beside the message in doubt, with the same text maybe.
+   */
+  #claim(messageId: string): void {
+    this.#claimed.add(messageId);
+    for (const oldest of this.#claimed) {
+      if (this.#claimed.size <= MAX_CLAIMED) break;
+      this.#claimed.delete(oldest);
+    }
   }
 
   /** A send whose outcome nobody knows: counted, and the error that says why. */
@@ -570,6 +596,12 @@ export class GuestSession {
     }
     for (const queue of this.#queues) queue.push(event);
     this.#listeners.get(event.type)?.emit(event);
+    this.#handedOver(event);
+  }
+
+  /** A message handed to the application moves the session's record on (whoever resumes it goes on from there). */
+  #handedOver(event: SessionEvent): void {
+    if (event.type === 'message') this.#record?.advance(event.message.id);
   }
 
   /** The first consumer takes what waited for it: an iterator gets every event, a listener those of its type. */
@@ -579,6 +611,7 @@ export class GuestSession {
     this.#backlog = undefined;
     if (queue) for (const event of backlog) queue.push(event);
     else for (const event of backlog) this.#listeners.get(event.type)?.emit(event);
+    for (const event of backlog) this.#handedOver(event);
   }
 
   /** The session ended: every iterator ends (throwing its error unless it was closed), every send and wait rejects. */

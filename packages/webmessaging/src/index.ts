@@ -12,6 +12,7 @@ export { WebMessagingAPI, type StartSessionOptions, type WebMessagingAPIOptions 
 export { GuestSession, type GuestSessionInfo, type SessionStats } from './guest-session.js';
 export type { SessionOptions } from './session-options.js';
 export type { SessionMessage } from './session-message.js';
+export type { SessionCursor, SessionRecord } from './session-record.js';
 export type { SendObserver, SendOutcome, SessionObserver, SessionStreamEvent } from './session-telemetry.js';
 export {
   GuestSessionError,

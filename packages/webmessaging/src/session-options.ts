@@ -21,6 +21,12 @@ export interface SessionOptions {
    */
   readonly echoTimeoutMs?: number;
   /**
+   * How long the client's `sessionStore` keeps the record of a session started with a `key`
+   * after its last change (a message handed over).
+   * @default 3 days
+   */
+  readonly recordTtlMs?: number;
+  /**
    * The reconnect backoff: full jitter, the first wait under `baseMs`, doubling up to `capMs`.
    * @default `{ baseMs: 250, capMs: 10_000 }`
    */
@@ -91,6 +97,11 @@ export function streamSettings(options: SessionOptions): StreamSettings {
   rule(reorderWindowMs >= 0 && reorderWindowMs <= MAX_TIMER_MS, 'reorderWindowMs must be a number of milliseconds from 0');
   const echo = echoTimeoutMs(options);
   rule(echo > 0 && echo <= MAX_TIMER_MS, 'echoTimeoutMs must be a positive number of milliseconds');
+  const recordTtlMs = options.recordTtlMs;
+  rule(
+    recordTtlMs === undefined || (recordTtlMs > 0 && recordTtlMs <= MAX_TIMER_MS),
+    'recordTtlMs must be a positive number of milliseconds',
+  );
   const pace = options.pace;
   rule(pace === undefined || (pace.perSecond > 0 && pace.minSpacingMs >= 0), 'pace needs perSecond above 0 and minSpacingMs from 0');
   const stallMs = check * STALL_AFTER_CHECKS;

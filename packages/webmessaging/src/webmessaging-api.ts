@@ -13,13 +13,14 @@ import {
   type CallResult,
   type Client,
   ConfigurationError,
+  ValidationError,
   createStateKey,
   type PipelineStep,
   type Redaction,
   type RouteDescriptor,
   stateEntry,
 } from '@switchboard/core';
-import { AuthError } from '@switchboard/middleware';
+import { AuthError, type KeyValueStore, MemoryStore } from '@switchboard/middleware';
 import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, ListenerSet, regionUrls } from '@switchboard/genesys';
 import type { ExpandableWebDeployment, WebDeploymentConfigurationVersion, WebMessagingMessage } from './generated/models.js';
 import { WebMessagingOperations } from './generated/operations.js';
@@ -31,6 +32,7 @@ import type {
 } from './generated/routes.js';
 import type { GuestCallOptions } from './guest-call-options.js';
 import { digest } from './digest.js';
+import { DEFAULT_RECORD_TTL_MS, recordKey, SessionCursor } from './session-record.js';
 import { GuestSession } from './guest-session.js';
 import { type SessionStreamEvent, sessionTelemetry } from './session-telemetry.js';
 import { type SessionOptions, streamSettings } from './session-options.js';
@@ -56,16 +58,31 @@ export type WebMessagingAPIOptions = GenesysClientOptions & {
    * @default a health check every 15 s, reconnecting for up to 5 minutes, 2 messages a second spaced 510 ms, a 500 ms reorder window
    */
   readonly session?: SessionOptions;
+  /**
+   * Where sessions started with a `key` keep their record (the token, and the last message handed
+   * to the application), so that another process, or this one after a restart, resumes them:
+   * `RedisStore` from `@switchboard/middleware/redis` for a fleet. Yours stays open when the client closes.
+   * @default a `MemoryStore` of this client's own: resumes within this client only
+   */
+  readonly sessionStore?: KeyValueStore;
 };
 
 /** What {@link WebMessagingAPI.startSession} takes. */
 export interface StartSessionOptions {
   /**
    * The session's token, to resume a session (from this process or another): the token is the
-   * session. 1 to 2,048 characters.
+   * session. 1 to 2,048 characters. With a `key`, the token of a new record (a record's own wins).
    * @default a new random token (a UUID): a new session
    */
   readonly token?: string;
+  /**
+   * The application's name for the conversation (a customer id, say): the session is resumed
+   * from its record in the client's `sessionStore` (by this process or another), or made and
+   * recorded under it. Only the messages after the last one handed to the application (by any
+   * process) are delivered. The store keeps a digest of it, never the key itself.
+   * @default none: the session is not recorded
+   */
+  readonly key?: string;
   /**
    * Start a new session in place of a read-only one (after the agent disconnected).
    * @default `false`
@@ -157,6 +174,8 @@ export class WebMessagingAPI extends WebMessagingOperations {
   readonly #sessions = new Set<GuestSession>();
   readonly #streamListeners = new ListenerSet<SessionStreamEvent>();
   readonly #options: WebMessagingAPIOptions;
+  readonly #store: KeyValueStore;
+  readonly #ownStore: boolean;
 
   /**
    * @param options - where the API is, and auth and middleware settings.
@@ -179,6 +198,8 @@ export class WebMessagingAPI extends WebMessagingOperations {
     this.#deploymentId = options.deploymentId;
     this.#sessionOptions = options.session ?? {};
     this.#options = options;
+    this.#ownStore = options.sessionStore === undefined;
+    this.#store = options.sessionStore ?? new MemoryStore();
     // Checked now: a session starts long after this, and its options are wrong from the start.
     streamSettings(this.#sessionOptions);
   }
@@ -195,11 +216,34 @@ export class WebMessagingAPI extends WebMessagingOperations {
     if (!deploymentId) throw new ConfigurationError('startSession needs a deploymentId: pass it to WebMessagingAPI or to startSession');
     if (!this.#webMessagingUrl)
       throw new ConfigurationError("startSession needs webMessagingUrl (or a region) in WebMessagingAPI's options");
-    const token = options.token ?? randomUUID();
     const { tracing, metrics, logger } = this.#options;
+    if (options.key !== undefined && (typeof options.key !== 'string' || options.key.length === 0 || options.key.length > 2_048))
+      throw new ValidationError([{ pointer: '/key', message: 'must be a string of 1 to 2,048 characters' }]);
+    const record =
+      options.key === undefined
+        ? undefined
+        : await SessionCursor.open(
+            this.#store,
+            recordKey(deploymentId, options.key),
+            () => options.token ?? randomUUID(),
+            this.#sessionOptions.recordTtlMs ?? DEFAULT_RECORD_TTL_MS,
+            (error) =>
+              logger?.warn(
+                { event: 'session.record_failed', err: { type: (error as Error).name } },
+                'webmessaging guest session: its record could not be written; a process that resumes it may deliver a message again',
+              ),
+          );
+    const token = record?.token ?? options.token ?? randomUUID();
     const session: GuestSession = new GuestSession(
       this,
-      { webMessagingUrl: this.#webMessagingUrl, deploymentId, token, startNew: options.startNew === true, proxy: this.#genesys.proxy },
+      {
+        webMessagingUrl: this.#webMessagingUrl,
+        deploymentId,
+        token,
+        startNew: options.startNew === true,
+        proxy: this.#genesys.proxy,
+        record,
+      },
       this.#sessionOptions,
       () => this.#sessions.delete(session),
       // Made in the caller's context: the session's span is a child of the span that started it.
@@ -303,6 +347,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
   /** Closes the guest sessions it started (their sockets; the sessions stay on the server), lets calls in flight finish, then closes the client (and revokes the OAuth token it obtained). */
   async close(): Promise<void> {
     await Promise.all([...this.#sessions].map((session) => session.close()));
+    if (this.#ownStore) await this.#store.close();
     await this.client.close();
   }
 }
