@@ -21,10 +21,17 @@ import {
 import { LocalLimiter, OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
 import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type ReceivedMessageEvent } from './guest-frame.js';
-import { configureSessionRequest, echoRequest, getJwtRequest, textMessageRequest } from './guest-request.js';
+import {
+  configureAuthenticatedSessionRequest,
+  configureSessionRequest,
+  echoRequest,
+  getJwtRequest,
+  textMessageRequest,
+} from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
 import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
 import type { SessionCursor } from './session-record.js';
+import type { SessionSignIn } from './session-sign-in.js';
 import type { SendObserver, SessionObserver } from './session-telemetry.js';
 import { echoTimeoutMs, type SessionOptions, streamSettings } from './session-options.js';
 
@@ -42,6 +49,8 @@ export interface GuestSessionInfo {
   readonly proxy: ProxySetting;
   /** Its record in the client's store, when it was started by a key: where it resumes, moved on as messages are handed over. */
   readonly record?: SessionCursor | undefined;
+  /** The guest's sign-in, for an authenticated session: each configure carries its JWT, and closing revokes it. */
+  readonly signIn?: SessionSignIn | undefined;
 }
 
 /** What a session has sent so far ({@link GuestSession.stats}). */
@@ -96,6 +105,8 @@ const HISTORY_PAGE_SIZE = 100;
 const MAX_HISTORY_PAGES = 50;
 /** The most events kept for the first iterator or listener; older ones are dropped (the history has the messages). */
 const MAX_BACKLOG = 10_000;
+/** What a configure (or getJwt) refused with ends the session: expired (4006), not found (4007), a sign-in refused (401), an authenticated session configured without one (4017). */
+const REFUSED_CODES = new Set([4006, 4007, 401, 4017]);
 /** How many settled sends' messages are remembered: far more than a reorder window or a gap fill holds. */
 const MAX_CLAIMED = 256;
 /** A send goes out at most this many times: once, and once more after a drop the history did not cover. */
@@ -113,6 +124,7 @@ export class GuestSession {
   readonly #closed: () => void;
   readonly #observer: SessionObserver | undefined;
   readonly #record: SessionCursor | undefined;
+  readonly #signIn: SessionSignIn | undefined;
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
   readonly #pace: LocalLimiter;
@@ -156,6 +168,7 @@ export class GuestSession {
     this.#closed = closed;
     this.#observer = observer;
     this.#record = info.record;
+    this.#signIn = info.signIn;
     // The token and deployment checked now (a ValidationError naming neither value), not at each connection.
     configureSessionRequest({ token: info.token, tracingId: 'check', deploymentId: info.deploymentId });
     this.token = info.token;
@@ -271,6 +284,8 @@ export class GuestSession {
     await this.#pace.close({ rejectQueued: true });
     // The next process resumes after the last message handed over here.
     await this.#record?.flush();
+    // Signed out: a JWT that leaks later is worth nothing (resuming needs a new sign-in).
+    await this.#signIn?.revoke();
     this.#closed();
   }
 
@@ -365,13 +380,16 @@ export class GuestSession {
   /** Rejected once, when the session ends: every wait races it (one promise, not one per wait). */
   readonly #ended = endedSignal();
 
-  /** configureSession after each open: a new session the first time (or with startNew), the token's own after that. */
+  /** configureSession (configureAuthenticatedSession when signed in) after each open: a new session the first time (or with startNew), the token's own after that. */
   async #configure(send: (text: string) => void, signal: AbortSignal): Promise<void> {
     const tracingId = randomUUID();
+    const request = { token: this.token, tracingId, deploymentId: this.deploymentId, startNew: this.#first && this.#startNew };
+    // Signed in: the JWT goes with every configure (refreshed first when it is about to expire).
+    const configure = this.#signIn
+      ? configureAuthenticatedSessionRequest({ ...request, code: await this.#signIn.jwt(signal) })
+      : configureSessionRequest(request);
     const answer = this.#await(tracingId, 'session', signal);
-    send(
-      configureSessionRequest({ token: this.token, tracingId, deploymentId: this.deploymentId, startNew: this.#first && this.#startNew }),
-    );
+    send(configure);
     const frame = await answer;
     if (frame.kind !== 'session' || frame.body.connected !== true)
       throw Object.assign(new Error('the session was not configured'), { refused: true });
@@ -440,7 +458,7 @@ export class GuestSession {
     if (tracingId !== undefined && answer && (frame.kind === answer.kind || frame.kind === 'error')) {
       this.#answers.delete(tracingId);
       if (frame.kind === 'error')
-        answer.reject(Object.assign(new Error(`refused (${frame.code})`), { refused: frame.code === 4006 || frame.code === 4007 }));
+        answer.reject(Object.assign(new Error(`refused (${frame.code})`), { refused: REFUSED_CODES.has(frame.code) }));
       else answer.resolve(frame);
       return { kind: 'quiet' };
     }

@@ -13,6 +13,7 @@ export { GuestSession, type GuestSessionInfo, type SessionStats } from './guest-
 export type { SessionOptions } from './session-options.js';
 export type { SessionMessage } from './session-message.js';
 export type { SessionCursor, SessionRecord } from './session-record.js';
+export type { SessionSignIn, SignInOptions } from './session-sign-in.js';
 export type { SendObserver, SendOutcome, SessionObserver, SessionStreamEvent } from './session-telemetry.js';
 export {
   GuestSessionError,

@@ -33,6 +33,7 @@ import type {
 import type { GuestCallOptions } from './guest-call-options.js';
 import { digest } from './digest.js';
 import { DEFAULT_RECORD_TTL_MS, recordKey, SessionCursor } from './session-record.js';
+import { SessionSignIn, type SignInOptions } from './session-sign-in.js';
 import { GuestSession } from './guest-session.js';
 import { type SessionStreamEvent, sessionTelemetry } from './session-telemetry.js';
 import { type SessionOptions, streamSettings } from './session-options.js';
@@ -83,6 +84,13 @@ export interface StartSessionOptions {
    * @default none: the session is not recorded
    */
   readonly key?: string;
+  /**
+   * Signs the guest in (an authenticated session): the OAuth code (or id token) is exchanged for a
+   * JWT first, each configure carries it (refreshed before it expires), and closing the session
+   * revokes it. Resuming a signed-in session later takes a new sign-in.
+   * @default none: an anonymous session
+   */
+  readonly signIn?: SignInOptions;
   /**
    * Start a new session in place of a read-only one (after the agent disconnected).
    * @default `false`
@@ -234,6 +242,20 @@ export class WebMessagingAPI extends WebMessagingOperations {
               ),
           );
     const token = record?.token ?? options.token ?? randomUUID();
+    const signIn =
+      options.signIn === undefined
+        ? undefined
+        : await SessionSignIn.start(
+            this,
+            deploymentId,
+            options.signIn,
+            (what, error) =>
+              logger?.warn(
+                { event: `session.${what}_failed`, err: { type: (error as Error).name } },
+                `webmessaging guest session: the sign-in's ${what} failed`,
+              ),
+            options.signal,
+          );
     const session: GuestSession = new GuestSession(
       this,
       {
@@ -243,6 +265,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
         startNew: options.startNew === true,
         proxy: this.#genesys.proxy,
         record,
+        signIn,
       },
       this.#sessionOptions,
       () => this.#sessions.delete(session),
