@@ -1,6 +1,7 @@
 /**
- * The demo: a Genesys Cloud WebChat flow through WebChatAPI, against the local emulator, traced
- * with the OpenTelemetry SDK; at the end it prints the trace as a tree. Run it with `npm run demo`.
+ * The demo: a Genesys Cloud WebChat flow through WebChatAPI, then a Web Messaging guest session
+ * (WebChat's successor) through WebMessagingAPI, against the local emulator, traced with the
+ * OpenTelemetry SDK; at the end it prints the trace as a tree. Run it with `npm run demo`.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -8,6 +9,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startEmulator } from '@switchboard/emulator';
 import { type ChatEvent, errorBodyOf, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
+import { type SessionEvent, WebMessagingAPI } from '@switchboard/webmessaging';
 import { traceTree } from './support/trace-tree.js';
 
 // What a service would do once at start-up: register an OpenTelemetry SDK. WebChatAPI traces on
@@ -40,6 +42,46 @@ const api = new WebChatAPI({
   onDeprecated: (operationId) => deprecated.add(operationId),
 });
 say('2. The client will get OAuth tokens with the client credentials when it needs them.');
+const messaging = new WebMessagingAPI({
+  baseUrl: emulator.apiUrl,
+  webMessagingUrl: emulator.webMessagingUrl,
+  deploymentId: emulator.webMessagingDeploymentId,
+});
+
+/** WebChat's successor: a Web Messaging guest session over the guest WebSocket, on the same pipeline and trace. */
+async function guestSession(): Promise<void> {
+  say("\n11. Web Messaging, WebChat's successor: a guest session over its WebSocket.");
+  const session = await messaging.startSession({ key: 'customer-42' });
+  say(`    The session is configured; its record is kept under the key "customer-42" for another process to resume.`);
+  const messages = session.events()[Symbol.asyncIterator]();
+  /** Shows events until the agent's answer, and says whether it came live or from the history. */
+  const answer = async (): Promise<void> => {
+    for (;;) {
+      const { value, done }: IteratorResult<SessionEvent> = await messages.next();
+      if (done) throw new Error('the session ended');
+      if (value.type === 'connection') say(`    connection: ${value.state} (${value.reason})`);
+      if (value.type === 'message' && value.message.direction === 'Outbound' && value.message.text?.startsWith('Thanks')) {
+        say(
+          `    the agent says "${value.message.text}"${value.recovered ? ' (missed while the socket was down; read back from the history)' : ''}`,
+        );
+        return;
+      }
+    }
+  };
+  const sent = await session.sendMessage('Hi, where is order 1234?');
+  say(`12. Sent a message; the server echoed it as ${sent.id}.`);
+  await answer();
+  const second = await session.sendMessage('It was due on Monday.');
+  // A network drop, on purpose, as the agent answers: the socket goes and the next reconnects are
+  // refused for a moment. The session reconnects, reads what it missed from the history, and
+  // delivers it once, in order.
+  emulator.messaging.refuseUpgrades(3);
+  emulator.messaging.drop(session.token);
+  say(`13. Sent ${second.id}; the demo drops the socket now, on purpose, and refuses the next 3 reconnects.`);
+  await answer();
+  say(`14. Session stats: ${JSON.stringify(session.stats)}.`);
+}
+
 // One root span around the whole flow, as a request handler in a service would have.
 const root = trace.getTracer('quickstart').startSpan('quickstart demo');
 try {
@@ -118,9 +160,12 @@ try {
     say(
       `The emulator saw ${emulator.stats.totalRequests} requests (${emulator.stats.tooManyRequests} answered 429, each ridden out) and stored ${emulator.stats.messagesStored(chat.conversationId)} messages.`,
     );
+
+    await guestSession();
   });
 } finally {
   root.end();
+  await messaging.close(); // closes the session's socket; the session stays on the server
   await api.close(); // closes the chat's event stream too
   await emulator.stop();
 }
