@@ -16,7 +16,7 @@ import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
 import { ChatStream } from './chat-stream.js';
-import { EventQueue, ListenerSet } from '@switchboard/genesys';
+import { EventFanOut, ListenerSet } from '@switchboard/genesys';
 import type { StreamObserver } from '@switchboard/genesys';
 import { paginateMembers, paginateMessages } from './pagination.js';
 
@@ -71,8 +71,10 @@ export class GuestChat implements GuestChatInfo {
   readonly #observe: ((conversationId: string) => StreamObserver) | undefined;
   /** The one event stream under every `events()` iterator and `on()` listener, opened by the first of them. */
   #stream: ChatStream | undefined;
-  readonly #queues = new Set<EventQueue<ChatEvent>>();
-  readonly #listeners = new Map<string, ListenerSet<ChatEvent | EventStreamError>>();
+  /** Its iterators and listeners; the first of them attaches the stream. */
+  readonly #events = new EventFanOut<ChatEvent>({ consumer: () => this.#attach() });
+  /** The listeners of `error`: they hear why the stream gave up. */
+  readonly #errorListeners = new ListenerSet<EventStreamError>();
   /** Set once the stream has ended: undefined while it runs, `null` for a plain end, the error when it gave up. */
   #streamEnd: EventStreamError | null | undefined;
   /** How the event stream connects (the client's proxy setting). */
@@ -227,25 +229,15 @@ export class GuestChat implements GuestChatInfo {
    * routes the conversation; every iterator and listener shares it. The iterator ends when the
    * chat is left or closed or `signal` aborts, and throws an EventStreamError when the stream gives up.
    */
-  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<ChatEvent, void, undefined> {
+  events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<ChatEvent, void, undefined> {
     // An iterator aborted before it began attaches nothing.
-    if (options.signal?.aborted) return;
-    const queue = new EventQueue<ChatEvent>();
-    if (this.#streamEnd !== undefined) queue.end(this.#streamEnd ?? undefined);
-    this.#queues.add(queue);
-    this.#attach();
-    try {
-      for (let event = await queue.next(options.signal); event; event = await queue.next(options.signal)) yield event;
-    } finally {
-      this.#queues.delete(queue);
-    }
+    return this.#events.events(options.signal);
   }
 
   /** Calls `listener` with each event of `type` (`error`: the EventStreamError when the stream gives up); attaches the stream like {@link GuestChat.events}. Returns the function that removes it. */
   on<T extends ChatEvent['type'] | 'error'>(type: T, listener: ChatListener<T>): () => void {
-    let listeners = this.#listeners.get(type);
-    if (!listeners) this.#listeners.set(type, (listeners = new ListenerSet()));
-    const remove = listeners.add(listener as (event: ChatEvent | EventStreamError) => void);
+    if (type !== 'error') return this.#events.on(type, listener as (event: ChatEvent) => void);
+    const remove = this.#errorListeners.add(listener as (error: EventStreamError) => void);
     this.#attach();
     return remove;
   }
@@ -263,7 +255,7 @@ export class GuestChat implements GuestChatInfo {
       source,
       this.#streamOptions,
       {
-        event: (event) => this.#emit(event.type, event),
+        event: (event) => this.#events.emit(event),
         failed: (error) => this.#endStream(error),
       },
       this.#observe?.(this.conversationId),
@@ -271,17 +263,12 @@ export class GuestChat implements GuestChatInfo {
     this.#stream.start();
   }
 
-  #emit(type: string, event: ChatEvent | EventStreamError): void {
-    if (type !== 'error') for (const queue of this.#queues) queue.push(event as ChatEvent);
-    this.#listeners.get(type)?.emit(event);
-  }
-
   /** The event stream is over (`error` null for a close or a leave): iterators end, listeners of 'error' hear why. */
   #endStream(error: EventStreamError | null): void {
     if (this.#streamEnd !== undefined) return;
     this.#streamEnd = error;
-    if (error) this.#emit('error', error);
-    for (const queue of this.#queues) queue.end(error ?? undefined);
+    if (error) this.#errorListeners.emit(error);
+    this.#events.end(error ?? undefined);
   }
 
   /** Closes the event stream (iterators end, listeners hear no more) without leaving the chat; resolves once its socket is gone. */

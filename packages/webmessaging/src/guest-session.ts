@@ -10,14 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AbortError, type CallOptions, type ProxySetting } from '@switchboard/core';
-import {
-  EventQueue,
-  ListenerSet,
-  ResilientStream,
-  type StreamConnectionEvent,
-  type StreamFrame,
-  type StreamHandlers,
-} from '@switchboard/genesys';
+import { EventFanOut, ResilientStream, type StreamConnectionEvent, type StreamFrame, type StreamHandlers } from '@switchboard/genesys';
 import { LocalLimiter, OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
 import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type ReceivedMessageEvent } from './guest-frame.js';
@@ -134,8 +127,17 @@ export class GuestSession {
   /** The ids of the latest messages that settled a send (see #claim). */
   readonly #claimed = new Set<string>();
   readonly #answers = new Map<string, PendingAnswer>();
-  readonly #queues = new Set<EventQueue<SessionEvent>>();
-  readonly #listeners = new Map<string, ListenerSet<SessionEvent>>();
+  /**
+   * Its iterators and listeners. Until the first comes, events wait: the session connects (and
+   * reads its history) as it starts, before the caller can listen. A message handed over moves
+   * the session's record on (whoever resumes it goes on from there).
+   */
+  readonly #events = new EventFanOut<SessionEvent>({
+    backlog: MAX_BACKLOG,
+    handedOver: (event) => {
+      if (event.type === 'message') this.#record?.advance(event.message.id);
+    },
+  });
   #jwt: { readonly jwt: string; readonly expiresAt: number } | undefined;
   #readOnly = false;
   #first = true;
@@ -145,8 +147,6 @@ export class GuestSession {
   readonly #stats = { sent: 0, echoed: 0, rateLimited: 0, resent: 0, foundInHistory: 0, unknown: 0 };
   readonly #echoTimeoutMs: number;
   #end: GuestSessionError | undefined;
-  /** Events that came before the first iterator or listener; undefined once one came. */
-  #backlog: SessionEvent[] | undefined = [];
   /** Guest messages the current gap fill recovered: sends in doubt are looked up among them. */
   #recoveredGuest: SessionMessage[] = [];
 
@@ -219,26 +219,13 @@ export class GuestSession {
    * listener) also gets what came before it, since the session started: its history, and the
    * connection's opening.
    */
-  async *events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<SessionEvent, void, undefined> {
-    if (options.signal?.aborted) return;
-    const queue = new EventQueue<SessionEvent>();
-    this.#drainBacklog(queue);
-    if (this.#end) queue.end(this.#end.failure === 'closed' ? undefined : this.#end);
-    this.#queues.add(queue);
-    try {
-      for (let event = await queue.next(options.signal); event; event = await queue.next(options.signal)) yield event;
-    } finally {
-      this.#queues.delete(queue);
-    }
+  events(options: { readonly signal?: AbortSignal } = {}): AsyncGenerator<SessionEvent, void, undefined> {
+    return this.#events.events(options.signal);
   }
 
   /** Calls `listener` with each event of `type`; returns the function that removes it. */
   on<T extends SessionEvent['type']>(type: T, listener: (event: Extract<SessionEvent, { type: T }>) => void): () => void {
-    let listeners = this.#listeners.get(type);
-    if (!listeners) this.#listeners.set(type, (listeners = new ListenerSet()));
-    const remove = listeners.add(listener as (event: SessionEvent) => void);
-    this.#drainBacklog();
-    return remove;
+    return this.#events.on(type, listener as (event: SessionEvent) => void);
   }
 
   /**
@@ -279,8 +266,10 @@ export class GuestSession {
 
   /** Closes the socket (the session stays on the server: the token resumes it); pending sends reject. */
   async close(): Promise<void> {
+    // The stream delivers what it held and says it closed before the iterators end, so that they see it.
+    const closing = this.#stream.close('closed');
     this.#finish(new GuestSessionError('closed', 'the session was closed'));
-    await this.#stream.close('closed');
+    await closing;
     await this.#pace.close({ rejectQueued: true });
     // The next process resumes after the last message handed over here.
     await this.#record?.flush();
@@ -606,37 +595,14 @@ export class GuestSession {
   }
 
   #emit(event: SessionEvent): void {
-    // Until the first iterator or listener, events wait: the session connects (and reads its
-    // history) as it starts, before the caller can listen.
-    if (this.#backlog) {
-      if (this.#backlog.push(event) > MAX_BACKLOG) this.#backlog.shift();
-      return;
-    }
-    for (const queue of this.#queues) queue.push(event);
-    this.#listeners.get(event.type)?.emit(event);
-    this.#handedOver(event);
-  }
-
-  /** A message handed to the application moves the session's record on (whoever resumes it goes on from there). */
-  #handedOver(event: SessionEvent): void {
-    if (event.type === 'message') this.#record?.advance(event.message.id);
-  }
-
-  /** The first consumer takes what waited for it: an iterator gets every event, a listener those of its type. */
-  #drainBacklog(queue?: EventQueue<SessionEvent>): void {
-    const backlog = this.#backlog;
-    if (!backlog) return;
-    this.#backlog = undefined;
-    if (queue) for (const event of backlog) queue.push(event);
-    else for (const event of backlog) this.#listeners.get(event.type)?.emit(event);
-    for (const event of backlog) this.#handedOver(event);
+    this.#events.emit(event);
   }
 
   /** The session ended: every iterator ends (throwing its error unless it was closed), every send and wait rejects. */
   #finish(error: GuestSessionError): void {
     if (this.#end) return;
     this.#end = error;
-    for (const queue of this.#queues) queue.end(error.failure === 'closed' ? undefined : error);
+    this.#events.end(error.failure === 'closed' ? undefined : error);
     this.#ended.reject(error);
     // A send on the wire without its echo may have arrived: its outcome is unknown, not refused.
     for (const pending of [...this.#sends.values()]) this.#settle(pending, pending.state === 'waiting' ? error : this.#unknown(error));
