@@ -20,7 +20,7 @@ export {
 export type { GenesysClientBaseOptions, GenesysClientOptions } from './client-options.js';
 export { GenesysClient, type GenesysAPISetup, type SensitiveKeys } from './genesys-client.js';
 export { type BodyLimits, bodyValidators } from './body-validators.js';
-export { afterCursor, byCursor, byPageNumber, type CursorPage, type NumberedPage } from './pagination.js';
+export { afterCursor, byCursor, byPageNumber, checkSignal, type CursorPage, type NumberedPage } from './pagination.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { ReorderWindow } from './reorder-window.js';
 export { ListenerSet } from './listener-set.js';

@@ -5,7 +5,8 @@
  */
 import { AbortError, type CallOptions } from '@switchboard/core';
 
-function checkSignal(options: CallOptions | undefined, operationId: string): void {
+/** Throws the AbortError of a page walk whose caller's signal has aborted (checked before each page). */
+export function checkSignal(options: CallOptions | undefined, operationId: string): void {
   const signal = options?.signal;
   if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
 }

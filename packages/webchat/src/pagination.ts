@@ -1,14 +1,9 @@
 /** Async iterators over messages (cursor paging) and members (page numbers). */
-import { AbortError, type CallOptions } from '@switchboard/core';
-import { byPageNumber } from '@switchboard/genesys';
+import type { CallOptions } from '@switchboard/core';
+import { byPageNumber, checkSignal } from '@switchboard/genesys';
 import type { WebChatMemberInfo, WebChatMessage } from './generated/models.js';
 import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMembersInput, GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
-
-function checkSignal(options: CallOptions | undefined, operationId: string): void {
-  const signal = options?.signal;
-  if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
-}
 
 /**
  * Every message in the range, page by page, in `sortOrder`. A page is asked for next to the
