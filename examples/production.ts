@@ -31,37 +31,18 @@
  * SHUTDOWN_TIMEOUT_MS passed) or failed, 2 for a configuration error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ConsoleSpanExporter, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type Limiter, LocalLimiter, type RegionName, SwitchboardError, WebChatAPI } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
-import type { RedisOptions } from 'ioredis';
 import pino from 'pino';
-import { redisOptions } from './support/redis-options.js';
+import { emulatorUnlessConfigured, exit, redisSettings, stopAfterRunSeconds, traceExporter } from './support/service.js';
 import { configError, numberSetting } from './support/settings.js';
 
 const env = process.env;
 
-/** REDIS_URL as ioredis settings; a bad one is a configuration error. */
-function redisSettings(url: string): RedisOptions {
-  try {
-    return redisOptions(url);
-  } catch (error) {
-    configError((error as Error).message);
-  }
-}
-
 // 1. OpenTelemetry first, before the code it should see is loaded and used.
-function traceExporter(): SpanExporter | undefined {
-  const choice =
-    env.OTEL_TRACES_EXPORTER || (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'console');
-  if (choice === 'otlp') return new OTLPTraceExporter(); // reads OTEL_EXPORTER_OTLP_* (endpoint, headers) itself
-  if (choice === 'console') return new ConsoleSpanExporter();
-  if (choice === 'none') return undefined;
-  configError(`OTEL_TRACES_EXPORTER must be otlp, console or none (got "${choice}").`);
-}
 const exporter = traceExporter();
 const sdk = new NodeSDK({
   resource: resourceFromAttributes({ 'service.name': 'webchat-service' }), // OTEL_SERVICE_NAME overrides it
@@ -81,29 +62,17 @@ sdk.start();
 // write in flight.) At a few hundred calls a minute the cost does not show.
 const log = pino({ level: env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: 1, sync: true }));
 
-let exiting = false;
-function exit(code: number): void {
-  if (exiting) return;
-  exiting = true;
-  process.exit(code);
-}
-
 // 2. Where Genesys is, and who we are. No GENESYS_* setting at all: the emulator, in this process.
-const genesysSettings = Object.keys(env).filter((name) => name.startsWith('GENESYS_') && env[name]);
-let emulator: { apiUrl: string; stop(): Promise<void> } | undefined;
+const emulator = await emulatorUnlessConfigured(log, 'WebChat');
 let target: { region: RegionName } | { baseUrl: string; loginUrl: string };
 let clientId: string;
 let clientSecret: string;
 let organizationId: string;
 let deploymentId: string;
-if (genesysSettings.length === 0) {
-  const { startEmulator } = await import('@switchboard/emulator');
-  const started = await startEmulator();
-  emulator = started;
-  target = { baseUrl: started.apiUrl, loginUrl: started.loginUrl };
-  ({ clientId, clientSecret } = started.client);
-  ({ organizationId, deploymentId } = started);
-  log.info({ apiUrl: started.apiUrl }, 'no GENESYS_* settings: started the local Genesys WebChat emulator');
+if (emulator) {
+  target = { baseUrl: emulator.apiUrl, loginUrl: emulator.loginUrl };
+  ({ clientId, clientSecret } = emulator.client);
+  ({ organizationId, deploymentId } = emulator);
 } else {
   const required = ['GENESYS_CLIENT_ID', 'GENESYS_CLIENT_SECRET', 'GENESYS_ORGANIZATION_ID', 'GENESYS_DEPLOYMENT_ID'];
   const missing = required.filter((name) => !env[name]);
@@ -269,8 +238,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     exit(1);
   });
 }
-const runSeconds = env.RUN_SECONDS ? numberSetting('RUN_SECONDS', 0) : undefined;
-if (runSeconds !== undefined) setTimeout(() => void (stopping || shutdown('RUN_SECONDS elapsed')), runSeconds * 1000).unref();
+stopAfterRunSeconds((reason) => void (stopping || shutdown(reason)));
 
 log.info(
   { rateLimitPerMinute: perMinute, sharedLimiter: limiter instanceof RedisLimiter, tracesExporter: exporter?.constructor.name ?? 'none' },

@@ -1,11 +1,13 @@
 /** The examples a user runs first: the demo's trace tree, and the OTLP example against a loopback collector. */
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '@switchboard/emulator';
+import { RedisStore } from '@switchboard/middleware/redis';
 import { type RedisServer, startRedis } from '../support/redis.js';
 import { leaksIn, reportSecret } from '../support/secrets.js';
 
@@ -48,6 +50,75 @@ function productionSettings(emulator: Emulator, redis: RedisServer): Record<stri
     GENESYS_DEPLOYMENT_ID: deploymentId,
     REDIS_URL: `redis://${redis.host}:${redis.port}`,
   };
+}
+
+/** The Web Messaging production example's settings for an emulator (as if it were a Genesys deployment) and a Redis, in its database `db`. */
+function webMessagingSettings(emulator: Emulator, redis: RedisServer, db = 0): Record<string, string> {
+  return {
+    GENESYS_BASE_URL: emulator.settings.baseUrl,
+    GENESYS_WEBMESSAGING_URL: emulator.settings.webMessagingUrl,
+    GENESYS_DEPLOYMENT_ID: emulator.settings.webMessagingDeploymentId,
+    REDIS_URL: `redis://${redis.host}:${redis.port}/${db}`,
+  };
+}
+
+interface LogLine {
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** pino's lines in an example's stdout. */
+function logLinesOf(stdout: string): LogLine[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{"level"'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** How the Web Messaging example (and the client) names a customer id or a session's token in logs: the start of its SHA-256. */
+function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+}
+
+/** The Web Messaging example's customers. */
+const CUSTOMERS = ['customer-1', 'customer-2', 'customer-3'];
+/** What its customers write, and what the emulator's agent answers: customer data, never in its output. */
+const MESSAGE_TEXTS = ['question about my order', 'due on Monday', 'where it is', 'Thanks, I have your message'];
+
+/** The session record the client keeps for `customerId` in the example's store (Redis database `db`), if any. */
+async function recordOf(
+  redis: RedisServer,
+  emulator: Emulator,
+  customerId: string,
+  db = 0,
+): Promise<{ readonly token: string; readonly after?: string } | undefined> {
+  const store = new RedisStore({ redis: { host: redis.host, port: redis.port, db } });
+  try {
+    const text = await store.get(`webmessaging:${emulator.webMessagingDeploymentId}:${digestOf(customerId)}`);
+    return text === undefined ? undefined : (JSON.parse(text) as { token: string; after?: string });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs `test` with the emulator and a real redis-server, both stopped afterwards. */
+async function withEmulatorAndRedis(test: (emulator: Emulator, redis: RedisServer) => Promise<void>): Promise<void> {
+  const { startEmulator } = await import('@switchboard/emulator');
+  const redis = await startRedis();
+  const emulator = await startEmulator();
+  try {
+    await test(emulator, redis);
+  } finally {
+    await emulator.stop();
+    await redis.stop();
+  }
+}
+
+/** What the runs of the Web Messaging example printed holds no secret (a JWT, a credential, a reported token) and no message text. */
+function expectNoSecretNorText(runs: readonly { readonly stdout: string; readonly stderr: string }[]): void {
+  const output = runs.flatMap((run) => [...run.stdout.split('\n'), ...run.stderr.split('\n')]);
+  expect(leaksIn(output)).toEqual([]);
+  for (const text of MESSAGE_TEXTS) expect(output.filter((line) => line.includes(text))).toEqual([]);
 }
 
 /** Process groups of examples still running: killed after each test, so a failed expectation leaves none behind. */
@@ -393,5 +464,144 @@ describe('examples', () => {
     } finally {
       await redis.stop();
     }
+  }, 180_000);
+  it('the Web Messaging production example, against the emulator with Redis, stops by itself after RUN_SECONDS, and a second run resumes the same sessions from Redis: no message twice, no token, JWT or message text in its output', async () => {
+    await withEmulatorAndRedis(async (emulator, redis) => {
+      const env = {
+        ...webMessagingSettings(emulator, redis),
+        RUN_SECONDS: '4',
+        OTEL_TRACES_EXPORTER: 'console',
+        // The client's line per connection change and history call too: more output to scan.
+        LOG_LEVEL: 'debug',
+      };
+      const first = await startExample('examples/webmessaging-production.ts', env).exited;
+      expect(first.code, first.stderr).toBe(0);
+      const records = await Promise.all(CUSTOMERS.map((customerId) => recordOf(redis, emulator, customerId)));
+      // A token is the session: the scans below look for each one too.
+      for (const record of records) reportSecret(record?.token);
+      const second = await startExample('examples/webmessaging-production.ts', env).exited;
+      expect(second.code, second.stderr).toBe(0);
+
+      const runs = [logLinesOf(first.stdout), logLinesOf(second.stdout)];
+      const handedOver = runs.map((logs) =>
+        logs.filter((l) => l.msg === 'message sent' || l.msg === 'agent message forwarded').map((l) => l.messageId),
+      );
+      runs.forEach((logs, run) => {
+        expect(logs.find((l) => l.msg === 'started')).toMatchObject({
+          customers: 3,
+          sharedStore: true,
+          tracesExporter: 'ConsoleSpanExporter',
+        });
+        CUSTOMERS.forEach((customerId, i) => {
+          const customer = digestOf(customerId);
+          // One session per customer, named by its token's digest: new in the first run, the same one resumed in the second.
+          expect(logs.filter((l) => l.msg === 'session ready' && l.customer === customer)).toEqual([
+            expect.objectContaining({ session: digestOf(records[i]?.token ?? ''), resumed: run === 1 }),
+          ]);
+          expect(logs.some((l) => l.msg === 'message sent' && l.customer === customer)).toBe(true);
+          // The agent's answers forwarded by id and direction.
+          const forwarded = logs.find((l) => l.msg === 'agent message forwarded' && l.customer === customer);
+          if (run === 0) expect([forwarded?.direction, typeof forwarded?.messageId]).toEqual(['Outbound', 'string']);
+        });
+        // Every send settled at its echo; nothing failed.
+        expect(logs.filter((l) => (l.level as number) >= 40)).toEqual([]);
+        const messages = logs.map((l) => l.msg);
+        const shuttingDown = messages.indexOf('shutting down: starting no new work, letting sends in flight settle');
+        expect(logs[shuttingDown]?.reason).toBe('RUN_SECONDS elapsed');
+        expect(messages.indexOf('sessions and session store closed')).toBeGreaterThan(shuttingDown);
+        expect(messages.at(-1)).toBe('shutdown complete');
+      });
+      // Each record names the last message the first run handed over, and the second run went on after it: none twice.
+      for (const record of records) expect(handedOver[0]).toContain(record?.after);
+      expect(handedOver[1]?.filter((id) => handedOver[0]?.includes(id))).toEqual([]);
+      // The same sessions, still recorded under the same keys.
+      expect(await Promise.all(CUSTOMERS.map(async (customerId) => (await recordOf(redis, emulator, customerId))?.token))).toEqual(
+        records.map((record) => record?.token),
+      );
+      // The console exporter's spans were flushed at shutdown.
+      expect(first.stdout).toContain("name: 'webmessaging send'");
+      expectNoSecretNorText([first, second]);
+    });
+  }, 180_000);
+
+  it('on SIGTERM the Web Messaging production example lets its sends settle, abandons one whose echo does not come once half of SHUTDOWN_TIMEOUT_MS has passed, then closes and exits 0; a second signal exits 1', async () => {
+    await withEmulatorAndRedis(async (emulator, redis) => {
+      const example = (db: number) =>
+        startExample('examples/webmessaging-production.ts', {
+          // A database each: two fleets, each with sessions of its own.
+          ...webMessagingSettings(emulator, redis, db),
+          OTEL_TRACES_EXPORTER: 'none',
+          SHUTDOWN_TIMEOUT_MS: '4000',
+        });
+      const patient = example(0);
+      const impatient = example(1);
+      const sent = /"msg":"message sent"/;
+      await Promise.all([patient.waitFor(sent, 3), impatient.waitFor(sent, 3)]);
+      // The server keeps customer-1's next message but sends no echo: that send stays in flight.
+      for (const db of [0, 1]) {
+        const { token } = (await recordOf(redis, emulator, 'customer-1', db)) ?? { token: '' };
+        reportSecret(token);
+        const stored = emulator.messaging.messagesStored(token);
+        expect(emulator.messaging.fault(token, { kind: 'withhold-echo', count: 100 })).toBe(1);
+        // Two more in its history (the agent's answers count too, one per message, a second after the
+        // last): the next message of customer-1 has reached the server.
+        await expect.poll(() => emulator.messaging.messagesStored(token), { timeout: 10_000 }).toBeGreaterThanOrEqual(stored + 2);
+      }
+      patient.signal('SIGTERM');
+      impatient.signal('SIGTERM');
+      await impatient.waitFor(/"msg":"shutting down: starting no new work, letting sends in flight settle"/);
+      impatient.signal('SIGINT');
+      const [calm, forced] = await Promise.all([patient.exited, impatient.exited]);
+
+      expect(calm.code, calm.stderr).toBe(0);
+      const logs = logLinesOf(calm.stdout);
+      const messages = logs.map((l) => l.msg);
+      const shuttingDown = messages.indexOf('shutting down: starting no new work, letting sends in flight settle');
+      expect(logs[shuttingDown]?.reason).toBe('SIGTERM');
+      // The other customers' sends had settled; customer-1's was given up after the grace (2 s), and not sent again.
+      const giveUp = messages.indexOf('sends still in flight: abandoning them');
+      expect(giveUp).toBeGreaterThan(shuttingDown);
+      expect(logs[giveUp]?.graceMs).toBe(2000);
+      const abandoned = logs.filter((l) => l.msg.startsWith('send abandoned at shutdown'));
+      expect(abandoned.map((l) => l.customer)).toEqual([digestOf('customer-1')]);
+      expect(abandoned[0]?.stats).toMatchObject({ unknown: 0 });
+      expect(messages.indexOf('sessions and session store closed')).toBeGreaterThan(giveUp);
+      expect(messages.at(-1)).toBe('shutdown complete');
+
+      expect(forced.code).toBe(1);
+      expect(forced.stdout).toMatch(/"signal":"SIGINT".*"msg":"second signal during shutdown: exiting now"/);
+      expect(forced.stdout).not.toContain('"msg":"shutdown complete"');
+      expectNoSecretNorText([calm, forced]);
+    });
+  }, 180_000);
+
+  it('the Web Messaging production example runs offline with no settings (its own emulator, a MemoryStore it says it uses) and stops by itself after RUN_SECONDS', async () => {
+    const run = await startExample('examples/webmessaging-production.ts', { RUN_SECONDS: '2', OTEL_TRACES_EXPORTER: 'none' }).exited;
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('no GENESYS_* settings: started the local Genesys Web Messaging emulator');
+    expect(run.stdout).toContain('REDIS_URL is not set: using a MemoryStore');
+    const logs = logLinesOf(run.stdout);
+    expect(logs.find((l) => l.msg === 'started')).toMatchObject({ sharedStore: false });
+    expect(logs.filter((l) => l.msg === 'session ready')).toHaveLength(3);
+    expect(logs.some((l) => l.msg === 'message sent')).toBe(true);
+    expect(run.stdout).toMatch(/"reason":"RUN_SECONDS elapsed"/);
+    expect(logs.at(-1)?.msg).toBe('shutdown complete');
+    expectNoSecretNorText([run]);
+  }, 180_000);
+
+  it('the Web Messaging production example refuses to start against a configured deployment without REDIS_URL (saying how to start Redis), or with a region it does not know: exit code 2', async () => {
+    const [noRedis, region] = await Promise.all([
+      startExample('examples/webmessaging-production.ts', { GENESYS_REGION: 'eu_west_1', GENESYS_DEPLOYMENT_ID: 'deployment' }).exited,
+      startExample('examples/webmessaging-production.ts', {
+        GENESYS_REGION: 'mars_north_1',
+        GENESYS_DEPLOYMENT_ID: 'deployment',
+        REDIS_URL: 'redis://127.0.0.1:1',
+      }).exited,
+    ]);
+    expect(noRedis.code, noRedis.stderr).toBe(2);
+    expect(noRedis.stderr).toContain('REDIS_URL is not set');
+    expect(noRedis.stderr).toContain('redis-server --port 6379');
+    expect(region.code, region.stderr).toBe(2);
+    expect(region.stderr).toContain('mars_north_1');
   }, 180_000);
 });
