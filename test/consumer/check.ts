@@ -187,7 +187,7 @@ async function check(): Promise<void> {
   // The consumer with Redis.
   const consumer = project('consumer', tarballs, { ...ioredis, ...ws }, [...typescript, ...wsTypes]);
   checkInstalled(consumer);
-  compile(consumer, ['main.ts', 'webmessaging.ts']);
+  compile(consumer, ['main.ts', 'webmessaging.ts', 'guest-session.ts']);
   console.log('the consumer compiles: strict, NodeNext, skipLibCheck off');
   if (!run('npx', ['switchboard-emulator', '--help'], consumer).includes('--json'))
     fail('`npx switchboard-emulator --help` does not mention --json');

@@ -28,6 +28,7 @@ import {
 } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
 import type { EmulatorSettings } from '@switchboard/emulator';
+import { driveGuestSession } from './guest-session.js';
 import { driveWebMessaging } from './webmessaging.js';
 
 const redisUrl = process.env.REDIS_URL;
@@ -217,6 +218,13 @@ try {
   const webMessaging = await within(60_000, 'the 25 Web Messaging operations', driveWebMessaging(settings));
   step(
     `Web Messaging: ${webMessaging.operations.length} of 25 operations answered as documented (OAuth, guest JWT, none); ${webMessaging.errors} errors typed`,
+  );
+
+  // 4b''. A guest session under a key in a RedisStore, dropped and resumed by a second client through the proxy.
+  const guest = await within(60_000, 'the guest session', driveGuestSession(settings, redisUrl, proxyUrl));
+  if (!guest.resumedSame) fail('the key did not resume the same session');
+  step(
+    `a guest session: echoed and answered, the answer after a drop ${guest.recovered ? 'read back from the history' : 'live on the next socket'}, resumed by its key from Redis by a client through the proxy, nothing handed over twice`,
   );
 
   // 4c. Hostile answers: an endless body and a gzip bomb end at maxResponseBytes on both transports.
