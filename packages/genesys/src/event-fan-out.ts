@@ -8,6 +8,12 @@
 import { EventQueue } from './event-queue.js';
 import { ListenerSet } from './listener-set.js';
 
+/** An event with a type, by which listeners are chosen. */
+export interface TypedEvent {
+  /** The event's type: `on(type)` listeners get the events of theirs. */
+  readonly type: string;
+}
+
 /** How an {@link EventFanOut} behaves. */
 export interface EventFanOutOptions<E> {
   /**
@@ -22,7 +28,7 @@ export interface EventFanOutOptions<E> {
 }
 
 /** The events of one stream, fanned out to its iterators and listeners. */
-export class EventFanOut<E extends { readonly type: string }> {
+export class EventFanOut<E extends TypedEvent> {
   readonly #queues = new Set<EventQueue<E>>();
   readonly #listeners = new Map<string, ListenerSet<E>>();
   readonly #options: EventFanOutOptions<E>;

@@ -25,7 +25,7 @@ export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { ReorderWindow } from './reorder-window.js';
 export { ListenerSet } from './listener-set.js';
 export { EventQueue } from './event-queue.js';
-export { EventFanOut, type EventFanOutOptions } from './event-fan-out.js';
+export { EventFanOut, type EventFanOutOptions, type TypedEvent } from './event-fan-out.js';
 export {
   bufferOf,
   type FrameData,
