@@ -729,7 +729,7 @@ function assertSentOnce(c: Case, outcome: Outcome, semantics: 'own' | 'json' = '
   if (request.body === undefined) throw new Error(`${route.operationId}, ${c.what}: no body sent; expected ${show(reading.json)}`);
   if (request.headers['content-type'] !== 'application/json')
     throw new Error(`${route.operationId}: content-type ${String(request.headers['content-type'])}`);
-  const received = JSON.parse(request.body) as unknown;
+  const received = JSON.parse(request.body as string) as unknown;
   const difference = firstDifference(received, reading.json, '/body');
   if (difference !== undefined) {
     throw new Error(
@@ -1461,7 +1461,7 @@ describe('issue 14: nothing invalid is sent, everything valid is sent exactly on
       }
       const sentBody = outcome.sent[0]?.request.body;
       const semantics =
-        json && json.bad.length === 0 && sentBody !== undefined && jsonEqual(JSON.parse(sentBody), json.json) ? 'json' : 'own';
+        json && json.bad.length === 0 && sentBody !== undefined && jsonEqual(JSON.parse(sentBody as string), json.json) ? 'json' : 'own';
       assertSentOnce(c, outcome, semantics);
     },
   );

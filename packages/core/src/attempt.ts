@@ -9,6 +9,7 @@ import { CallScope } from './call-scope.js';
 import { ConfigurationError } from './errors.js';
 import { errorTypeOf } from './events.js';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from './http.js';
+import { endBody } from './streamed-body.js';
 
 /** `errorType` of a response: its status for 4xx/5xx (OpenTelemetry's convention), none otherwise. */
 function statusErrorType(status: number): string | undefined {
@@ -60,6 +61,7 @@ export class Attempt extends CallScope {
     const started = performance.now();
     const settled = (status: number | undefined, errorType: string | undefined, correlationId?: string): void => {
       try {
+        endBody(this.request.body);
         events.attemptEnd(number, performance.now() - started, status, errorType, correlationId);
       } finally {
         lifecycle.requestSettled();
@@ -97,10 +99,15 @@ export class Attempt extends CallScope {
     try {
       sending = transport.send(this.request, options);
     } catch (error) {
+      endBody(this.request.body);
       lifecycle.requestSettled();
       throw error;
     }
-    const back = (): void => lifecycle.requestSettled();
+    // The attempt is over once the transport's promise settles: a streamed body is read no further.
+    const back = (): void => {
+      endBody(this.request.body);
+      lifecycle.requestSettled();
+    };
     // A branch of its own, not the caller's chain: what the caller awaits is the transport's promise itself.
     Promise.resolve(sending).then(back, back);
     return sending;

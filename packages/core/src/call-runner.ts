@@ -24,15 +24,15 @@ export function prepareCall(
 ): Call {
   const { operationId } = route;
   compileRoute(route);
-  const { problems, bodyJson, params } = checkInput(route, input);
+  const { problems, bodyJson, bytesBody, params } = checkInput(route, input);
   if (problems.length > 0) throw new ValidationError(problems, { operationId });
   const { signal } = callOptions;
   if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
   checkMs('timeout', callOptions.timeout);
   checkByteLimit(callOptions.maxResponseBytes);
-  // The body's text is the one its validation read: serialised once.
+  // The body's text is the one its validation read: serialised once (bytes: the value it read).
   // Built from the parameters validation read, never from the input again (a getter runs once).
-  const request = buildRequest(route, params, settings.baseUrl, settings.headers, callOptions.headers, bodyJson);
+  const request = buildRequest(route, params, settings.baseUrl, settings.headers, callOptions.headers, bodyJson ?? bytesBody);
   const deadline = deadlineOf(callOptions, Date.now());
   const limits = {
     attemptTimeout: callOptions.timeout ?? settings.attemptTimeout,

@@ -89,7 +89,7 @@ export interface HeaderParamSpec {
   readonly required?: boolean;
 }
 
-/** The JSON body a route takes, passed as `input.body`. */
+/** The body a route takes, passed as `input.body`: a JSON value, or bytes. */
 export interface BodySpec {
   /**
    * Name of the body's model (a JSON Schema definition), for validators and documentation.
@@ -98,7 +98,22 @@ export interface BodySpec {
   readonly schema?: string;
   /** Whether the call must give a body. */
   readonly required: boolean;
+  /**
+   * How the body travels. `json`: a value, sent as its JSON text with `content-type:
+   * application/json`. `bytes`: a {@link BytesBody} sent as it is, with no content type of the
+   * client's (the call's headers set it): a `Uint8Array` (a Buffer) as many times as the call's
+   * attempts need, an `AsyncIterable<Uint8Array>` (a Readable, a generator) streamed once, read
+   * only while its attempt lasts, and never replayed once read (see {@link isReplayable}).
+   * @default `'json'`
+   */
+  readonly encoding?: 'json' | 'bytes';
 }
+
+/**
+ * A body of bytes, for a route whose body is `bytes` ({@link BodySpec.encoding}): a Uint8Array
+ * (a Buffer), or an AsyncIterable of them (a Node Readable, a generator, a web ReadableStream).
+ */
+export type BytesBody = Uint8Array | AsyncIterable<Uint8Array>;
 
 /** JSON pointer into the call's input (`/deploymentId`, `/body/text`) plus what is wrong there. */
 export interface ValidationProblem {
@@ -125,8 +140,23 @@ export interface RouteDescriptor<Input = unknown, Output = unknown> {
   readonly operationId: string;
   /** The HTTP method. */
   readonly method: HttpMethod;
-  /** Path template relative to the base URL, with `{name}` placeholders: `/api/v2/things/{thingId}`. */
+  /**
+   * Path template relative to the base URL, with `{name}` placeholders: `/api/v2/things/{thingId}`.
+   * With {@link RouteDescriptor.absoluteUrl}, only the template that events, spans and metrics
+   * report (`/uploads/{presigned}`): the request goes to the input's `url`.
+   */
   readonly path: string;
+  /**
+   * Whether the call's input gives the whole URL, as `input.url`: an absolute http or https URL
+   * with its query (a presigned upload or download URL), sent as it is instead of `path` under
+   * the client's `baseUrl`. Such a route has no path or query parameters, and the client's own
+   * `headers` are not sent with it (its host is not the API's; the call's `headers` are). Its URL
+   * is checked like any input (an absolute http or https URL, no user info) and never quoted in an
+   * error; events and spans carry it through the redaction rule, which hides the values of
+   * secret query parameters (`X-Amz-Signature`, `X-Amz-Credential`, `signature`, …).
+   * @default `false`
+   */
+  readonly absoluteUrl?: boolean;
   /** One entry per `{name}` placeholder of `path`. */
   readonly pathParams: readonly ParamSpec[];
   /** The query parameters the operation accepts; an input key that is no parameter (path, query or header) is a validation problem. */
@@ -137,7 +167,7 @@ export interface RouteDescriptor<Input = unknown, Output = unknown> {
    */
   readonly headerParams?: readonly HeaderParamSpec[];
   /**
-   * Present when the operation takes a JSON body, passed as `input.body`.
+   * Present when the operation takes a body, passed as `input.body`: JSON unless its `encoding` says `bytes`.
    * @default no body
    */
   readonly body?: BodySpec;

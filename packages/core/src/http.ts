@@ -4,6 +4,12 @@ import type { HttpMethod } from './descriptor.js';
 /** Header names are lower case. */
 export type HeaderRecord = Record<string, string>;
 
+/**
+ * A request body as a transport gets it: JSON (or other) text, bytes, or bytes streamed from an
+ * async iterable (a route's `bytes` body), which a transport reads once, as it sends them.
+ */
+export type RequestBody = string | Uint8Array | AsyncIterable<Uint8Array>;
+
 /** One request as a transport sends it. */
 export interface HttpRequest {
   /** The HTTP method. */
@@ -12,8 +18,11 @@ export interface HttpRequest {
   url: string;
   /** The request headers, names in lower case. */
   headers: HeaderRecord;
-  /** Serialised body, or undefined for none. */
-  body: string | undefined;
+  /**
+   * The body: JSON text for a route's JSON body; a Uint8Array or an AsyncIterable of them for a
+   * `bytes` body (see {@link RequestBody}); undefined for none.
+   */
+  body: RequestBody | undefined;
 }
 
 /** Read-only response headers; names are case-insensitive. */

@@ -18,6 +18,7 @@ export { defaultRedaction, Redaction, REDACTED, type RedactionOptions } from './
 export {
   defineRoute,
   type BodySpec,
+  type BytesBody,
   type HttpMethod,
   type InputOf,
   type InputValidator,
@@ -46,7 +47,9 @@ export {
   type SwitchboardErrorOptions,
   type TimeoutKind,
 } from './errors.js';
-export type { HeaderRecord, HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from './http.js';
+export type { HeaderRecord, HttpRequest, HttpResponse, RequestBody, ResponseHeaders, Transport, TransportOptions } from './http.js';
+export { isReplayable } from './streamed-body.js';
+export { presignedUploadRoute, type PresignedUploadInput } from './presigned-upload.js';
 export { checkBaseUrl } from './base-url.js';
 export { MAX_TIMER_MS } from './transports/attempt-timer.js';
 export { checkProxySetting, isProxyConnectFailure, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';

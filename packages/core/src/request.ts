@@ -1,9 +1,10 @@
 /** Turns a validated input into the HTTP request its descriptor describes. */
-import type { ParamValue, RouteDescriptor } from './descriptor.js';
+import type { BytesBody, ParamValue, RouteDescriptor } from './descriptor.js';
 import { ConfigurationError, ValidationError } from './errors.js';
-import type { HeaderRecord, HttpRequest } from './http.js';
+import type { HeaderRecord, HttpRequest, RequestBody } from './http.js';
 import { checkJsonBody } from './json-body.js';
-import { ownValue } from './validate.js';
+import { StreamedBody } from './streamed-body.js';
+import { absoluteUrlProblem, isBytesBody, ownValue } from './validate.js';
 
 // RFC 9110 token: the characters a field name may have.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -20,7 +21,10 @@ const compiledPaths = new WeakMap<RouteDescriptor, CompiledPath>();
 function routeProblem(route: RouteDescriptor, names: readonly string[]): string | undefined {
   if (!route.path.startsWith('/')) return `path "${route.path}" must start with "/"`;
   const specs = route.pathParams.map((p) => p.name);
-  const unspecified = names.filter((n) => !specs.includes(n));
+  if (route.absoluteUrl === true && (specs.length > 0 || route.queryParams.length > 0))
+    return 'a route whose input gives the URL (absoluteUrl) takes no path or query parameters';
+  // An absolute-URL route's path is a template for telemetry only (`/{presigned}`): nothing fills it.
+  const unspecified = route.absoluteUrl === true ? [] : names.filter((n) => !specs.includes(n));
   if (unspecified.length > 0) return `path placeholders without a pathParams entry: ${unspecified.join(', ')}`;
   const unused = specs.filter((n) => !names.includes(n));
   if (unused.length > 0) return `pathParams not in the path template: ${unused.join(', ')}`;
@@ -28,7 +32,12 @@ function routeProblem(route: RouteDescriptor, names: readonly string[]): string 
   const headers = route.headerParams ?? [];
   const badHeader = headers.find((h) => !HEADER_NAME.test(h.header));
   if (badHeader) return `header parameter ${badHeader.name}: "${badHeader.header}" is not a header name`;
-  const inputNames = [...specs, ...route.queryParams.map((p) => p.name), ...headers.map((h) => h.name)];
+  const inputNames = [
+    ...specs,
+    ...route.queryParams.map((p) => p.name),
+    ...headers.map((h) => h.name),
+    ...(route.absoluteUrl === true ? ['url'] : []),
+  ];
   const twice = inputNames.find((n, i) => inputNames.indexOf(n) !== i || (n === 'body' && route.body !== undefined));
   if (twice) return `input key "${twice}" is used by two parameters`;
   return undefined;
@@ -105,11 +114,45 @@ function serializeBody(route: RouteDescriptor, body: unknown): string {
   return json;
 }
 
+/** A `bytes` body as a transport gets it: a Uint8Array as it is, an iterable read once (StreamedBody). */
+function bytesOf(route: RouteDescriptor, body: unknown): RequestBody | undefined {
+  if (body === undefined) return undefined;
+  if (!isBytesBody(body))
+    throw new ValidationError([{ pointer: '/body', message: 'must be a Uint8Array or an AsyncIterable of Uint8Array' }], {
+      operationId: route.operationId,
+    });
+  return body instanceof Uint8Array ? body : new StreamedBody(body);
+}
+
+/** The body of a request, from what validation read (`sent`) or, for a caller that did not validate, from the input. */
+function bodyOf(
+  route: RouteDescriptor,
+  values: Readonly<Record<string, unknown>>,
+  sent: string | BytesBody | undefined,
+): RequestBody | undefined {
+  if (!route.body) return undefined;
+  // The call's validation read the body once and gives it: a getter on the input is not run again.
+  const value = sent ?? ownValue(values, 'body');
+  if (route.body.encoding === 'bytes') return bytesOf(route, value);
+  if (typeof sent === 'string') return sent;
+  return value === undefined ? undefined : serializeBody(route, value);
+}
+
+/** The URL an absolute-URL route's input gives, checked as validation checks it (for a caller of buildRequest that did not validate). */
+function absoluteUrlOf(route: RouteDescriptor, values: Readonly<Record<string, unknown>>): string {
+  const url = ownValue(values, 'url');
+  const problem = absoluteUrlProblem(url);
+  if (problem) throw new ValidationError([{ pointer: '/url', message: problem }], { operationId: route.operationId });
+  return url as string;
+}
+
 /**
  * The request a validated `input` describes for `route`: path values encoded into their segments,
- * query parameters in the descriptor's order (arrays as repeated keys), a JSON body, and headers
- * (`accept: application/json`, then `defaultHeaders`, then the route's header parameters, then
- * `callHeaders`, names in lower case).
+ * query parameters in the descriptor's order (arrays as repeated keys), a JSON body (or bytes), and
+ * headers (`accept: application/json`, then `defaultHeaders`, then the route's header parameters,
+ * then `callHeaders`, names in lower case). A route with `absoluteUrl` goes to the input's `url`
+ * as it is, without `defaultHeaders`: they are the API's, and its host is not.
+ * @param body - the body as the call's validation read it: its JSON text, or its bytes; read from the input when left out.
  */
 export function buildRequest(
   route: RouteDescriptor,
@@ -117,23 +160,20 @@ export function buildRequest(
   baseUrl: string,
   defaultHeaders: Readonly<HeaderRecord>,
   callHeaders: Readonly<Record<string, string>> | undefined,
-  bodyJson?: string,
+  body?: string | BytesBody,
 ): HttpRequest {
   const values = (input ?? {}) as Readonly<Record<string, unknown>>;
-  const headers: HeaderRecord = { accept: 'application/json', ...defaultHeaders };
-  let body: string | undefined;
-  // The call's validation read the body once and gives its text: a getter on the input is not run again.
-  if (route.body) {
-    const bodyValue = bodyJson === undefined ? ownValue(values, 'body') : undefined;
-    body = bodyJson ?? (bodyValue === undefined ? undefined : serializeBody(route, bodyValue));
-    if (body !== undefined) headers['content-type'] = 'application/json';
-  }
+  const absolute = route.absoluteUrl === true;
+  const headers: HeaderRecord = absolute ? { accept: 'application/json' } : { accept: 'application/json', ...defaultHeaders };
+  const requestBody = bodyOf(route, values, body);
+  // Bytes carry the content type the call's headers give them; JSON is JSON.
+  if (typeof requestBody === 'string') headers['content-type'] = 'application/json';
   for (const spec of route.headerParams ?? []) {
     // Validation let strings alone through.
     const value = ownValue(values, spec.name) as string | undefined;
     if (value !== undefined) mergeHeaders(headers, { [spec.header]: value });
   }
   mergeHeaders(headers, callHeaders);
-  const url = joinUrl(baseUrl, expandPath(route, values), serializeQuery(route, values));
-  return { method: route.method, url, headers, body };
+  const url = absolute ? absoluteUrlOf(route, values) : joinUrl(baseUrl, expandPath(route, values), serializeQuery(route, values));
+  return { method: route.method, url, headers, body: requestBody };
 }

@@ -1,5 +1,5 @@
 /** Checks a call's input against its descriptor, collecting every problem rather than the first. */
-import type { HeaderParamSpec, ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
+import type { BytesBody, HeaderParamSpec, ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
 import { checkJsonBody, pointerToken } from './json-body.js';
 
 type Problems = ValidationProblem[];
@@ -95,6 +95,37 @@ function headerParamProblems(spec: HeaderParamSpec, value: unknown, problems: Pr
   else if (!HEADER_VALUE.test(value)) problems.push({ pointer, message: 'must be printable ASCII (it is sent as a header)' });
 }
 
+/**
+ * What is wrong with an absolute URL a route takes as its input's `url`, if anything. The URL is
+ * never quoted: a presigned URL is a credential.
+ */
+export function absoluteUrlProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return 'is required';
+  if (typeof value !== 'string') return 'must be a string';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute http or https URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an absolute http or https URL';
+  // User info would be sent as Basic credentials by some stacks, and end up in logs by others.
+  if (url.username || url.password) return 'must not carry credentials';
+  return undefined;
+}
+
+/** Whether a value is a `bytes` body: a Uint8Array, or an async iterable (of Uint8Array, which its reader checks as it reads). */
+export function isBytesBody(value: unknown): value is BytesBody {
+  if (value instanceof Uint8Array) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+  } catch {
+    // A Proxy's trap that throws: no body the client can read.
+    return false;
+  }
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -173,6 +204,8 @@ export interface CheckedInput {
   readonly problems: ValidationProblem[];
   /** The body's JSON text as it will be sent. */
   readonly bodyJson?: string;
+  /** A `bytes` body, as it will be sent. */
+  readonly bytesBody?: BytesBody;
   /** The path and query parameters as they were read (once): what the request is built from. */
   readonly params?: Readonly<Record<string, unknown>>;
 }
@@ -186,6 +219,14 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
   const values = input ?? {};
   // The parameters as read, once: what the request is built from.
   const params: Record<string, unknown> = {};
+  if (route.absoluteUrl === true) {
+    const url = readParam(values, 'url', problems);
+    if (url !== UNREADABLE) {
+      params.url = url;
+      const problem = absoluteUrlProblem(url);
+      if (problem) problems.push({ pointer: '/url', message: problem });
+    }
+  }
   for (const spec of route.pathParams) {
     const value = readParam(values, spec.name, problems);
     if (value === UNREADABLE) continue;
@@ -216,14 +257,20 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
   const body = route.body ? readBody(values) : undefined;
   if (body === UNREADABLE) problems.push({ pointer: '/body', message: 'could not be read (its getter threw)' });
   else if (route.body?.required && body === undefined) problems.push({ pointer: '/body', message: 'is required' });
-  // The validators read the body as it will be sent: its JSON, parsed back.
-  const json = body === undefined || body === UNREADABLE ? undefined : checkJsonBody(body);
+  const bytes = route.body?.encoding === 'bytes';
+  // Checked once: what it is asked (a Proxy's trap, say) is asked one time.
+  const bytesBody = bytes && body !== undefined && body !== UNREADABLE && isBytesBody(body) ? body : undefined;
+  if (bytes && body !== undefined && body !== UNREADABLE && bytesBody === undefined)
+    problems.push({ pointer: '/body', message: 'must be a Uint8Array or an AsyncIterable of Uint8Array' });
+  // The validators read the body as it will be sent: its JSON, parsed back (bytes as they are).
+  const json = bytes || body === undefined || body === UNREADABLE ? undefined : checkJsonBody(body);
   if (json) problems.push(...json.problems);
 
   const keys = keysOf(values, problems);
   for (const key of keys) {
     const known =
       (key === 'body' && route.body !== undefined) ||
+      (key === 'url' && route.absoluteUrl === true) ||
       route.pathParams.some((p) => p.name === key) ||
       route.queryParams.some((p) => p.name === key) ||
       (route.headerParams?.some((p) => p.name === key) ?? false);
@@ -232,6 +279,7 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
 
   // A body JSON cannot carry as it is has nothing the validators could read the way it would be sent.
   if (route.validate && body !== UNREADABLE && (json === undefined || json.problems.length === 0))
-    problems.push(...route.validate(withSentBody(values, keys, params, json ? json.sent : undefined)));
-  return problems.length > 0 ? { problems } : { problems, params, ...(json ? { bodyJson: json.json } : {}) };
+    problems.push(...route.validate(withSentBody(values, keys, params, bytes ? body : json ? json.sent : undefined)));
+  if (problems.length > 0) return { problems };
+  return { problems, params, ...(json ? { bodyJson: json.json } : {}), ...(bytesBody !== undefined ? { bytesBody } : {}) };
 }

@@ -253,7 +253,7 @@ describe('user code runs once per call', () => {
     await client.call(createThing, { body });
     await client.close();
     expect(transport.requests.map((request) => request.body)).toEqual([JSON.stringify(body)]);
-    expect(JSON.parse(transport.requests[0]!.body!)).toEqual({
+    expect(JSON.parse(transport.requests[0]!.body as string)).toEqual({
       name: 'x',
       a: 'at a',
       list: ['at 0'],

@@ -241,7 +241,10 @@ describe('validation', () => {
       baseUrl: 'https://api.example',
       transport: {
         name: 'memory',
-        send: (request) => (sent.push(request.body), Promise.resolve({ status: 200, headers: headersFromRecord({}), data: {} })),
+        send: (request) => (
+          sent.push(request.body as string | undefined),
+          Promise.resolve({ status: 200, headers: headersFromRecord({}), data: {} })
+        ),
         close: () => Promise.resolve(),
       },
     });

@@ -49,8 +49,12 @@ export interface LoggingOptions {
 
 const MAX_MESSAGE = 300;
 
+/** What a log line shows of a body of bytes (an upload): that there was one, never what it holds. */
+const BYTES = '[bytes]';
+
 function bodyOf(request: HttpRequest, redaction: Redaction): unknown {
   if (request.body === undefined) return undefined;
+  if (typeof request.body !== 'string') return BYTES;
   try {
     return redaction.value(JSON.parse(request.body));
   } catch {

@@ -9,6 +9,7 @@ import {
   createStateKey,
   errorTypeOf,
   type HttpResponse,
+  isReplayable,
   type Middleware,
   type RetryEvent,
   stateEntry,
@@ -166,7 +167,8 @@ export function retry(options: RetryOptions = {}): Middleware & {
         }
         const facts = { operationId, attempt: ctx.attempt, idempotent, timeLeftMs: ctx.timeLeft(), nowMs: Date.now(), random };
         const decision = decideRetry(outcome, facts, callSettings);
-        if (decision.action === 'retry') throw new RetryWanted(outcome, decision);
+        // A streamed body the attempt read cannot go again (what is left of it is not all of it): the outcome stands.
+        if (decision.action === 'retry' && isReplayable(ctx.request)) throw new RetryWanted(outcome, decision);
         if (decision.action === 'fail') throw new Final(decision.error);
         if ('response' in outcome) return outcome.response;
         throw new Final(outcome.error);

@@ -18,7 +18,7 @@ import {
   overflowed,
   tooManyCodings,
 } from './response-body.js';
-import { loadUndici } from './undici.js';
+import { loadUndici, sendOn } from './undici.js';
 
 /** What {@link createKyTransport} takes. */
 export interface KyTransportOptions {
@@ -89,7 +89,11 @@ async function readBody(
 
 /**
  * The default transport: ky on Node's fetch, with ky's retries and HTTP errors off (the pipeline
- * owns both) and redirects not followed. ky is loaded on the first request.
+ * owns both) and redirects not followed. ky is loaded on the first request. A body of bytes (a
+ * route's `bytes` body) goes by undici's request API on the same connections instead: fetch holds
+ * a streamed request body in memory whole and copies a Uint8Array, and ky clones the request on
+ * top (Node 20, 200 MB streamed: about 236 MB held through fetch, 430 MB through ky, 1 MB this
+ * way). With a `fetch` of your own, such a body goes to it through ky, as any other.
  */
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
@@ -122,6 +126,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
     name: 'ky',
     async send(request, sendOptions): Promise<HttpResponse> {
       const ky = client ?? (await getClient());
+      if (connections && request.body !== undefined && typeof request.body !== 'string') return sendOn(connections, request, sendOptions);
       // ky's own timeout covers the wait for the headers; this timer cancels a slow body. The
       // caller's signal goes to ky, which aborts both; we add no AbortSignal of our own.
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -130,7 +135,8 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
         const response = await ky(request.url, {
           method: request.method,
           headers: request.headers,
-          body: request.body,
+          // A body of bytes comes here only with a fetch of your own (see above), which takes what Node's fetch takes.
+          body: request.body as BodyInit | undefined,
           signal: sendOptions.signal,
           timeout: hasTimer(sendOptions.timeout) ? Math.max(1, sendOptions.timeout) : false,
           // A redirect would resend our headers (an API key, say) to wherever it points.

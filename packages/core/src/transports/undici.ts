@@ -7,7 +7,7 @@ import type * as UndiciModule from 'undici';
 import type { Readable } from 'node:stream';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromNode } from '../headers.js';
-import type { HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
+import type { HttpRequest, HttpResponse, ResponseHeaders, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
@@ -98,53 +98,64 @@ export function createUndiciTransport(options: UndiciTransportOptions = {}): Tra
   return {
     name: 'undici',
     async send(request, sendOptions): Promise<HttpResponse> {
-      const { dispatcher, proxied } = connections ?? (await connect());
-      // undici takes an EventEmitter as its abort signal, at a fraction of an AbortSignal's cost.
-      const abort = new EventEmitter();
-      let expire: ((reason: Error) => void) | undefined;
-      let decoding: Readable | undefined;
-      const attempt = new AttemptTimer(sendOptions, () => {
-        abort.emit('abort');
-        expire?.(new Error('the attempt ended'));
-        // A body whose bytes have all come is no longer undici's: its decoders are stopped here.
-        if (decoding) release(decoding, new Error('the attempt ended'));
-      });
-      try {
-        const { origin, path } = splitUrl(request.url);
-        const pending = dispatcher.request({
-          origin,
-          path,
-          method: request.method,
-          // What the ky transport asks for too (fetch decodes it there; readNodeBody here), unless the caller chose.
-          headers:
-            request.headers['accept-encoding'] === undefined ? { ...request.headers, 'accept-encoding': ACCEPT_ENCODING } : request.headers,
-          body: request.body ?? null,
-          signal: abort,
-          // Our AttemptSignal bounds the whole attempt; undici's own 300 s timers would only
-          // turn a long attempt into a different error.
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        });
-        // undici does not act on an abort while a request waits for its proxy tunnel: the attempt's end settles it.
-        const response = proxied ? await endedBy(pending, (reject) => (expire = reject)) : await pending;
-        const headers = headersFromNode(response.headers);
-        const status = response.statusCode;
-        if (hasNoBody(request.method, status)) {
-          await response.body.dump();
-          return { status, headers, data: undefined };
-        }
-        const text = await readBody(response.body, status, headers, sendOptions, (stream) => (decoding = stream));
-        return { status, headers, data: parseBody(status, headers.get('content-type'), text, sendOptions.operationId) };
-      } catch (error) {
-        throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, proxy: connections?.proxyOf(request.url) });
-      } finally {
-        attempt.dispose();
-      }
+      return sendOn(connections ?? (await connect()), request, sendOptions);
     },
     async close(): Promise<void> {
       await connections?.close();
     },
   };
+}
+
+/**
+ * Sends one request with undici's request API on `connections`, and reads its whole response
+ * within the attempt's bounds: the undici transport's send, and the ky transport's for a body of
+ * bytes (fetch holds a streamed request body in memory whole, and copies a Uint8Array; this
+ * streams it, a chunk at a time, as the socket takes it).
+ */
+export async function sendOn(connections: Connections, request: HttpRequest, sendOptions: TransportOptions): Promise<HttpResponse> {
+  const { dispatcher, proxied } = connections;
+  // undici takes an EventEmitter as its abort signal, at a fraction of an AbortSignal's cost.
+  const abort = new EventEmitter();
+  let expire: ((reason: Error) => void) | undefined;
+  let decoding: Readable | undefined;
+  const attempt = new AttemptTimer(sendOptions, () => {
+    abort.emit('abort');
+    expire?.(new Error('the attempt ended'));
+    // A body whose bytes have all come is no longer undici's: its decoders are stopped here.
+    if (decoding) release(decoding, new Error('the attempt ended'));
+  });
+  try {
+    const { origin, path } = splitUrl(request.url);
+    const pending = dispatcher.request({
+      origin,
+      path,
+      method: request.method,
+      // What the ky transport asks for too (fetch decodes it there; readNodeBody here), unless the caller chose.
+      headers:
+        request.headers['accept-encoding'] === undefined ? { ...request.headers, 'accept-encoding': ACCEPT_ENCODING } : request.headers,
+      // undici also streams an async iterable (its types list a Readable only): a `bytes` body, read once.
+      body: (request.body ?? null) as string | Uint8Array | Readable | null,
+      signal: abort,
+      // Our AttemptSignal bounds the whole attempt; undici's own 300 s timers would only
+      // turn a long attempt into a different error.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    // undici does not act on an abort while a request waits for its proxy tunnel: the attempt's end settles it.
+    const response = proxied ? await endedBy(pending, (reject) => (expire = reject)) : await pending;
+    const headers = headersFromNode(response.headers);
+    const status = response.statusCode;
+    if (hasNoBody(request.method, status)) {
+      await response.body.dump();
+      return { status, headers, data: undefined };
+    }
+    const text = await readBody(response.body, status, headers, sendOptions, (stream) => (decoding = stream));
+    return { status, headers, data: parseBody(status, headers.get('content-type'), text, sendOptions.operationId) };
+  } catch (error) {
+    throw toTransportError(error, sendOptions, { timedOut: attempt.timedOut, proxy: connections.proxyOf(request.url) });
+  } finally {
+    attempt.dispose();
+  }
 }
 
 /**
