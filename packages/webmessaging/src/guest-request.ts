@@ -17,6 +17,7 @@ import type {
   CloseSessionRequest,
   ConfigureAuthenticatedSessionRequest,
   ConfigureSessionRequest,
+  ContentAttachment,
   DeleteAttachmentRequest,
   GenerateDownloadUrlRequest,
   GenerateUploadUrlRequest,
@@ -24,6 +25,7 @@ import type {
   GetJwtRequest,
   IncomingNormalizedMessage,
   JourneyContext,
+  MessageContent,
   MessageEvent,
   RequestType,
   SendEchoRequest,
@@ -89,10 +91,20 @@ export interface ConfigureAuthenticatedSessionInput extends ConfigureSessionInpu
   readonly code: string;
 }
 
-/** onMessage with text. */
+/** onMessage with text, and attachments the guest uploaded. */
 export interface TextMessageInput extends GuestRequestInput, CustomAttributesInput {
-  /** The text, non-empty. Its longest length is not established (the server answers 4011 over it). */
+  /**
+   * The text: non-empty, unless the message carries attachments (then it may be empty). Its
+   * longest length is not established (the server answers 4011 over it).
+   */
   readonly text: string;
+  /**
+   * Attachments the guest uploaded (onAttachment, then their UploadSuccessEvent), by id: the
+   * message's content, one `Attachment` element each. The server refuses an id it does not know
+   * (4009) or whose upload did not succeed (4010).
+   * @default none
+   */
+  readonly attachmentIds?: readonly string[];
 }
 
 /** onMessage answering a quick reply or a button of an agent's or bot's message. */
@@ -239,6 +251,15 @@ class Checks {
     return values.includes(value as T) ? (value as T) : this.#problem(name, `must be one of ${values.join(', ')}`);
   }
 
+  /** A list of non-empty strings (ids), when there is one; the problem names no value. */
+  ids(name: string): string[] | undefined {
+    const value = this.input[name];
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every((id) => typeof id === 'string' && id !== ''))
+      return this.#problem(name, 'must be an array of non-empty strings');
+    return [...(value as string[])];
+  }
+
   /** The checks of an object inside this one, or `undefined` (with a problem unless it is optional and missing). */
   object(name: string, optional: boolean): Checks | undefined {
     const value = this.input[name];
@@ -355,13 +376,28 @@ function onMessage(token: string, tracingId: string, message: IncomingNormalized
 const channelOf = (customAttributes: Record<string, string> | undefined) =>
   customAttributes ? { channel: { metadata: { customAttributes } } } : {};
 
-/** onMessage with text: `{ type: "Text", text }`, and custom attributes when given. */
+/**
+ * An uploaded attachment as a message's content names it: by its id alone, as the Kotlin
+ * transport sends it (its Attachment model's other fields are transient). The schema's
+ * ContentAttachment requires `mediaType` too; the server has it from the upload.
+ */
+function attachmentContent(id: string): MessageContent {
+  return { contentType: 'Attachment', attachment: { id } as ContentAttachment };
+}
+
+/**
+ * onMessage with text: `{ type: "Text", text }`, attachments as its `content` when given (the
+ * Kotlin transport's message with attachments: a Text message whose text may be empty), and
+ * custom attributes when given.
+ */
 export function textMessageRequest(input: TextMessageInput): string {
   const { checks, token, tracingId } = checksOf(input, 'onMessage');
-  const text = checks.string('text') ?? '';
+  const attachmentIds = checks.ids('attachmentIds') ?? [];
+  const text = checks.string('text', { empty: attachmentIds.length > 0 }) ?? '';
   const customAttributes = checks.customAttributes();
   assertValid(checks, 'onMessage');
-  return onMessage(token, tracingId, { text, ...channelOf(customAttributes), type: 'Text' });
+  const content = attachmentIds.length > 0 ? { content: attachmentIds.map(attachmentContent) } : {};
+  return onMessage(token, tracingId, { text, ...content, ...channelOf(customAttributes), type: 'Text' });
 }
 
 /**

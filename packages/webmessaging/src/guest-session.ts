@@ -9,7 +9,7 @@
  * event reason or an error message.
  */
 import { randomUUID } from 'node:crypto';
-import { AbortError, type CallOptions, type ProxySetting } from '@switchboard/core';
+import { AbortError, type CallOptions, type Client, type ProxySetting } from '@switchboard/core';
 import { EventFanOut, ResilientStream, type StreamConnectionEvent, type StreamFrame, type StreamHandlers } from '@switchboard/genesys';
 import { LocalLimiter, OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
@@ -22,7 +22,8 @@ import {
   textMessageRequest,
 } from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
-import { fromFrame, fromHistory, type SessionMessage, timeOf } from './session-message.js';
+import { type AttachmentFile, SessionAttachments, type UploadAttachmentOptions, type UploadedAttachment } from './session-attachments.js';
+import { fromFrame, fromHistory, matchesSend, type SessionMessage, timeOf } from './session-message.js';
 import type { SessionCursor } from './session-record.js';
 import type { SessionSignIn } from './session-sign-in.js';
 import type { SendObserver, SessionObserver } from './session-telemetry.js';
@@ -44,6 +45,8 @@ export interface GuestSessionInfo {
   readonly record?: SessionCursor | undefined;
   /** The guest's sign-in, for an authenticated session: each configure carries its JWT, and closing revokes it. */
   readonly signIn?: SessionSignIn | undefined;
+  /** The client whose pipeline carries the session's HTTP beside the socket: attachment uploads to their presigned URLs. Without it, `uploadAttachment` is refused. */
+  readonly client?: Pick<Client, 'call'> | undefined;
 }
 
 /** What a session has sent so far ({@link GuestSession.stats}). */
@@ -67,6 +70,8 @@ interface PendingSend {
   readonly tracingId: string;
   readonly frame: string;
   readonly text: string;
+  /** The attachments it carries: with its text, what it is looked up by in the history. */
+  readonly attachmentIds: readonly string[];
   readonly signal: AbortSignal | undefined;
   /** Its listener on `signal`, removed once it settles. */
   readonly onAbort: () => void;
@@ -118,6 +123,8 @@ export class GuestSession {
   readonly #observer: SessionObserver | undefined;
   readonly #record: SessionCursor | undefined;
   readonly #signIn: SessionSignIn | undefined;
+  /** Its attachments: uploads, download URLs, deletes (session-attachments.ts). */
+  readonly #attachments: SessionAttachments;
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
   readonly #pace: LocalLimiter;
@@ -175,6 +182,17 @@ export class GuestSession {
     this.deploymentId = info.deploymentId;
     this.#startNew = info.startNew;
     this.#echoTimeoutMs = echoTimeoutMs(options);
+    this.#attachments = new SessionAttachments({
+      token: this.token,
+      deploymentId: this.deploymentId,
+      client: info.client,
+      // An upload's verdict is an answer like an echo: as long a wait before the session asks after it.
+      verdictMs: this.#echoTimeoutMs,
+      send: (frame) => this.#stream.send(frame),
+      whenReady: (signal, operationId) => this.#whenReady(signal, operationId),
+      ended: () => this.#end,
+      readOnly: () => this.#readOnly,
+    });
     const pace = options.pace ?? { perSecond: 2, minSpacingMs: 510 };
     this.#pace = new LocalLimiter({ limit: pace.perSecond, intervalMs: 1_000, minSpacingMs: pace.minSpacingMs, metrics: false });
     const uri = `${info.webMessagingUrl}?deploymentId=${encodeURIComponent(info.deploymentId)}&application=${encodeURIComponent('switchboard-webmessaging')}`;
@@ -229,17 +247,25 @@ export class GuestSession {
   }
 
   /**
-   * Sends a text message; resolves with it once the server echoes it (its id and time), and rejects
-   * with a GuestSessionError for what the server refuses (4011 too long, 4013 custom attributes
-   * too large, 409 read-only, …) or a ValidationError, before anything is sent, for bad input. Sends
-   * go out at the protocol's pace, one after another, in call order; a 4029 is waited out.
+   * Sends a text message, with attachments the guest uploaded when `attachmentIds` names them (the
+   * text may then be empty); resolves with it once the server echoes it (its id and time, its
+   * `attachments`), and rejects with a GuestSessionError for what the server refuses (4011 too
+   * long, 4013 custom attributes too large, 4009 or 4010 an attachment unknown or not uploaded, 409
+   * read-only, …) or a ValidationError, before anything is sent, for bad input. Sends go out at the
+   * protocol's pace, one after another, in call order; a 4029 is waited out.
    */
   async sendMessage(
     text: string,
-    options: Pick<CallOptions, 'signal'> & { readonly customAttributes?: Readonly<Record<string, string>> } = {},
+    options: Pick<CallOptions, 'signal'> & {
+      /** Custom attributes, for the conversation's participant data. */
+      readonly customAttributes?: Readonly<Record<string, string>>;
+      /** Attachments uploaded with {@link GuestSession.uploadAttachment}, by id: the message's content. */
+      readonly attachmentIds?: readonly string[];
+    } = {},
   ): Promise<SessionMessage> {
     const tracingId = randomUUID();
-    const frame = textMessageRequest({ token: this.token, tracingId, text, customAttributes: options.customAttributes });
+    const { customAttributes, attachmentIds } = options;
+    const frame = textMessageRequest({ token: this.token, tracingId, text, customAttributes, attachmentIds });
     if (this.#end) return Promise.reject(this.#end);
     if (this.#readOnly) return Promise.reject(new GuestSessionError('rejected', 'the session is read-only', 409));
     if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason, { operationId: 'onMessage' }));
@@ -249,6 +275,7 @@ export class GuestSession {
         tracingId,
         frame,
         text,
+        attachmentIds: [...(attachmentIds ?? [])],
         signal,
         onAbort: () => this.#settle(pending, new AbortError(signal?.reason, { operationId: 'onMessage' })),
         resolve,
@@ -262,6 +289,37 @@ export class GuestSession {
       signal?.addEventListener('abort', pending.onAbort, { once: true });
       void this.#pump();
     });
+  }
+
+  /**
+   * Uploads a file (a Buffer, or a stream with its `fileSize`) as an attachment: onAttachment, then
+   * the PUT of its bytes to the presigned URL the server gives (through the client's pipeline: its
+   * proxy, tracing, logging, retry policy), then the server's verdict. Resolves at its
+   * UploadSuccessEvent; send it with `sendMessage(text, { attachmentIds: [attachmentId] })`.
+   * Rejects with a ValidationError, before anything is sent, for bad input or a file the
+   * deployment's rules refuse (a type it does not allow, an extension it blocks, a size over its
+   * limit; asked once per session with getConfiguration), or for a stream that gives more bytes
+   * than its fileSize (the excess is never sent) or fewer; with a GuestSessionError `rejected`
+   * carrying the protocol's code when the server refuses it (4001 type, 4002 size, 4003 content, 409
+   * read-only, …); with the pipeline's typed errors for the PUT (an AbortError when `signal` aborts).
+   * No error holds the file's name, its bytes or a URL.
+   */
+  uploadAttachment(file: AttachmentFile, options: UploadAttachmentOptions): Promise<UploadedAttachment> {
+    return this.#attachments.upload(file, options);
+  }
+
+  /**
+   * A fresh download URL for an attachment (getAttachment): a presigned URL, valid for a while.
+   * Rejects with a GuestSessionError `rejected` and the server's code: 4009 not found (or deleted),
+   * 4010 not uploaded.
+   */
+  attachmentUrl(attachmentId: string, options: Pick<CallOptions, 'signal'> = {}): Promise<string> {
+    return this.#attachments.downloadUrl(attachmentId, options.signal);
+  }
+
+  /** Deletes an attachment the guest uploaded (deleteAttachment); resolves at AttachmentDeletedResponse, rejects with 4009 when there is none. */
+  deleteAttachment(attachmentId: string, options: Pick<CallOptions, 'signal'> = {}): Promise<void> {
+    return this.#attachments.delete(attachmentId, options.signal);
   }
 
   /** Closes the socket (the session stays on the server: the token resumes it); pending sends reject. */
@@ -451,6 +509,8 @@ export class GuestSession {
       else answer.resolve(frame);
       return { kind: 'quiet' };
     }
+    // The attachments' answers and upload verdicts (by tracingId, else by attachment id).
+    if (this.#attachments.read(frame)) return { kind: 'quiet' };
     return this.#readEvent(frame);
   }
 
@@ -545,6 +605,8 @@ export class GuestSession {
         clearTimeout(pending.echoTimer);
       }
     }
+    // Attachment requests in flight go again on the next connection (their answers went with this one).
+    if (event.state !== 'open') this.#attachments.connectionLost(event.state === 'closed');
     this.#emit(event);
   }
 
@@ -561,7 +623,9 @@ export class GuestSession {
     const recovered = [...this.#recoveredGuest];
     for (const pending of [...this.#sends.values()]) {
       if (pending.state !== 'in-doubt') continue;
-      const at = recovered.findIndex((message) => message.text === pending.text && !this.#claimed.has(message.id));
+      const at = recovered.findIndex(
+        (message) => matchesSend(message, pending.text, pending.attachmentIds) && !this.#claimed.has(message.id),
+      );
       if (at >= 0) {
         this.#stats.foundInHistory++;
         this.#settle(pending, recovered.splice(at, 1)[0] as SessionMessage);

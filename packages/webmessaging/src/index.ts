@@ -11,7 +11,8 @@
 export { WebMessagingAPI, type StartSessionOptions, type WebMessagingAPIOptions } from './webmessaging-api.js';
 export { GuestSession, type GuestSessionInfo, type SessionStats } from './guest-session.js';
 export type { SessionOptions } from './session-options.js';
-export type { SessionMessage } from './session-message.js';
+export type { SessionAttachment, SessionMessage } from './session-message.js';
+export type { AttachmentFile, UploadAttachmentOptions, UploadedAttachment } from './session-attachments.js';
 export type { SessionCursor, SessionRecord } from './session-record.js';
 export type { SessionSignIn, SignInOptions } from './session-sign-in.js';
 export type { SendObserver, SendOutcome, SessionObserver, SessionStreamEvent } from './session-telemetry.js';

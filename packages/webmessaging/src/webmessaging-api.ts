@@ -112,8 +112,8 @@ export interface StartSessionOptions {
  * What Web Messaging hides, from the models of spec/webmessaging-platform-api.json:
  * - secrets, always hidden: the guest's `jwt` and `refreshToken`, PKCE's `codeVerifier`, an OpenID
  *   `idToken`, a push `deviceToken`, a co-browse session's `joinCode`, `sessionJoinToken` and
- *   `websocketUrl` (each lets its holder in), and `url` (an attachment's is a presigned download
- *   link; the deployment settings' icon and image URLs are hidden with them);
+ *   `websocketUrl` (each lets its holder in), and `url` and `downloadUrl` (an attachment's is a
+ *   presigned download link; the deployment settings' icon and image URLs are hidden with them);
  * - customer text, hidden unless `includeMessageText`: a message's (and its quick replies',
  *   buttons' and attachments') `text`, and an attachment's `filename`;
  * - contact details and identity, hidden unless `includeContactDetails`: a recipient's `firstName`,
@@ -123,7 +123,18 @@ export interface StartSessionOptions {
  * exchange that carries it, and hiding the key would hide every error's code.
  */
 const WEBMESSAGING_SENSITIVE = {
-  secretKeys: ['jwt', 'refreshToken', 'codeVerifier', 'idToken', 'deviceToken', 'joinCode', 'sessionJoinToken', 'websocketUrl', 'url'],
+  secretKeys: [
+    'jwt',
+    'refreshToken',
+    'codeVerifier',
+    'idToken',
+    'deviceToken',
+    'joinCode',
+    'sessionJoinToken',
+    'websocketUrl',
+    'url',
+    'downloadUrl',
+  ],
   textKeys: ['text', 'filename'],
   contactKeys: ['firstName', 'lastName', 'nickname', 'image', 'email', 'customer', 'customerSession'],
 };
@@ -266,6 +277,8 @@ export class WebMessagingAPI extends WebMessagingOperations {
         proxy: this.#genesys.proxy,
         record,
         signIn,
+        // Uploads go to their presigned URLs through this client's pipeline (its proxy, tracing, logging, retry).
+        client: this.client,
       },
       this.#sessionOptions,
       () => this.#sessions.delete(session),
