@@ -19,7 +19,9 @@ import {
   configureSessionRequest,
   echoRequest,
   getJwtRequest,
+  buttonResponseRequest,
   textMessageRequest,
+  typingRequest,
 } from './guest-request.js';
 import { GuestSessionError, type SessionEvent, streamFailure } from './session-events.js';
 import { type AttachmentFile, SessionAttachments, type UploadAttachmentOptions, type UploadedAttachment } from './session-attachments.js';
@@ -107,6 +109,8 @@ const MAX_BACKLOG = 10_000;
 const REFUSED_CODES = new Set([4006, 4007, 401, 4017]);
 /** How many settled sends' messages are remembered: far more than a reorder window or a gap fill holds. */
 const MAX_CLAIMED = 256;
+/** At most one typing event in this long: the Kotlin transport's TYPING_INDICATOR_COOL_DOWN_MILLISECONDS. */
+const TYPING_COOLDOWN_MS = 5_000;
 /** A send goes out at most this many times: once, and once more after a drop the history did not cover. */
 const MAX_ATTEMPTS = 2;
 /** A JWT from getJwt is asked for again when it has less than this left. */
@@ -131,6 +135,8 @@ export class GuestSession {
   /** Sends not settled, by tracingId, in call order: the first is the one on the wire, or next to go. */
   readonly #sends = new Map<string, PendingSend>();
   #pumping = false;
+  /** When a typing event last went (0: none since the last message). */
+  #typedAt = 0;
   /** The ids of the latest messages that settled a send (see #claim). */
   readonly #claimed = new Set<string>();
   readonly #answers = new Map<string, PendingAnswer>();
@@ -266,16 +272,69 @@ export class GuestSession {
     const tracingId = randomUUID();
     const { customAttributes, attachmentIds } = options;
     const frame = textMessageRequest({ token: this.token, tracingId, text, customAttributes, attachmentIds });
+    return this.#enqueue(tracingId, frame, text, attachmentIds ?? [], options.signal);
+  }
+
+  /**
+   * Answers a quick reply or a button an agent's or bot's message offered (its `quickReplies` or
+   * `buttons`): a Structured message with a ButtonResponse, sent and settled as
+   * {@link GuestSession.sendMessage} sends and settles a text (paced, in call order, at its echo).
+   */
+  sendReply(
+    choice: {
+      /** The text of the quick reply or button chosen (shown as the guest's message). */
+      readonly text: string;
+      /** Its payload, as the message offering it gave it. */
+      readonly payload: string;
+      /** What was chosen. @default 'QuickReply' */
+      readonly type?: 'QuickReply' | 'Button';
+      /** The id of the message that offered it. */
+      readonly originatingMessageId?: string;
+    },
+    options: Pick<CallOptions, 'signal'> & {
+      /** Custom attributes, for the conversation's participant data. */
+      readonly customAttributes?: Readonly<Record<string, string>>;
+    } = {},
+  ): Promise<SessionMessage> {
+    const tracingId = randomUUID();
+    const frame = buttonResponseRequest({ token: this.token, tracingId, ...choice, customAttributes: options.customAttributes });
+    return this.#enqueue(tracingId, frame, choice.text, [], options.signal);
+  }
+
+  /**
+   * Tells the agent the guest is typing (a Typing event), at most once in 5 s (the cooldown of
+   * Genesys' Kotlin transport; a message sent starts it again). Typing is worth no wait and no
+   * retry: it resolves `true` when it went, `false` when it was not needed (within the cooldown),
+   * or the session is not connected or is read-only. It takes its turn of the session's pace, so
+   * that it never pushes a message over the protocol's 2 a second.
+   */
+  async sendTyping(options: Pick<CallOptions, 'signal'> = {}): Promise<boolean> {
+    const now = Date.now();
+    if (this.#end || this.#readOnly || now - this.#typedAt < TYPING_COOLDOWN_MS || !this.#stream.connected) return false;
+    this.#typedAt = now;
+    (await this.#pace.acquire({ operationId: 'onMessage', signal: options.signal, timeoutMs: Infinity })).release();
+    return this.#stream.send(typingRequest({ token: this.token, tracingId: randomUUID() }));
+  }
+
+  /** Queues a send (one frame, settled at its echo) behind those made before it. */
+  #enqueue(
+    tracingId: string,
+    frame: string,
+    text: string,
+    attachmentIds: readonly string[],
+    signal: AbortSignal | undefined,
+  ): Promise<SessionMessage> {
     if (this.#end) return Promise.reject(this.#end);
     if (this.#readOnly) return Promise.reject(new GuestSessionError('rejected', 'the session is read-only', 409));
-    if (options.signal?.aborted) return Promise.reject(new AbortError(options.signal.reason, { operationId: 'onMessage' }));
+    if (signal?.aborted) return Promise.reject(new AbortError(signal.reason, { operationId: 'onMessage' }));
+    // A message shows the guest typed: the next typing goes at once.
+    this.#typedAt = 0;
     return new Promise<SessionMessage>((resolve, reject) => {
-      const { signal } = options;
       const pending: PendingSend = {
         tracingId,
         frame,
         text,
-        attachmentIds: [...(attachmentIds ?? [])],
+        attachmentIds: [...attachmentIds],
         signal,
         onAbort: () => this.#settle(pending, new AbortError(signal?.reason, { operationId: 'onMessage' })),
         resolve,

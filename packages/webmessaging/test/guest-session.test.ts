@@ -275,6 +275,28 @@ describe('a guest session', () => {
     await client.close();
   });
 
+  it('answers a quick reply as a Structured message, settled at its echo like a text', async () => {
+    const client = api();
+    const session = await client.startSession();
+    const events = record(session.events());
+    const reply = await session.sendReply({ text: 'Track my order', payload: 'track', originatingMessageId: 'offer-1' });
+    expect(reply).toMatchObject({ direction: 'Inbound', text: 'Track my order' });
+    await events.until((s) => messages(s).some((m) => m.id === reply.id));
+    await client.close();
+  });
+
+  it('sends typing at most once in 5 s, and again after a message; never on a closed session', async () => {
+    const client = api();
+    const session = await client.startSession();
+    expect(await session.sendTyping()).toBe(true);
+    expect(await session.sendTyping()).toBe(false); // within the cooldown: not needed
+    await session.sendMessage('typed this');
+    expect(await session.sendTyping()).toBe(true); // a message starts the cooldown again
+    await session.close();
+    expect(await session.sendTyping()).toBe(false);
+    await client.close();
+  });
+
   it('refuses bad input before sending, and says why without the token', async () => {
     const client = api();
     const tooLong = await client.startSession({ token: 'x'.repeat(2_049) }).catch((e: unknown) => e);
