@@ -310,7 +310,9 @@ export class GuestSession {
    */
   async sendTyping(options: Pick<CallOptions, 'signal'> = {}): Promise<boolean> {
     const now = Date.now();
-    if (this.#end || this.#readOnly || now - this.#typedAt < TYPING_COOLDOWN_MS || !this.#stream.connected) return false;
+    // Not connected, or connected but not yet configured (its gap not filled): typing is not worth the wait.
+    if (this.#end || this.#readOnly || now - this.#typedAt < TYPING_COOLDOWN_MS || !this.#ready.settled || !this.#stream.connected)
+      return false;
     this.#typedAt = now;
     (await this.#pace.acquire({ operationId: 'onMessage', signal: options.signal, timeoutMs: Infinity })).release();
     return this.#stream.send(typingRequest({ token: this.token, tracingId: randomUUID() }));
