@@ -11,6 +11,7 @@ import { getEventListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
+import { sessionClient, startSessionEmulator } from './session-emulator.js';
 import {
   AbortError,
   GuestSessionError,
@@ -29,19 +30,11 @@ const PUT = 'putWebmessagingAttachmentUpload';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 20 } });
+  emulator = await startSessionEmulator();
 });
 afterAll(() => emulator.stop());
 
-function api(extra: Partial<WebMessagingAPIOptions> = {}, on: Emulator = emulator): WebMessagingAPI {
-  return new WebMessagingAPI({
-    baseUrl: on.apiUrl,
-    webMessagingUrl: on.webMessagingUrl,
-    deploymentId: on.webMessagingDeploymentId,
-    session: { reconnect: { baseMs: 20, capMs: 200 } },
-    ...extra,
-  });
-}
+const api = (extra: Partial<WebMessagingAPIOptions> = {}, on: Emulator = emulator): WebMessagingAPI => sessionClient(on, extra);
 
 /**
  * Every HTTP request that leaves the process (both transports create theirs through undici, which

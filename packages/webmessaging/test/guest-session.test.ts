@@ -6,23 +6,23 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { GuestSessionError, OutcomeUnknownError, type SessionEvent, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
+import type { Emulator } from '@switchboard/emulator';
+import { sessionClient, startSessionEmulator } from './session-emulator.js';
+import {
+  GuestSessionError,
+  OutcomeUnknownError,
+  type SessionEvent,
+  ValidationError,
+  type WebMessagingAPI,
+} from '@switchboard/webmessaging';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 20 } });
+  emulator = await startSessionEmulator();
 });
 afterAll(() => emulator.stop());
 
-function api(): WebMessagingAPI {
-  return new WebMessagingAPI({
-    baseUrl: emulator.apiUrl,
-    webMessagingUrl: emulator.webMessagingUrl,
-    deploymentId: emulator.webMessagingDeploymentId,
-    session: { reconnect: { baseMs: 20, capMs: 200 } },
-  });
-}
+const api = (): WebMessagingAPI => sessionClient(emulator);
 
 /** Every event of a session, as it comes, and a wait for the first moment they satisfy `done`. */
 function record(events: AsyncIterable<SessionEvent>) {
@@ -198,13 +198,7 @@ describe('a guest session', () => {
   });
 
   describe('a send whose echo does not come on a live connection (echoTimeoutMs)', () => {
-    const quick = () =>
-      new WebMessagingAPI({
-        baseUrl: emulator.apiUrl,
-        webMessagingUrl: emulator.webMessagingUrl,
-        deploymentId: emulator.webMessagingDeploymentId,
-        session: { reconnect: { baseMs: 20, capMs: 200 }, echoTimeoutMs: 300 },
-      });
+    const quick = () => sessionClient(emulator, {}, { echoTimeoutMs: 300 });
     /** The guest's texts in the session's history, as a session resumed from its token reads them (started: its history read). */
     const guestTexts = async (token: string): Promise<(string | undefined)[]> => {
       const reader = quick();

@@ -5,25 +5,18 @@
  * holds the key itself. Waits are on events, never on time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { MemoryStore, type SessionEvent, type SessionMessage, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
+import type { Emulator } from '@switchboard/emulator';
+import { sessionClient, startSessionEmulator } from './session-emulator.js';
+import { MemoryStore, type SessionEvent, type SessionMessage, ValidationError, type WebMessagingAPI } from '@switchboard/webmessaging';
 import type { KeyValueStore } from '@switchboard/middleware';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 20 } });
+  emulator = await startSessionEmulator();
 });
 afterAll(() => emulator.stop());
 
-function api(sessionStore: KeyValueStore): WebMessagingAPI {
-  return new WebMessagingAPI({
-    baseUrl: emulator.apiUrl,
-    webMessagingUrl: emulator.webMessagingUrl,
-    deploymentId: emulator.webMessagingDeploymentId,
-    sessionStore,
-    session: { reconnect: { baseMs: 20, capMs: 200 } },
-  });
-}
+const api = (sessionStore: KeyValueStore): WebMessagingAPI => sessionClient(emulator, { sessionStore });
 
 /** The messages of a session's events until `done` holds for them. */
 async function messagesUntil(

@@ -6,25 +6,19 @@
  * before it is sent, a refresh that fails leaving the old one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '@switchboard/emulator';
-import { GuestSessionError, HttpError, type SessionEvent, ValidationError, WebMessagingAPI } from '@switchboard/webmessaging';
+import type { Emulator } from '@switchboard/emulator';
+import { sessionClient, startSessionEmulator } from './session-emulator.js';
+import { GuestSessionError, HttpError, type SessionEvent, ValidationError, type WebMessagingAPI } from '@switchboard/webmessaging';
 import type { WebMessagingOperations } from '../src/generated/operations.js';
 import { SessionSignIn } from '../src/session-sign-in.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ port: 0, agent: { joinDelayMs: 5, typingDelayMs: 5, replyDelayMs: 20 } });
+  emulator = await startSessionEmulator();
 });
 afterAll(() => emulator.stop());
 
-function api(): WebMessagingAPI {
-  return new WebMessagingAPI({
-    baseUrl: emulator.apiUrl,
-    webMessagingUrl: emulator.webMessagingUrl,
-    deploymentId: emulator.webMessagingDeploymentId,
-    session: { reconnect: { baseMs: 20, capMs: 200 } },
-  });
-}
+const api = (): WebMessagingAPI => sessionClient(emulator);
 
 const REDIRECT = 'https://shop.example/signed-in';
 
