@@ -56,4 +56,6 @@ export {
   type StreamTelemetry,
   type StreamTelemetryEvent,
   type StreamTelemetryOptions,
+  type TelemetryProviders,
+  telemetryProviders,
 } from './stream-telemetry.js';

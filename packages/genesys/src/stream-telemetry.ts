@@ -23,6 +23,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import type { Logger } from '@switchboard/middleware';
+import type { GenesysClientOptions } from './client-options.js';
 import type { StreamConnectionEvent } from './resilient-stream.js';
 
 /** One change of a stream, as the API's client listeners get it (each API adds what names the stream). */
@@ -56,18 +57,30 @@ export interface StreamObserver<Failure extends Error = Error> {
   within<T>(work: () => T): T;
 }
 
+/** Where a client's telemetry goes: a provider, `false` for none, `undefined` for the globally registered one. */
+export interface TelemetryProviders {
+  /** The client's tracer provider; `false` for no span. */
+  readonly tracerProvider: TracerProvider | false | undefined;
+  /** The client's meter provider; `false` for no metrics. */
+  readonly meterProvider: MeterProvider | false | undefined;
+}
+
+/** The providers a client's `tracing` and `metrics` options name, for what it observes beside its calls (its streams). */
+export function telemetryProviders(options: Pick<GenesysClientOptions, 'tracing' | 'metrics'>): TelemetryProviders {
+  return {
+    tracerProvider: options.tracing === false ? false : options.tracing?.tracerProvider,
+    meterProvider: options.metrics === false ? false : options.metrics?.meterProvider,
+  };
+}
+
 /** Where a stream's telemetry goes, and what names it. */
-export interface StreamTelemetryOptions {
+export interface StreamTelemetryOptions extends TelemetryProviders {
   /** The instrumentation scope: the API's package (`@switchboard/webchat`, …). */
   readonly scope: string;
   /** The stream span's name (`webchat event stream`, …). */
   readonly spanName: string;
   /** What names the stream on its span, metrics and log lines: ids, never a token. */
   readonly attributes: Attributes;
-  /** The client's tracer provider; `false` for no span. */
-  readonly tracerProvider: TracerProvider | false | undefined;
-  /** The client's meter provider; `false` for no metrics. */
-  readonly meterProvider: MeterProvider | false | undefined;
   /** The client's listeners (which must not throw: a ListenerSet's emit). */
   readonly emit: (event: StreamTelemetryEvent) => void;
   /** The client's logger, if it has one. */

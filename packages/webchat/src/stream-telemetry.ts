@@ -4,8 +4,12 @@
  * gap fill and ignored frame; a span for the stream's life (`webchat event stream`, with the
  * conversation id) with a span event for each; and the `switchboard.stream.*` counters.
  */
-import type { MeterProvider, TracerProvider } from '@opentelemetry/api';
-import { type StreamObserver, streamTelemetry as genesysStreamTelemetry, type StreamTelemetryEvent } from '@switchboard/genesys';
+import {
+  type StreamObserver,
+  streamTelemetry as genesysStreamTelemetry,
+  type StreamTelemetryEvent,
+  type TelemetryProviders,
+} from '@switchboard/genesys';
 import type { EventStreamError } from './chat-events.js';
 
 const ATTR_CONVERSATION_ID = 'switchboard.conversation.id';
@@ -19,9 +23,7 @@ export interface StreamEvent extends StreamTelemetryEvent {
 }
 
 /** Where the telemetry goes: the providers (false for none) and the client's event listeners (which must not throw: a ListenerSet's emit). */
-export interface ChatTelemetryOptions {
-  readonly tracerProvider: TracerProvider | false | undefined;
-  readonly meterProvider: MeterProvider | false | undefined;
+export interface ChatTelemetryOptions extends TelemetryProviders {
   readonly emit: (event: StreamEvent) => void;
 }
 

@@ -16,7 +16,7 @@ import type {
   RouteDescriptor,
 } from '@switchboard/core';
 import { AuthError, type SchemeCredentials } from '@switchboard/middleware';
-import { GenesysClient, type GenesysClientOptions, ListenerSet } from '@switchboard/genesys';
+import { GenesysClient, type GenesysClientOptions, ListenerSet, type TelemetryProviders, telemetryProviders } from '@switchboard/genesys';
 import type {
   CreateWebChatConversationRequest,
   CreateWebChatConversationResponse,
@@ -103,8 +103,8 @@ export class WebChatAPI extends WebChatOperations {
   readonly #eventStream: EventStreamOptions;
   /** The client's proxy setting, which guest chats' event streams follow too. */
   readonly #proxy: ProxySetting;
-  readonly #tracing: WebChatAPIOptions['tracing'];
-  readonly #metrics: WebChatAPIOptions['metrics'];
+  /** Where the chats' event streams report (the client's `tracing` and `metrics` providers). */
+  readonly #telemetry: TelemetryProviders;
   readonly #streamListeners = new ListenerSet<StreamEvent>();
   /** What is hidden from logs, spans, events and error messages. */
   readonly redaction: Redaction;
@@ -141,8 +141,7 @@ export class WebChatAPI extends WebChatOperations {
     this.redaction = this.#genesys.redaction;
     this.#eventStream = options.eventStream ?? {};
     this.#proxy = this.#genesys.proxy;
-    this.#tracing = options.tracing;
-    this.#metrics = options.metrics;
+    this.#telemetry = telemetryProviders(options);
   }
 
   /** Runs one WebChat operation on the client: warns once per deprecated operation, and keeps the guest JWT of a chat it creates. */
@@ -192,8 +191,7 @@ export class WebChatAPI extends WebChatOperations {
       this.#eventStream,
       (id) =>
         streamTelemetry(id, {
-          tracerProvider: this.#tracing === false ? false : this.#tracing?.tracerProvider,
-          meterProvider: this.#metrics === false ? false : this.#metrics?.meterProvider,
+          ...this.#telemetry,
           emit: (event) => this.#streamListeners.emit(event),
         }),
     );

@@ -26,7 +26,7 @@ import {
   trace,
   type TracerProvider,
 } from '@opentelemetry/api';
-import { meterOf, type StreamObserver, streamTelemetry, type StreamTelemetryEvent } from '@switchboard/genesys';
+import { meterOf, type StreamObserver, streamTelemetry, type StreamTelemetryEvent, type TelemetryProviders } from '@switchboard/genesys';
 import type { Logger } from '@switchboard/middleware';
 import type { GuestSessionError } from './session-events.js';
 import type { SessionMessage } from './session-message.js';
@@ -45,9 +45,7 @@ export interface SessionStreamEvent extends StreamTelemetryEvent {
 }
 
 /** Where a session's telemetry goes (the client's settings). */
-export interface SessionTelemetryOptions {
-  readonly tracerProvider: TracerProvider | false | undefined;
-  readonly meterProvider: MeterProvider | false | undefined;
+export interface SessionTelemetryOptions extends TelemetryProviders {
   readonly logger: Logger | undefined;
   readonly emit: (event: SessionStreamEvent) => void;
 }

@@ -21,7 +21,15 @@ import {
   stateEntry,
 } from '@switchboard/core';
 import { AuthError, type KeyValueStore, MemoryStore } from '@switchboard/middleware';
-import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, ListenerSet, regionUrls } from '@switchboard/genesys';
+import {
+  byCursor,
+  byPageNumber,
+  GenesysClient,
+  type GenesysClientOptions,
+  ListenerSet,
+  regionUrls,
+  telemetryProviders,
+} from '@switchboard/genesys';
 import type { ExpandableWebDeployment, WebDeploymentConfigurationVersion, WebMessagingMessage } from './generated/models.js';
 import { WebMessagingOperations } from './generated/operations.js';
 import type {
@@ -235,7 +243,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
     if (!deploymentId) throw new ConfigurationError('startSession needs a deploymentId: pass it to WebMessagingAPI or to startSession');
     if (!this.#webMessagingUrl)
       throw new ConfigurationError("startSession needs webMessagingUrl (or a region) in WebMessagingAPI's options");
-    const { tracing, metrics, logger } = this.#options;
+    const { logger } = this.#options;
     if (options.key !== undefined && (typeof options.key !== 'string' || options.key.length === 0 || options.key.length > 2_048))
       throw new ValidationError([{ pointer: '/key', message: 'must be a string of 1 to 2,048 characters' }]);
     const record =
@@ -284,8 +292,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
       () => this.#sessions.delete(session),
       // Made in the caller's context: the session's span is a child of the span that started it.
       sessionTelemetry(digest(token), deploymentId, {
-        tracerProvider: tracing === false ? false : tracing?.tracerProvider,
-        meterProvider: metrics === false ? false : metrics?.meterProvider,
+        ...telemetryProviders(this.#options),
         logger,
         emit: (event) => this.#streamListeners.emit(event),
       }),
