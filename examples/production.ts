@@ -31,36 +31,16 @@
  * SHUTDOWN_TIMEOUT_MS passed) or failed, 2 for a configuration error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type Limiter, LocalLimiter, type RegionName, SwitchboardError, WebChatAPI } from '@switchboard/webchat';
 import { RedisLimiter } from '@switchboard/webchat/redis';
-import pino from 'pino';
-import { emulatorUnlessConfigured, exit, redisSettings, stopAfterRunSeconds, traceExporter } from './support/service.js';
+import { emulatorUnlessConfigured, onShutdown, redisSettings, serviceLogger, startTelemetry } from './support/service.js';
 import { configError, numberSetting } from './support/settings.js';
 
 const env = process.env;
 
-// 1. OpenTelemetry first, before the code it should see is loaded and used.
-const exporter = traceExporter();
-const sdk = new NodeSDK({
-  resource: resourceFromAttributes({ 'service.name': 'webchat-service' }), // OTEL_SERVICE_NAME overrides it
-  // SDK 2.x (sdk-node 0.2xx, what runs on Node 20): a processor takes the exporter itself. SDK 3.x
-  // (sdk-node 0.300+, Node >= 22.15) takes an options object, `new BatchSpanProcessor({ exporter })`;
-  // the 2.x line there exports no span at all.
-  spanProcessors: exporter ? [new BatchSpanProcessor(exporter)] : [],
-  // Without this NodeSDK reads OTEL_METRICS_EXPORTER and, when it is unset, exports metrics over OTLP.
-  ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
-  // Logs go through pino.
-  logRecordProcessors: [],
-});
-sdk.start();
-
-// Synchronous writes to stdout: every line is out before process.exit(). (With pino's default
-// asynchronous destination the last lines can be lost at exit, and flush() does not wait for a
-// write in flight.) At a few hundred calls a minute the cost does not show.
-const log = pino({ level: env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: 1, sync: true }));
+// 1. OpenTelemetry first, before the code it should see is loaded and used; then pino for the logs.
+const { sdk, exporter } = startTelemetry('webchat-service');
+const log = serviceLogger();
 
 // 2. Where Genesys is, and who we are. No GENESYS_* setting at all: the emulator, in this process.
 const emulator = await emulatorUnlessConfigured(log, 'WebChat');
@@ -205,40 +185,17 @@ async function work(): Promise<void> {
 const shutdownTimeoutMs = numberSetting('SHUTDOWN_TIMEOUT_MS', 10_000);
 let working: Promise<void> = Promise.resolve();
 
-async function shutdown(reason: string): Promise<void> {
+onShutdown(log, shutdownTimeoutMs, async (reason) => {
   stopping = true;
   stopped.abort();
-  setTimeout(() => {
-    log.error({ timeoutMs: shutdownTimeoutMs }, 'shutdown took too long: exiting now');
-    exit(1);
-  }, shutdownTimeoutMs).unref();
   log.info({ reason }, 'shutting down: taking no new work, letting calls in flight finish');
-  try {
-    await working;
-    await api.close(); // refuses new calls, waits for those in flight, revokes the OAuth token
-    await limiter.close(); // ours to close: api.close() leaves a limiter it was given open
-    log.info({ rounds, failedRounds, calls, failedCalls }, 'client and rate limiter closed');
-    await sdk.shutdown(); // flushes the spans still batched
-    await emulator?.stop();
-    log.info('shutdown complete');
-    exit(0);
-  } catch (error) {
-    log.error({ errorName: error instanceof Error ? error.name : typeof error }, 'shutdown failed');
-    exit(1);
-  }
-}
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    if (!stopping) {
-      void shutdown(signal);
-      return;
-    }
-    log.warn({ signal }, 'second signal during shutdown: exiting now');
-    exit(1);
-  });
-}
-stopAfterRunSeconds((reason) => void (stopping || shutdown(reason)));
+  await working;
+  await api.close(); // refuses new calls, waits for those in flight, revokes the OAuth token
+  await limiter.close(); // ours to close: api.close() leaves a limiter it was given open
+  log.info({ rounds, failedRounds, calls, failedCalls }, 'client and rate limiter closed');
+  await sdk.shutdown(); // flushes the spans still batched
+  await emulator?.stop();
+});
 
 log.info(
   { rateLimitPerMinute: perMinute, sharedLimiter: limiter instanceof RedisLimiter, tracesExporter: exporter?.constructor.name ?? 'none' },

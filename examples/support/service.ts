@@ -27,28 +27,32 @@ export function traceExporter(): SpanExporter | undefined {
 }
 
 /**
- * The OpenTelemetry SDK of a service named `serviceName` (OTEL_SERVICE_NAME overrides it), started:
- * spans batched to {@link traceExporter}'s choice, metrics only when OTEL_METRICS_EXPORTER asks,
- * logs left to pino. (examples/production.ts spells the same set-up out, as the README shows it.)
+ * The OpenTelemetry SDK of a service named `serviceName`, started: spans batched to
+ * {@link traceExporter}'s choice, metrics only when OTEL_METRICS_EXPORTER asks, logs left to pino.
+ * A worker calls it first, before the code it should see is loaded and used.
  */
 export function startTelemetry(serviceName: string): { readonly sdk: NodeSDK; readonly exporter: SpanExporter | undefined } {
   const exporter = traceExporter();
   const sdk = new NodeSDK({
-    resource: resourceFromAttributes({ 'service.name': serviceName }),
-    // SDK 2.x's form (sdk-node 0.2xx): examples/production.ts says why.
+    resource: resourceFromAttributes({ 'service.name': serviceName }), // OTEL_SERVICE_NAME overrides it
+    // SDK 2.x (sdk-node 0.2xx, what runs on Node 20): a processor takes the exporter itself. SDK 3.x
+    // (sdk-node 0.300+, Node >= 22.15) takes an options object, `new BatchSpanProcessor({ exporter })`;
+    // the 2.x line there exports no span at all.
     spanProcessors: exporter ? [new BatchSpanProcessor(exporter)] : [],
+    // Without this NodeSDK reads OTEL_METRICS_EXPORTER and, when it is unset, exports metrics over OTLP.
     ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    // Logs go through pino.
     logRecordProcessors: [],
   });
   sdk.start();
   return { sdk, exporter };
 }
 
-/**
- * pino at LOG_LEVEL (default info), writing to stdout synchronously: every line is out before
- * process.exit() (with pino's asynchronous default the last lines can be lost at exit).
- */
+/** pino at LOG_LEVEL (default info). */
 export function serviceLogger(): Logger {
+  // Synchronous writes to stdout: every line is out before process.exit(). (With pino's default
+  // asynchronous destination the last lines can be lost at exit, and flush() does not wait for a
+  // write in flight.) At a few hundred calls a minute the cost does not show.
   return pino({ level: env.LOG_LEVEL ?? 'info' }, pino.destination({ dest: 1, sync: true }));
 }
 

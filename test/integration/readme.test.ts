@@ -50,6 +50,11 @@ const label = (block: Block) => `${block.document}:${block.line}`;
 const byLanguage = (language: string) => blocks.filter((block) => block.language === language);
 /** An excerpt names its file on its first line: an example that examples.test.ts runs, or a consumer-check script that check.ts runs. */
 const excerptOf = (block: Block) => /^\/\/ (examples\/\S+\.ts|test\/consumer\/src\/\S+\.mjs)$/.exec(block.code.split('\n')[0] ?? '')?.[1];
+/** The examples (`examples/<name>.ts`) whose source imports `specifier`. */
+const examplesImporting = (specifier: string): string[] =>
+  readdirSync(join(root, 'examples'))
+    .filter((name) => name.endsWith('.ts') && readFileSync(join(root, 'examples', name), 'utf8').includes(`from '${specifier}'`))
+    .map((name) => `examples/${name}`);
 
 const rootScripts = Object.keys(
   (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts,
@@ -145,7 +150,13 @@ describe('code blocks in the docs', () => {
     const runner = path.startsWith('examples/')
       ? join(root, 'test', 'integration', 'examples.test.ts')
       : join(root, 'test', 'consumer', 'check.ts');
-    expect(readFileSync(runner, 'utf8')).toContain(path.startsWith('examples/') ? path : (path.split('/').pop() ?? path));
+    // A support file of the examples is run through the example that imports it.
+    const support = /^examples\/support\/(\S+)\.ts$/.exec(path)?.[1];
+    const runs = support
+      ? examplesImporting(`./support/${support}.js`)
+      : [path.startsWith('examples/') ? path : (path.split('/').pop() ?? path)];
+    expect(runs.length, `no example imports ${path}`).toBeGreaterThan(0);
+    for (const ran of runs) expect(readFileSync(runner, 'utf8')).toContain(ran);
   });
 
   it('shell blocks run only what exists', async () => {
