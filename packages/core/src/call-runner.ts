@@ -33,12 +33,13 @@ export function prepareCall(
   // The body's text is the one its validation read: serialised once (bytes: the value it read).
   // Built from the parameters validation read, never from the input again (a getter runs once).
   const request = buildRequest(route, params, settings.baseUrl, settings.headers, callOptions.headers, bodyJson ?? bytesBody);
-  const deadline = deadlineOf(callOptions, Date.now());
+  const now = Date.now();
+  const deadline = deadlineOf(callOptions, now);
   const limits = {
     attemptTimeout: callOptions.timeout ?? settings.attemptTimeout,
     maxResponseBytes: callOptions.maxResponseBytes ?? settings.maxResponseBytes,
   };
-  const call = new Call(route, input, request, signal, deadline, limits, hub);
+  const call = new Call(route, input, request, signal, { startedAt: now, deadline }, limits, hub);
   if (callOptions.state) for (const { key, value } of callOptions.state) call.state.set(key, value);
   return call;
 }

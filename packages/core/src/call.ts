@@ -28,7 +28,8 @@ export class Call extends CallScope {
     input: unknown,
     request: HttpRequest,
     signal: AbortSignal | undefined,
-    deadline: number,
+    /** When the call started and when it must be over, in epoch milliseconds (one clock read for both). */
+    times: { readonly startedAt: number; readonly deadline: number },
     limits: { readonly attemptTimeout: number; readonly maxResponseBytes: number },
     hub: CallHub,
   ) {
@@ -38,9 +39,9 @@ export class Call extends CallScope {
       route,
       input,
       signal,
-      deadline,
+      deadline: times.deadline,
       maxResponseBytes,
-      startedAt: Date.now(),
+      startedAt: times.startedAt,
       state: new CallState(),
       events,
       waits: new CallWaits(events, signal),

@@ -27,19 +27,35 @@ export function compose(ordered: readonly Middleware[], transport: Transport): R
   const outer = ordered.filter((m) => m.phase !== 'attempt');
   const inner = ordered.filter((m) => m.phase === 'attempt');
 
+  // Each `next` is one closure: it runs the next step and turns a throw into a rejection itself
+  // (asPromise would cost a second closure per middleware and call).
   const runInner = (attempt: Attempt, i: number): Promise<HttpResponse> => {
     const middleware = inner[i];
     if (middleware === undefined) {
       // Attempt middleware may have waited (for a token, for quota): Attempt.send checks again, last thing.
       return attempt.send(transport);
     }
-    return middleware.handle(attempt, () => asPromise(() => runInner(attempt, i + 1)));
+    return middleware.handle(attempt, () => {
+      try {
+        return Promise.resolve(runInner(attempt, i + 1));
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    });
   };
 
   const runOuter = (call: Call, i: number): Promise<HttpResponse> => {
     const middleware = outer[i];
     if (middleware === undefined) return runInner(call.beginAttempt(), 0);
-    return middleware.handle(call, () => asPromise(() => runOuter(call, i + 1)));
+    return middleware.handle(call, () => {
+      try {
+        return Promise.resolve(runOuter(call, i + 1));
+      } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
+      }
+    });
   };
 
   return (call) => asPromise(() => runOuter(call, 0));

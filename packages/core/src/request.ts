@@ -62,12 +62,20 @@ export function compileRoute(route: RouteDescriptor): CompiledPath {
   return compiled;
 }
 
+// What encodeURIComponent leaves as it is: a value of these alone (an id, a GUID) is its own encoding.
+const UNRESERVED = /^[\w.~-]*$/;
+
+/** `value` encoded for a URL component; a value of unreserved characters only is returned without the encoder's work. */
+function encodeComponent(value: string): string {
+  return UNRESERVED.test(value) ? value : encodeURIComponent(value);
+}
+
 /** Path with every value encoded into its own segment: `/`, `?`, `#`, spaces, unicode included. */
 export function expandPath(route: RouteDescriptor, values: Readonly<Record<string, unknown>>): string {
   const { literals, names } = compileRoute(route);
   let path = literals[0] ?? '';
   for (let i = 0; i < names.length; i++) {
-    path += encodeURIComponent(String(ownValue(values, names[i] as string))) + (literals[i + 1] ?? '');
+    path += encodeComponent(String(ownValue(values, names[i] as string))) + (literals[i + 1] ?? '');
   }
   return path;
 }
@@ -78,9 +86,9 @@ export function serializeQuery(route: RouteDescriptor, values: Readonly<Record<s
   for (const spec of route.queryParams) {
     const value = ownValue(values, spec.name);
     if (value === undefined) continue;
-    const key = encodeURIComponent(spec.name);
+    const key = encodeComponent(spec.name);
     for (const item of Array.isArray(value) ? (value as ParamValue[]) : [value as ParamValue]) {
-      query += `${query ? '&' : ''}${key}=${encodeURIComponent(String(item))}`;
+      query += `${query ? '&' : ''}${key}=${encodeComponent(String(item))}`;
     }
   }
   return query;

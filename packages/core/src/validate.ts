@@ -1,11 +1,8 @@
 /** Checks a call's input against its descriptor, collecting every problem rather than the first. */
 import type { BytesBody, HeaderParamSpec, ParamSpec, ParamValue, RouteDescriptor, ScalarType, ValidationProblem } from './descriptor.js';
-import { checkJsonBody, pointerToken } from './json-body.js';
+import { checkJsonBody, hasUnpairedSurrogate, pointerToken } from './json-body.js';
 
 type Problems = ValidationProblem[];
-
-// With the u flag a well-formed pair is one code point; only an unpaired half is a Cs code point.
-const UNPAIRED_SURROGATE = /\p{Cs}/u;
 
 /** An own property: a parameter named like an Object.prototype member must not read it. */
 export function ownValue(values: Readonly<Record<string, unknown>>, name: string): unknown {
@@ -46,7 +43,7 @@ function scalarProblems(
   }
   if (typeof value === 'string') {
     // encodeURIComponent throws on these: no URL can carry them.
-    if (UNPAIRED_SURROGATE.test(value)) problems.push({ pointer, message: 'must not contain unpaired UTF-16 surrogates' });
+    if (hasUnpairedSurrogate(value)) problems.push({ pointer, message: 'must not contain unpaired UTF-16 surrogates' });
     if (spec.minLength !== undefined && value.length < spec.minLength) {
       problems.push({ pointer, message: `must have at least ${spec.minLength} characters` });
     }

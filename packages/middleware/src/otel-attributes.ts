@@ -30,11 +30,16 @@ function parseServer(url: string): Attributes {
   }
 }
 
-/** `server.address` and `server.port` of a request URL (the port is required with the address, so a default one is spelt out). */
-export function serverAttributes(url: string): Attributes {
+/** The scheme, host and port of `url`: everything before its path. */
+function originOf(url: string): string {
   const schemeEnd = url.indexOf('//');
   const pathStart = schemeEnd < 0 ? -1 : url.indexOf('/', schemeEnd + 2);
-  const origin = pathStart < 0 ? url : url.slice(0, pathStart);
+  return pathStart < 0 ? url : url.slice(0, pathStart);
+}
+
+/** `server.address` and `server.port` of a request URL (the port is required with the address, so a default one is spelt out). */
+export function serverAttributes(url: string): Attributes {
+  const origin = originOf(url);
   let attributes = byOrigin.get(origin);
   if (!attributes) {
     attributes = Object.freeze(parseServer(origin));
@@ -44,9 +49,8 @@ export function serverAttributes(url: string): Attributes {
   return attributes;
 }
 
-export interface RouteAttributes {
-  /** What every span and measurement of the route shares: method, template, server. */
-  readonly route: Attributes;
+/** What a route's operation span is started with, the same for every call of the route whatever its server. */
+export interface OperationNames {
   /**
    * The options of the route's operation span, made once rather than per call: INTERNAL, with the
    * operation's id, method and template, and its deprecation when it is deprecated. The server is
@@ -57,26 +61,55 @@ export interface RouteAttributes {
   readonly httpSpanName: string;
 }
 
-// Built once per route and server rather than per call: spreading attribute objects costs more
+export interface RouteAttributes extends OperationNames {
+  /** What every span and measurement of the route shares: method, template, server. */
+  readonly route: Attributes;
+}
+
+// Built once per route (and server) rather than per call: spreading attribute objects costs more
 // than the rest of an untraced call. Frozen, because they are shared.
-const byRoute = new WeakMap<RouteDescriptor, { readonly server: Attributes; readonly attributes: RouteAttributes }>();
+const namesByRoute = new WeakMap<RouteDescriptor, OperationNames>();
+
+/** The route's operation span options and CLIENT span name: all an unrecorded call needs, without reading its URL. */
+export function operationNames(route: RouteDescriptor): OperationNames {
+  let names = namesByRoute.get(route);
+  if (!names) {
+    const operation: Attributes = {
+      [ATTR_OPERATION_ID]: route.operationId,
+      [ATTR_HTTP_REQUEST_METHOD]: route.method,
+      [ATTR_URL_TEMPLATE]: route.path,
+    };
+    if (route.deprecated === true) operation[ATTR_OPERATION_DEPRECATED] = true;
+    names = {
+      operationSpan: { kind: SpanKind.INTERNAL, attributes: Object.freeze(operation) },
+      httpSpanName: `${route.method} ${route.path}`,
+    };
+    namesByRoute.set(route, names);
+  }
+  return names;
+}
+
+/** A route's attributes for the last origin it was called on: most routes only ever see one. */
+interface LastServer {
+  readonly origin: string;
+  readonly attributes: RouteAttributes;
+}
+const byRoute = new WeakMap<RouteDescriptor, LastServer>();
+
+/** Whether `url` is on `origin` (scheme, host and port), without slicing it: what follows the origin is a path or nothing. */
+function isOn(url: string, origin: string): boolean {
+  return url.startsWith(origin) && (url.length === origin.length || url.charCodeAt(origin.length) === 47); /* '/' */
+}
 
 export function routeAttributes(route: RouteDescriptor, url: string): RouteAttributes {
-  const server = serverAttributes(url);
-  const cached = byRoute.get(route);
-  if (cached?.server === server) return cached.attributes;
-  const shared = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server });
-  const operation: Attributes = {
-    [ATTR_OPERATION_ID]: route.operationId,
-    [ATTR_HTTP_REQUEST_METHOD]: route.method,
-    [ATTR_URL_TEMPLATE]: route.path,
-  };
-  if (route.deprecated === true) operation[ATTR_OPERATION_DEPRECATED] = true;
+  const last = byRoute.get(route);
+  if (last && isOn(url, last.origin)) return last.attributes;
+  const origin = originOf(url);
+  const server = serverAttributes(origin);
   const attributes = {
-    route: shared,
-    operationSpan: { kind: SpanKind.INTERNAL, attributes: Object.freeze(operation) },
-    httpSpanName: `${route.method} ${route.path}`,
+    ...operationNames(route),
+    route: Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: route.method, [ATTR_URL_TEMPLATE]: route.path, ...server }),
   };
-  byRoute.set(route, { server, attributes });
+  byRoute.set(route, { origin, attributes });
   return attributes;
 }

@@ -94,6 +94,14 @@ export type Decision =
 const RETRYABLE_STATUSES = new Set([408, 500, 502, 503, 504]);
 
 /**
+ * Whether an answer with `status` stands whatever the attempt's facts (a 2xx, a 404): decideRetry
+ * would say `stop`. Asked first, it spares a call that succeeds the facts and the decision.
+ */
+export function statusStands(status: number): boolean {
+  return status !== 429 && !RETRYABLE_STATUSES.has(status);
+}
+
+/**
  * Whether and how long to wait before trying a call again, as a pure function of the last
  * attempt's outcome. A 429 is always retried, after the server's wait (Retry-After, else
  * `inin-ratelimit-reset`) or backoff, and fails with a RateLimitError when that wait is over
@@ -119,7 +127,7 @@ export function decideRetry(outcome: Outcome, facts: AttemptFacts, settings: Ret
       const waitMs = Math.max(settings.minWaitMs, server?.ms ?? backoff());
       return withinDeadline(waitMs, server?.source ?? 'backoff');
     }
-    if (!RETRYABLE_STATUSES.has(status) || outOfAttempts) return { action: 'stop' };
+    if (statusStands(status) || outOfAttempts) return { action: 'stop' };
     const server = serverWait(headers, facts.nowMs, false);
     // A 503 that says when to come back was refused, not processed: even a write may go again.
     const notProcessed = status === 503 && server !== undefined;

@@ -11,6 +11,7 @@ import {
   type Context,
   context,
   createContextKey,
+  INVALID_SPAN_CONTEXT,
   propagation,
   type Span,
   SpanKind,
@@ -43,6 +44,7 @@ import {
   ATTR_WAIT_DURATION_MS,
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
+  operationNames,
   routeAttributes,
   type RouteAttributes,
 } from './otel-attributes.js';
@@ -266,18 +268,18 @@ export function tracing(options: TracingOptions = {}): Middleware {
     handle(ctx, next) {
       let operation: Span;
       let parent: Context;
-      let attributes: RouteAttributes;
       try {
         parent = context.active();
-        attributes = routeAttributes(ctx.route, ctx.request.url);
-        operation = tracer.startSpan(ctx.route.operationId, attributes.operationSpan, parent);
+        operation = tracer.startSpan(ctx.route.operationId, operationNames(ctx.route).operationSpan, parent);
         if (!operation.isRecording()) {
           // Nothing records (no provider, or sampled out): pass the caller's trace on, build
           // nothing. Sampled out beside HTTP instrumentation, that would add a second traceparent
           // of its own: it is suppressed, as when we record.
           // Without a provider the span is invalid: there is no span of ours to name, the caller's
           // context carries all there is to pass on, and there is no instrumentation to suppress.
-          const valid = trace.isSpanContextValid(operation.spanContext());
+          // (The API's invalid context is one object: compared first, it spares the check's regular expressions.)
+          const spanContext = operation.spanContext();
+          const valid = spanContext !== INVALID_SPAN_CONTEXT && trace.isSpanContextValid(spanContext);
           propagation.inject(valid ? trace.setSpan(parent, operation) : parent, ctx.request.headers, headerSetter);
           return ownSpans && valid ? suppressed(next) : next();
         }
@@ -291,7 +293,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
       // last request: not when next() settles, which a deadline or a hedged attempt can outrun.
       ctx.observe(
         ownSpans
-          ? new CallTrace(operation, operationContext, settings, attributes)
+          ? new CallTrace(operation, operationContext, settings, routeAttributes(ctx.route, ctx.request.url))
           : new OperationTrace(operation, operationContext, settings),
       );
       return context.with(operationContext, next);

@@ -174,3 +174,20 @@ describe('tracing attempts that run side by side', () => {
     });
   });
 });
+
+describe('server attributes of a route called on more than one server', () => {
+  it('names each call its own server, also when one origin is a prefix of the other (port 1 and port 10)', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    for (const baseUrl of ['http://127.0.0.1:1', 'http://127.0.0.1:10', 'http://127.0.0.1:1']) {
+      const client = createClient({ baseUrl, transport: fakeTransport(), middleware: [tracing({ tracerProvider: provider })] });
+      await client.call(getThing, { thingId: 'x' });
+      await client.close();
+    }
+    const ports = exporter
+      .getFinishedSpans()
+      .filter((span) => span.name === `GET ${getThing.path}`)
+      .map((span) => span.attributes['server.port']);
+    expect(ports).toEqual([1, 10, 1]);
+  });
+});

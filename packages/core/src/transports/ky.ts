@@ -2,14 +2,13 @@
 import type * as KyModule from 'ky';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
-import type { HttpResponse, Transport, TransportOptions } from '../http.js';
+import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
 import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
 import {
-  ACCEPT_ENCODING,
   announcedOver,
   type BodyBuffer,
   bufferFor,
@@ -17,6 +16,7 @@ import {
   MAX_CODINGS,
   overflowed,
   tooManyCodings,
+  withAcceptEncoding,
 } from './response-body.js';
 import { loadUndici, sendOn } from './undici.js';
 
@@ -87,6 +87,20 @@ async function readBody(
   return overflowed(response.status, options);
 }
 
+/** One request's own options for ky: only the keys it needs (see the instance's defaults). */
+function kyOptions(request: HttpRequest, sendOptions: TransportOptions): KyModule.Options {
+  const options: KyModule.Options = {
+    method: request.method,
+    // What the undici transport asks for too; fetch decodes it. A caller's own header wins.
+    headers: withAcceptEncoding(request.headers),
+    timeout: hasTimer(sendOptions.timeout) ? Math.max(1, sendOptions.timeout) : false,
+  };
+  // A body of bytes comes here only with a fetch of your own (see below), which takes what Node's fetch takes.
+  if (request.body !== undefined) options.body = request.body as BodyInit;
+  if (sendOptions.signal) options.signal = sendOptions.signal;
+  return options;
+}
+
 /**
  * The default transport: ky on Node's fetch, with ky's retries and HTTP errors off (the pipeline
  * owns both) and redirects not followed. ky is loaded on the first request. A body of bytes (a
@@ -111,12 +125,14 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
     isKyTimeout = (error) => error instanceof module.TimeoutError;
     if (!options.fetch) connections ??= createConnections(await loadUndici(), options.proxy, { keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
-    // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch.
+    // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch. What is the
+    // same on every request lives here: ky merges these defaults into each call's options key by
+    // key, copying the options once per key, so every key a call passes costs it (see kyOptions).
     client = module.default.create({
-      // What the undici transport asks for too; fetch decodes it. A caller's own header wins.
-      headers: { 'accept-encoding': ACCEPT_ENCODING },
       retry: 0,
       throwHttpErrors: false,
+      // A redirect would resend our headers (an API key, say) to wherever it points.
+      redirect: 'manual',
       ...(options.fetch ? { fetch: options.fetch } : { dispatcher: connections?.dispatcher }),
     });
     return client;
@@ -132,16 +148,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
       let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
       const timer = new AttemptTimer(sendOptions, () => void reader?.cancel().catch(() => undefined), false);
       try {
-        const response = await ky(request.url, {
-          method: request.method,
-          headers: request.headers,
-          // A body of bytes comes here only with a fetch of your own (see above), which takes what Node's fetch takes.
-          body: request.body as BodyInit | undefined,
-          signal: sendOptions.signal,
-          timeout: hasTimer(sendOptions.timeout) ? Math.max(1, sendOptions.timeout) : false,
-          // A redirect would resend our headers (an API key, say) to wherever it points.
-          redirect: 'manual',
-        });
+        const response = await ky(request.url, kyOptions(request, sendOptions));
         const text = hasNoBody(request.method, response.status) ? '' : await readBody(response, sendOptions, (r) => (reader = r));
         // A cancelled read ends like a finished one: only the timer knows the body is cut short.
         if (timer.timedOut) throw new Error('body read timed out');

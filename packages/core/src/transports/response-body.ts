@@ -6,7 +6,7 @@
 import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { NetworkError, ResponseTooLargeError } from '../errors.js';
-import type { TransportOptions } from '../http.js';
+import type { HeaderRecord, TransportOptions } from '../http.js';
 
 /**
  * The default `maxResponseBytes`: 8 MiB. The largest answer of the APIs Switchboard carries is a
@@ -35,6 +35,11 @@ const hasZstd = typeof (zlib as { createZstdDecompress?: unknown }).createZstdDe
  */
 export const ACCEPT_ENCODING =
   hasZstd && Number(process.versions.node.split('.')[0]) >= 24 ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br';
+
+/** `headers` with {@link ACCEPT_ENCODING} added, unless the caller chose an `accept-encoding` (header names are lower case). */
+export function withAcceptEncoding(headers: HeaderRecord): HeaderRecord {
+  return headers['accept-encoding'] === undefined ? { ...headers, 'accept-encoding': ACCEPT_ENCODING } : headers;
+}
 
 /** The most bytes a body of `status` may have, given the call's `maxResponseBytes`. */
 export function bodyLimit(status: number, maxResponseBytes: number): number {

@@ -13,7 +13,7 @@ import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
 import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
-import { ACCEPT_ENCODING, announcedOver, bufferFor, overflowed, readNodeBody, release } from './response-body.js';
+import { announcedOver, bufferFor, overflowed, readNodeBody, release, withAcceptEncoding } from './response-body.js';
 
 /** What {@link createUndiciTransport} takes. */
 export interface UndiciTransportOptions {
@@ -131,8 +131,7 @@ export async function sendOn(connections: Connections, request: HttpRequest, sen
       path,
       method: request.method,
       // What the ky transport asks for too (fetch decodes it there; readNodeBody here), unless the caller chose.
-      headers:
-        request.headers['accept-encoding'] === undefined ? { ...request.headers, 'accept-encoding': ACCEPT_ENCODING } : request.headers,
+      headers: withAcceptEncoding(request.headers),
       // undici also streams an async iterable (its types list a Readable only): a `bytes` body, read once.
       body: (request.body ?? null) as string | Uint8Array | Readable | null,
       signal: abort,
