@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { AbortError, type CallOptions, type Client, type ProxySetting } from '@switchboard/core';
 import { EventFanOut, ResilientStream, type StreamConnectionEvent, type StreamFrame, type StreamHandlers } from '@switchboard/genesys';
-import { LocalLimiter, OutcomeUnknownError } from '@switchboard/middleware';
+import { OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
 import { type GuestFrame, type IgnoredGuestFrameReason, parseGuestFrame, type ReceivedMessageEvent } from './guest-frame.js';
 import {
@@ -30,6 +30,7 @@ import type { SessionCursor } from './session-record.js';
 import type { SessionSignIn } from './session-sign-in.js';
 import type { SendObserver, SessionObserver } from './session-telemetry.js';
 import { echoTimeoutMs, type SessionOptions, streamSettings } from './session-options.js';
+import { SessionPace } from './session-pace.js';
 
 /** Where a session connects and what it is. */
 export interface GuestSessionInfo {
@@ -131,7 +132,7 @@ export class GuestSession {
   readonly #attachments: SessionAttachments;
   readonly #stream: ResilientStream<SessionMessage, SessionEvent, IgnoredGuestFrameReason | 'binary frame'>;
   /** The protocol's pace: 2 onMessage a second, spread evenly (and a 4029's retryAfter as a pause). */
-  readonly #pace: LocalLimiter;
+  readonly #pace: SessionPace;
   /** Sends not settled, by tracingId, in call order: the first is the one on the wire, or next to go. */
   readonly #sends = new Map<string, PendingSend>();
   #pumping = false;
@@ -200,7 +201,7 @@ export class GuestSession {
       readOnly: () => this.#readOnly,
     });
     const pace = options.pace ?? { perSecond: 2, minSpacingMs: 510 };
-    this.#pace = new LocalLimiter({ limit: pace.perSecond, intervalMs: 1_000, minSpacingMs: pace.minSpacingMs, metrics: false });
+    this.#pace = new SessionPace(pace.perSecond, pace.minSpacingMs);
     const uri = `${info.webMessagingUrl}?deploymentId=${encodeURIComponent(info.deploymentId)}&application=${encodeURIComponent('switchboard-webmessaging')}`;
     this.#stream = new ResilientStream(
       {
@@ -314,7 +315,7 @@ export class GuestSession {
     if (this.#end || this.#readOnly || now - this.#typedAt < TYPING_COOLDOWN_MS || !this.#ready.settled || !this.#stream.connected)
       return false;
     this.#typedAt = now;
-    (await this.#pace.acquire({ operationId: 'onMessage', signal: options.signal, timeoutMs: Infinity })).release();
+    await this.#pace.acquire('onMessage', options.signal);
     return this.#stream.send(typingRequest({ token: this.token, tracingId: randomUUID() }));
   }
 
@@ -389,7 +390,7 @@ export class GuestSession {
     const closing = this.#stream.close('closed');
     this.#finish(new GuestSessionError('closed', 'the session was closed'));
     await closing;
-    await this.#pace.close({ rejectQueued: true });
+    this.#pace.close();
     // The next process resumes after the last message handed over here.
     await this.#record?.flush();
     // Signed out: a JWT that leaks later is worth nothing (resuming needs a new sign-in).
@@ -414,7 +415,7 @@ export class GuestSession {
         clearTimeout(pending.echoTimer);
         try {
           await this.#whenReady(pending.signal, 'onMessage');
-          (await this.#pace.acquire({ operationId: 'onMessage', signal: pending.signal, timeoutMs: Infinity })).release();
+          await this.#pace.acquire('onMessage', pending.signal);
         } catch (error) {
           this.#settle(pending, error as Error);
           continue;
@@ -473,6 +474,9 @@ export class GuestSession {
   /** Waits until the session is ready, it ends, or `signal` aborts; the abort listener goes with the wait (each send waits once). */
   async #whenReady(signal: AbortSignal | undefined, operationId: string): Promise<void> {
     if (signal?.aborted) throw new AbortError(signal.reason, { operationId });
+    // Ready now: nothing to wait for (the race below would settle with the ready promise too, and
+    // leave a reaction on the ended one, which stays pending while the session lives, at every send).
+    if (this.#ready.settled) return;
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(new AbortError(signal?.reason, { operationId }));

@@ -49,9 +49,9 @@ export interface SessionOptions {
    */
   readonly reorderWindowMs?: number;
   /**
-   * The pace of `onMessage`: at most `perSecond` a second, at least `minSpacingMs` apart. The
-   * protocol allows 2 a second per session (in any second: the emulator counts a sliding window),
-   * so the default spaces them just over half a second: 1.96 a second.
+   * The pace of `onMessage`: at most `perSecond` in any second (whole messages), at least
+   * `minSpacingMs` apart. The protocol allows 2 a second per session (in any second: the emulator
+   * counts a sliding window), so the default spaces them just over half a second: 1.96 a second.
    * @default `{ perSecond: 2, minSpacingMs: 510 }`
    */
   readonly pace?: {
