@@ -2,6 +2,7 @@
 import { type Attributes, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
 import type { RouteDescriptor } from '@switchboard/core';
+import { isOn, originOf } from './url-origin.js';
 
 /** `url.template` is still incubating in the semantic conventions: its constant is copied, not imported from their unstable entry. */
 export const ATTR_URL_TEMPLATE = 'url.template';
@@ -28,13 +29,6 @@ function parseServer(url: string): Attributes {
   } catch {
     return {};
   }
-}
-
-/** The scheme, host and port of `url`: everything before its path. */
-function originOf(url: string): string {
-  const schemeEnd = url.indexOf('//');
-  const pathStart = schemeEnd < 0 ? -1 : url.indexOf('/', schemeEnd + 2);
-  return pathStart < 0 ? url : url.slice(0, pathStart);
 }
 
 /** `server.address` and `server.port` of a request URL (the port is required with the address, so a default one is spelt out). */
@@ -95,11 +89,6 @@ interface LastServer {
   readonly attributes: RouteAttributes;
 }
 const byRoute = new WeakMap<RouteDescriptor, LastServer>();
-
-/** Whether `url` is on `origin` (scheme, host and port), without slicing it: what follows the origin is a path or nothing. */
-function isOn(url: string, origin: string): boolean {
-  return url.startsWith(origin) && (url.length === origin.length || url.charCodeAt(origin.length) === 47); /* '/' */
-}
 
 export function routeAttributes(route: RouteDescriptor, url: string): RouteAttributes {
   const last = byRoute.get(route);

@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, defineRoute } from '@switchboard/core';
 import { AuthError, authByScheme, retry } from '@switchboard/middleware';
+import { fakeTransport } from '../../../test/support/fakes.js';
 
 const baseUrl = 'https://api.auth.test';
 const route = (auth: string) =>
@@ -113,5 +114,17 @@ describe('authByScheme', () => {
     await expect(client.call(route('key'), {})).rejects.toMatchObject({ code: 'E_AUTH' });
     nock('http://api.auth.test').get('/x').reply(200, {});
     expect((await client.call(route('none'), {})).status).toBe(200);
+  });
+});
+
+describe('credentials over plain http, origin by origin', () => {
+  it('refuses a host that only begins like a loopback origin it allowed before (localhost, then localhost.example.com)', async () => {
+    const transport = fakeTransport();
+    const auth = () => authByScheme({ schemes: { oauth: () => 'Bearer secret' } });
+    const loopback = createClient({ baseUrl: 'http://localhost', transport, middleware: [auth()] });
+    await loopback.call(route('oauth'), {});
+    const lookalike = createClient({ baseUrl: 'http://localhost.example.com', transport, middleware: [auth()] });
+    await expect(lookalike.call(route('oauth'), {})).rejects.toBeInstanceOf(AuthError);
+    expect(transport.requests.map((request) => request.url)).toEqual(['http://localhost/x']);
   });
 });
