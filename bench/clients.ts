@@ -1,8 +1,8 @@
-/** The clients the benchmark compares; each makes one GET and parses the JSON answer. */
+/** The clients the benchmark compares; each makes one GET and parses the JSON answer. And the in-memory bench's route and idle middleware. */
 import { Agent, request } from 'node:http';
 import ky from 'ky';
 import { Agent as UndiciAgent } from 'undici';
-import { createClient, defineRoute, type Middleware, type Phase } from '@switchboard/core';
+import { defineRoute, type Middleware, type Phase } from '@switchboard/core';
 import type { Sender } from './hand-telemetry.js';
 
 export interface BenchClient {
@@ -31,14 +31,21 @@ export function idleMiddleware(): Middleware[] {
 
 const TIMEOUT_MS = 30_000;
 
+/** The request every end-to-end client makes: WebChat's getWebchatSettings, with its bearer token. */
+export const PEER_REQUEST = {
+  path: '/api/v2/webchat/settings',
+  token: 'token',
+  headers: { accept: 'application/json', authorization: 'Bearer token' },
+} as const;
+
 export function nodeHttpClient(baseUrl: string): BenchClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const url = `${baseUrl}/things/abc`;
+  const url = `${baseUrl}${PEER_REQUEST.path}`;
   return {
     name: 'node:http keep-alive (ceiling)',
     send: () =>
       new Promise((resolve, reject) => {
-        const req = request(url, { agent, headers: { accept: 'application/json' } }, (res) => {
+        const req = request(url, { agent, headers: PEER_REQUEST.headers }, (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => (text += chunk));
@@ -82,26 +89,14 @@ export function undiciSend(origin: string): BareSend {
   };
 }
 
-const ACCEPT = { accept: 'application/json' };
-
-export function bareKyClient(baseUrl: string): BenchClient {
-  const send = kySend();
-  const url = `${baseUrl}/things/abc`;
-  return { name: 'bare ky', send: () => send.request(url, ACCEPT), close: () => send.close() };
-}
-
-export function bareUndiciClient(baseUrl: string): BenchClient {
-  const send = undiciSend(baseUrl);
-  const url = `${baseUrl}/things/abc`;
-  return { name: 'bare undici request', send: () => send.request(url, ACCEPT), close: () => send.close() };
-}
-
-export function pipelineClient(baseUrl: string, transport: 'ky' | 'undici'): BenchClient {
-  const client = createClient({ baseUrl, transport, timeout: TIMEOUT_MS, middleware: idleMiddleware() });
+/** Bare ky (`ky.create({ retry: 0, throwHttpErrors: false, timeout: 30_000 })`, our ky transport's options) or a bare undici Agent. */
+export function bareClient(baseUrl: string, transport: 'ky' | 'undici'): BenchClient {
+  const send = transport === 'ky' ? kySend() : undiciSend(baseUrl);
+  const url = `${baseUrl}${PEER_REQUEST.path}`;
   return {
-    name: `pipeline on ${transport}, 5 idle middleware`,
-    send: () => client.call(route, { thingId: 'abc' }),
-    close: () => client.close(),
+    name: transport === 'ky' ? 'bare ky' : 'bare undici request',
+    send: () => send.request(url, { ...PEER_REQUEST.headers }),
+    close: () => send.close(),
   };
 }
 

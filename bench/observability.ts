@@ -11,11 +11,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { type ExportResult, ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createClient } from '@switchboard/core';
-import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
 import pino from 'pino';
-import { type BenchClient, benchRoute, kySend, undiciSend } from './clients.js';
-import { handTelemetry } from './hand-telemetry.js';
+import { type BenchClient, kySend, PEER_REQUEST, undiciSend } from './clients.js';
+import { handTelemetry, type Sender } from './hand-telemetry.js';
 
 class CountingExporter implements SpanExporter {
   spans = 0;
@@ -91,30 +89,30 @@ export function installBenchTelemetry(log: BenchLogger): BenchTelemetry {
   };
 }
 
-/** The pipeline as a service runs it: retry, tracing, metrics and a logger at info level. */
-export function observedPipelineClient(baseUrl: string, transport: 'ky' | 'undici', logger: pino.Logger): BenchClient {
-  const client = createClient({
-    baseUrl,
-    transport,
-    timeout: 30_000,
-    middleware: [tracing(), clientMetrics(), logging({ logger }), retry()],
-  });
-  return {
-    name: `pipeline on ${transport}, retry + tracing + metrics + logging`,
-    send: () => client.call(benchRoute, { thingId: 'abc' }),
-    close: () => client.close(),
-  };
-}
-
-/** bare ky or bare undici with the telemetry a user would write by hand around each request. */
-export function handObservedClient(baseUrl: string, transport: 'ky' | 'undici', logger: pino.Logger): BenchClient {
+/**
+ * Bare ky or bare undici with the telemetry a user would write by hand around each request (the
+ * bench's request, its bearer token added to the headers handTelemetry makes); with `operation`,
+ * the operation and CLIENT spans Switchboard makes, written by hand.
+ */
+export function handObservedClient(
+  baseUrl: string,
+  transport: 'ky' | 'undici',
+  logger: pino.Logger,
+  operation?: { readonly name: string; readonly template: string },
+): BenchClient {
   const { hostname, port } = new URL(baseUrl);
-  const hand = handTelemetry(logger, { address: hostname, port: Number(port) });
-  const url = `${baseUrl}/things/abc`;
+  const hand = handTelemetry(logger, { address: hostname, port: Number(port) }, operation);
+  const url = `${baseUrl}${PEER_REQUEST.path}`;
   const send = transport === 'ky' ? kySend() : undiciSend(baseUrl);
+  const authorized: Sender = {
+    request(target, headers) {
+      headers.authorization = PEER_REQUEST.headers.authorization;
+      return send.request(target, headers);
+    },
+  };
   return {
-    name: `bare ${transport} + hand-written span, histogram point and log line`,
-    send: () => hand.get(url, send),
+    name: `bare ${transport} + hand-written ${operation ? 'operation and CLIENT spans' : 'span'}, histogram point and log line`,
+    send: () => hand.get(url, authorized),
     close: () => send.close(),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The bench's results as files: every table of the run in `latest.json`, and a chart (`latest.svg`)
  * of the end-to-end tables, req/s and CPU per request by client and concurrency, one panel each,
- * drawn as plain SVG (no charting dependency for two bar charts).
+ * drawn as plain SVG (no charting dependency for two bar charts). `--peers` writes `peers.json` and
+ * `peers.svg` instead, leaving the main run's files alone.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,14 +70,15 @@ function chart(tables: readonly PrintedTable[], subtitle: string): string {
   ].join('\n');
 }
 
-/** Writes `latest.json` and `latest.svg` into `folder`; returns their paths. */
+/** Writes `<name>.json` and `<name>.svg` (`latest.json` and `latest.svg` by default) into `folder`; returns their paths. */
 export function writeResults(
   folder: string,
   run: { readonly node: string; readonly quick: boolean; readonly rounds: number; readonly durationMs: number; readonly warmupMs: number },
+  name = 'latest',
 ): { json: string; svg: string } {
   mkdirSync(folder, { recursive: true });
-  const json = join(folder, 'latest.json');
-  const svg = join(folder, 'latest.svg');
+  const json = join(folder, `${name}.json`);
+  const svg = join(folder, `${name}.svg`);
   const date = new Date().toISOString();
   writeFileSync(json, `${JSON.stringify({ date, ...run, tables: printedTables }, null, 2)}\n`);
   writeFileSync(

@@ -16,5 +16,5 @@ export function originOf(url: string): string {
  * `:10` on `:1`.
  */
 export function isOn(url: string, origin: string): boolean {
-  return url.startsWith(origin) && (url.length === origin.length || url.charCodeAt(origin.length) === 47) /* '/' */;
+  return url.startsWith(origin) && (url.length === origin.length || url.charCodeAt(origin.length) === 47); /* '/' */
 }
