@@ -106,6 +106,15 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
   const five = createClient({ baseUrl, transport: instant, middleware: idleMiddleware() });
   const retryOnly = createClient({ baseUrl, transport: instant, middleware: [retry()] });
   const unobserved = createClient({ baseUrl, transport: instant, middleware: observability(undefined) });
+  const setsHeader: Middleware = {
+    name: 'sets-a-header',
+    phase: 'attempt',
+    handle: (ctx, next) => {
+      ctx.request.headers.authorization = 'Bearer token';
+      return next();
+    },
+  };
+  const withHeader = createClient({ baseUrl, transport: instant, middleware: [setsHeader] });
   const cases: Case[] = [
     { name: 'await transport.send (baseline)', run: () => instant.send(buildRequest(benchRoute, input, baseUrl, {}, undefined), opts) },
     {
@@ -116,6 +125,8 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
     { name: 'client.call, 5 idle middleware', run: () => five.call(benchRoute, input) },
     { name: 'client.call, retry', run: () => retryOnly.call(benchRoute, input) },
     { name: 'client.call, retry + tracing + metrics, no OTel provider', run: () => unobserved.call(benchRoute, input) },
+    // As auth does on every attempt: on Node 20 a header added to a copy made by spread cost 1.5 µs.
+    { name: 'client.call, an attempt middleware that sets a header', run: () => withHeader.call(benchRoute, input) },
   ];
   const samples = await measureCases(cases, options);
   const baselineCpu = median(samples[0]?.cpu ?? []);
