@@ -4,7 +4,7 @@ import { ConfigurationError, ValidationError } from './errors.js';
 import type { HeaderRecord, HttpRequest, RequestBody } from './http.js';
 import { checkJsonBody } from './json-body.js';
 import { StreamedBody } from './streamed-body.js';
-import { absoluteUrlProblem, isBytesBody, ownValue } from './validate.js';
+import { absoluteUrlProblem, BYTES_BODY_PROBLEM, isBytesBody, ownValue } from './validate.js';
 
 // RFC 9110 token: the characters a field name may have.
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -126,7 +126,7 @@ function serializeBody(route: RouteDescriptor, body: unknown): string {
 function bytesOf(route: RouteDescriptor, body: unknown): RequestBody | undefined {
   if (body === undefined) return undefined;
   if (!isBytesBody(body))
-    throw new ValidationError([{ pointer: '/body', message: 'must be a Uint8Array or an AsyncIterable of Uint8Array' }], {
+    throw new ValidationError([{ pointer: '/body', message: BYTES_BODY_PROBLEM }], {
       operationId: route.operationId,
     });
   return body instanceof Uint8Array ? body : new StreamedBody(body);

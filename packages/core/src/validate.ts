@@ -111,6 +111,9 @@ export function absoluteUrlProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** What is wrong with a `bytes` body that is neither a Uint8Array nor an async iterable. */
+export const BYTES_BODY_PROBLEM = 'must be a Uint8Array or an AsyncIterable of Uint8Array';
+
 /** Whether a value is a `bytes` body: a Uint8Array, or an async iterable (of Uint8Array, which its reader checks as it reads). */
 export function isBytesBody(value: unknown): value is BytesBody {
   if (value instanceof Uint8Array) return true;
@@ -258,7 +261,7 @@ export function checkInput(route: RouteDescriptor, input: unknown): CheckedInput
   // Checked once: what it is asked (a Proxy's trap, say) is asked one time.
   const bytesBody = bytes && body !== undefined && body !== UNREADABLE && isBytesBody(body) ? body : undefined;
   if (bytes && body !== undefined && body !== UNREADABLE && bytesBody === undefined)
-    problems.push({ pointer: '/body', message: 'must be a Uint8Array or an AsyncIterable of Uint8Array' });
+    problems.push({ pointer: '/body', message: BYTES_BODY_PROBLEM });
   // The validators read the body as it will be sent: its JSON, parsed back (bytes as they are).
   const json = bytes || body === undefined || body === UNREADABLE ? undefined : checkJsonBody(body);
   if (json) problems.push(...json.problems);

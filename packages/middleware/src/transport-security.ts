@@ -12,23 +12,19 @@ let lastSafeOrigin: string | undefined;
 /** Whether credentials may be sent to `url`: https, or plain http to loopback only (`localhost`, `127.0.0.0/8`, `::1`). */
 export function isSafeForCredentials(url: string): boolean {
   if (lastSafeOrigin !== undefined && isOn(url, lastSafeOrigin)) return true;
-  const safe = judge(url);
-  if (safe) {
-    const origin = URL.canParse(url) ? new URL(url).origin : undefined;
-    // Only an origin the URL spells as its parser does (no user info, a lower-case host) is remembered.
-    if (origin !== undefined && isOn(url, origin)) lastSafeOrigin = origin;
-  }
-  return safe;
-}
-
-function judge(url: string): boolean {
+  let parsed: URL;
   try {
-    const { protocol, hostname } = new URL(url);
-    // 127.0.0.0/8 as an address only: a name such as 127.example.com is anyone's.
-    return protocol === 'https:' || (protocol === 'http:' && (LOOPBACK.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'))));
+    parsed = new URL(url);
   } catch {
     return false;
   }
+  const { protocol, hostname, origin } = parsed;
+  // 127.0.0.0/8 as an address only: a name such as 127.example.com is anyone's.
+  const safe =
+    protocol === 'https:' || (protocol === 'http:' && (LOOPBACK.has(hostname) || (isIPv4(hostname) && hostname.startsWith('127.'))));
+  // Only an origin the URL spells as its parser does (no user info, a lower-case host) is remembered.
+  if (safe && isOn(url, origin)) lastSafeOrigin = origin;
+  return safe;
 }
 
 export function assertSafeForCredentials(url: string, what: string, operationId?: string): void {
