@@ -1,7 +1,7 @@
 /** The end-to-end comparison table of run.ts and peers.ts: clients side by side, a table per concurrency. */
 import type { BenchClient } from './clients.js';
 import { measureInterleaved, pooledLatencies, type RoundSettings, type Sample } from './measure.js';
-import { fmt, median, percentile, printTable } from './stats.js';
+import { fmt, median, percentile, printTable, fmtRange } from './stats.js';
 
 /** What compare() measured: the ratios (see compare()) and each client's samples by round, as `name@concurrency`. */
 export interface Comparison {
@@ -52,7 +52,7 @@ export async function compare(
       return [
         client.name,
         fmt(rps),
-        `${fmt(Math.min(...runs.map((s) => s.rps)))}–${fmt(Math.max(...runs.map((s) => s.rps)))}`,
+        fmtRange(runs.map((s) => s.rps)),
         fmt(percentile(pooled, 50) * 1000),
         fmt(percentile(pooled, 99) * 1000),
         fmt(median(runs.map((s) => s.cpuUsPerRequest)), 1),

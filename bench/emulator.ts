@@ -3,28 +3,15 @@
  * its CLI in its own process, driven by bare undici (the fastest client here) at concurrency 64,
  * next to the minimal node:http server the transport benchmark uses.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { Agent } from 'undici';
-import { fmt, median, percentile, printTable } from './stats.js';
+import { benchScript, startScript } from './measure.js';
+import { fmt, median, percentile, printTable, fmtRange } from './stats.js';
 
 interface Target {
   readonly name: string;
   readonly origin: string;
   readonly path: string;
   readonly headers: Record<string, string>;
-}
-
-async function spawnAndRead(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  for (;;) {
-    const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-    out += chunk.toString();
-    const match = pattern.exec(out);
-    if (match) return { child, match };
-  }
 }
 
 async function measure(
@@ -105,10 +92,9 @@ async function targetsOf(printedLine: string, plainPort: string | undefined): Pr
 }
 
 export async function runEmulatorBench(options: { durationMs: number; rounds: number; warmupMs: number }): Promise<void> {
-  const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-  const plain = await spawnAndRead([here('./server.ts')], /^(\d+)\n/);
-  const emulator = await spawnAndRead(
-    [here('../packages/emulator/dist/cli.js'), '--json', '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
+  const plain = await startScript([benchScript('./server.ts')], /^(\d+)\n/);
+  const emulator = await startScript(
+    [benchScript('../packages/emulator/dist/cli.js'), '--json', '--rate-limit', '1000000000/60s', '--org-rate-limit', '1000000000/60s'],
     /^(\{.*\})\n/,
   );
   const agent = new Agent({ keepAliveTimeout: 10_000 });
@@ -132,7 +118,7 @@ export async function runEmulatorBench(options: { durationMs: number; rounds: nu
         return [
           target.name,
           fmt(rps),
-          `${fmt(Math.min(...runs.map((r) => r.rps)))}–${fmt(Math.max(...runs.map((r) => r.rps)))}`,
+          fmtRange(runs.map((r) => r.rps)),
           fmt(percentile(pooled, 50) * 1000),
           fmt(percentile(pooled, 99) * 1000),
           fmt(runs.reduce((n, r) => n + r.failures, 0)),

@@ -20,7 +20,7 @@ import { startProxy } from '../test/support/proxy.js';
 import { type BenchClient, benchRoute } from './clients.js';
 import type { ChildBaseline, ChildJob, ChildOutcome } from './hostile-child.js';
 import { measureInterleaved, pooledLatencies, type RoundSettings, type Sample, startServer } from './measure.js';
-import { fmt, median, percentile, printTable } from './stats.js';
+import { fmt, median, percentile, printTable, fmtRange } from './stats.js';
 
 const MiB = 1024 * 1024;
 const ACCEPT = { accept: 'application/json' };
@@ -108,7 +108,7 @@ async function readerTable(url: string, settings: RoundSettings): Promise<void> 
       return [
         client.name,
         fmt(of(client, 'rps')),
-        `${fmt(Math.min(...runs.map((s) => s.rps)))}–${fmt(Math.max(...runs.map((s) => s.rps)))}`,
+        fmtRange(runs.map((s) => s.rps)),
         fmt(of(client, 'cpuUsPerRequest'), 1),
         fmt(of(client, 'rps') / of(bare, 'rps'), 3),
         fmt(of(client, 'cpuUsPerRequest') / of(bare, 'cpuUsPerRequest'), 3),

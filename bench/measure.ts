@@ -63,10 +63,26 @@ export function pooledLatencies(runs: readonly Sample[]): Float64Array {
   return pooled;
 }
 
+/**
+ * Runs `args` (a script and its options) under tsx in a process of its own, and waits until what
+ * it prints matches `pattern` (its port, its URLs): the child and the match. Kill the child when done.
+ */
+export async function startScript(args: readonly string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  for (;;) {
+    const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+    out += chunk.toString();
+    const match = pattern.exec(out);
+    if (match) return { child, match };
+  }
+}
+
+/** A bench script beside this file, by its name. */
+export const benchScript = (name: string): string => fileURLToPath(new URL(name, import.meta.url));
+
 /** Starts bench/server.ts (small JSON on every path) in a process of its own; kill the child when done. */
 export async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const script = fileURLToPath(new URL('./server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { child, url: `http://127.0.0.1:${chunk.toString().trim()}` };
+  const { child, match } = await startScript([benchScript('./server.ts')], /^(\d+)\n/);
+  return { child, url: `http://127.0.0.1:${match[1] ?? ''}` };
 }

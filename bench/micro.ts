@@ -17,7 +17,7 @@ import type pino from 'pino';
 import { benchRoute, idleMiddleware } from './clients.js';
 import { handTelemetry, type Sender } from './hand-telemetry.js';
 import type { Goal } from './goals.js';
-import { fmt, median, printTable } from './stats.js';
+import { fmt, median, printTable, fmtRange } from './stats.js';
 
 const RESPONSE: HttpResponse = { status: 200, headers: headersFromRecord({ 'content-type': 'application/json' }), data: { id: 'abc' } };
 const instant: Transport = { name: 'in-memory', send: () => Promise.resolve(RESPONSE), close: () => Promise.resolve() };
@@ -136,7 +136,7 @@ export async function runMicro(options: { calls: number; rounds: number }): Prom
     return [
       c.name,
       fmt(median(s.wall)),
-      `${fmt(Math.min(...s.wall))}–${fmt(Math.max(...s.wall))}`,
+      fmtRange(s.wall),
       fmt(cpu),
       i < 2 ? '' : fmt(cpu - baselineCpu),
       i === 5 ? fmt(cpu - median(samples[4]?.cpu ?? [])) : '',

@@ -27,15 +27,15 @@
  * warm-up round of a quarter of that, and the table shows medians. Every round checks that each
  * message was echoed (and, for the sessions, sent and delivered) once.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { type GuestSession, WebMessagingAPI } from '@switchboard/webmessaging';
 import type { Goal } from './goals.js';
-import { fmt, median, printTable } from './stats.js';
+import { benchScript, startScript } from './measure.js';
+import { fmt, median, printTable, fmtRange } from './stats.js';
 
 /** The goal: the session's CPU per message at most this many times the raw client's. */
 const GOAL_RATIO = 2;
@@ -73,10 +73,8 @@ interface Row {
 
 /** Starts bench/send-path-server.ts in a process of its own; kill the child when done. */
 async function startSendPathServer(): Promise<{ child: ChildProcess; port: number }> {
-  const script = fileURLToPath(new URL('./send-path-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
-  return { child, port: Number(chunk.toString().trim()) };
+  const { child, match } = await startScript([benchScript('./send-path-server.ts')], /^(\d+)\n/);
+  return { child, port: Number(match[1]) };
 }
 
 /** The baseline: a raw ws client doing the least the protocol asks. */
@@ -213,13 +211,7 @@ export async function runSendPathBench(options: { readonly messages: number; rea
     const ratio = (cpu[1] ?? Number.NaN) / raw;
     const table = rows.map((row, i) => {
       const s = samples[i] ?? { cpu: [], wall: [] };
-      return [
-        row.name,
-        fmt(cpu[i] ?? Number.NaN, 1),
-        `${fmt(Math.min(...s.cpu), 1)}–${fmt(Math.max(...s.cpu), 1)}`,
-        fmt(median(s.wall), 1),
-        fmt((cpu[i] ?? Number.NaN) / raw, 2),
-      ];
+      return [row.name, fmt(cpu[i] ?? Number.NaN, 1), fmtRange(s.cpu, 1), fmt(median(s.wall), 1), fmt((cpu[i] ?? Number.NaN) / raw, 2)];
     });
     console.log(
       `\nWeb Messaging send path, pacing off: ${fmt(options.messages)} messages one at a time × ${options.rounds} interleaved rounds, medians; server in its own process on 127.0.0.1\n`,

@@ -17,6 +17,11 @@ export function fmt(value: number, digits = 0): string {
   return Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
 }
 
+/** The smallest and largest of `values`, formatted as `min–max`. */
+export function fmtRange(values: readonly number[], digits = 0): string {
+  return `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
+}
+
 /** A table the bench printed, kept for bench/results/latest.json. */
 export interface PrintedTable {
   /** What the table measures, when the caller said. */
