@@ -69,12 +69,12 @@ export function createConnections(undici: typeof UndiciModule, proxy: ProxySetti
     dispatcher,
     proxied,
     proxyOf: (url) => (proxied ? proxyFor(url, proxy, environment && { ...environment, noProxy: noProxyVariable() }) : undefined),
-    close: () => closeWithin(dispatcher, CLOSE_GRACE_MS),
+    close: () => closeWithin(dispatcher),
   };
 }
 
 /** Closes `dispatcher`, destroying what is still open after `graceMs`. */
-async function closeWithin(dispatcher: UndiciModule.Dispatcher, graceMs: number): Promise<void> {
+export async function closeWithin(dispatcher: UndiciModule.Dispatcher, graceMs = CLOSE_GRACE_MS): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
   const closed = dispatcher.close().then(() => 'closed' as const);
