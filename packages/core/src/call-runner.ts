@@ -6,7 +6,6 @@ import { type CallResult, failed, resultOf } from './call-result.js';
 import type { Runner } from './compose.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, ValidationError } from './errors.js';
-import type { HttpResponse } from './http.js';
 import type { InFlight } from './in-flight.js';
 import { buildRequest, compileRoute } from './request.js';
 import { checkInput } from './validate.js';
@@ -47,30 +46,34 @@ export function prepareCall(
 /**
  * Runs the call's pipeline, counted in `inFlight` until it and every request it sent have settled
  * (a hedged one may outlive it): resolves with the result, rejects with the call's typed error.
+ * Reactions on the pipeline's promise rather than an async function: one promise fewer a call.
  */
-export async function runCall<Output>(
-  call: Call,
-  runner: Runner,
-  inFlight: InFlight,
-  settings: ClientSettings,
-): Promise<CallResult<Output>> {
+export function runCall<Output>(call: Call, runner: Runner, inFlight: InFlight, settings: ClientSettings): Promise<CallResult<Output>> {
   call.events.start(call.startedAt);
   inFlight.started();
   call.lifecycle.onIdle(inFlight.settled);
   const pipeline = runner(call);
+  const { lifecycle } = call;
   // A bounded call may settle before its pipeline does; an unbounded one settles with it.
-  const isBounded = call.deadline !== Infinity || call.signal !== undefined;
-  if (isBounded) {
-    const settled = (): void => call.lifecycle.pipelineSettled();
+  if (call.deadline !== Infinity || call.signal !== undefined) {
+    const settled = (): void => lifecycle.pipelineSettled();
     pipeline.then(settled, settled);
+    return bounded(pipeline, call).then(
+      (response) => resultOf<Output>(call, response, settings),
+      (error: unknown) => {
+        throw failed(call, error);
+      },
+    );
   }
-  let response: HttpResponse;
-  try {
-    response = await (isBounded ? bounded(pipeline, call) : pipeline);
-  } catch (error) {
-    throw failed(call, error);
-  } finally {
-    if (!isBounded) call.lifecycle.pipelineSettled();
-  }
-  return resultOf<Output>(call, response, settings);
+  return pipeline.then(
+    (response) => {
+      lifecycle.pipelineSettled();
+      return resultOf<Output>(call, response, settings);
+    },
+    (error: unknown) => {
+      const thrown = failed(call, error);
+      lifecycle.pipelineSettled();
+      throw thrown;
+    },
+  );
 }
