@@ -69,12 +69,12 @@ export function createConnections(undici: typeof UndiciModule, proxy: ProxySetti
     dispatcher,
     proxied,
     proxyOf: (url) => (proxied ? proxyFor(url, proxy, environment && { ...environment, noProxy: noProxyVariable() }) : undefined),
-    close: () => closeWithin(dispatcher),
+    close: () => closeWithin(dispatcher, CLOSE_GRACE_MS),
   };
 }
 
 /** Closes `dispatcher`, destroying what is still open after `graceMs`. */
-export async function closeWithin(dispatcher: UndiciModule.Dispatcher, graceMs = CLOSE_GRACE_MS): Promise<void> {
+async function closeWithin(dispatcher: UndiciModule.Dispatcher, graceMs: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
   const closed = dispatcher.close().then(() => 'closed' as const);

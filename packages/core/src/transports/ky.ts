@@ -1,14 +1,12 @@
 /** The default transport: ky on Node's fetch, with ky's own retries and HTTP errors turned off. */
 import type * as KyModule from 'ky';
-import type * as UndiciModule from 'undici';
 import { hasNoBody, parseBody } from '../body.js';
 import { headersFromFetch } from '../headers.js';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from '../http.js';
 import { AttemptTimer, hasTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
-import { closeWithin, type Connections, createConnections } from './dispatcher.js';
-import { nodeFetchAgent } from './fetch-agent.js';
+import { type Connections, createConnections } from './dispatcher.js';
 import { loadOnce } from './load-once.js';
 import {
   announcedOver,
@@ -40,9 +38,6 @@ export interface KyTransportOptions {
 }
 
 type KyInstance = KyModule.KyInstance;
-
-/** The Agent settings of the transport's connections: idle sockets kept 4 s. */
-const AGENT = { keepAliveTimeout: 4_000 } as const;
 
 // ky builds a Request when it is first imported, which makes Node install its fetch dispatcher
 // process-wide; importing @switchboard/core must not do that, so ky loads on the first call.
@@ -117,26 +112,18 @@ function kyOptions(request: HttpRequest, sendOptions: TransportOptions): KyModul
 export function createKyTransport(options: KyTransportOptions = {}): Transport {
   let client: KyInstance | undefined;
   // Node's fetch keeps its idle sockets in the process-wide pool, which nothing of ours may close:
-  // on an Agent of our own, close() closes them. It goes to Node's own fetch as its `dispatcher`,
-  // so that fetch stubs (nock, msw) still see every call. It is an Agent of the undici inside
-  // Node when we can make one (fetch-agent.ts: about 50 µs a request cheaper), else of npm undici
-  // 7, whose Agent takes both the handler shape of Node 20's and 22's fetch (undici 6) and that of
-  // Node 24's (undici 7). npm undici, loaded the way the undici transport loads it (never
-  // installing itself process-wide), also carries a body of bytes and every proxied request.
-  // test/close-sockets.test.ts checks that no socket is left.
+  // on an Agent of our own, close() closes them. It comes from npm undici 7, loaded the way the
+  // undici transport loads it (never installing itself process-wide), and goes to Node's own fetch
+  // as its `dispatcher`, so that fetch stubs (nock, msw) still see every call. undici 7's Agent
+  // takes both the handler shape of Node 20's and 22's built-in fetch (undici 6) and that of
+  // Node 24's (undici 7); the transport tests check it (test/close-sockets.test.ts: no socket left).
   checkProxySetting(options.proxy);
   let connections: Connections | undefined;
-  let fetchAgent: UndiciModule.Dispatcher | undefined;
   let isKyTimeout: (error: unknown) => boolean = () => false;
   const getClient = loadOnce(async (): Promise<KyInstance> => {
     const module = await loadKy();
     isKyTimeout = (error) => error instanceof module.TimeoutError;
-    if (!options.fetch) {
-      const undici = await loadUndici();
-      connections ??= createConnections(undici, options.proxy, AGENT);
-      // A proxy is npm undici's: Node's own undici has no ProxyAgent that Node exports.
-      fetchAgent = connections.proxied ? connections.dispatcher : (nodeFetchAgent(undici, AGENT) ?? connections.dispatcher);
-    }
+    if (!options.fetch) connections ??= createConnections(await loadUndici(), options.proxy, { keepAliveTimeout: 4_000 });
     // Retries and status handling belong to the pipeline: ky's own would retry behind its back.
     // ky passes `dispatcher`, an option fetch knows and Request does not, on to fetch. What is the
     // same on every request lives here: ky merges these defaults into each call's options key by
@@ -146,7 +133,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
       throwHttpErrors: false,
       // A redirect would resend our headers (an API key, say) to wherever it points.
       redirect: 'manual',
-      ...(options.fetch ? { fetch: options.fetch } : { dispatcher: fetchAgent }),
+      ...(options.fetch ? { fetch: options.fetch } : { dispatcher: connections?.dispatcher }),
     });
     return client;
   });
@@ -182,8 +169,7 @@ export function createKyTransport(options: KyTransportOptions = {}): Transport {
       }
     },
     async close(): Promise<void> {
-      const own = fetchAgent !== undefined && fetchAgent !== connections?.dispatcher ? fetchAgent : undefined;
-      await Promise.all([connections?.close(), own && closeWithin(own)]);
+      await connections?.close();
     },
   };
 }

@@ -12,7 +12,6 @@ import { AttemptTimer } from './attempt-timer.js';
 import { loadError, toTransportError } from './failure.js';
 import { checkProxySetting, type ProxySetting } from '../proxy.js';
 import { type Connections, createConnections } from './dispatcher.js';
-import { GLOBAL_DISPATCHER } from './fetch-agent.js';
 import { loadOnce } from './load-once.js';
 import { announcedOver, bufferFor, overflowed, readNodeBody, release, withAcceptEncoding } from './response-body.js';
 
@@ -35,6 +34,8 @@ export interface UndiciTransportOptions {
    */
   readonly proxy?: ProxySetting;
 }
+
+const GLOBAL_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
 
 /**
  * Importing undici installs its Agent as the process-wide dispatcher (the one Node's own fetch
