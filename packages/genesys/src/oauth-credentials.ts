@@ -4,7 +4,7 @@
  * with the wait for a new token reported, each failure the caller's own typed error, and a
  * rejected token invalidated.
  */
-import { type ProxySetting, SwitchboardError } from '@switchboard/core';
+import { type CallContext, type ProxySetting, SwitchboardError } from '@switchboard/core';
 import { AuthError, ClientCredentials, type SchemeCredentials } from '@switchboard/middleware';
 
 /** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
@@ -62,30 +62,35 @@ export function tokenSource(
   };
 }
 
+/** The header for a token from `source`, reporting the wait when it had to fetch one; its failures as AuthErrors of the call. */
+async function tokenFor(source: AccessTokenProvider, ctx: CallContext): Promise<string> {
+  try {
+    const fetching = source.hasValidToken?.() === false;
+    const asked = performance.now();
+    const token = await source.getAccessToken(ctx.signal);
+    if (fetching) ctx.reportWait('token-refresh', performance.now() - asked);
+    return `Bearer ${token}`;
+  } catch (error) {
+    // A token source shares one failure among its waiters: each call gets its own error.
+    if (error instanceof AuthError)
+      throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
+    if (error instanceof SwitchboardError) throw error;
+    // Only the cause's name: a token library's message may quote credentials.
+    throw new AuthError(`${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`, {
+      operationId: ctx.route.operationId,
+    });
+  }
+}
+
 /** The `oauth` scheme's credentials from a token source; `apiName` names the class whose `oauth` option is missing. */
 export function oauthCredentials(oauth: AccessTokenProvider | string | undefined, apiName: string): SchemeCredentials {
+  // A fixed token's header is made once, and given without an async step (see authByScheme).
+  const fixed = typeof oauth === 'string' ? `Bearer ${oauth}` : undefined;
   return {
-    authorize: async (ctx) => {
+    authorize: (ctx) => {
       if (oauth === undefined)
         throw new AuthError(`${ctx.route.operationId} needs OAuth: pass \`oauth\` to ${apiName}`, { operationId: ctx.route.operationId });
-      if (typeof oauth === 'string') return `Bearer ${oauth}`;
-      try {
-        const fetching = oauth.hasValidToken?.() === false;
-        const asked = performance.now();
-        const token = await oauth.getAccessToken(ctx.signal);
-        if (fetching) ctx.reportWait('token-refresh', performance.now() - asked);
-        return `Bearer ${token}`;
-      } catch (error) {
-        // A token source shares one failure among its waiters: each call gets its own error.
-        if (error instanceof AuthError)
-          throw new AuthError(`${ctx.route.operationId}: ${error.message}`, { operationId: ctx.route.operationId });
-        if (error instanceof SwitchboardError) throw error;
-        // Only the cause's name: a token library's message may quote credentials.
-        throw new AuthError(
-          `${ctx.route.operationId}: getting an OAuth token failed (${error instanceof Error ? error.name : typeof error})`,
-          { operationId: ctx.route.operationId },
-        );
-      }
+      return typeof oauth === 'string' ? fixed : tokenFor(oauth, ctx);
     },
     rejected: (_ctx, authorization) => {
       if (typeof oauth !== 'object' || !oauth.invalidate) return false;

@@ -5,7 +5,7 @@
  * processed: when the scheme can renew its credentials, the attempt is sent once more with the
  * new ones, whatever its method; a second 401 fails with an AuthError.
  */
-import { type CallContext, createStateKey, type HttpResponse, type Middleware } from '@switchboard/core';
+import { type CallContext, createStateKey, type HttpResponse, type Middleware, type Next } from '@switchboard/core';
 import { AuthError } from './errors.js';
 import { isSafeForCredentials } from './transport-security.js';
 
@@ -54,8 +54,8 @@ function credentialsFor(schemes: AuthBySchemeOptions['schemes'], ctx: CallContex
   return typeof provider === 'function' ? { authorize: provider } : provider;
 }
 
-async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials): Promise<string | undefined> {
-  const authorization = await credentials.authorize(ctx);
+/** Sets the attempt's Authorization header to `authorization`, or removes it for none; refuses credentials over plain http. */
+function authorizeWith(ctx: CallContext, authorization: string | undefined): string | undefined {
   // Whatever another layer put there is replaced: a call gets its own scheme's credentials or none.
   if (authorization === undefined) {
     delete ctx.request.headers.authorization;
@@ -76,6 +76,35 @@ async function authorizeAttempt(ctx: CallContext, credentials: SchemeCredentials
 // Set once a call has renewed its credentials: one renewal per call, however many attempts retry makes.
 const renewed = createStateKey<true>('switchboard.auth.renewed');
 
+/** The attempt sent with `authorization`: its answer, or on a 401 that the scheme can renew, the answer to the one resend. */
+function sent(ctx: CallContext, credentials: SchemeCredentials, authorization: string | undefined, next: Next): Promise<HttpResponse> {
+  const sending = next();
+  if (authorization === undefined || !credentials.rejected) return sending;
+  return sending.then((response) =>
+    response.status === 401 && !ctx.state.has(renewed) ? renewed401(ctx, credentials, authorization, response, next) : response,
+  );
+}
+
+/** A 401 to `authorization`: once per call, the scheme renews its credentials and the attempt goes again with them. */
+async function renewed401(
+  ctx: CallContext,
+  credentials: SchemeCredentials,
+  authorization: string,
+  response: HttpResponse,
+  next: Next,
+): Promise<HttpResponse> {
+  ctx.state.set(renewed, true);
+  if (!(await credentials.rejected?.(ctx, authorization))) return response;
+  authorizeWith(ctx, await credentials.authorize(ctx));
+  const again = await next();
+  if (again.status === 401) {
+    throw new AuthError(`${ctx.route.operationId}: the API refused fresh credentials too (HTTP 401)`, {
+      operationId: ctx.route.operationId,
+    });
+  }
+  return again;
+}
+
 /**
  * An attempt-phase middleware that sets each attempt's Authorization header from the credentials
  * of its route's auth scheme (`route.auth`), refuses to send credentials over plain http except to
@@ -86,21 +115,19 @@ export function authByScheme(options: AuthBySchemeOptions): Middleware {
   return {
     name: options.name ?? 'auth',
     phase: 'attempt',
-    async handle(ctx, next): Promise<HttpResponse> {
-      const credentials = credentialsFor(schemes, ctx);
-      const authorization = await authorizeAttempt(ctx, credentials);
-      const response = await next();
-      if (response.status !== 401 || authorization === undefined || !credentials.rejected || ctx.state.has(renewed)) return response;
-      ctx.state.set(renewed, true);
-      if (!(await credentials.rejected(ctx, authorization))) return response;
-      await authorizeAttempt(ctx, credentials);
-      const again = await next();
-      if (again.status === 401) {
-        throw new AuthError(`${ctx.route.operationId}: the API refused fresh credentials too (HTTP 401)`, {
-          operationId: ctx.route.operationId,
-        });
+    handle(ctx, next): Promise<HttpResponse> {
+      try {
+        const credentials = credentialsFor(schemes, ctx);
+        const authorizing = credentials.authorize(ctx);
+        // Credentials at hand (a fixed token) go on at once: no async step between the call and its request.
+        if (authorizing === undefined || typeof authorizing === 'string')
+          return sent(ctx, credentials, authorizeWith(ctx, authorizing), next);
+        return authorizing.then((authorization) => sent(ctx, credentials, authorizeWith(ctx, authorization), next));
+      } catch (error) {
+        // A refusal before the request is a rejection, as from any middleware.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
       }
-      return again;
     },
     ...(options.close ? { close: options.close } : {}),
   };

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, defineRoute } from '@switchboard/core';
+import { type CallContext, CallState, createClient, defineRoute, headersFromRecord, type HttpResponse } from '@switchboard/core';
 import { AuthError, authByScheme, retry } from '@switchboard/middleware';
 import { fakeTransport } from '../../../test/support/fakes.js';
 
@@ -114,6 +114,51 @@ describe('authByScheme', () => {
     await expect(client.call(route('key'), {})).rejects.toMatchObject({ code: 'E_AUTH' });
     nock('http://api.auth.test').get('/x').reply(200, {});
     expect((await client.call(route('none'), {})).status).toBe(200);
+  });
+});
+
+describe('authByScheme’s handle, called alone', () => {
+  /** The parts of an attempt's context auth reads and writes. */
+  const attempt = (auth: string): CallContext =>
+    ({
+      route: route(auth),
+      request: { method: 'GET', url: `${baseUrl}/x`, headers: {}, body: undefined },
+      state: new CallState(),
+    }) as unknown as CallContext;
+  const ok: HttpResponse = { status: 200, headers: headersFromRecord({}), data: undefined };
+
+  it('hands on the next step’s own promise when the credentials are at hand and cannot be renewed', () => {
+    const ctx = attempt('key');
+    const answer = Promise.resolve(ok);
+    const middleware = authByScheme({ schemes: { key: () => 'Key abc' } });
+    expect(middleware.handle(ctx, () => answer)).toBe(answer);
+    expect(ctx.request.headers.authorization).toBe('Key abc');
+  });
+
+  it('sets credentials that come later before the request goes', async () => {
+    const ctx = attempt('key');
+    const middleware = authByScheme({ schemes: { key: () => Promise.resolve('Key later') } });
+    let sentWith: string | undefined;
+    await middleware.handle(ctx, () => ((sentWith = ctx.request.headers.authorization), Promise.resolve(ok)));
+    expect(sentWith).toBe('Key later');
+  });
+
+  it('rejects, never throws, when there are no credentials or they fail, and sends nothing', async () => {
+    let sent = 0;
+    const next = () => (sent++, Promise.resolve(ok));
+    const failing = authByScheme({
+      schemes: {
+        throws: () => {
+          throw new AuthError('no token');
+        },
+        rejects: () => Promise.reject(new AuthError('no token')),
+      },
+    });
+    for (const auth of ['missing', 'throws', 'rejects']) {
+      const answer = failing.handle(attempt(auth), next);
+      await expect(answer).rejects.toBeInstanceOf(AuthError);
+    }
+    expect(sent).toBe(0);
   });
 });
 
