@@ -145,17 +145,26 @@ export class WebChatAPI extends WebChatOperations {
   }
 
   /** Runs one WebChat operation on the client: warns once per deprecated operation, and keeps the guest JWT of a chat it creates. */
-  protected async invoke<Input, Output>(
+  protected invoke<Input, Output>(
     route: RouteDescriptor<Input, Output>,
     input: Input,
     options: CallOptions | undefined,
   ): Promise<CallResult<Output>> {
-    const result = await this.#genesys.call(route, input, options);
-    if (route.operationId === 'postWebchatGuestConversations') {
+    let calling: Promise<CallResult<Output>>;
+    try {
+      calling = this.#genesys.call(route, input, options);
+    } catch (error) {
+      // A refusal (a throwing onDeprecated) is a rejection, as from the client's own call.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
+    // The client's own promise for every other operation: no async step of ours around it.
+    if (route.operationId !== 'postWebchatGuestConversations') return calling;
+    return calling.then((result) => {
       const created = result.data as CreateWebChatConversationResponse;
       if (created.id && created.jwt) this.#guestJwts.set(created.id, created.jwt);
-    }
-    return result;
+      return result;
+    });
   }
 
   /** Any Genesys Cloud endpoint, described by your own descriptor, with this client's auth and middleware. */

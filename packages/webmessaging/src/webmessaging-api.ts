@@ -307,12 +307,19 @@ export class WebMessagingAPI extends WebMessagingOperations {
   }
 
   /** Runs one Web Messaging operation on the client; a guest operation's JWT travels in that call alone. */
-  protected async invoke<Input, Output>(
+  protected invoke<Input, Output>(
     route: RouteDescriptor<Input, Output>,
     input: Input,
     options: CallOptions | undefined,
   ): Promise<CallResult<Output>> {
-    return this.#genesys.call(route, input, clientOptions(route, options));
+    try {
+      // The client's own promise: no async step of ours around it.
+      return this.#genesys.call(route, input, clientOptions(route, options));
+    } catch (error) {
+      // A refusal is a rejection, as from the client's own call.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
   }
 
   /** Any Genesys Cloud endpoint, described by your own descriptor, with this client's auth and middleware. */
