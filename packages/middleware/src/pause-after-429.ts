@@ -10,7 +10,7 @@
  * call whose deadline comes before the pause ends fails at once with a RateLimitError, sending
  * nothing. The wait is a `retry-after` wait in the call's events, spans and metrics.
  */
-import type { CallContext, Middleware } from '@switchboard/core';
+import type { CallContext, HttpResponse, Middleware, Next } from '@switchboard/core';
 import { RateLimitError } from './errors.js';
 import { pauseFor429 } from './retry-after.js';
 
@@ -51,29 +51,47 @@ export function pauseAfter429(options: PauseAfter429Options = {}): Middleware {
   const scopeOf = options.scopeOf ?? ((ctx: CallContext) => ctx.route.auth);
   /** Epoch ms until which each scope is held; a scope leaves when its pause is over. */
   const pausedUntil = new Map<string, number>();
+
+  /** `response`, after starting or lengthening the scope's pause when it is a 429. */
+  const noted = (scope: string, response: HttpResponse): HttpResponse => {
+    if (response.status === 429) {
+      const now = Date.now();
+      const pauseMs = pauseFor429(response.headers, now, { defaultMs: defaultPauseMs, minMs: minPauseMs, maxMs: maxPauseMs });
+      pausedUntil.set(scope, Math.max(pausedUntil.get(scope) ?? 0, now + pauseMs));
+    }
+    return response;
+  };
+
+  /** The attempt, once the scope's pause is over (or a refusal when it outlasts the call's time). */
+  const waitThenSend = async (ctx: CallContext, scope: string, next: Next): Promise<HttpResponse> => {
+    // Looked at again after every wait: a longer pause may have begun meanwhile (a 429 to a
+    // request that was already out when this call began waiting).
+    for (let until = pausedUntil.get(scope); until !== undefined; until = pausedUntil.get(scope)) {
+      const waitMs = until - Date.now();
+      if (waitMs <= 0) {
+        pausedUntil.delete(scope);
+        break;
+      }
+      if (waitMs >= ctx.timeLeft()) throw new RateLimitError(waitMs, 'deadline', { operationId: ctx.route.operationId });
+      await ctx.sleep(waitMs, 'retry-after');
+    }
+    return noted(scope, await next());
+  };
+
   return {
     name: options.name ?? 'pause-after-429',
     phase: 'attempt',
-    async handle(ctx, next) {
-      const scope = scopeOf(ctx);
-      // Looked at again after every wait: a longer pause may have begun meanwhile (a 429 to a
-      // request that was already out when this call began waiting).
-      for (let until = pausedUntil.get(scope); until !== undefined; until = pausedUntil.get(scope)) {
-        const waitMs = until - Date.now();
-        if (waitMs <= 0) {
-          pausedUntil.delete(scope);
-          break;
-        }
-        if (waitMs >= ctx.timeLeft()) throw new RateLimitError(waitMs, 'deadline', { operationId: ctx.route.operationId });
-        await ctx.sleep(waitMs, 'retry-after');
+    handle(ctx, next) {
+      try {
+        const scope = scopeOf(ctx);
+        // No pause on (nearly always): straight on, with only the answer to look at.
+        if (!pausedUntil.has(scope)) return next().then((response) => noted(scope, response));
+        return waitThenSend(ctx, scope, next);
+      } catch (error) {
+        // A failing scopeOf is a rejection, as from any middleware.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        return Promise.reject(error);
       }
-      const response = await next();
-      if (response.status === 429) {
-        const now = Date.now();
-        const pauseMs = pauseFor429(response.headers, now, { defaultMs: defaultPauseMs, minMs: minPauseMs, maxMs: maxPauseMs });
-        pausedUntil.set(scope, Math.max(pausedUntil.get(scope) ?? 0, now + pauseMs));
-      }
-      return response;
     },
   };
 }
