@@ -31,7 +31,7 @@ const TIMEOUT_MS = 30_000;
 const close = (): Promise<void> => Promise.resolve();
 
 /** WebChatAPI with its defaults (retry, the pause after a 429, tracing and metrics on), on ky unless told; with `logger`, fully observed. */
-function webChatClient(baseUrl: string, transport: 'ky' | 'undici', logger?: pino.Logger): BenchClient {
+export function webChatClient(baseUrl: string, transport: 'ky' | 'undici', logger?: pino.Logger): BenchClient {
   const api = new WebChatAPI({
     baseUrl,
     oauth: TOKEN,

@@ -8,8 +8,9 @@
  *
  * Options: --duration ms, --rounds n, --warmup ms, --quick; one part alone: --micro (the pipeline's
  * cost), --observed (telemetry's cost in memory, with an SDK registered), --peers (the end-to-end
- * tables; written to bench/results/peers.json and peers.svg), --send-path, --emulator; and what the
- * whole run leaves out: --outage (retry amplification during a 30 s outage; --outage-seconds N to
+ * tables; written to bench/results/peers.json and peers.svg), --allocations (bytes allocated per
+ * request), --send-path, --emulator; and what the whole run leaves out: --outage (retry
+ * amplification during a 30 s outage; --outage-seconds N to
  * change it), --limiter (a limiter's turn with quota to spare, next to bottleneck alone; needs
  * redis-server), --processes (1, 4, 8 and 16 worker processes sharing one org limit; needs
  * redis-server), --storm (requests sent in a 2 s run of 429 Retry-After: 0, with and without the
@@ -40,6 +41,7 @@ import { runSessionBench } from './session.js';
 import { runSendPathBench } from './send-path.js';
 import { outageCases, runSessionOutageBench } from './session-outage.js';
 import { runPeersBench } from './peers.js';
+import { runAllocationBench } from './allocations.js';
 import { type Goal, printGoals } from './goals.js';
 import { writeResults } from './results.js';
 
@@ -61,6 +63,7 @@ const { values: args } = parseArgs({
     peers: { type: 'boolean', default: false },
     'session-outage': { type: 'boolean', default: false },
     'send-path': { type: 'boolean', default: false },
+    allocations: { type: 'boolean', default: false },
     'outage-seconds': { type: 'string', default: '30' },
   },
 });
@@ -158,6 +161,13 @@ if (args.emulator) {
 const microCalls = args.quick ? 50_000 : 200_000;
 const observedCalls = args.quick ? 20_000 : 100_000;
 
+const allocationRequests = args.quick ? 1_000 : 5_000;
+
+if (args.allocations) {
+  await runAllocationBench({ requests: allocationRequests });
+  process.exit(0);
+}
+
 if (args.micro) {
   printGoals(microGoals(await runMicro({ calls: microCalls, rounds: inMemoryRounds })));
   process.exit(0);
@@ -174,6 +184,7 @@ if (args.observed) {
 // every goal in one table.
 console.log(`Switchboard bench: Node ${process.version}; the end-to-end server in its own process on 127.0.0.1.`);
 const micro = await runMicro({ calls: microCalls, rounds: inMemoryRounds });
+await runAllocationBench({ requests: allocationRequests });
 const peers = await runPeersBench({ durationMs, rounds, warmupMs }, withSdk);
 const observed = await runObservedMicro({ calls: observedCalls, rounds: inMemoryRounds, logger: withSdk().logger });
 await telemetry?.sdk.shutdown();
