@@ -9,6 +9,7 @@ import {
   type CallOptions,
   type CallResult,
   type Client,
+  ConfigurationError,
   createClient,
   type Middleware,
   type ProxySetting,
@@ -66,16 +67,16 @@ function resolveBaseUrl(options: GenesysClientOptions, apiName: string): string 
   if (options.baseUrl) return options.baseUrl;
   if (options.region) {
     const urls = regionUrls(options.region);
-    if (!urls) throw new TypeError(`unknown Genesys Cloud region "${options.region}"`);
+    if (!urls) throw new ConfigurationError(`unknown Genesys Cloud region "${options.region}"`);
     return urls.apiUrl;
   }
-  throw new TypeError(`${apiName} needs a region or a baseUrl`);
+  throw new ConfigurationError(`${apiName} needs a region or a baseUrl`);
 }
 
 function resolveLoginUrl(options: GenesysClientOptions): string {
   if (options.loginUrl) return options.loginUrl;
   const urls = options.region ? regionUrls(options.region) : undefined;
-  if (!urls) throw new TypeError('OAuth client credentials need a loginUrl or a region');
+  if (!urls) throw new ConfigurationError('OAuth client credentials need a loginUrl or a region');
   return urls.loginUrl;
 }
 
@@ -112,7 +113,7 @@ export class GenesysClient {
   readonly #advice: string;
 
   /**
-   * @throws TypeError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
+   * @throws ConfigurationError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
    */
   constructor(options: GenesysClientOptions, setup: GenesysAPISetup) {
     this.baseUrl = resolveBaseUrl(options, setup.apiName);

@@ -5,7 +5,7 @@
  * are left when it runs low (bottleneck-limiter.ts). `RedisLimiter` (redis-limiter.ts) shares the
  * same through Redis.
  */
-import { MAX_TIMER_MS } from '@switchboard/core';
+import { ConfigurationError, MAX_TIMER_MS } from '@switchboard/core';
 import Bottleneck from 'bottleneck';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
 import { ATTR_LIMITER_KIND, type LimiterMetricsOptions } from './limiter-metrics.js';
@@ -49,10 +49,10 @@ export interface LocalLimiterOptions {
 
 /** Bottleneck settings for a limiter with these options; clustering adds its own. */
 export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.ConstructorOptions {
-  if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new TypeError('a rate limit needs a limit and an interval above 0');
+  if (!(options.limit > 0) || !(options.intervalMs > 0)) throw new ConfigurationError('a rate limit needs a limit and an interval above 0');
   const spacing = options.minSpacingMs ?? 0;
   if (!(spacing >= 0 && spacing <= MAX_TIMER_MS))
-    throw new TypeError(`minSpacingMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
+    throw new ConfigurationError(`minSpacingMs must be a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   return {
     reservoir: options.limit,
     reservoirRefreshAmount: options.limit,
@@ -66,7 +66,7 @@ export function bottleneckSettings(options: LocalLimiterOptions): Bottleneck.Con
 export class LocalLimiter extends BottleneckLimiter {
   /**
    * @param options - the limit, its interval, and the queue settings.
-   * @throws TypeError when `limit` or `intervalMs` is not above 0.
+   * @throws ConfigurationError when `limit` or `intervalMs` is not above 0.
    */
   constructor(options: LocalLimiterOptions) {
     super(new Bottleneck(bottleneckSettings(options)), options, { [ATTR_LIMITER_KIND]: 'local' });

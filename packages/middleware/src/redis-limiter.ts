@@ -138,7 +138,7 @@ export class RedisLimiter extends BottleneckLimiter {
   /**
    * Connects to Redis in the background; {@link RedisLimiter.ready} waits for it.
    * @param options - the shared limit, the Redis to share it through and the fallback settings.
-   * @throws TypeError when `limit` or `intervalMs` is not above 0.
+   * @throws ConfigurationError when `limit` or `intervalMs` is not above 0.
    */
   constructor(options: RedisLimiterOptions) {
     checkBottleneckVersion();

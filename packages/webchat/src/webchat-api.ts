@@ -111,7 +111,7 @@ export class WebChatAPI extends WebChatOperations {
 
   /**
    * @param options - where the API is, and auth and middleware settings.
-   * @throws TypeError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
+   * @throws ConfigurationError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
    * @throws ConfigurationError when an `eventStream` option breaks its rule (a bound of 0 bytes, a NaN delay…).
    */
   constructor(options: WebChatAPIOptions) {

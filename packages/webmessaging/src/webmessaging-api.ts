@@ -206,7 +206,7 @@ export class WebMessagingAPI extends WebMessagingOperations {
 
   /**
    * @param options - where the API is, and auth and middleware settings.
-   * @throws TypeError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
+   * @throws ConfigurationError when neither a known `region` nor a `baseUrl` is given, or client credentials have no login host.
    */
   constructor(options: WebMessagingAPIOptions) {
     super();
