@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigurationError, SwitchboardError } from '@switchboard/core';
+import { describe, it } from 'vitest';
 import { LocalLimiter } from '@switchboard/middleware';
+import { expectConfigurationErrors } from '../../../test/support/configuration.js';
 
 describe('a limiter’s settings', () => {
   it.each([
@@ -9,8 +9,6 @@ describe('a limiter’s settings', () => {
     ['a negative spacing', { limit: 5, intervalMs: 1_000, minSpacingMs: -1 }],
     ['a spacing over setTimeout’s ceiling', { limit: 5, intervalMs: 1_000, minSpacingMs: 2 ** 31 }],
   ])('refuse %s with a ConfigurationError, which a catch of SwitchboardError sees', (_name, options) => {
-    const make = () => new LocalLimiter(options);
-    expect(make).toThrow(ConfigurationError);
-    expect(make).toThrow(SwitchboardError);
+    expectConfigurationErrors(() => new LocalLimiter(options));
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, SwitchboardError } from '@switchboard/core';
 import { WebChatAPI } from '@switchboard/webchat';
+import { expectConfigurationErrors } from '../../../test/support/configuration.js';
 
 describe('regions (their table is tested in @switchboard/genesys)', () => {
   it('give WebChatAPI its base URL, or fail clearly', () => {
@@ -12,16 +12,12 @@ describe('regions (their table is tested in @switchboard/genesys)', () => {
   });
 
   it('fail as a ConfigurationError, which a catch of SwitchboardError sees, like every bad setting', () => {
-    const attempts = [
+    expectConfigurationErrors(
       () => new WebChatAPI({ region: 'mars-1' as 'us-east-1' }),
       // @ts-expect-error: a region or a base URL is required.
       () => new WebChatAPI({}),
       // Client credentials need a login host: a base URL alone does not say which.
       () => new WebChatAPI({ baseUrl: 'http://127.0.0.1:9', oauth: { clientId: 'id', clientSecret: 'secret' } }),
-    ];
-    for (const attempt of attempts) {
-      expect(attempt).toThrow(ConfigurationError);
-      expect(attempt).toThrow(SwitchboardError);
-    }
+    );
   });
 });
