@@ -3,7 +3,7 @@
  * `switchboard-emulator [--port N] [--rate-limit N/Ws] [--org-rate-limit N/Ws] [--token-ttl S] [--seed N] [--heartbeat-ms N] [--stream-fault RULE]… [--messaging-fault RULE]… [--json]`
  * (`pnpm emulator` in the repository). Starts the emulator on 127.0.0.1, prints how to reach it
  * under the names of WebChatAPI's options (and Web Messaging's guest WebSocket), and runs until
- * SIGINT or SIGTERM. Bad flags exit with 2.
+ * SIGINT or SIGTERM, or until the process that started it exits. Bad flags exit with 2.
  */
 import { parseArgs } from 'node:util';
 import type { RateLimit } from './rate-limit.js';
@@ -15,7 +15,8 @@ const HELP = `Usage: switchboard-emulator [options]
 
 Starts a local Genesys Cloud emulator on 127.0.0.1, WebChat and Web Messaging (its REST API and
 its guest WebSocket) from one process, and prints what a client needs to reach it, under the
-names of WebChatAPI's options. Runs until Ctrl-C (SIGINT) or SIGTERM.
+names of WebChatAPI's options. Runs until Ctrl-C (SIGINT) or SIGTERM, or until the process that
+started it exits (npx passes no SIGTERM on to it).
 
 Options:
   --port N              TCP port on 127.0.0.1; 0 (the default) picks a free one
@@ -45,6 +46,9 @@ webMessagingUrl?deploymentId=<webMessagingDeploymentId>&application=<name>; its 
 (/api/v2/webdeployments, /api/v2/webmessaging) is at baseUrl. Bad options exit with code 2.
 `;
 
+/** How often the CLI looks whether the process that started it is still there. */
+const PARENT_CHECK_MS = 500;
+
 function rate(text: string | undefined, flag: string): RateLimit | undefined {
   if (text === undefined) return undefined;
   const match = /^([1-9]\d*)\/([1-9]\d*)s$/.exec(text);
@@ -56,6 +60,34 @@ function integer(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text)) throw new Error(`${flag} takes a whole number`);
   return Number(text);
+}
+
+/** Stops the emulator and exits on SIGINT or SIGTERM, or once the process that started it is gone. */
+function stopWhenAsked(emulator: { stop(): Promise<void> }, json: boolean): void {
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    // With --json, stdout holds the JSON line alone.
+    if (json) console.error(`${why}: stopping`);
+    else console.log(`\n${why}: stopping`);
+    emulator.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // npx runs a bin under a shell that passes no SIGTERM on: killed, npm and the shell exit and
+  // leave this process running, holding its port. Its parent then changes (the orphan is taken in
+  // by init or a subreaper), and it stops as on a signal.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('its parent exited');
+  }, PARENT_CHECK_MS).unref();
 }
 
 async function main(): Promise<void> {
@@ -120,23 +152,7 @@ async function main(): Promise<void> {
     ];
     console.log(lines.join('\n'));
   }
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // With --json, stdout holds the JSON line alone.
-    if (json) console.error(`${signal}: stopping`);
-    else console.log(`\n${signal}: stopping`);
-    emulator.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopWhenAsked(emulator, json);
 }
 
 try {

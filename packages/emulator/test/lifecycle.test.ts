@@ -15,14 +15,22 @@ const builtCli = `${root}/packages/emulator/dist/cli.js`;
 
 /** CLI processes a test started, killed after it if still running (a failed expectation must not leave one behind). */
 const started = new Set<ChildProcessWithoutNullStreams>();
+/** CLI processes a test started through a shell: not its children, killed the same way. */
+const strays = new Set<number>();
 afterEach(() => {
   for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   started.clear();
+  for (const pid of strays) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  strays.clear();
 });
 
-/** Starts the CLI and resolves once stdout has a line matching `ready`. */
-async function startCli(args: readonly string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string }> {
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts the CLI (or `command` with `args`) and resolves once stdout has a line matching `ready`. */
+async function startCli(
+  args: readonly string[],
+  ready: RegExp,
+  command = process.execPath,
+): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string }> {
+  const child = spawn(command, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   started.add(child);
   let out = '';
   let err = '';
@@ -34,6 +42,16 @@ async function startCli(args: readonly string[], ready: RegExp): Promise<{ child
     if (next === 'exit' && !ready.test(out)) throw new Error(`the CLI exited before it was ready:\n${out}\n${err}`);
   }
   return { child, out: () => out };
+}
+
+/** Whether a process of ours, not necessarily a child, still runs. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function stopCli(child: ChildProcessWithoutNullStreams, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
@@ -157,6 +175,20 @@ describe('stopping', () => {
     await expectJsonLine(out());
     expect(await stopCli(child, 'SIGINT')).toBe(0);
     expect(out().trim().split('\n')).toHaveLength(1); // the stop notice goes to stderr
+  });
+
+  it('the CLI stops when the process that started it exits without passing SIGTERM on, as npx under sh does', async () => {
+    // npm exec runs a bin as `sh -c <bin>`; killed, sh dies and the CLI is left to itself.
+    const command = [process.execPath, ...fromSource, '--json'].map((arg) => `'${arg}'`).join(' ');
+    const shell = await startCli(['-c', `${command} & echo "pid $!"; wait`], /^\{.*\}$/m, 'sh');
+    const pid = Number(/^pid (\d+)$/m.exec(shell.out())?.[1]);
+    strays.add(pid);
+    const printed = JSON.parse(/^\{.*\}$/m.exec(shell.out())?.[0] ?? 'null') as EmulatorSettings;
+    expect((await tokenRequest(printed)).status).toBe(200);
+    await stopCli(shell.child, 'SIGTERM');
+    // The CLI outlives the shell until it sees its parent change; then it stops and frees its port.
+    while (isRunning(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(tokenRequest(printed)).rejects.toThrow();
   });
 
   it('the CLI prints its usage for --help and exits with 0', async () => {
