@@ -180,3 +180,14 @@ describe('code blocks in the docs', () => {
     expect(() => JSON.parse(block.code) as unknown).not.toThrow();
   });
 });
+
+describe('the package READMEs', () => {
+  // npm shows a package's README alone: a link into the repository by a relative path is broken there.
+  it.each(DOCUMENTS.filter((document) => document.startsWith('packages/')))(
+    '%s links nothing outside its package by a relative path',
+    (document) => {
+      const text = readFileSync(join(root, document), 'utf8');
+      expect(text.match(/\]\(\.\.\/[^)]*\)/g) ?? []).toEqual([]);
+    },
+  );
+});
