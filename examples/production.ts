@@ -14,7 +14,7 @@
  *   RATE_LIMIT_PER_MINUTE                   requests per minute for this org's OAuth client, all workers together
  *                                           (default 300, Genesys' documented limit per client-credentials token)
  *   OTEL_TRACES_EXPORTER                    otlp | console | none (default: otlp when OTEL_EXPORTER_OTLP_ENDPOINT or
- *                                           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else console)
+ *                                           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else none)
  *   OTEL_METRICS_EXPORTER                   otlp | console | prometheus | none, read by NodeSDK (default none)
  *   LOG_LEVEL                               pino's level (default info)
  *   RUN_SECONDS                             stop after this long, as on SIGTERM (default: run until signalled)

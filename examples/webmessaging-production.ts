@@ -15,7 +15,7 @@
  *   REDIS_URL                               the session store shared by the fleet: redis://[user:password@]host:port[/db],
  *                                           rediss:// for TLS. It holds the sessions' tokens: a Redis trusted with them.
  *   OTEL_TRACES_EXPORTER                    otlp | console | none (default: otlp when OTEL_EXPORTER_OTLP_ENDPOINT or
- *                                           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else console)
+ *                                           OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set, else none)
  *   OTEL_METRICS_EXPORTER                   otlp | console | prometheus | none, read by NodeSDK (default none)
  *   LOG_LEVEL                               pino's level (default info)
  *   RUN_SECONDS                             stop after this long, as on SIGTERM (default: run until signalled)

@@ -16,10 +16,12 @@ import { configError, numberSetting } from './settings.js';
 
 const env = process.env;
 
-/** The span exporter OTEL_TRACES_EXPORTER names: otlp by default when an OTLP endpoint is set, else the console; none for none. */
+/**
+ * The span exporter OTEL_TRACES_EXPORTER names: otlp by default when an OTLP endpoint is set, else
+ * none (the console exporter prints every span, thousands of lines a minute: only when asked for).
+ */
 export function traceExporter(): SpanExporter | undefined {
-  const choice =
-    env.OTEL_TRACES_EXPORTER || (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'console');
+  const choice = env.OTEL_TRACES_EXPORTER || (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'otlp' : 'none');
   if (choice === 'otlp') return new OTLPTraceExporter(); // reads OTEL_EXPORTER_OTLP_* (endpoint, headers) itself
   if (choice === 'console') return new ConsoleSpanExporter();
   if (choice === 'none') return undefined;
