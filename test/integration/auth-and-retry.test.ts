@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { AuthError, ClientCredentials } from '@switchboard/middleware';
 import { WebChatAPI } from '@switchboard/webchat';
+import { sleep } from '../support/time.js';
 
 let e: Emulator;
 const quiet = { onDeprecated: () => undefined };
@@ -54,7 +55,7 @@ describe('client credentials', () => {
     // Proved by order, not by a pause: the background request was made, and its token comes next.
     let next = first;
     for (let i = 0; i < 500 && next === first; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
       next = await source.getAccessToken();
     }
     expect(source.tokenRequests).toBe(2);
@@ -128,7 +129,7 @@ describe('client credentials', () => {
     const source = credentials();
     const before = e.stats.requests('deleteTokensMe', 204);
     const pending = source.getAccessToken().catch((error: unknown) => error);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await sleep(30);
     await source.close();
     expect(await pending).toBeInstanceOf(AuthError);
     expect(e.stats.requests('deleteTokensMe', 204) - before).toBe(1);
@@ -194,7 +195,7 @@ describe('the emulator’s rate limit and faults through WebChatAPI', () => {
       expect(waits.every((w) => w === 1_000)).toBe(true);
 
       limited.faults.add({ match: { operationId: 'getWebchatDeployments' }, fault: { kind: 'status', status: 503 }, times: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await sleep(1_100);
       expect((await api.getWebchatDeployments()).attempts).toBe(2);
       await api.close();
     } finally {

@@ -15,6 +15,7 @@ import { createClient, defineRoute } from '@switchboard/core';
 import { authByScheme, retry, tracing } from '@switchboard/middleware';
 import { json, type Loopback, startLoopback } from '../support/loopback.js';
 import { currentTelemetry, type Telemetry } from '../support/otel.js';
+import { sleep } from '../support/time.js';
 
 const thing = defineRoute<{ id: string }, unknown>({
   operationId: 'getThing',
@@ -73,8 +74,7 @@ async function run(transport: 'ky' | 'undici', httpSpans?: 'switchboard' | 'inst
     }
   });
   await client.close();
-  for (let i = 0; i < 100 && telemetry.spans().filter((s) => s.kind === SpanKind.CLIENT).length < 3; i++)
-    await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 100 && telemetry.spans().filter((s) => s.kind === SpanKind.CLIENT).length < 3; i++) await sleep(5);
   const requests = server.requests.slice(before);
   const spans = telemetry.spans();
   return { requests, spans, clientSpans: spans.filter((s: ReadableSpan) => s.kind === SpanKind.CLIENT) };

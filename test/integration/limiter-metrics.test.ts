@@ -5,14 +5,13 @@ import { RedisLimiter } from '@switchboard/middleware/redis';
 import { closedPort } from '../support/loopback.js';
 import { currentTelemetry } from '../support/otel.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { sleep } from '../support/time.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(() => redis.stop());
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The value of a gauge's point with these attributes, or undefined when there is none. */
 async function gauge(name: string, attributes: Record<string, string>): Promise<unknown> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLimiter } from '@switchboard/middleware/redis';
 import { count, take, tries } from '../support/permits.js';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { sleep } from '../support/time.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -39,10 +40,10 @@ describe('RedisLimiter', () => {
     const a = limiter('shared-pause', { limit: 100 });
     const b = limiter('shared-pause', { limit: 100 });
     await Promise.all([a.ready(), b.ready()]);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // both subscribed
+    await sleep(100); // both subscribed
     const t0 = performance.now();
     a.pauseUntil(Date.now() + 700);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     const grantedAt = await take(b, t0);
     expect(grantedAt).toBeGreaterThanOrEqual(600);
     await Promise.all([a.close(), b.close()]);
@@ -58,7 +59,7 @@ describe('closing with calls in flight', () => {
     const permit = await l.acquire({ operationId: 'op', timeoutMs: 5_000 });
     let closed = false;
     const closing = l.close().then(() => (closed = true));
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // longer than the 2 s bound on stopping bottleneck
+    await sleep(2_500); // longer than the 2 s bound on stopping bottleneck
     expect(closed).toBe(false);
     permit.release();
     await closing;
@@ -80,7 +81,7 @@ describe('closing with calls in flight', () => {
     const permits = Array.from({ length: 3 }, () => l.acquire({ operationId: 'op', timeoutMs: 5_000 }));
     const granted: unknown[] = [];
     for (const p of permits) void p.then((permit) => granted.push(permit));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(granted).toHaveLength(2);
     for (const permit of await Promise.all(permits.slice(0, 2))) permit.release();
     (await (permits[2] as Promise<{ release(): void }>)).release();
@@ -118,7 +119,7 @@ describe('no quota lost across processes', () => {
       );
       const granted = new Promise<{ grantedAt?: number; error?: string }>((resolve) => child.once('message', resolve));
       child.send({ askAt: t0 + 50 });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
       for (const a of aborts) a.abort();
       expect(await Promise.all(leaving)).toEqual(['E_ABORTED', 'E_ABORTED', 'E_ABORTED']);
       const answer = await granted;
@@ -205,7 +206,7 @@ describe('Redis faults', () => {
     const { Redis } = await import('ioredis');
     const admin = new Redis({ host: redis.host, port: redis.port });
     expect((await admin.keys('b_{switchboard:ttl-expiry}*')).length).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await sleep(1_200);
     expect(await admin.keys('b_{switchboard:ttl-expiry}*')).toEqual([]); // really gone
     admin.disconnect();
     const granted = await Promise.all(Array.from({ length: 3 }, () => take(l, t0)));
@@ -221,7 +222,7 @@ describe('Redis faults', () => {
     const t0 = performance.now();
     await take(l, t0);
     const queued = Promise.all([take(l, t0), take(l, t0)]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await admin.flushall();
     const granted = await queued;
     expect(granted).toHaveLength(2);
@@ -259,7 +260,7 @@ describe('Redis unreachable', () => {
     expect(granted).toHaveLength(2);
     // The local budget is 2 (a quarter of 8): a third call waits for the next minute.
     await expect(l.acquire({ operationId: 'op', timeoutMs: 300 })).rejects.toMatchObject({ code: 'E_TIMEOUT' });
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await sleep(1_100);
     expect(notices).toEqual([true]);
     // Closing does not wait for a Redis that is not there (a hang would end the test by its timeout).
     await expect(l.close()).resolves.toBeUndefined();
@@ -279,17 +280,17 @@ describe('Redis unreachable', () => {
     const t0 = performance.now();
     await Promise.all([take(l, t0), take(l, t0)]);
     const queued = Promise.all([take(l, t0), take(l, t0), take(l, t0)]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await redis.stop();
     const granted = await queued;
     expect(granted).toHaveLength(3);
     expect(notices).toEqual([true]);
     await redis.restart();
     await l.ready();
-    for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 50 && notices.length < 2; i++) await sleep(100);
     expect(notices).toEqual([true, false]);
     await l.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(notices).toEqual([true, false]); // closing is not an outage
   });
 });
@@ -309,7 +310,7 @@ describe('Redis hanging', () => {
     const t0 = performance.now();
     await Promise.all([take(l, t0), take(l, t0)]);
     const queued = Promise.all([take(l, t0), take(l, t0)]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     redis.freeze();
     try {
       const granted = await queued;
@@ -318,7 +319,7 @@ describe('Redis hanging', () => {
     } finally {
       redis.thaw();
     }
-    for (let i = 0; i < 50 && notices.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let i = 0; i < 50 && notices.length < 2; i++) await sleep(100);
     expect(notices).toEqual([true, false]);
     await l.close();
   });
@@ -340,7 +341,7 @@ describe('closing', () => {
       subscriber.unsubscribe = () => Promise.reject(new Error('Connection is closed.'));
       await l.close();
       // A rejection nobody handles is reported once the microtasks of its turn have run.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     } finally {
       process.off('unhandledRejection', record);
     }
@@ -375,8 +376,8 @@ describe('closing', () => {
       await l.close();
       const ended = new Promise<void>((resolve) => subscriber.once('end', () => resolve()));
       subscriber.stream.resume();
-      await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2_000))]);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await Promise.race([ended, sleep(2_000)]);
+      await sleep(100);
     } finally {
       process.off('unhandledRejection', record);
     }
@@ -396,7 +397,7 @@ describe('closing', () => {
       connection.client.stream.pause();
       await l.close();
       connection.client.stream.resume();
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     } finally {
       process.off('unhandledRejection', record);
     }

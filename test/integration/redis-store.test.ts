@@ -13,6 +13,7 @@ import { Cluster, Redis } from 'ioredis';
 import { closedPort } from '../support/loopback.js';
 import { startRedis } from '../support/redis.js';
 import { startRedisCluster, startRedisSentinel } from '../support/redis-topology.js';
+import { sleep } from '../support/time.js';
 
 const MINUTE = 60_000;
 
@@ -25,7 +26,7 @@ async function eventually<T>(what: string, timeoutMs: number, probe: () => Promi
     } catch (error) {
       if (Date.now() >= deadline) throw new Error(`${what}: still failing after ${timeoutMs} ms`, { cause: error });
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

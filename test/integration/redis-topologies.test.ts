@@ -13,6 +13,7 @@ import { type RedisServer, startRedis } from '../support/redis.js';
 import { type RedisClusterServer, type RedisSentinelServer, startRedisCluster, startRedisSentinel } from '../support/redis-topology.js';
 import { count, take, tries } from '../support/permits.js';
 import { pingById as ping } from '../support/routes.js';
+import { sleep } from '../support/time.js';
 
 /** Twelve requests for a turn, 3 s each, from two limiters of one id allowed 5 a minute: counted, one budget grants 5. */
 async function expectOneBudget(a: RedisLimiter, b: RedisLimiter): Promise<void> {
@@ -94,10 +95,10 @@ describe('a Redis Cluster of 3 primaries', () => {
     const c = new RedisLimiter({ id: 'cluster-pause', redis: yours, limit: 5, intervalMs: 1_000 });
     const d = new RedisLimiter({ id: 'cluster-pause', redis: yours, limit: 5, intervalMs: 1_000 });
     await Promise.all([c.ready(), d.ready()]);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // both subscribed
+    await sleep(100); // both subscribed
     const t0 = performance.now();
     c.pauseUntil(Date.now() + 700);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     // A lower bound, which a slow machine cannot break: d waited out c's pause.
     expect(await take(d, t0)).toBeGreaterThanOrEqual(600);
     const slots = new Set<number>();
@@ -126,7 +127,7 @@ describe('a Redis Cluster of 3 primaries', () => {
     const ranges = await yours.cluster('SLOTS');
     const owner = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1] as number;
     const run = await callsThrough(limiter, 120, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       await cluster.killNode(owner);
     });
     console.log(JSON.stringify({ topology: 'cluster', calls: 120, maxGapMs: Math.round(run.maxGapMs), notices }));
@@ -165,14 +166,14 @@ describe('Sentinel: a primary and a replica behind 3 sentinels', () => {
     let killedAt = 0;
     let promotedAt = 0;
     const run = await callsThrough(limiter, 240, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       killedAt = performance.now();
       failoverMs = (await sentinel.killPrimary()).failoverMs;
       promotedAt = performance.now();
     });
     // Back on the shared budget once the sentinels have promoted the replica.
     const until = Date.now() + 15_000;
-    while (notices.at(-1) !== false && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (notices.at(-1) !== false && Date.now() < until) await sleep(100);
     console.log(JSON.stringify({ topology: 'sentinel', calls: 240, failoverMs, maxGapMs: Math.round(run.maxGapMs), notices }));
     expect(run.outcomes.filter((o) => o === 'ok')).toHaveLength(240);
     expect(run.received.size).toBe(240);

@@ -11,6 +11,7 @@ import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { RedisStore } from '@switchboard/middleware/redis';
 import { type SessionMessage, WebMessagingAPI } from '@switchboard/webmessaging';
 import { type RedisServer, startRedis } from '../support/redis.js';
+import { sleep } from '../support/time.js';
 
 const WORKER = fileURLToPath(new URL('./session-worker.mjs', import.meta.url));
 type Reported = Pick<SessionMessage, 'id' | 'direction' | 'text' | 'type'>;
@@ -103,13 +104,13 @@ async function waitForRecord(store: RedisStore, key: string, after: string | und
   for (let i = 0; i < 1_000; i++) {
     const record = JSON.parse((await store.get(storeKey)) ?? '{}') as { token?: string; after?: string };
     if (record.token && record.after === after) return record.token;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
   throw new Error('the record never caught up');
 }
 
 async function waitFor(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 3_000 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 3_000 && !done(); i++) await sleep(10);
   expect(done()).toBe(true);
 }
 

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closedPort } from './loopback.js';
+import { sleep } from './time.js';
 
 export interface ProxyCredentials {
   readonly user: string;
@@ -118,7 +119,7 @@ async function ready(child: ChildProcess, port: number, output: () => string): P
   // Once ready, a later exit (stop() ends it) must not surface as an unhandled rejection.
   failed.catch(() => undefined);
   const poll = async () => {
-    while (!settled && !(await connects(port))) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!settled && !(await connects(port))) await sleep(20);
   };
   try {
     await Promise.race([poll(), failed]);

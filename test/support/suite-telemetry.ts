@@ -7,12 +7,13 @@
 import { afterAll, expect } from 'vitest';
 import { installTelemetry, spanTexts } from './otel.js';
 import { leaksIn } from './secrets.js';
+import { sleep } from './time.js';
 
 const telemetry = installTelemetry();
 
 afterAll(async () => {
   // A span still open when its file is done has leaked (the work it traced is long over); its text is scanned too.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   const open = [...telemetry.openSpans].filter((span) => span.instrumentationScope.name === '@switchboard/middleware');
   const leaks = [...telemetry.allSpans, ...open].flatMap((span) => leaksIn(spanTexts(span)).map((leak) => `${span.name}: ${leak}`));
   await telemetry.uninstall();

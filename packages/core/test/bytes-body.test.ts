@@ -18,6 +18,7 @@ import {
 import { fakeTransport } from '../../../test/support/fakes.js';
 import { type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { ping } from '../../../test/support/routes.js';
+import { sleep } from '../../../test/support/time.js';
 
 const putUpload = presignedUploadRoute('putUpload');
 
@@ -111,7 +112,7 @@ describe.each(['ky', 'undici'] as const)('a bytes body to an absolute URL, %s tr
           pulled++;
           yield new Uint8Array(1_024);
           firstOut();
-          await new Promise((resolve) => setTimeout(resolve, 5));
+          await sleep(5);
         }
       } finally {
         stopped = true;
@@ -127,9 +128,9 @@ describe.each(['ky', 'undici'] as const)('a bytes body to an absolute URL, %s tr
     controller.abort(new Error('the user left'));
     await expect(call).rejects.toBeInstanceOf(AbortError);
     await c.close();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     const after = pulled;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(stopped).toBe(true);
     expect(pulled).toBe(after);
   });

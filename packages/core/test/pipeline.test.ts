@@ -11,6 +11,7 @@ import {
 } from '@switchboard/core';
 import { againOn, type FakeTransport, fakeTransport, respond, settledState } from '../../../test/support/fakes.js';
 import { getThing } from '../../../test/support/routes.js';
+import { sleep } from '../../../test/support/time.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -208,7 +209,7 @@ describe('calling next', () => {
       async handle(ctx, next) {
         const mine = ctx.attempt;
         // The first attempt waits longer, so the second starts (and stamps) while it waits.
-        await new Promise((resolve) => setTimeout(resolve, mine === 1 ? 30 : 5));
+        await sleep(mine === 1 ? 30 : 5);
         ctx.request.headers['x-attempt'] = String(mine);
         expect(ctx.attempt).toBe(mine);
         return next();
@@ -311,7 +312,7 @@ describe('calling next', () => {
       phase: 'retry',
       async handle(_ctx, next) {
         await next();
-        await new Promise((resolve) => setTimeout(resolve, 400)); // a backoff that ignores the deadline
+        await sleep(400); // a backoff that ignores the deadline
         return next();
       },
     };
@@ -332,7 +333,7 @@ describe('calling next', () => {
       name: 'slow',
       phase: 'attempt',
       async handle(_ctx, next) {
-        await new Promise((resolve) => setTimeout(resolve, 400));
+        await sleep(400);
         return next();
       },
     };
@@ -355,7 +356,7 @@ describe('calling next', () => {
     const transport: Transport = {
       name: 'slow',
       async send() {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        await sleep(50);
         log.push('SENT');
         return { status: 200, headers: headersFromRecord(), data: {} };
       },

@@ -4,8 +4,7 @@ import { AbortError, createClient, HttpError, type Middleware, NetworkError, Res
 import { untilTrue } from '../../../test/support/fakes.js';
 import { closedPort, held, json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { createThing, deleteThing, getThing } from '../../../test/support/routes.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../../test/support/time.js';
 
 /** Calls next again after a failure, as a retry middleware would. */
 const retryOnFailure: Middleware = {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Emulator } from '@switchboard/emulator';
+export { sleep } from '../../../test/support/time.js';
 
 export interface Answer {
   readonly status: number;
@@ -98,5 +99,3 @@ export function schemaProblems(operationId: string, status: number, body: unknow
 }
 
 export const OPERATION_IDS = spec.operations.map((o) => o.operationId);
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -34,6 +34,7 @@ import { pauseAfter429, RateLimitError, retry } from '@switchboard/middleware';
 import { type Handler, startLoopback } from '../../../test/support/loopback.js';
 import { propertySeed } from '../../../test/support/property-seed.js';
 import { ping } from '../../../test/support/routes.js';
+import { sleep } from '../../../test/support/time.js';
 
 // ---------------------------------------------------------------------------------------------
 
@@ -152,8 +153,6 @@ interface CallRecord {
   abortedAt?: number;
   outcome?: { readonly status: number } | { readonly error: unknown };
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** How many pairs of (request, earlier 429) were checked, and how many were exempt as already on their way. */
 const tally = { scenarios: 0, requests: 0, refusals: 0, pairsChecked: 0, inFlightExempt: 0, heldPastDeadline: 0 };

@@ -13,8 +13,8 @@ import {
 import { settledState, untilTrue } from '../../../test/support/fakes.js';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { pingById as ping } from '../../../test/support/routes.js';
+import { sleep } from '../../../test/support/time.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let server: Loopback | undefined;
 afterEach(async () => {
   vi.useRealTimers();

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type ChatEvent, type StreamEvent, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
 import { propertySeed } from '../../../test/support/property-seed.js';
+import { sleep } from '../../../test/support/time.js';
 
 const SEED = propertySeed('chat-events.property.test.ts');
 const HEARTBEAT_MS = 100;
@@ -74,7 +75,7 @@ async function runScenario(steps: readonly Step[]): Promise<void> {
     const deadline = performance.now() + ms;
     while (!test()) {
       if (performance.now() > deadline) throw new Error(`${what} not seen in ${ms} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
   };
   await until(() => events.some((x) => x.type === 'message' && x.message.sender.role === 'AGENT'), 5_000, 'the greeting');
@@ -82,7 +83,7 @@ async function runScenario(steps: readonly Step[]): Promise<void> {
   const faults: { at: number; kind: string }[] = [];
   for (const step of steps) {
     for (let i = 0; i < step.messages; i++) await chat.sendMessage(`guest message ${++sent}`);
-    await new Promise((resolve) => setTimeout(resolve, step.waitMs));
+    await sleep(step.waitMs);
     const at = performance.now();
     const touched =
       step.fault.kind === 'drop'

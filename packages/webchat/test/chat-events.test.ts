@@ -17,6 +17,7 @@ import {
   type WebChatMessage,
   WebChatAPI,
 } from '@switchboard/webchat';
+import { sleep } from '../../../test/support/time.js';
 
 let e: Emulator;
 let api: WebChatAPI;
@@ -138,7 +139,7 @@ describe('chat.events()', () => {
     chat.on('connection', (event) => states.push(event.state));
     const seen = collect(chat);
     await seen.until(() => seen.messages().length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(messages.map((m) => m.id)).toEqual(seen.messages().map((m) => m.id));
     stop();
     await chat.leave();
@@ -334,7 +335,7 @@ describe('giving up', () => {
     const abort = new AbortController();
     const iterator = chat.events({ signal: abort.signal })[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toMatchObject({ type: 'connection', state: 'open' });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the greeting and the agent's join are queued by now
+    await sleep(300); // the greeting and the agent's join are queued by now
     abort.abort();
     expect((await iterator.next()).done).toBe(true);
     expect(heard).toContain('open');

@@ -5,6 +5,7 @@ import { defineRoute, type HttpError, type Middleware } from '@switchboard/core'
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { errorBodyOf, type GuestChat, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
+import { sleep } from '../../../test/support/time.js';
 
 let e: Emulator;
 let oauth: string;
@@ -87,7 +88,7 @@ describe('the guest flow', () => {
     for (let i = 0; i < 50 && members.length < 2; i++) {
       members.length = 0;
       for await (const member of chat.members()) members.push(member.role);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     expect(members.sort()).toEqual(['AGENT', 'CUSTOMER']);
     ws.close();
@@ -176,7 +177,7 @@ describe('message order', () => {
       async handle(_ctx, next) {
         const first = await next();
         if (first.status !== 503) return first;
-        await new Promise((resolve) => setTimeout(resolve, 30));
+        await sleep(30);
         return next();
       },
     };

@@ -5,6 +5,7 @@ import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type GuestChat, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
 import { settledState } from '../../../test/support/fakes.js';
+import { sleep } from '../../../test/support/time.js';
 
 let e: Emulator;
 let api: WebChatAPI;
@@ -78,7 +79,7 @@ describe('member paging', () => {
     for (let i = 0; i < 100 && roles.length < 2; i++) {
       roles.length = 0;
       for await (const member of routed.members({ pageSize: 1 })) roles.push(member.role);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     expect(roles).toEqual(['CUSTOMER', 'AGENT']);
     ws.close();

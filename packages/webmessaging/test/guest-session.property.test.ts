@@ -14,6 +14,7 @@ import { type SessionEvent, type SessionMessage, WebMessagingAPI } from '@switch
 import { timeOf } from '../src/session-message.js';
 import { propertySeed } from '../../../test/support/property-seed.js';
 import { type StoredMessage, storedMessages } from './guest-session-oracle.js';
+import { sleep } from '../../../test/support/time.js';
 
 const SEED = propertySeed('guest-session.property.test.ts');
 
@@ -168,7 +169,7 @@ async function applyStep(token: string, current: Step, send: () => void): Promis
       faults.refuseUpgrades(current.count);
       return void faults.drop(token);
     case 'pause':
-      return new Promise((resolve) => setTimeout(resolve, current.ms));
+      return sleep(current.ms);
   }
 }
 
