@@ -83,7 +83,9 @@ const knownPackages = new Set(
 function problemsOfShellLine(line: string, emulatorFlags: ReadonlySet<string>): string[] {
   const command = line.replace(/\s+#.*$/, '').trim();
   if (command === '' || command.startsWith('#')) return [];
+  // `corepack pnpm …` is pnpm, fetched by Node's corepack when it is not on PATH.
   const words = command.split(/\s+/);
+  if (words[0] === 'corepack' && words[1] === 'pnpm') words.shift();
   const [tool, first, ...rest] = words;
   if (tool === 'npm' && (first === 'test' || first === 'ci')) return [];
   if (tool === 'npm' && first === 'run') return rootScripts.includes(rest[0] ?? '') ? [] : [`no root script "${rest[0]}"`];
@@ -92,9 +94,12 @@ function problemsOfShellLine(line: string, emulatorFlags: ReadonlySet<string>): 
     return rootScripts.includes(script ?? '') || PNPM_COMMANDS.has(script ?? '') ? [] : [`no root script "${script}"`];
   }
   if (tool === 'npm' && (first === 'install' || first === 'i')) {
-    return rest
-      .filter((word) => !word.startsWith('-'))
-      .flatMap((name) => (knownPackages.has(name.replace(/(.)@[^/]*$/, '$1')) ? [] : [`"${name}" is not a package this repository uses`]));
+    return (
+      rest
+        // Tarballs npm run pack made are ours.
+        .filter((word) => !word.startsWith('-') && !/\/packs\/[^/]*\.tgz$/.test(word))
+        .flatMap((name) => (knownPackages.has(name.replace(/(.)@[^/]*$/, '$1')) ? [] : [`"${name}" is not a package this repository uses`]))
+    );
   }
   if (tool === 'npx' && first === 'switchboard-emulator')
     return rest.filter((word) => word.startsWith('--') && !emulatorFlags.has(word)).map((flag) => `switchboard-emulator has no ${flag}`);
