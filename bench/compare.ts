@@ -1,7 +1,7 @@
 /** The end-to-end comparison table of run.ts and peers.ts: clients side by side, a table per concurrency. */
 import type { BenchClient } from './clients.js';
-import { measureInterleaved, pooledLatencies, type RoundSettings, type Sample } from './measure.js';
-import { fmt, median, percentile, printTable, fmtRange } from './stats.js';
+import { measureInterleaved, type RoundSettings, type Sample, throughputCells } from './measure.js';
+import { fmt, median, printTable } from './stats.js';
 
 /** What compare() measured: the ratios (see compare()) and each client's samples by round, as `name@concurrency`. */
 export interface Comparison {
@@ -31,7 +31,6 @@ export async function compare(
   const rounds = new Map<string, Sample[]>();
   for (const concurrency of [1, 64]) {
     const samples = await measureInterleaved(clients, concurrency, settings);
-    const rpsOf = (c: BenchClient) => median((samples.get(c) ?? []).map((s) => s.rps));
     /** The median over rounds of `client`'s req/s over `reference`'s in the same round. */
     const ratioOf = (client: BenchClient, reference: BenchClient): number => {
       const theirs = samples.get(reference) ?? [];
@@ -40,8 +39,6 @@ export async function compare(
     const rows = clients.map((client) => {
       const runs = samples.get(client) ?? [];
       rounds.set(`${client.name}@${concurrency}`, runs);
-      const pooled = pooledLatencies(runs);
-      const rps = rpsOf(client);
       const overKy = ratioOf(client, reference.ky);
       const overHttp = reference.http ? ratioOf(client, reference.http) : Number.NaN;
       ratios.set(`${client.name}@${concurrency}/ky`, overKy);
@@ -50,11 +47,7 @@ export async function compare(
       for (const [key, other] of Object.entries(reference.others ?? {}))
         ratios.set(`${client.name}@${concurrency}/${key}`, ratioOf(client, other));
       return [
-        client.name,
-        fmt(rps),
-        fmtRange(runs.map((s) => s.rps)),
-        fmt(percentile(pooled, 50) * 1000),
-        fmt(percentile(pooled, 99) * 1000),
+        ...throughputCells(client.name, runs),
         fmt(median(runs.map((s) => s.cpuUsPerRequest)), 1),
         fmt(overKy, 2),
         ...(reference.http ? [fmt(overHttp, 2)] : []),

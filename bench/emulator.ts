@@ -4,8 +4,8 @@
  * next to the minimal node:http server the transport benchmark uses.
  */
 import { Agent } from 'undici';
-import { benchScript, startScript } from './measure.js';
-import { fmt, median, percentile, printTable, fmtRange } from './stats.js';
+import { benchScript, startScript, throughputCells } from './measure.js';
+import { fmt, median, printTable } from './stats.js';
 
 interface Target {
   readonly name: string;
@@ -113,17 +113,8 @@ export async function runEmulatorBench(options: { durationMs: number; rounds: nu
       ['server and route', 'req/s', 'min–max', 'p50 µs', 'p99 µs', 'non-200', '× node:http server'],
       targets.map((target, i) => {
         const runs = samples[i] ?? [];
-        const pooled = Float64Array.from(runs.flatMap((r) => [...r.latencies]));
         const rps = median(runs.map((r) => r.rps));
-        return [
-          target.name,
-          fmt(rps),
-          fmtRange(runs.map((r) => r.rps)),
-          fmt(percentile(pooled, 50) * 1000),
-          fmt(percentile(pooled, 99) * 1000),
-          fmt(runs.reduce((n, r) => n + r.failures, 0)),
-          fmt(rps / reference, 2),
-        ];
+        return [...throughputCells(target.name, runs), fmt(runs.reduce((n, r) => n + r.failures, 0)), fmt(rps / reference, 2)];
       }),
     );
   } finally {

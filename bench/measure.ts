@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { BenchClient } from './clients.js';
+import { fmt, fmtRange, median, percentile } from './stats.js';
 
 export interface Sample {
   readonly rps: number;
@@ -57,10 +58,17 @@ export async function measureInterleaved(
 }
 
 /** The latencies of every round in one array, for percentiles over the whole run. */
-export function pooledLatencies(runs: readonly Sample[]): Float64Array {
+export function pooledLatencies(runs: readonly Pick<Sample, 'latencies'>[]): Float64Array {
   const pooled = new Float64Array(runs.reduce((n, s) => n + s.latencies.length, 0));
   runs.reduce((offset, s) => (pooled.set(s.latencies, offset), offset + s.latencies.length), 0);
   return pooled;
+}
+
+/** The cells every throughput table starts a row with: the name, median req/s, its min–max, p50 and p99 latency in µs over every round. */
+export function throughputCells(name: string, runs: readonly Pick<Sample, 'rps' | 'latencies'>[]): string[] {
+  const pooled = pooledLatencies(runs);
+  const rps = runs.map((run) => run.rps);
+  return [name, fmt(median(rps)), fmtRange(rps), fmt(percentile(pooled, 50) * 1000), fmt(percentile(pooled, 99) * 1000)];
 }
 
 /**
