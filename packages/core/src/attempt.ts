@@ -4,7 +4,7 @@
  * middleware) therefore never share a request. A class rather than Object.create(call): an object
  * used as a prototype costs V8 several microseconds to re-shape, on every call.
  */
-import type { Call } from './call.js';
+import type { CallLifecycle } from './call-lifecycle.js';
 import { CallScope } from './call-scope.js';
 import { ConfigurationError } from './errors.js';
 import { errorTypeOf } from './events.js';
@@ -18,13 +18,14 @@ function statusErrorType(status: number): string | undefined {
 
 export class Attempt extends CallScope {
   declare attemptTimeout: number;
-  declare readonly call: Call;
+  /** The call's lifecycle, which counts this attempt's request out and back in. */
+  declare readonly lifecycle: CallLifecycle;
   declare readonly attempt: number;
   declare request: HttpRequest;
 
-  constructor(call: Call, attempt: number, request: HttpRequest) {
+  constructor(call: CallScope & { readonly lifecycle: CallLifecycle }, attempt: number, request: HttpRequest) {
     super(call);
-    this.call = call;
+    this.lifecycle = call.lifecycle;
     this.attempt = attempt;
     this.request = request;
     this.attemptTimeout = call.attemptTimeout;
@@ -46,71 +47,57 @@ export class Attempt extends CallScope {
     };
   }
 
-  /** Hands the request to the transport: the last checks, the physical attempt's number, its events. */
+  /**
+   * Hands the request to the transport: the last checks, the physical attempt's number, its events.
+   * One path, watched or not: the request is counted out, and back in once the transport's promise
+   * settles (close() waits for every request still out; a hedged one may outlive its call), and only
+   * once nothing but the transport can fail. What the caller awaits is the transport's promise
+   * itself; the attempt ends in a reaction of its own, registered first, so it runs before the
+   * caller's: a watcher sees `attempt.end` before the call goes on.
+   */
   send(transport: Transport): Promise<HttpResponse> {
     this.assertCanSend();
     const options = this.transportOptions();
-    const { events } = this;
-    const { lifecycle } = this.call;
+    const { events, lifecycle, request } = this;
     const number = ++events.attemptsSent;
-    if (!events.observed) return this.#counted(transport, options);
-    events.attemptStart(number, this.request);
-    // Counted out and back in, watched or not, and only once nothing but the transport can fail:
-    // close() waits for every request still out (a hedged one may outlive its call).
+    const watched = events.observed;
+    if (watched) events.attemptStart(number, request);
     lifecycle.requestSent();
-    const started = performance.now();
-    const settled = (status: number | undefined, errorType: string | undefined, correlationId?: string): void => {
-      try {
-        endBody(this.request.body);
-        events.attemptEnd(number, performance.now() - started, status, errorType, correlationId);
-      } finally {
-        lifecycle.requestSettled();
-      }
-    };
+    const started = watched ? performance.now() : 0;
     let sending: Promise<HttpResponse>;
     try {
-      sending = events.aroundSend(() => transport.send(this.request, options));
+      sending = watched ? events.aroundSend(() => transport.send(request, options)) : transport.send(request, options);
     } catch (error) {
       // A transport that throws instead of rejecting still ends its attempt; passed on as thrown.
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       sending = Promise.reject(error);
     }
-    return sending.then(
-      (response) => {
-        // Read defensively: a custom transport's malformed answer must still end the attempt
-        // (the client then reports it as a ConfigurationError).
-        const status = (response as HttpResponse | undefined)?.status;
-        if (typeof status === 'number') settled(status, statusErrorType(status), this.#correlationOf(response));
-        else settled(undefined, '_OTHER');
-        return response;
-      },
-      (error: unknown) => {
-        settled(undefined, errorTypeOf(error));
-        throw error;
-      },
+    Promise.resolve(sending).then(
+      (response) => this.#ended(watched, () => this.#answered(number, started, response)),
+      (error: unknown) =>
+        this.#ended(watched, () => this.events.attemptEnd(number, performance.now() - started, undefined, errorTypeOf(error))),
     );
+    return sending;
   }
 
-  /** The transport's promise as it is, the request counted back in once it settles: the path of a call nobody watches. */
-  #counted(transport: Transport, options: TransportOptions): Promise<HttpResponse> {
-    const { lifecycle } = this.call;
-    lifecycle.requestSent();
-    let sending: Promise<HttpResponse>;
+  /** The attempt is over: a streamed body is read no further, a watcher hears how it ended, the request is back. */
+  #ended(watched: boolean, tell: () => void): void {
     try {
-      sending = transport.send(this.request, options);
-    } catch (error) {
       endBody(this.request.body);
-      lifecycle.requestSettled();
-      throw error;
+      if (watched) tell();
+    } finally {
+      this.lifecycle.requestSettled();
     }
-    // The attempt is over once the transport's promise settles: a streamed body is read no further.
-    const back = (): void => {
-      endBody(this.request.body);
-      lifecycle.requestSettled();
-    };
-    // A branch of its own, not the caller's chain: what the caller awaits is the transport's promise itself.
-    Promise.resolve(sending).then(back, back);
-    return sending;
+  }
+
+  #answered(number: number, started: number, response: HttpResponse): void {
+    const durationMs = performance.now() - started;
+    // Read defensively: a custom transport's malformed answer must still end the attempt
+    // (the client then reports it as a ConfigurationError).
+    const status = (response as HttpResponse | undefined)?.status;
+    if (typeof status === 'number')
+      this.events.attemptEnd(number, durationMs, status, statusErrorType(status), this.#correlationOf(response));
+    else this.events.attemptEnd(number, durationMs, undefined, '_OTHER');
   }
 
   #correlationOf(response: HttpResponse): string | undefined {

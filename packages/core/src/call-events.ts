@@ -2,6 +2,7 @@
 import type { RouteDescriptor } from './descriptor.js';
 import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type RetryEvent, type WaitReason } from './events.js';
 import type { HttpRequest, HttpResponse, ResponseHeaders } from './http.js';
+import { isolated } from './listener-set.js';
 import type { Listeners } from './listeners.js';
 import type { RetryReport } from './context.js';
 import type { Redaction } from './redaction.js';
@@ -22,15 +23,9 @@ export interface CallTotals {
   readonly waitedMs: number;
 }
 
-/** Calls `fn` on each observer; an observer's failure is not the call's. Callers check for observers first, so no closure is made for none. */
+/** Calls `fn` on each observer, isolated: an observer's failure is not the call's. Callers check for observers first, so no closure is made for none. */
 function notify(observers: readonly CallObserver[], fn: (observer: CallObserver) => void): void {
-  for (const observer of observers) {
-    try {
-      fn(observer);
-    } catch {
-      // ignored: see above
-    }
-  }
+  for (const observer of observers) isolated(fn, undefined, observer);
 }
 
 export class CallEvents {
@@ -57,15 +52,10 @@ export class CallEvents {
   }
 
   emit(event: CallEvent): void {
-    // The loop by hand, not notify(): this runs for every event of every watched call.
+    // Not notify(): this runs for every event of every watched call, and makes no closure.
     if (this.#observers) {
-      for (const observer of this.#observers) {
-        try {
-          observer.event?.(event);
-        } catch {
-          // An observer's failure is not the call's.
-        }
-      }
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- isolated() calls it on `observer`
+      for (const observer of this.#observers) if (observer.event) isolated(observer.event, observer, event);
     }
     this.hub.listeners.emit(event);
   }

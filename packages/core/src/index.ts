@@ -52,6 +52,7 @@ export { isReplayable } from './streamed-body.js';
 export { presignedUploadRoute, type PresignedUploadInput } from './presigned-upload.js';
 export { checkBaseUrl } from './base-url.js';
 export { MAX_TIMER_MS } from './transports/attempt-timer.js';
+export { isolated, ListenerSet } from './listener-set.js';
 export { checkProxySetting, isProxyConnectFailure, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';

@@ -1,10 +1,9 @@
 /** The client's event listeners, by event type or `*` for all; a listener's failure is never the call's. */
 import type { CallEvent, CallEventListener, CallEventType } from './events.js';
-
-type AnyListener = (event: CallEvent) => void;
+import { ListenerSet } from './listener-set.js';
 
 export class Listeners {
-  readonly #byType = new Map<CallEventType | '*', Set<AnyListener>>();
+  readonly #byType = new Map<CallEventType | '*', ListenerSet<CallEvent>>();
   #count = 0;
 
   get size(): number {
@@ -12,35 +11,23 @@ export class Listeners {
   }
 
   on(type: CallEventType | '*', listener: CallEventListener): () => void {
-    const wrapped = listener;
     let set = this.#byType.get(type);
-    if (!set) this.#byType.set(type, (set = new Set()));
-    if (set.has(wrapped)) return () => undefined;
-    set.add(wrapped);
+    if (!set) this.#byType.set(type, (set = new ListenerSet()));
+    if (set.has(listener)) return () => undefined;
+    const remove = set.add(listener);
     this.#count++;
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      set.delete(wrapped);
+      remove();
       this.#count--;
     };
   }
 
   emit(event: CallEvent): void {
     if (this.#count === 0) return;
-    notify(this.#byType.get(event.type), event);
-    notify(this.#byType.get('*'), event);
-  }
-}
-
-function notify(listeners: Set<AnyListener> | undefined, event: CallEvent): void {
-  if (!listeners) return;
-  for (const listener of listeners) {
-    try {
-      listener(event);
-    } catch {
-      // Someone else's bug: it must not fail, or change the outcome of, the call it watched.
-    }
+    this.#byType.get(event.type)?.emit(event);
+    this.#byType.get('*')?.emit(event);
   }
 }

@@ -183,6 +183,39 @@ describe('call events', () => {
     expect(seen).toEqual(['success']);
   });
 
+  it('an async listener or observer that rejects is no unhandled rejection, and the others still hear every event', async () => {
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const rejecting: Middleware = {
+        name: 'rejecting-observer',
+        phase: 'operation',
+        handle(ctx, next) {
+          // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the misuse under test
+          ctx.observe({ event: () => Promise.reject(new Error('async observer bug')) });
+          return next();
+        },
+      };
+      const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport: fakeTransport([answer(200)]), middleware: [rejecting] });
+      // A listener typed as returning nothing, yet async: TypeScript lets it through, so must we.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the misuse under test
+      client.on('*', async () => {
+        await Promise.resolve();
+        throw new Error('async listener bug');
+      });
+      const seen: string[] = [];
+      client.on('*', (event) => seen.push(event.type));
+      await expect(client.call(getThing, { thingId: 'x' })).resolves.toMatchObject({ status: 200 });
+      // Unhandled rejections are reported after the microtask queue drains: give them a turn of the loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      expect(seen).toEqual(['call.start', 'attempt.start', 'attempt.end', 'call.end']);
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+  });
+
   it('builds no event when nobody listens', async () => {
     const transport = fakeTransport([answer(200)]);
     let urlsRedacted = 0;

@@ -6,7 +6,7 @@
  * the oldest go first), since a session starts delivering (its history) before its caller can listen.
  */
 import { EventQueue } from './event-queue.js';
-import { ListenerSet } from './listener-set.js';
+import { ListenerSet } from '@switchboard/core';
 
 /** An event with a type, by which listeners are chosen. */
 export interface TypedEvent {

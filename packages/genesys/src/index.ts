@@ -23,7 +23,6 @@ export { type BodyLimits, bodyValidators } from './body-validators.js';
 export { afterCursor, byCursor, byPageNumber, checkSignal, type CursorPage, type NumberedPage } from './pagination.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export { ReorderWindow } from './reorder-window.js';
-export { ListenerSet } from './listener-set.js';
 export { EventQueue } from './event-queue.js';
 export { EventFanOut, type EventFanOutOptions, type TypedEvent } from './event-fan-out.js';
 export {

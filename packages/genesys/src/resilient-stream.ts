@@ -31,7 +31,7 @@
  *
  * The stream's URI may hold a credential: it appears in no event, reason or error.
  */
-import { ConfigurationError, type ProxySetting } from '@switchboard/core';
+import { ConfigurationError, isolated, type ProxySetting } from '@switchboard/core';
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { ReorderWindow } from './reorder-window.js';
@@ -183,15 +183,6 @@ type Held<Item, Live> = { readonly item: Item } | { readonly live: Live };
 const REFUSED = new Set([401, 403, 404]);
 /** The reason of a connection dropped because too much was held. */
 const TOO_MUCH_HELD = 'too many events held';
-
-/** Runs a call out of the stream (a handler); what it throws is dropped: it must not reach ws's event handlers. */
-function guarded(call: () => void): void {
-  try {
-    call();
-  } catch {
-    // Not ours to handle: a handler that throws does not stop the stream.
-  }
-}
 
 /** One resilient stream; see the module's description. */
 export class ResilientStream<Item, Live, Reason extends string> {
@@ -459,7 +450,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
 
   #connection(state: StreamConnectionEvent['state'], attempt: number, reason: string): void {
     const event: StreamConnectionEvent = { type: 'connection', state, attempt, reason };
-    guarded(() => this.#handlers.connection(event));
+    isolated(() => this.#handlers.connection(event));
   }
 
   /**
@@ -486,7 +477,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
     }
     // Aborted (the connection closed) or replaced by a newer connection: the events held wait for the next fill.
     if (fill.signal.aborted || this.#socket !== socket) return false;
-    guarded(() => this.#handlers.gapFilled(recovered, this.#clock.now() - started));
+    isolated(() => this.#handlers.gapFilled(recovered, this.#clock.now() - started));
     this.#window.resume();
     return true;
   }
@@ -516,14 +507,14 @@ export class ResilientStream<Item, Live, Reason extends string> {
     if (this.#ended || id === undefined || this.#delivered.has(id)) return false;
     this.#delivered.add(id);
     this.#lastId = id;
-    guarded(() => this.#handlers.item(item, recovered));
+    isolated(() => this.#handlers.item(item, recovered));
     return true;
   }
 
   /** A live event whose wait in the reorder window is over. */
   #release(held: Held<Item, Live>): void {
     if ('item' in held) this.#deliver(held.item, false);
-    else if (!this.#ended) guarded(() => this.#handlers.live(held.live));
+    else if (!this.#ended) isolated(() => this.#handlers.live(held.live));
   }
 
   /** Reads one text frame; whether it was a frame of the API. What it holds counts the frame's bytes. */
@@ -550,15 +541,15 @@ export class ResilientStream<Item, Live, Reason extends string> {
   /** Counts a frame that was not what the API sends; the handler is told only why, never what it held. */
   #ignore(reason: Reason | 'binary frame'): false {
     this.#ignoredFrames++;
-    guarded(() => this.#handlers.ignored(reason));
+    isolated(() => this.#handlers.ignored(reason));
     return false;
   }
 
   #giveUp(failure: StreamFailure, detail: string): void {
     if (this.#ending) return;
-    guarded(() => this.#handlers.givingUp(failure, detail));
+    isolated(() => this.#handlers.givingUp(failure, detail));
     this.#end(failure === 'outage' ? 'gave up' : 'refused');
-    guarded(() => this.#handlers.failed(failure, detail));
+    isolated(() => this.#handlers.failed(failure, detail));
   }
 
   /**

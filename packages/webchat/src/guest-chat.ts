@@ -4,7 +4,7 @@
  * before it to settle, so a message that has to be retried is never overtaken by a later one.
  */
 import { inspect } from 'node:util';
-import { AbortError, type CallOptions, type CallResult, type ProxySetting } from '@switchboard/core';
+import { AbortError, type CallOptions, type CallResult, ListenerSet, type ProxySetting } from '@switchboard/core';
 import type {
   CreateWebChatMessageRequest,
   WebChatGuestMediaRequest,
@@ -16,7 +16,7 @@ import type { WebChatOperations } from './generated/operations.js';
 import type { GetWebchatGuestConversationMessagesInput } from './generated/routes.js';
 import { type ChatEvent, type EventStreamError, type EventStreamOptions } from './chat-events.js';
 import { ChatStream } from './chat-stream.js';
-import { EventFanOut, ListenerSet } from '@switchboard/genesys';
+import { EventFanOut } from '@switchboard/genesys';
 import type { StreamObserver } from '@switchboard/genesys';
 import { paginateMembers, paginateMessages } from './pagination.js';
 

@@ -15,8 +15,9 @@ import type {
   Redaction,
   RouteDescriptor,
 } from '@switchboard/core';
+import { ListenerSet } from '@switchboard/core';
 import { AuthError, type SchemeCredentials } from '@switchboard/middleware';
-import { GenesysClient, type GenesysClientOptions, ListenerSet, type TelemetryProviders, telemetryProviders } from '@switchboard/genesys';
+import { GenesysClient, type GenesysClientOptions, type TelemetryProviders, telemetryProviders } from '@switchboard/genesys';
 import type {
   CreateWebChatConversationRequest,
   CreateWebChatConversationResponse,

@@ -13,6 +13,7 @@ import {
   type CallResult,
   type Client,
   ConfigurationError,
+  ListenerSet,
   ValidationError,
   createStateKey,
   type PipelineStep,
@@ -21,15 +22,7 @@ import {
   stateEntry,
 } from '@switchboard/core';
 import { AuthError, type KeyValueStore, MemoryStore } from '@switchboard/middleware';
-import {
-  byCursor,
-  byPageNumber,
-  GenesysClient,
-  type GenesysClientOptions,
-  ListenerSet,
-  regionUrls,
-  telemetryProviders,
-} from '@switchboard/genesys';
+import { byCursor, byPageNumber, GenesysClient, type GenesysClientOptions, regionUrls, telemetryProviders } from '@switchboard/genesys';
 import type { ExpandableWebDeployment, WebDeploymentConfigurationVersion, WebMessagingMessage } from './generated/models.js';
 import { WebMessagingOperations } from './generated/operations.js';
 import type {
