@@ -1,6 +1,7 @@
 /** A call's pipeline raced against its deadline and signal. */
 import type { Call } from './call.js';
-import { AbortError, TimeoutError } from './errors.js';
+import { waitFor } from './abortable.js';
+import { TimeoutError } from './errors.js';
 import type { HttpResponse } from './http.js';
 import { MAX_TIMER_MS } from './transports/attempt-timer.js';
 
@@ -11,28 +12,21 @@ import { MAX_TIMER_MS } from './transports/attempt-timer.js';
  */
 export function bounded(pending: Promise<HttpResponse>, call: Call): Promise<HttpResponse> {
   const { signal, deadline, route } = call;
-  return new Promise<HttpResponse>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const onAbort = (): void => end(() => reject(new AbortError(signal?.reason, { operationId: route.operationId })));
-    // Whichever of the three comes first ends the race: the timer and the abort listener go, then the promise settles.
-    const end = (settle: () => void): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      settle();
-    };
-    const left = call.timeLeft();
-    if (left <= MAX_TIMER_MS) {
-      timer = setTimeout(
-        () => end(() => reject(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId }))),
-        left,
-      );
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (response) => end(() => resolve(response)),
-      // Passed on as the pipeline threw it.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      (error: unknown) => end(() => reject(error)),
-    );
-  });
+  return waitFor<HttpResponse>(
+    (settle, fail) => {
+      const left = call.timeLeft();
+      const timer =
+        left <= MAX_TIMER_MS
+          ? setTimeout(
+              () => fail(new TimeoutError('deadline', Math.max(0, deadline - call.startedAt), { operationId: route.operationId })),
+              left,
+            )
+          : undefined;
+      // Passed on as the pipeline settles, unless the deadline or the signal came first.
+      pending.then(settle, fail);
+      return () => clearTimeout(timer);
+    },
+    signal,
+    route.operationId,
+  );
 }

@@ -1,6 +1,6 @@
 /** The time a call spends waiting on purpose: counted, reported as `wait` events, cancelled by the caller's signal. */
 import type { CallEvents } from './call-events.js';
-import { AbortError } from './errors.js';
+import { abortableSleep } from './abortable.js';
 import type { WaitReason } from './events.js';
 
 export class CallWaits {
@@ -23,21 +23,7 @@ export class CallWaits {
     const { operationId } = this.events.route;
     const started = performance.now();
     this.#since = started;
-    return new Promise<void>((resolve, reject) => {
-      const abort = (): void => {
-        clearTimeout(timer);
-        reject(new AbortError(signal?.reason, { operationId }));
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', abort);
-          resolve();
-        },
-        Math.max(0, ms),
-      );
-      if (signal?.aborted) abort();
-      else signal?.addEventListener('abort', abort, { once: true });
-    }).finally(() => {
+    return abortableSleep(ms, signal, operationId).finally(() => {
       this.#since = undefined;
       this.report(reason, performance.now() - started);
     });

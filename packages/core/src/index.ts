@@ -53,11 +53,13 @@ export { presignedUploadRoute, type PresignedUploadInput } from './presigned-upl
 export { checkBaseUrl } from './base-url.js';
 export { MAX_TIMER_MS } from './transports/attempt-timer.js';
 export { isolated, ListenerSet } from './listener-set.js';
+export { abortableSleep, untilAborted, waitFor } from './abortable.js';
 export { checkProxySetting, isProxyConnectFailure, proxyEnvironment, proxyFor, type ProxyEnvironment, type ProxySetting } from './proxy.js';
 export { headersFromRecord } from './headers.js';
 export { PHASES, type Middleware, type Next, type Phase, type PipelineStep } from './middleware.js';
 export { CallState, createStateKey, stateEntry, type StateEntry, type StateKey } from './state.js';
 export { createClient, type CallOptions, type CallResult, type Client, type ClientOptions } from './client.js';
+export { deadlineOf } from './client-options.js';
 export { createKyTransport, type KyTransportOptions } from './transports/ky.js';
 export { createUndiciTransport, type UndiciTransportOptions } from './transports/undici.js';
 export { orderMiddleware } from './order.js';

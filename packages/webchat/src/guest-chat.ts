@@ -4,7 +4,7 @@
  * before it to settle, so a message that has to be retried is never overtaken by a later one.
  */
 import { inspect } from 'node:util';
-import { AbortError, type CallOptions, type CallResult, ListenerSet, type ProxySetting } from '@switchboard/core';
+import { AbortError, type CallOptions, type CallResult, deadlineOf, ListenerSet, type ProxySetting, untilAborted } from '@switchboard/core';
 import type {
   CreateWebChatMessageRequest,
   WebChatGuestMediaRequest,
@@ -126,16 +126,16 @@ export class GuestChat implements GuestChatInfo {
     },
   ): Promise<CallResult<WebChatMessage>> {
     const { bodyType, totalTimeout, ...rest } = options ?? {};
-    const callOptions: CallOptions =
-      totalTimeout === undefined
-        ? rest
-        : {
-            ...rest,
-            deadline: Math.min(
-              Date.now() + totalTimeout,
-              rest.deadline instanceof Date ? rest.deadline.getTime() : (rest.deadline ?? Infinity),
-            ),
-          };
+    let callOptions: CallOptions;
+    try {
+      // The budget is counted from now, not from the message's turn: core's own arithmetic, checked before it waits.
+      callOptions =
+        totalTimeout === undefined ? rest : { ...rest, deadline: deadlineOf({ totalTimeout, deadline: rest.deadline }, Date.now()) };
+    } catch (error) {
+      // A ConfigurationError, passed on as thrown.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      return Promise.reject(error);
+    }
     const message: CreateWebChatMessageRequest = bodyType ? { body, bodyType } : { body };
     const { signal } = callOptions;
     const previous = this.#turn;
@@ -150,25 +150,8 @@ export class GuestChat implements GuestChatInfo {
         release();
       }
     })();
-    if (!signal) return sent;
     // The caller hears of an abort at once; the queue still moves on only in order.
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(new AbortError(signal.reason, { operationId: 'postWebchatGuestConversationMemberMessages' }));
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-      sent.then(
-        (result) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(result);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          // Passed on as the call failed.
-          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-          reject(error);
-        },
-      );
-    });
+    return untilAborted(sent, signal, 'postWebchatGuestConversationMemberMessages');
   }
 
   /** Shows the agent that the guest is typing. */

@@ -9,7 +9,7 @@
  * event reason or an error message.
  */
 import { randomUUID } from 'node:crypto';
-import { AbortError, type CallOptions, type Client, type ProxySetting } from '@switchboard/core';
+import { AbortError, type CallOptions, type Client, type ProxySetting, untilAborted } from '@switchboard/core';
 import { EventFanOut, ResilientStream, type StreamConnectionEvent, type StreamFrame, type StreamHandlers } from '@switchboard/genesys';
 import { OutcomeUnknownError } from '@switchboard/middleware';
 import type { WebMessagingOperations } from './generated/operations.js';
@@ -477,16 +477,7 @@ export class GuestSession {
     // Ready now: nothing to wait for (the race below would settle with the ready promise too, and
     // leave a reaction on the ended one, which stays pending while the session lives, at every send).
     if (this.#ready.settled) return;
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new AbortError(signal?.reason, { operationId }));
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      await Promise.race([this.#ready.promise, aborted, this.#ended.promise]);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
+    await untilAborted(Promise.race([this.#ready.promise, this.#ended.promise]), signal, operationId);
   }
 
   /** Rejected once, when the session ends: every wait races it (one promise, not one per wait). */

@@ -11,7 +11,15 @@
  * message holds any of them.
  */
 import { randomUUID } from 'node:crypto';
-import { AbortError, type Client, ConfigurationError, ValidationError, type ValidationProblem } from '@switchboard/core';
+import {
+  AbortError,
+  type Client,
+  ConfigurationError,
+  untilAborted,
+  ValidationError,
+  type ValidationProblem,
+  waitFor,
+} from '@switchboard/core';
 import { type AttachmentRules, rulesOf, uploadProblems } from './attachment-rules.js';
 import { putUpload, sized, type UploadBody } from './attachment-upload.js';
 import type { GuestFrame } from './guest-frame.js';
@@ -125,52 +133,6 @@ interface Pending {
 /** A request the server refused, with its code. */
 function refused(action: Action, code: number): GuestSessionError {
   return new GuestSessionError('rejected', `the server refused ${action}`, code);
-}
-
-/**
- * Waits for what `arm` settles (it returns how to disarm it), or `signal`'s abort, whichever comes
- * first; disarmed either way, and the abort listener goes with the wait.
- */
-function waitFor<T>(arm: (settle: (value: T) => void) => () => void, signal: AbortSignal | undefined, operationId: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal?.aborted) return reject(new AbortError(signal.reason, { operationId }));
-    let done = false;
-    let disarm: () => void = () => undefined;
-    const finish = (): boolean => {
-      if (done) return false;
-      done = true;
-      disarm();
-      signal?.removeEventListener('abort', onAbort);
-      return true;
-    };
-    const onAbort = (): void => {
-      if (finish()) reject(new AbortError(signal?.reason, { operationId }));
-    };
-    disarm = arm((value) => {
-      if (finish()) resolve(value);
-    });
-    if (done) disarm();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** `promise`, or the AbortError of `signal` when it aborts first (the promise goes on for whoever else waits). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, operationId: string): Promise<T> {
-  if (!signal) return promise;
-  return waitFor<{ ok: T } | { error: unknown }>(
-    (settle) => {
-      promise.then(
-        (ok) => settle({ ok }),
-        (error: unknown) => settle({ error }),
-      );
-      return () => undefined;
-    },
-    signal,
-    operationId,
-  ).then((outcome) => {
-    if ('ok' in outcome) return outcome.ok;
-    throw outcome.error;
-  });
 }
 
 /** One session's attachments: its requests in flight, its uploads awaiting a verdict, its deployment's rules. */
