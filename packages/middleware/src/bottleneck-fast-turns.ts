@@ -2,11 +2,11 @@
  * Turns without bottleneck 2.19.5's idle milliseconds, shipped in our own code.
  *
  * bottleneck 2.19.5 spends 4–5 ms on every `schedule()` even with quota to spare: its in-memory
- * datastore yields with `setTimeout(…, 0)` (at least 1 ms in Node) before each of its steps, and
- * it starts each job through another `setTimeout(…, wait)` with `wait` 0 (design.md §7). Both are
- * there to give the event loop a turn, which `setImmediate` does without the timer's millisecond
- * (measured: 4.4 ms → 0.05 ms at p50). Jobs bottleneck means to delay (`wait` above 0) keep their
- * timer.
+ * datastore yields with `setTimeout(…, 0)` (at least 1 ms in Node) before each of its steps
+ * (lib/LocalDatastore.js `yieldLoop`), and it starts each job through another `setTimeout(…, wait)`
+ * with `wait` 0 (lib/Bottleneck.js `_run`). Both are there to give the event loop a turn, which
+ * `setImmediate` does without the timer's millisecond (measured: 4.4 ms → 0.05 ms at p50). Jobs
+ * bottleneck means to delay (`wait` above 0) keep their timer.
  *
  * Like the key-loss fix, this changes one limiter's own objects, never bottleneck's prototypes,
  * and only on the version it was written for. On another version it changes nothing: turns are

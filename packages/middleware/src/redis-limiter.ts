@@ -14,15 +14,16 @@
  * the budget, conservative by default, and calls already queued move there too; the limiter says
  * so once per outage, and goes back to the shared budget when Redis answers again.
  */
-import Bottleneck from 'bottleneck';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
-import { type Connection, failFastConnection, isConnection } from './redis-connection.js';
+import type Bottleneck from 'bottleneck';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { answeredWithin } from './answered-within.js';
 import { BottleneckLimiter } from './bottleneck-limiter.js';
-import { checkBottleneckVersion, fixKeyLoss } from './bottleneck-key-loss.js';
-import { handleDroppedRejections } from './bottleneck-connection.js';
+import { clusteredBottleneck } from './clustered-bottleneck.js';
 import type { Limiter, ServerWindow } from './limiter.js';
 import { ATTR_LIMITER_ID, ATTR_LIMITER_KIND } from './limiter-metrics.js';
-import { bottleneckSettings, LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
+import { RedisHealthCheck } from './redis-health-check.js';
+import { RedisLimiterStatus } from './redis-limiter-state.js';
 
 /** What a {@link RedisLimiter} takes: the {@link @switchboard/middleware!index.LocalLimiterOptions | LocalLimiterOptions}, and where and how to share them. */
 export interface RedisLimiterOptions extends LocalLimiterOptions {
@@ -61,10 +62,6 @@ const PAUSE = 'switchboard:pause-until:';
 const SPACING = 'switchboard:spacing:';
 /** How long stop() and disconnect() may take against a Redis that does not answer. */
 const CLOSE_TIMEOUT_MS = 2_000;
-/** How long the health check waits for Redis before it calls it an outage. */
-const HEALTH_TIMEOUT_MS = 1_000;
-/** How long one command of the health connection may go unanswered: an outage shows at once. */
-const HEALTH_COMMAND_TIMEOUT_MS = 500;
 
 /**
  * A start for the id when one is due, on Redis' clock (hosts' clocks differ): 0 and the next is
@@ -91,21 +88,34 @@ redis.call('HINCRBY', KEYS[1], 'reservoir', 1)
 return 1
 `;
 
-/** Waits for `work` (a promise, or what bottleneck returns instead of one) for `ms` at most; neither its failure nor its lateness is an error. */
-const within = (ms: number, work: unknown): Promise<unknown> =>
-  Promise.race([Promise.resolve(work).catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+/** `fallbackFraction` of `count`, at least 1: what one process uses on its own while Redis is unreachable. */
+const fallbackShare = (count: number, options: RedisLimiterOptions): number =>
+  Math.max(1, Math.floor(count * (options.fallbackFraction ?? 0.25)));
 
-/** `work`'s answer within `ms`; rejects when it fails or does not answer in time. */
-const answerWithin = <T>(ms: number, work: Promise<T>): Promise<T> =>
-  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+/** The local limiter that serves while Redis is unreachable: `fallbackFraction` of the budget, told apart in the metrics. */
+function localFallback(options: RedisLimiterOptions): LocalLimiter {
+  const { metrics } = options;
+  return new LocalLimiter({
+    ...options,
+    limit: fallbackShare(options.limit, options),
+    // Each process on its fallback runs this many at once; calls granted by the shared budget before the outage are not counted.
+    ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: fallbackShare(options.maxConcurrent, options) }),
+    metrics:
+      metrics === false
+        ? false
+        : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
+  });
+}
 
-/**
- * A connection of the limiter's own, made from the user's settings or connection. bottleneck waits
- * for it to be ready without connecting it, so never lazy.
- */
-function ownConnection(redis: RedisLimiterOptions['redis']): Connection {
-  if (!isConnection(redis)) return new Redis({ ...redis, lazyConnect: false });
-  return redis.isCluster ? (redis as Cluster).duplicate([], { lazyConnect: false }) : (redis as Redis).duplicate({ lazyConnect: false });
+/** The default `onFallback`: a process warning when the limiter falls back, nothing when it returns. */
+function warnOnFallback(options: RedisLimiterOptions): (active: boolean) => void {
+  const limitText = `${fallbackShare(options.limit, options)} per ${options.intervalMs} ms`;
+  return (active) => {
+    if (active)
+      process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, {
+        code: 'SWITCHBOARD_LIMITER_FALLBACK',
+      });
+  };
 }
 
 /**
@@ -119,21 +129,13 @@ export class RedisLimiter extends BottleneckLimiter {
   readonly #local: LocalLimiter;
   /** bottleneck's connection (two clients: commands and pub/sub), made by us from the user's Redis: ours to close. */
   readonly #connection: Bottleneck.IORedisConnection;
-  readonly #health: Connection;
   /** The key of the time the next start is due; in the id's hash slot, like bottleneck's keys. */
   readonly #startKey: string;
   /** bottleneck's hash of the id's settings and reservoir. */
   readonly #settingsKey: string;
-  readonly #onFallback: (active: boolean) => void;
-  #connected = false;
-  #closing = false;
-  /** Closing its own connections: a connection that closes now is no outage. */
-  #disconnecting = false;
-  /** Whether the fallback has been announced for the outage under way: once per outage. */
-  #announced = false;
-  #everConnected: Promise<void>;
-  readonly #graceTimer: ReturnType<typeof setTimeout>;
-  readonly #pingTimer: ReturnType<typeof setInterval>;
+  /** Where calls go (the shared budget or the local fallback) and what the user has been told. */
+  readonly #status: RedisLimiterStatus;
+  readonly #health: RedisHealthCheck;
 
   /**
    * Connects to Redis in the background; {@link RedisLimiter.ready} waits for it.
@@ -141,89 +143,28 @@ export class RedisLimiter extends BottleneckLimiter {
    * @throws ConfigurationError when `limit` or `intervalMs` is not above 0.
    */
   constructor(options: RedisLimiterOptions) {
-    checkBottleneckVersion();
-    const shared = bottleneckSettings(options);
-    // The ioredis the user installed (an optional peer dependency), not one bottleneck looks up itself.
-    const connection = new Bottleneck.IORedisConnection({ Redis, client: ownConnection(options.redis) });
-    // A hash tag: every key of the id in one Cluster slot (bottleneck's scripts take several keys).
-    const tag = `{switchboard:${options.id}}`;
-    const bottleneck = new Bottleneck({
-      ...shared,
-      id: tag,
-      datastore: 'ioredis',
-      connection,
-      clearDatastore: false,
-      timeout: options.keyTtlMs ?? 600_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 250,
-    });
-    // ioredis subscribes a subscriber that comes back again, and bottleneck gets its datastore
-    // ready, each in a promise nobody holds: one that fails as the limiter closes ("Connection is
-    // closed.") would be an unhandled rejection, which ends a Node process by default.
-    handleDroppedRejections(bottleneck, connection);
-    try {
-      fixKeyLoss(bottleneck);
-    } catch (error) {
-      void connection.disconnect(false);
-      throw error;
-    }
-    super(bottleneck, options, { [ATTR_LIMITER_KIND]: 'redis', [ATTR_LIMITER_ID]: options.id });
-    this.#connection = connection;
-    this.#startKey = `b_${tag}_next_start`;
-    this.#settingsKey = `b_${tag}_settings`;
-    const fraction = options.fallbackFraction ?? 0.25;
-    const fallbackLimit = Math.max(1, Math.floor(options.limit * fraction));
-    const { metrics } = options;
-    this.#local = new LocalLimiter({
+    const shared = clusteredBottleneck({
       ...options,
-      limit: fallbackLimit,
-      // Each process on its fallback runs this many at once; calls granted by the shared budget before the outage are not counted.
-      ...(options.maxConcurrent === undefined ? {} : { maxConcurrent: Math.max(1, Math.floor(options.maxConcurrent * fraction)) }),
-      metrics:
-        metrics === false
-          ? false
-          : { ...metrics, attributes: { ...metrics?.attributes, [ATTR_LIMITER_KIND]: 'fallback', [ATTR_LIMITER_ID]: options.id } },
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 250,
+      keyTtlMs: options.keyTtlMs ?? 600_000,
     });
-    const limitText = `${fallbackLimit} per ${options.intervalMs} ms`;
-    this.#onFallback =
-      options.onFallback ??
-      ((active) => {
-        if (active)
-          process.emitWarning(`rate limiter ${options.id}: Redis is unreachable; using a local limit of ${limitText} until it answers`, {
-            code: 'SWITCHBOARD_LIMITER_FALLBACK',
-          });
-      });
-    this.bottleneck.on('message', (message: string) => this.#heard(message));
-    // The datastore's errors (Redis down, keys lost) show up as the health connection's state.
-    this.bottleneck.on('error', () => undefined);
+    super(shared.bottleneck, options, { [ATTR_LIMITER_KIND]: 'redis', [ATTR_LIMITER_ID]: options.id });
+    this.#connection = shared.connection;
+    this.#startKey = `b_${shared.tag}_next_start`;
+    this.#settingsKey = shared.settingsKey;
+    this.#local = localFallback(options);
+    this.#listenToBottleneck();
+    this.#status = new RedisLimiterStatus({
+      onFallback: options.onFallback ?? warnOnFallback(options),
+      moveQueued: () => this.moveQueued(this.#local),
+    });
+    this.#health = new RedisHealthCheck(options.redis, this.#settingsKey, this.#status);
+  }
 
-    // Our own small connection says whether Redis answers; commands fail at once while it does not.
-    this.#health = failFastConnection(options.redis, HEALTH_COMMAND_TIMEOUT_MS);
-    let firstConnect = (): void => undefined;
-    this.#everConnected = new Promise((resolve) => (firstConnect = resolve));
-    this.#health.on('ready', () => {
-      firstConnect();
-      this.#regained();
-    });
-    this.#health.on('close', () => this.#lost());
-    // A Redis that stops answering can keep its sockets open, and in a Cluster the node that holds
-    // the id's slot can die while the others answer: a read of the id's own key each second, with
-    // a bound of its own, finds either out. (A PING would go to any node of a Cluster.)
-    const settingsKey = this.#settingsKey;
-    this.#pingTimer = setInterval(() => {
-      if (this.#health.status !== 'ready') return;
-      answerWithin(HEALTH_TIMEOUT_MS, this.#health.exists(settingsKey)).then(
-        () => {
-          if (!this.#disconnecting) this.#regained();
-        },
-        () => this.#lost(),
-      );
-    }, 1_000);
-    this.#pingTimer.unref();
-    // Never reached at start: say so once, after a short grace period.
-    this.#graceTimer = setTimeout(() => {
-      if (!this.#connected && !this.#closing) this.#announce();
-    }, 1_000);
-    this.#graceTimer.unref();
+  #listenToBottleneck(): void {
+    this.bottleneck.on('message', (message: string) => this.#heard(message));
+    // The datastore's errors (Redis down, keys lost) show up as the health check's findings.
+    this.bottleneck.on('error', () => undefined);
   }
 
   /** A message from another process of the id: a pause after its 429, or the spacing its window calls for. */
@@ -241,43 +182,18 @@ export class RedisLimiter extends BottleneckLimiter {
     }
   }
 
-  /** Redis answers again: calls go back to the shared budget, and a fallback announced is taken back. */
-  #regained(): void {
-    if (this.#connected) return;
-    this.#connected = true;
-    if (this.#announced) {
-      this.#announced = false;
-      this.#onFallback(false);
-    }
-  }
-
-  /** Redis stopped answering: new and queued calls go to the local limit. */
-  #lost(): void {
-    // While close() waits for queued calls, an outage still moves them: the local limiter closes after them.
-    if (!this.#connected || this.#disconnecting) return;
-    this.#connected = false;
-    this.#announce();
-    this.moveQueued(this.#local);
-  }
-
-  #announce(): void {
-    if (this.#announced) return;
-    this.#announced = true;
-    this.#onFallback(true);
-  }
-
   protected override fallback(): Limiter | undefined {
-    return this.#connected ? undefined : this.#local;
+    return this.#status.shared ? undefined : this.#local;
   }
 
   protected override usesFallback(): boolean {
-    return !this.#connected;
+    return !this.#status.shared;
   }
 
   /** Gives a unit back in one step in Redis, unless the reservoir is full (a refill came in between), then lets bottleneck run what waits for it in every process. */
   protected override async giveBack(): Promise<void> {
-    if (!this.#connected) return super.giveBack();
-    const given = await this.#health.eval(GIVE_BACK, 1, this.#settingsKey, this.limit);
+    if (!this.#status.shared) return super.giveBack();
+    const given = await this.#health.connection.eval(GIVE_BACK, 1, this.#settingsKey, this.limit);
     // An increment of 0 refreshes the reservoir and tells every process of the id there is capacity.
     if (Number(given) === 1) await this.bottleneck.incrementReservoir(0);
   }
@@ -285,8 +201,8 @@ export class RedisLimiter extends BottleneckLimiter {
   /** Spaces against the last start of every process of the id; against this process's own when Redis does not answer. */
   protected override takeStart(): Promise<number> {
     const { spacingMs, untilMs } = this.startSpacing;
-    if (!this.#connected || spacingMs === 0) return super.takeStart();
-    return this.#health.eval(TAKE_START, 1, this.#startKey, spacingMs, untilMs - Date.now() + spacingMs).then(
+    if (!this.#status.shared || spacingMs === 0) return super.takeStart();
+    return this.#health.connection.eval(TAKE_START, 1, this.#startKey, spacingMs, untilMs - Date.now() + spacingMs).then(
       (waitMs) => Math.max(0, Number(waitMs)),
       () => super.takeStart(),
     );
@@ -297,9 +213,9 @@ export class RedisLimiter extends BottleneckLimiter {
    * @param timeoutMs - how long to wait at most, in milliseconds; 5 000 by default.
    */
   async ready(timeoutMs = 5_000): Promise<void> {
-    await within(
+    await answeredWithin(
       timeoutMs,
-      this.#everConnected.then(() => this.bottleneck.ready()),
+      this.#health.firstReady.then(() => this.bottleneck.ready()),
     );
   }
 
@@ -308,7 +224,7 @@ export class RedisLimiter extends BottleneckLimiter {
     if (untilMs <= this.pausedUntil) return;
     super.pauseUntil(untilMs);
     this.#local.pauseUntil(untilMs);
-    if (this.#connected) this.bottleneck.publish(`${PAUSE}${untilMs}`).catch(() => undefined);
+    if (this.#status.shared) this.bottleneck.publish(`${PAUSE}${untilMs}`).catch(() => undefined);
   }
 
   /** Slows down on the server's window, as LocalLimiter does, for the shared and the local budget; a spacing that begins or grows is told to every process of the id. */
@@ -318,25 +234,24 @@ export class RedisLimiter extends BottleneckLimiter {
     this.#local.reportWindow(window);
     const { spacingMs, untilMs: until } = this.startSpacing;
     // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
-    if (this.#connected && spacingMs > 0 && spacingMs >= before * 1.2)
+    if (this.#status.shared && spacingMs > 0 && spacingMs >= before * 1.2)
       this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
   }
 
   /** Closes the shared limiter, then the local fallback, then the connections it made; a Redis or Cluster passed in stays open. */
   override async close(options: Parameters<BottleneckLimiter['close']>[0] = {}): Promise<void> {
-    this.#closing = true;
-    clearTimeout(this.#graceTimer);
+    this.#status.closing();
     await super.close(options);
     // From here on our own disconnect is no outage.
-    this.#disconnecting = true;
-    clearInterval(this.#pingTimer);
+    this.#status.disconnecting();
+    this.#health.stop();
     await this.#local.close(options);
     this.#health.disconnect();
   }
 
   /** Stops bottleneck, giving up after 2 s against a Redis that does not answer. */
   protected override async stopBottleneck(): Promise<void> {
-    await within(CLOSE_TIMEOUT_MS, super.stopBottleneck());
+    await answeredWithin(CLOSE_TIMEOUT_MS, super.stopBottleneck());
   }
 
   /** Disconnects from Redis, without flushing when Redis is unreachable; gives up after 2 s. */
@@ -349,10 +264,10 @@ export class RedisLimiter extends BottleneckLimiter {
     // disconnect() does), it sends none.
     (this.#connection as unknown as { terminated: boolean }).terminated = true;
     // Without Redis, flushing would wait for it: drop the connection instead.
-    const flush = this.#connected;
-    await within(CLOSE_TIMEOUT_MS, this.bottleneck.disconnect(flush));
+    const flush = this.#status.shared;
+    await answeredWithin(CLOSE_TIMEOUT_MS, this.bottleneck.disconnect(flush));
     // A connection passed to bottleneck is not closed by it: it is ours (made from the user's), so we close it.
-    await within(CLOSE_TIMEOUT_MS, this.#connection.disconnect(flush));
+    await answeredWithin(CLOSE_TIMEOUT_MS, this.#connection.disconnect(flush));
     // A flush that did not finish in time (Redis went away meanwhile) must not leave a client reconnecting.
     if (flush) await this.#connection.disconnect(false);
   }
