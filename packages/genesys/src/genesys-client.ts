@@ -2,7 +2,7 @@
  * What every Genesys API client builds the same way: where the API is, auth per operation (none,
  * OAuth, and the API's own guest schemes), the middleware in their order, Genesys' correlation id
  * and ErrorBody, the redaction rule, and one deprecation notice per deprecated operation.
- * `WebChatAPI` and `WebDeploymentsAPI` each hold one and add what is theirs.
+ * `WebChatAPI` and `WebMessagingAPI` each hold one and add what is theirs.
  */
 import {
   type CallContext,
