@@ -30,12 +30,12 @@ export {
   type FrameData,
   type OpenedSocket,
   openWebSocket,
-  PROXY_REFUSED,
   SOCKET_CLOSED,
   SOCKET_OPEN,
   type SocketOpener,
   type SocketRequest,
-  socketErrorReason,
+  type SocketFailure,
+  socketFailure,
   type StreamSocket,
 } from './web-socket.js';
 export {

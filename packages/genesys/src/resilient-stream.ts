@@ -35,16 +35,7 @@ import { ConfigurationError, isolated, type ProxySetting } from '@switchboard/co
 import { type BackoffOptions, fullJitterBackoff } from '@switchboard/middleware';
 import { type Clock, systemClock, type TimerHandle } from './clock.js';
 import { ReorderWindow } from './reorder-window.js';
-import {
-  bufferOf,
-  openWebSocket,
-  PROXY_REFUSED,
-  SOCKET_CLOSED,
-  SOCKET_OPEN,
-  type SocketOpener,
-  socketErrorReason,
-  type StreamSocket,
-} from './web-socket.js';
+import { bufferOf, openWebSocket, SOCKET_CLOSED, SOCKET_OPEN, type SocketOpener, socketFailure, type StreamSocket } from './web-socket.js';
 
 /** A change of the stream's connection: `open`, `reconnecting` (with the attempt about to be made), or `closed` for good. */
 export interface StreamConnectionEvent {
@@ -298,6 +289,8 @@ export class ResilientStream<Item, Live, Reason extends string> {
   #listen(socket: StreamSocket, connecting: AbortController): void {
     let opened = false;
     let why: string | undefined;
+    // The handshake was refused in a way no reconnect can change (set with `why`, before the socket opens).
+    let refused = false;
     // Until 'open': ws's handshakeTimeout would start only with a socket, which through a proxy comes after CONNECT.
     const connectTimer = this.#clock.setTimeout(() => {
       why ??= 'could not connect (timed out)';
@@ -341,7 +334,12 @@ export class ResilientStream<Item, Live, Reason extends string> {
         socket.terminate();
       }
     });
-    socket.on('error', (error) => (why ??= socketErrorReason(error, this.#proxy)));
+    socket.on('error', (error) => {
+      if (why !== undefined) return;
+      const failure = socketFailure(error, this.#proxy);
+      why = failure.reason;
+      refused = failure.byProxy === true || REFUSED.has(failure.status ?? 0);
+    });
     socket.on('close', (code) => {
       this.#clock.clearTimeout(connectTimer);
       // An attempt that never opened (timed out, refused, closed by us): its socket to the proxy goes too.
@@ -354,8 +352,7 @@ export class ResilientStream<Item, Live, Reason extends string> {
       // Down: live events wait for the next gap fill, which reads from the last item delivered.
       this.#window.pause();
       if (this.#ending) return;
-      const status = Number(/^HTTP (\d{3})$/.exec(why ?? '')?.[1]);
-      if (REFUSED.has(status) || why?.startsWith(PROXY_REFUSED)) return this.#giveUp('refused', why ?? 'refused');
+      if (refused) return this.#giveUp('refused', why ?? 'refused');
       this.#dropped(why ?? (opened ? (code === 1006 ? 'dropped' : `closed ${code}`) : 'could not connect'));
     });
   }

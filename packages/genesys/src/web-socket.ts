@@ -75,22 +75,32 @@ export const openWebSocket: SocketOpener = ({ uri, proxy: setting, maxFrameBytes
   return { socket: new WebSocket(uri, { maxPayload: maxFrameBytes, ...agent }), proxy };
 };
 
-/** How a reason starts when the proxy wants credentials: no reconnect can change that. */
-export const PROXY_REFUSED = 'the proxy refused the tunnel';
+/** Why a connection failed: in words that hold no URI or token, and the status that refused its handshake, if one did. */
+export interface SocketFailure {
+  /** Why, in words: `HTTP 401`, `ECONNREFUSED at the proxy http://proxy:3128`, `frame too large`, … */
+  readonly reason: string;
+  /** The HTTP status that refused the handshake, when the server (or the proxy) answered one. */
+  readonly status?: number;
+  /** The status is the proxy's (a 407 through a proxy: it wants credentials, which no reconnect can change). */
+  readonly byProxy?: boolean;
+}
 
 /**
- * Why a connection failed, in words that hold no URI or token. Through a proxy, a failure to
- * connect is the proxy's (its origin is named, never its credentials), and a 407 can only be its.
+ * Why a connection failed. Through a proxy, a failure to connect is the proxy's (its origin is
+ * named, never its credentials), and a 407 can only be its.
  */
-export function socketErrorReason(error: Error, proxy: URL | undefined): string {
+export function socketFailure(error: Error, proxy: URL | undefined): SocketFailure {
   // ws says "Unexpected server response: 401" for a refused handshake: the status alone is kept.
-  const status = /server response: (\d{3})/.exec(error.message)?.[1];
-  if (status === '407' && proxy) return `${PROXY_REFUSED} (HTTP 407 from ${proxy.origin})`;
-  if (status) return `HTTP ${status}`;
+  const statusText = /server response: (\d{3})/.exec(error.message)?.[1];
+  if (statusText) {
+    const status = Number(statusText);
+    if (status === 407 && proxy) return { reason: `the proxy refused the tunnel (HTTP 407 from ${proxy.origin})`, status, byProxy: true };
+    return { reason: `HTTP ${status}`, status };
+  }
   const code = (error as { code?: unknown }).code;
-  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return 'frame too large';
-  if (typeof code !== 'string') return 'socket error';
-  return proxy && isProxyConnectFailure(code) ? `${code} at the proxy ${proxy.origin}` : code;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return { reason: 'frame too large' };
+  if (typeof code !== 'string') return { reason: 'socket error' };
+  return { reason: proxy && isProxyConnectFailure(code) ? `${code} at the proxy ${proxy.origin}` : code };
 }
 
 /** A frame's bytes: ws hands a frame over as a Buffer (or its fragments). */
