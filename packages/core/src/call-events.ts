@@ -4,7 +4,7 @@ import { type CallEndEvent, type CallEvent, type CallObserver, errorTypeOf, type
 import type { HttpRequest, HttpResponse, ResponseHeaders } from './http.js';
 import { isolated } from './listener-set.js';
 import type { Listeners } from './listeners.js';
-import type { RetryReport } from './context.js';
+import type { RetryRefusedReport, RetryReport } from './context.js';
 import type { Redaction } from './redaction.js';
 
 /** What every call of one client shares for its events. */
@@ -133,6 +133,12 @@ export class CallEvents {
     };
     if (this.observed) this.emit(event);
     return event;
+  }
+
+  retryRefused(report: RetryRefusedReport): void {
+    if (!this.observed) return;
+    // Numbered as the retry it replaces would have been.
+    this.emit({ type: 'retry.refused', operationId: this.route.operationId, time: Date.now(), attempt: this.attemptsSent, ...report });
   }
 
   /** `attempt.start`, then each observer's `beforeSend` with the attempt's own request. */

@@ -5,7 +5,7 @@
  */
 import type { CallEvents } from './call-events.js';
 import type { CallWaits } from './call-waits.js';
-import type { CallContext, RetryReport } from './context.js';
+import type { CallContext, RetryRefusedReport, RetryReport } from './context.js';
 import type { RouteDescriptor } from './descriptor.js';
 import { AbortError, TimeoutError } from './errors.js';
 import type { CallObserver, RetryEvent, WaitReason } from './events.js';
@@ -85,6 +85,10 @@ export abstract class CallScope implements CallContext {
 
   reportRetry(report: RetryReport): RetryEvent {
     return this.events.retry(report);
+  }
+
+  reportRetryRefused(report: RetryRefusedReport): void {
+    this.events.retryRefused(report);
   }
 
   observe(observer: CallObserver): void {

@@ -1,5 +1,5 @@
 import type { RouteDescriptor } from './descriptor.js';
-import type { CallObserver, RetryEvent, WaitReason } from './events.js';
+import type { CallObserver, RetryEvent, RetryRefusedEvent, WaitReason } from './events.js';
 import type { HttpRequest } from './http.js';
 import type { CallState } from './state.js';
 
@@ -48,6 +48,8 @@ export interface CallContext {
    * `client.on('retry')` listeners get, so that a middleware's own callback can be given the same.
    */
   reportRetry(report: RetryReport): RetryEvent;
+  /** Reports a retry the outcome called for and the middleware did not make (its budget was spent): a `retry.refused` event. */
+  reportRetryRefused(report: RetryRefusedReport): void;
   /**
    * Watches the rest of this call: its events and each attempt's request right before it is sent.
    * For operation-phase middleware (tracing, metrics, logging); observers are called synchronously
@@ -58,3 +60,6 @@ export interface CallContext {
 
 /** What `reportRetry` takes: a RetryEvent without the fields the call fills in (the attempt is the last one sent). */
 export type RetryReport = Omit<RetryEvent, 'type' | 'operationId' | 'time' | 'attempt'>;
+
+/** What `reportRetryRefused` takes: a RetryRefusedEvent without the fields the call fills in (the attempt is the last one sent). */
+export type RetryRefusedReport = Omit<RetryRefusedEvent, 'type' | 'operationId' | 'time' | 'attempt'>;

@@ -71,6 +71,23 @@ export interface RetryEvent extends CallEventBase {
   readonly errorType?: string;
 }
 
+/** Why a retry middleware did not try again although the outcome called for it: `budget` when the client's retry budget could not pay for the retry; middleware may add their own. */
+export type RetryRefusalReason = 'budget' | (string & {});
+
+/** A retry middleware would have tried again, and did not: the failed attempt's outcome stands. */
+export interface RetryRefusedEvent extends CallEventBase {
+  /** The event's kind. */
+  readonly type: 'retry.refused';
+  /** The physical attempt that failed and is not retried (as numbered in attempt events). */
+  readonly attempt: number;
+  /** Why it is not retried. */
+  readonly reason: RetryRefusalReason;
+  /** The status of the failed attempt's response; absent when no response came. */
+  readonly status?: number;
+  /** The failure as in {@link AttemptEndEvent.errorType}. */
+  readonly errorType?: string;
+}
+
 /** The call waited on purpose (backoff, Retry-After, a rate-limit queue, a token request). */
 export interface WaitEvent extends CallEventBase {
   /** The event's kind. */
@@ -110,8 +127,8 @@ export interface CallEndEvent extends CallEventBase {
 }
 
 /** Every event a call emits, told apart by `type`. */
-export type CallEvent = CallStartEvent | AttemptStartEvent | AttemptEndEvent | RetryEvent | WaitEvent | CallEndEvent;
-/** The `type` of a {@link CallEvent}: `call.start`, `attempt.start`, `attempt.end`, `retry`, `wait` or `call.end`. */
+export type CallEvent = CallStartEvent | AttemptStartEvent | AttemptEndEvent | RetryEvent | RetryRefusedEvent | WaitEvent | CallEndEvent;
+/** The `type` of a {@link CallEvent}: `call.start`, `attempt.start`, `attempt.end`, `retry`, `retry.refused`, `wait` or `call.end`. */
 export type CallEventType = CallEvent['type'];
 /** The event whose `type` is `T`: `CallEventOf<'retry'>` is {@link RetryEvent}. */
 export type CallEventOf<T extends CallEventType> = Extract<

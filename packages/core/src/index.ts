@@ -1,4 +1,4 @@
-export type { CallContext, RetryReport } from './context.js';
+export type { CallContext, RetryRefusedReport, RetryReport } from './context.js';
 export {
   errorTypeOf,
   type AttemptEndEvent,
@@ -11,6 +11,8 @@ export {
   type CallObserver,
   type CallStartEvent,
   type RetryEvent,
+  type RetryRefusalReason,
+  type RetryRefusedEvent,
   type WaitEvent,
   type WaitReason,
 } from './events.js';

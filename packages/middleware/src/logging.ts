@@ -1,9 +1,9 @@
 /**
  * The logging middleware (operation phase), on a pino logger the user passes: one line per call
  * when it ends (info on success, warn when it needed more than one attempt, error on failure)
- * and, at debug level, one line per attempt, retry and wait. Lines carry ids, statuses and
- * durations only; bodies are logged at debug level only when asked for, through the client's
- * redaction rule (secrets always hidden, customer text unless opted in).
+ * and, at debug level, one line per attempt, retry (or retry refused) and wait. Lines carry ids,
+ * statuses and durations only; bodies are logged at debug level only when asked for, through the
+ * client's redaction rule (secrets always hidden, customer text unless opted in).
  */
 import { type CallEvent, defaultRedaction, type HttpRequest, type Middleware, REDACTED, type Redaction } from '@switchboard/core';
 
@@ -90,8 +90,8 @@ function callLine(logger: Logger, event: Extract<CallEvent, { type: 'call.end' }
 /**
  * The operation-phase logging middleware: one line per call when it ends (info on success, warn
  * when it took more than one attempt, error on failure) and, at debug level, one line per
- * attempt, retry and wait. Lines carry ids, statuses and durations only; bodies only when asked
- * for, through the redaction rule. A failing logger never fails a call.
+ * attempt, retry (or retry refused) and wait. Lines carry ids, statuses and durations only;
+ * bodies only when asked for, through the redaction rule. A failing logger never fails a call.
  */
 export function logging(options: LoggingOptions): Middleware {
   const logger = options.logger.child({ lib: 'switchboard' });
@@ -141,6 +141,13 @@ export function logging(options: LoggingOptions): Middleware {
                     errorType: event.errorType,
                   },
                   `${operationId} will retry in ${Math.round(event.waitMs)} ms (${event.reason})`,
+                );
+              return;
+            case 'retry.refused':
+              if (debug)
+                logger.debug(
+                  { operationId, attempt: event.attempt, reason: event.reason, status: event.status, errorType: event.errorType },
+                  `${operationId} will not retry (${event.reason})`,
                 );
               return;
             case 'wait':

@@ -1,14 +1,14 @@
 /**
  * The metrics middleware (operation phase), on the OpenTelemetry metrics API: the stable
- * `http.client.request.duration` histogram per physical attempt, and counters of retries, 429
- * answers and waits (with a histogram of how long each wait took). The meter is looked up per
- * call, so a provider registered after the client is built is used; without one, calls are not
- * observed at all.
+ * `http.client.request.duration` histogram per physical attempt, and counters of retries, retries
+ * refused, 429 answers and waits (with a histogram of how long each wait took). The meter is
+ * looked up per call, so a provider registered after the client is built is used; without one,
+ * calls are not observed at all.
  */
 import { type Attributes, type Counter, createNoopMeter, type Histogram, type MeterProvider, metrics } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, METRIC_HTTP_CLIENT_REQUEST_DURATION } from '@opentelemetry/semantic-conventions';
 import type { CallEvent, Middleware } from '@switchboard/core';
-import { ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
+import { ATTR_RETRY_REFUSAL_REASON, ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
 
 /** What {@link clientMetrics} takes. */
 export interface MetricsOptions {
@@ -25,12 +25,14 @@ export interface MetricsOptions {
 }
 
 const METER_NAME = '@switchboard/middleware';
+/** Why a retry was refused (`budget`), on `switchboard.client.refused_retries`. */
 // The semantic conventions' advice for http.client.request.duration, in seconds.
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 interface Instruments {
   readonly requestDuration: Histogram;
   readonly retries: Counter;
+  readonly refusedRetries: Counter;
   readonly throttled: Counter;
   readonly waits: Counter;
   readonly waitDuration: Histogram;
@@ -46,6 +48,10 @@ function createInstruments(provider: MeterProvider): Instruments | undefined {
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     }),
     retries: meter.createCounter('switchboard.client.retries', { description: 'Attempts that were tried again.', unit: '{retry}' }),
+    refusedRetries: meter.createCounter('switchboard.client.refused_retries', {
+      description: 'Attempts that called for a retry and were not tried again (reason `budget`: the retry budget was spent).',
+      unit: '{retry}',
+    }),
     throttled: meter.createCounter('switchboard.client.throttled', { description: 'HTTP 429 answers.', unit: '{response}' }),
     waits: meter.createCounter('switchboard.client.waits', {
       description: 'Waits on purpose: backoff, Retry-After, rate-limit queue, token refresh.',
@@ -95,6 +101,13 @@ function record(instruments: Instruments, route: Attributes, event: CallEvent): 
         ...(event.errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: event.errorType }),
       });
       return;
+    case 'retry.refused':
+      instruments.refusedRetries.add(1, {
+        ...route,
+        [ATTR_RETRY_REFUSAL_REASON]: event.reason,
+        ...(event.errorType === undefined ? {} : { [ATTR_ERROR_TYPE]: event.errorType }),
+      });
+      return;
     case 'wait': {
       const attributes = { ...route, [ATTR_WAIT_REASON]: event.reason };
       instruments.waits.add(1, attributes);
@@ -109,9 +122,10 @@ function record(instruments: Instruments, route: Attributes, event: CallEvent): 
 /**
  * The operation-phase metrics middleware, on the OpenTelemetry metrics API: the stable
  * `http.client.request.duration` histogram per physical attempt, and the counters
- * `switchboard.client.retries`, `switchboard.client.throttled` (429 answers) and
- * `switchboard.client.waits`, with the `switchboard.client.wait.duration` histogram. Without a
- * meter provider, calls are not observed at all.
+ * `switchboard.client.retries`, `switchboard.client.refused_retries` (by reason: `budget`),
+ * `switchboard.client.throttled` (429 answers) and `switchboard.client.waits`, with the
+ * `switchboard.client.wait.duration` histogram. Without a meter provider, calls are not observed
+ * at all.
  */
 export function clientMetrics(options: MetricsOptions = {}): Middleware {
   let provider: MeterProvider | undefined;

@@ -12,6 +12,7 @@ export const ATTR_ATTEMPT = 'switchboard.attempt';
 export const ATTR_ATTEMPTS = 'switchboard.attempts';
 export const ATTR_WAITED_MS = 'switchboard.waited_ms';
 export const ATTR_WAIT_REASON = 'switchboard.wait.reason';
+export const ATTR_RETRY_REFUSAL_REASON = 'switchboard.retry.refusal_reason';
 export const ATTR_WAIT_DURATION_MS = 'switchboard.wait.duration_ms';
 export const ATTR_CORRELATION_ID = 'switchboard.correlation_id';
 

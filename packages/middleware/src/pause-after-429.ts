@@ -12,7 +12,7 @@
  */
 import type { CallContext, HttpResponse, Middleware, Next } from '@switchboard/core';
 import { RateLimitError } from './errors.js';
-import { pauseFor429 } from './retry-after.js';
+import { type PauseBounds, pauseFor429, TOO_MANY_REQUESTS_DEFAULTS } from './too-many-requests.js';
 
 /** What {@link pauseAfter429} takes. */
 export interface PauseAfter429Options {
@@ -47,7 +47,11 @@ export interface PauseAfter429Options {
 
 /** The client-wide pause after a 429; see the module's description. */
 export function pauseAfter429(options: PauseAfter429Options = {}): Middleware {
-  const { minPauseMs = 100, defaultPauseMs = 1_000, maxPauseMs = 60_000 } = options;
+  const bounds: PauseBounds = {
+    minMs: options.minPauseMs ?? TOO_MANY_REQUESTS_DEFAULTS.minWaitMs,
+    defaultMs: options.defaultPauseMs ?? TOO_MANY_REQUESTS_DEFAULTS.defaultPauseMs,
+    maxMs: options.maxPauseMs ?? TOO_MANY_REQUESTS_DEFAULTS.maxWaitMs,
+  };
   const scopeOf = options.scopeOf ?? ((ctx: CallContext) => ctx.route.auth);
   /** Epoch ms until which each scope is held; a scope leaves when its pause is over. */
   const pausedUntil = new Map<string, number>();
@@ -56,8 +60,7 @@ export function pauseAfter429(options: PauseAfter429Options = {}): Middleware {
   const noted = (scope: string, response: HttpResponse): HttpResponse => {
     if (response.status === 429) {
       const now = Date.now();
-      const pauseMs = pauseFor429(response.headers, now, { defaultMs: defaultPauseMs, minMs: minPauseMs, maxMs: maxPauseMs });
-      pausedUntil.set(scope, Math.max(pausedUntil.get(scope) ?? 0, now + pauseMs));
+      pausedUntil.set(scope, Math.max(pausedUntil.get(scope) ?? 0, now + pauseFor429(response.headers, now, bounds)));
     }
     return response;
   };

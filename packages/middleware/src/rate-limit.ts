@@ -7,7 +7,7 @@
 import { ConfigurationError, type Middleware } from '@switchboard/core';
 import type { CloseOptions, Limiter } from './limiter.js';
 import { LocalLimiter, type LocalLimiterOptions } from './local-limiter.js';
-import { pauseFor429 } from './retry-after.js';
+import { type PauseBounds, pauseFor429, TOO_MANY_REQUESTS_DEFAULTS } from './too-many-requests.js';
 
 /** What {@link rateLimit} takes. */
 export interface RateLimitOptions {
@@ -71,6 +71,11 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
       'rateLimit: `close` applies to the limiter made from `local`; close a limiter you pass in with its own close()',
     );
   const limiter = options.limiter ?? new LocalLimiter(options.local ?? { limit: 300, intervalMs: 60_000 });
+  // No floor: the retry's minWaitMs and pauseAfter429's minPauseMs keep a `Retry-After: 0` from becoming a hot loop.
+  const pause: PauseBounds = {
+    defaultMs: options.defaultPauseMs ?? TOO_MANY_REQUESTS_DEFAULTS.defaultPauseMs,
+    maxMs: options.maxPauseMs ?? TOO_MANY_REQUESTS_DEFAULTS.maxWaitMs,
+  };
   return {
     name: options.name ?? 'rate-limit',
     phase: 'attempt',
@@ -92,9 +97,7 @@ export function rateLimit(options: RateLimitOptions = {}): Middleware & {
           limiter.reportWindow({ allowed, count, resetMs: reset * 1000 });
         if (response.status === 429) {
           const now = Date.now();
-          limiter.pauseUntil(
-            now + pauseFor429(headers, now, { defaultMs: options.defaultPauseMs ?? 1_000, maxMs: options.maxPauseMs ?? 60_000 }),
-          );
+          limiter.pauseUntil(now + pauseFor429(headers, now, pause));
         }
         return response;
       } finally {

@@ -36,12 +36,3 @@ export function serverWait(headers: ResponseHeaders, nowMs: number, includeRateL
   if (reset === undefined || !/^\d+(\.\d+)?$/.test(reset.trim())) return undefined;
   return { ms: Number(reset) * 1000, source: 'rate-limit-reset' };
 }
-
-/** The pause a 429 sets, in ms: the server's wait (or `defaultMs` without one), never below `minMs` nor above `maxMs`. */
-export function pauseFor429(
-  headers: ResponseHeaders,
-  nowMs: number,
-  bounds: { readonly defaultMs: number; readonly minMs?: number; readonly maxMs: number },
-): number {
-  return Math.min(Math.max(serverWait(headers, nowMs)?.ms ?? bounds.defaultMs, bounds.minMs ?? 0), bounds.maxMs);
-}

@@ -41,6 +41,7 @@ import {
   ATTR_ATTEMPT,
   ATTR_ATTEMPTS,
   ATTR_CORRELATION_ID,
+  ATTR_RETRY_REFUSAL_REASON,
   ATTR_WAIT_DURATION_MS,
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
@@ -149,6 +150,13 @@ class OperationTrace implements CallObserver {
         if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
         if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
         this.operation.addEvent('switchboard.retry', attributes, event.time);
+        return;
+      }
+      case 'retry.refused': {
+        const attributes: Attributes = { [ATTR_RETRY_REFUSAL_REASON]: event.reason, [ATTR_ATTEMPT]: event.attempt };
+        if (event.status !== undefined) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = event.status;
+        if (event.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = event.errorType;
+        this.operation.addEvent('switchboard.retry.refused', attributes, event.time);
         return;
       }
       default:

@@ -1,10 +1,11 @@
-import { createNoopMeter, ProxyTracerProvider } from '@opentelemetry/api';
+import { createNoopMeter, ProxyTracerProvider, SpanKind } from '@opentelemetry/api';
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createClient, type HttpRequest, type Middleware, Redaction } from '@switchboard/core';
-import { clientMetrics, logging, tracing } from '@switchboard/middleware';
+import { clientMetrics, logging, retry, tracing } from '@switchboard/middleware';
 import { fakeTransport, respond } from '../../../test/support/fakes.js';
+import { currentTelemetry } from '../../../test/support/otel.js';
 import { getThing } from '../../../test/support/routes.js';
 
 /** A redaction rule that counts its work: events and spans redact each attempt's URL, so a call that nobody observes redacts none. */
@@ -81,6 +82,42 @@ describe('logging levels', () => {
         attempts: 1,
         msg: expect.stringMatching(/^getThing 200 after 1 attempt in [\d.]+ ms$/) as string,
       },
+    ]);
+  });
+});
+
+describe('a retry the budget refuses', () => {
+  it('is a debug line, a point of switchboard.client.refused_retries and an event on the operation span, as a retry is each of its own', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const transport = fakeTransport(() => respond(503));
+    const exporter = new InMemorySpanExporter();
+    const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    const client = createClient({
+      baseUrl: 'http://127.0.0.1:9',
+      transport,
+      // Less than one retry's cost: the retry the 503 calls for is refused.
+      middleware: [tracing({ tracerProvider }), clientMetrics(), logging({ logger }), retry({ budget: { capacity: 5, retryCost: 10 } })],
+    });
+    await expect(client.call(getThing, { thingId: 'x' })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    await client.close();
+    expect(transport.sent).toBe(1);
+    expect(lines.filter((line) => line.level === 20 && line.attempt === 1 && line.reason !== undefined)).toMatchObject([
+      { operationId: 'getThing', reason: 'budget', status: 503, errorType: '503', msg: 'getThing will not retry (budget)' },
+    ]);
+    const points = await currentTelemetry().points('switchboard.client.refused_retries');
+    expect(
+      points.map((point) => [point.attributes['switchboard.retry.refusal_reason'], point.attributes['error.type'], point.value]),
+    ).toEqual([['budget', '503', 1]]);
+    expect(await currentTelemetry().points('switchboard.client.retries')).toEqual([]);
+    const operation = exporter
+      .getFinishedSpans()
+      .find((span) => span.attributes['switchboard.operation.id'] === 'getThing' && span.kind === SpanKind.INTERNAL);
+    expect(operation?.events.map((event) => [event.name, event.attributes])).toEqual([
+      [
+        'switchboard.retry.refused',
+        { 'switchboard.retry.refusal_reason': 'budget', 'switchboard.attempt': 1, 'http.response.status_code': 503, 'error.type': '503' },
+      ],
     ]);
   });
 });

@@ -1,7 +1,8 @@
 /** The client-wide pause after a 429, against a loopback server that times every request it gets. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, createClient, defineRoute, type Middleware } from '@switchboard/core';
-import { LocalLimiter, pauseAfter429, RateLimitError, rateLimit, retry } from '@switchboard/middleware';
+import { DEFAULT_RETRY_SETTINGS, LocalLimiter, pauseAfter429, RateLimitError, rateLimit, retry } from '@switchboard/middleware';
+import { fakeTransport, respond, settledState, untilTrue } from '../../../test/support/fakes.js';
 import { type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { ping } from '../../../test/support/routes.js';
 
@@ -9,6 +10,7 @@ const pingAsUser = defineRoute<Record<string, never>, unknown>({ ...ping, operat
 
 let server: Loopback | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await server?.close();
   server = undefined;
 });
@@ -84,6 +86,27 @@ describe('pauseAfter429', () => {
     controller.abort();
     await expect(aborted).rejects.toBeInstanceOf(AbortError);
     expect(arrivals).toHaveLength(1);
+    await client.close();
+  });
+});
+
+describe('pauseAfter429’s defaults', () => {
+  it.each([
+    ['Retry-After: 0: the floor, the retry’s minWaitMs', { 'retry-after': '0' }, DEFAULT_RETRY_SETTINGS.minWaitMs],
+    ['no usable wait: 1 s', { 'retry-after': 'soon' }, 1_000],
+    ['a daily limit: the cap, the retry’s maxServerWaitMs', { 'retry-after': '86400' }, DEFAULT_RETRY_SETTINGS.maxServerWaitMs],
+  ])('%s', async (_name, headers, pauseMs) => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const transport = fakeTransport([() => respond(429, {}, headers), () => respond(200)]);
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [pauseAfter429()] });
+    await client.call(ping, {}).catch(() => undefined);
+    const held = settledState(client.call(ping, {}));
+    await vi.advanceTimersByTimeAsync(pauseMs - 1);
+    expect(transport.sent).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await untilTrue(() => held.current !== 'pending', 'the held call to go once the pause is over');
+    expect(held.current).toMatchObject({ resolved: { status: 200, waitedMs: pauseMs } });
+    expect(transport.sent).toBe(2);
     await client.close();
   });
 });

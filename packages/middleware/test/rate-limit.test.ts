@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigurationError, createClient } from '@switchboard/core';
 import {
+  DEFAULT_RETRY_SETTINGS,
   type Limiter,
   LimiterClosedError,
   LocalLimiter,
@@ -10,7 +11,7 @@ import {
   retry,
   type ServerWindow,
 } from '@switchboard/middleware';
-import { settledState, untilTrue } from '../../../test/support/fakes.js';
+import { fakeTransport, respond, settledState, untilTrue } from '../../../test/support/fakes.js';
 import { json, type Loopback, startLoopback } from '../../../test/support/loopback.js';
 import { pingById as ping } from '../../../test/support/routes.js';
 import { sleep } from '../../../test/support/time.js';
@@ -249,6 +250,31 @@ describe('the pause a 429 sets', () => {
       expect(pauses.at(-1)).toBeLessThanOrEqual(cap);
     }
     await limiter.close();
+  });
+});
+
+describe('the pause a 429 sets, by default', () => {
+  it.each([
+    ['the server’s wait', { 'retry-after': '3' }, 3_000],
+    ['no usable wait: 1 s', { 'retry-after': 'soon' }, 1_000],
+    ['Retry-After: 0: none, no floor here', { 'retry-after': '0' }, 0],
+    ['a daily limit: the cap, the retry’s maxServerWaitMs', { 'retry-after': '86400' }, DEFAULT_RETRY_SETTINGS.maxServerWaitMs],
+  ])('%s', async (_name, headers, pauseMs) => {
+    // The clock stands still: each pause is read to the millisecond.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const pauses: number[] = [];
+    const recording: Limiter = {
+      acquire: () => Promise.resolve({ release: () => undefined }),
+      pauseUntil: (until) => void pauses.push(until - Date.now()),
+      reportWindow: () => undefined,
+      close: () => Promise.resolve(),
+      queued: 0,
+    };
+    const transport = fakeTransport(() => respond(429, {}, headers));
+    const client = createClient({ baseUrl: 'http://127.0.0.1:9', transport, middleware: [rateLimit({ limiter: recording })] });
+    await client.call(ping, { id: 'x' }).catch(() => undefined);
+    await client.close();
+    expect(pauses).toEqual([pauseMs]);
   });
 });
 

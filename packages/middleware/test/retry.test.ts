@@ -1,7 +1,7 @@
 /** The retry loop over HTTP (nock); a test that times a wait runs it on a fake clock. */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClient, defineRoute, HttpError, type RetryEvent } from '@switchboard/core';
+import { AbortError, type CallEvent, createClient, defineRoute, HttpError, type Middleware, type RetryEvent } from '@switchboard/core';
 import { OutcomeUnknownError, RateLimitError, retry, type RetryOptions, retryPerCall } from '@switchboard/middleware';
 import { againOn, settledState, untilTrue } from '../../../test/support/fakes.js';
 import { startLoopback } from '../../../test/support/loopback.js';
@@ -128,6 +128,14 @@ describe('429', () => {
     expect(seen.count).toBe(1);
   });
 
+  it('fails with the RateLimitError above the cap on the last attempt too, rather than let the 429 stand', async () => {
+    counted(429, { 'retry-after': '120' });
+    const { client: c } = client();
+    const error = await c.call(getThing, { id: '1' }, { state: [retryPerCall({ maxAttempts: 1 })] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ reason: 'cap', attempts: 1 });
+  });
+
   it('fails at once when the wait would pass the call’s deadline', async () => {
     counted(429, { 'retry-after': '5' });
     useFakeClock();
@@ -216,6 +224,31 @@ describe('other failures', () => {
     expect(seen.count).toBe(1);
   });
 
+  it('rejects with the AbortError of a call aborted before its first attempt, which it does not start', async () => {
+    const controller = new AbortController();
+    const rejections: unknown[] = [];
+    // An operation-phase middleware in front of the retry, which sees what the retry rejects with.
+    const abortFirst: Middleware = {
+      name: 'abort-first',
+      phase: 'operation',
+      handle(_ctx, next) {
+        controller.abort('user left');
+        return next().catch((error: unknown) => {
+          rejections.push(error);
+          throw error;
+        });
+      },
+    };
+    const started: number[] = [];
+    const countAttempts: Middleware = { name: 'count', phase: 'attempt', handle: (ctx, next) => (started.push(ctx.attempt), next()) };
+    const c = createClient({ baseUrl, middleware: [abortFirst, retry(), countAttempts] });
+    await expect(c.call(getThing, { id: '1' }, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
+    expect(rejections).toHaveLength(1);
+    expect(rejections[0]).toBeInstanceOf(AbortError);
+    expect(rejections[0]).toMatchObject({ code: 'E_ABORTED', operationId: 'getThing' });
+    expect(started).toEqual([]);
+  });
+
   it('takes per-call settings without a new client: one attempt only', async () => {
     const seen = counted(503, {}, 5);
     const { client: c } = client({ baseMs: 10 });
@@ -293,6 +326,35 @@ describe('the retry budget', () => {
     expect(without).toBe(4);
     expect(withBudget).toBeCloseTo((30 + 5) / 30, 5);
     expect(withBudget).toBeLessThan(1.25);
+  });
+
+  it('says when it refuses a retry: a retry.refused event where the retry event would have been, and the outcome stands', async () => {
+    const seen = counted(503, {}, 2);
+    // Less than one retry's cost: the first retry the outcome calls for is refused.
+    const { client: c, events: retries } = client({ budget: { capacity: 5, retryCost: 10 }, baseMs: 1, minWaitMs: 1 });
+    const heard: CallEvent[] = [];
+    c.on('*', (event) => heard.push(event));
+    await expect(c.call(getThing, { id: '1' })).rejects.toMatchObject({ status: 503, attempts: 1 });
+    expect(seen.count).toBe(1);
+    expect(retries).toEqual([]);
+    expect(heard.map((e) => e.type)).toEqual(['call.start', 'attempt.start', 'attempt.end', 'retry.refused', 'call.end']);
+    expect(heard[3]).toEqual({
+      type: 'retry.refused',
+      operationId: 'getThing',
+      time: expect.any(Number) as unknown,
+      attempt: 1,
+      reason: 'budget',
+      status: 503,
+      errorType: '503',
+    });
+    // A 429 costs the budget nothing: retried as ever, and nothing refused.
+    nock.cleanAll();
+    counted(429, { 'retry-after': '0' });
+    nock(baseUrl).get('/things/1').reply(200, { ok: true });
+    heard.length = 0;
+    expect((await c.call(getThing, { id: '1' })).attempts).toBe(2);
+    expect(heard.map((e) => e.type)).not.toContain('retry.refused');
+    expect(retries).toHaveLength(1);
   });
 
   it('earns retries back with successes', async () => {
