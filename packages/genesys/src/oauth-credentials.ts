@@ -5,7 +5,7 @@
  * rejected token invalidated.
  */
 import { type CallContext, type ProxySetting, SwitchboardError } from '@switchboard/core';
-import { AuthError, ClientCredentials, type SchemeCredentials } from '@switchboard/middleware';
+import { AuthError, ClientCredentials, type RequestTracing, type SchemeCredentials } from '@switchboard/middleware';
 
 /** Gives an OAuth access token for each attempt (a token service, a cache, a static value). */
 export interface AccessTokenProvider {
@@ -47,7 +47,7 @@ export interface TokenSource {
  */
 export function tokenSource(
   oauth: OAuthSetting | undefined,
-  where: { readonly apiUrl: string; readonly loginUrl: () => string; readonly proxy: ProxySetting },
+  where: { readonly apiUrl: string; readonly loginUrl: () => string; readonly proxy: ProxySetting; readonly tracing: RequestTracing },
 ): TokenSource {
   if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return { source: oauth, owned: false };
   return {
@@ -57,6 +57,7 @@ export function tokenSource(
       clientId: oauth.clientId,
       clientSecret: oauth.clientSecret,
       proxy: where.proxy,
+      tracing: where.tracing,
     }),
     owned: true,
   };

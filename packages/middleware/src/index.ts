@@ -56,5 +56,6 @@ export { ATTR_LIMITER_ID, ATTR_LIMITER_KIND, type LimiterMetricsOptions } from '
 export { pauseAfter429, type PauseAfter429Options } from './pause-after-429.js';
 export { rateLimit, type RateLimitOptions } from './rate-limit.js';
 export { tracing, type TracingOptions } from './tracing.js';
+export type { RequestTracing } from './http-span.js';
 export { clientMetrics, type MetricsOptions } from './metrics.js';
 export { logging, type Logger, type LoggingOptions } from './logging.js';

@@ -7,8 +7,8 @@
  * recorded.
  */
 import { type Attributes, createNoopMeter, type Histogram, type MeterProvider, metrics, type ObservableResult } from '@opentelemetry/api';
+import { SCOPE_NAME } from './otel-attributes.js';
 
-const METER_NAME = '@switchboard/middleware';
 // Turn waits run from microseconds (quota to spare) to a window's length (a minute for Genesys).
 const WAIT_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -93,7 +93,7 @@ export class LimiterMetrics {
   }
 
   #create(provider: MeterProvider): Instruments | undefined {
-    const meter = provider.getMeter(METER_NAME);
+    const meter = provider.getMeter(SCOPE_NAME);
     if (meter === createNoopMeter()) return undefined;
     const queued = meter.createObservableGauge('switchboard.limiter.queued', {
       description: 'Calls waiting for their turn from the rate limiter.',

@@ -8,7 +8,7 @@
 import { type Attributes, type Counter, createNoopMeter, type Histogram, type MeterProvider, metrics } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_HTTP_RESPONSE_STATUS_CODE, METRIC_HTTP_CLIENT_REQUEST_DURATION } from '@opentelemetry/semantic-conventions';
 import type { CallEvent, Middleware } from '@switchboard/core';
-import { ATTR_RETRY_REFUSAL_REASON, ATTR_WAIT_REASON, routeAttributes } from './otel-attributes.js';
+import { ATTR_RETRY_REFUSAL_REASON, ATTR_WAIT_REASON, routeAttributes, SCOPE_NAME } from './otel-attributes.js';
 
 /** What {@link clientMetrics} takes. */
 export interface MetricsOptions {
@@ -24,7 +24,6 @@ export interface MetricsOptions {
   readonly name?: string;
 }
 
-const METER_NAME = '@switchboard/middleware';
 /** Why a retry was refused (`budget`), on `switchboard.client.refused_retries`. */
 // The semantic conventions' advice for http.client.request.duration, in seconds.
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
@@ -39,7 +38,7 @@ interface Instruments {
 }
 
 function createInstruments(provider: MeterProvider): Instruments | undefined {
-  const meter = provider.getMeter(METER_NAME);
+  const meter = provider.getMeter(SCOPE_NAME);
   if (meter === createNoopMeter()) return undefined;
   return {
     requestDuration: meter.createHistogram(METRIC_HTTP_CLIENT_REQUEST_DURATION, {

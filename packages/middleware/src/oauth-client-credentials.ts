@@ -21,6 +21,7 @@ import {
   type Transport,
 } from '@switchboard/core';
 import { AuthError } from './errors.js';
+import { type RequestName, type RequestTracing, sendTraced } from './http-span.js';
 import { assertSafeForCredentials } from './transport-security.js';
 
 const LOGIN_HOST =
@@ -48,6 +49,9 @@ function tokenUrlOf(loginUrl: string): string {
  * that sends without end can cost: past it the body is cancelled and the request is an AuthError.
  */
 const MAX_ANSWER_BYTES = 64 * 1024;
+/** The two requests this sends, as their spans name them. */
+const TOKEN_REQUEST: RequestName = { operationId: 'oauthToken', urlTemplate: '/oauth/token' };
+const REVOKE_REQUEST: RequestName = { operationId: 'revokeToken', urlTemplate: '/api/v2/tokens/me' };
 
 /**
  * What an access token may be. RFC 7230's field-value (§3.2) is the least a header needs (no CR,
@@ -182,6 +186,14 @@ export interface ClientCredentialsOptions {
    */
   readonly proxy?: ProxySetting;
   /**
+   * How the token and revocation requests are traced: a CLIENT span of ours each (`POST /oauth/token`,
+   * `DELETE /api/v2/tokens/me`) under the span active when they are sent, the HTTP instrumentation
+   * under it suppressed, as the `tracing` middleware does for API requests; `httpSpans:
+   * 'instrumentation'` leaves them to your instrumentation; `false` makes no span of ours.
+   * @default spans of ours, on the global tracer provider
+   */
+  readonly tracing?: RequestTracing;
+  /**
    * The clock, in epoch milliseconds, by which tokens expire (a fake one for tests).
    * @default `Date.now`
    */
@@ -264,7 +276,7 @@ export class ClientCredentials {
     this.#requests++;
     let response: HttpResponse;
     try {
-      response = await this.#send('oauthToken', {
+      response = await this.#send(TOKEN_REQUEST, {
         method: 'POST',
         url: this.#tokenUrl,
         headers: {
@@ -305,20 +317,22 @@ export class ClientCredentials {
     if (!apiUrl || this.#now() >= token.expiresAt) return;
     const url = `${apiUrl.replace(/\/$/, '')}/api/v2/tokens/me`;
     // Revocation is a courtesy (the token expires anyway): whatever the answer, it is not read past its limit.
-    await this.#send('revokeToken', { method: 'DELETE', url, headers: { authorization: `Bearer ${token.value}` }, body: undefined }).catch(
+    await this.#send(REVOKE_REQUEST, { method: 'DELETE', url, headers: { authorization: `Bearer ${token.value}` }, body: undefined }).catch(
       () => undefined,
     );
   }
 
-  /** One request through the transport, bounded by `timeoutMs` and {@link MAX_ANSWER_BYTES}; redirects are not followed. */
-  #send(operationId: string, request: HttpRequest): Promise<HttpResponse> {
+  /** One request through the transport, bounded by `timeoutMs` and {@link MAX_ANSWER_BYTES}; redirects are not followed; traced as {@link ClientCredentialsOptions.tracing} says. */
+  #send(name: RequestName, request: HttpRequest): Promise<HttpResponse> {
     const timeout = this.#options.timeoutMs ?? 10_000;
-    return this.#transport.send(request, {
-      signal: undefined,
-      timeout,
-      timeoutKind: 'attempt',
-      operationId,
-      maxResponseBytes: MAX_ANSWER_BYTES,
-    });
+    return sendTraced(this.#options.tracing, name, request, () =>
+      this.#transport.send(request, {
+        signal: undefined,
+        timeout,
+        timeoutKind: 'attempt',
+        operationId: name.operationId,
+        maxResponseBytes: MAX_ANSWER_BYTES,
+      }),
+    );
   }
 }

@@ -1,7 +1,7 @@
 /** OpenTelemetry attribute names and values shared by the tracing and metrics middleware. */
-import { type Attributes, SpanKind, type SpanOptions } from '@opentelemetry/api';
+import { type Attributes, createContextKey, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
-import type { RouteDescriptor } from '@switchboard/core';
+import type { HeaderRecord, RouteDescriptor } from '@switchboard/core';
 import { isOn, originOf } from './url-origin.js';
 
 /** `url.template` is still incubating in the semantic conventions: its constant is copied, not imported from their unstable entry. */
@@ -15,6 +15,22 @@ export const ATTR_WAIT_REASON = 'switchboard.wait.reason';
 export const ATTR_RETRY_REFUSAL_REASON = 'switchboard.retry.refusal_reason';
 export const ATTR_WAIT_DURATION_MS = 'switchboard.wait.duration_ms';
 export const ATTR_CORRELATION_ID = 'switchboard.correlation_id';
+
+/** The instrumentation scope of every tracer and meter of ours. */
+export const SCOPE_NAME = '@switchboard/middleware';
+/**
+ * The context key by which the OpenTelemetry SDK and its instrumentations know tracing is
+ * suppressed (`suppressTracing` of `@opentelemetry/core`). `createContextKey` is `Symbol.for` of
+ * its description, so the API alone makes the same key, without depending on the SDK's core.
+ */
+export const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+/** Writes a propagator's headers (`traceparent`, `tracestate`) into a request's, in lower case as ours are. */
+export const headerSetter = {
+  set(carrier: HeaderRecord, key: string, value: string): void {
+    carrier[key.toLowerCase()] = value;
+  },
+};
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443 };
 

@@ -10,7 +10,6 @@ import {
   type Attributes,
   type Context,
   context,
-  createContextKey,
   INVALID_SPAN_CONTEXT,
   propagation,
   type Span,
@@ -32,7 +31,6 @@ import {
   type CallEvent,
   type CallObserver,
   defaultRedaction,
-  type HeaderRecord,
   type HttpRequest,
   type Middleware,
   type Redaction,
@@ -45,9 +43,12 @@ import {
   ATTR_WAIT_DURATION_MS,
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
+  headerSetter,
   operationNames,
   routeAttributes,
   type RouteAttributes,
+  SUPPRESS_TRACING,
+  SCOPE_NAME,
 } from './otel-attributes.js';
 
 /** What {@link tracing} takes. */
@@ -84,22 +85,8 @@ export interface TracingOptions {
   readonly name?: string;
 }
 
-const TRACER_NAME = '@switchboard/middleware';
-/**
- * The context key by which the OpenTelemetry SDK and its instrumentations know tracing is
- * suppressed (`suppressTracing` of `@opentelemetry/core`). `createContextKey` is `Symbol.for` of
- * its description, so the API alone makes the same key, without depending on the SDK's core.
- */
-const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
-/** Runs an attempt's transport call with the HTTP instrumentation under it suppressed: our CLIENT span is the one. */
 const suppressed = <T>(send: () => T): T => context.with(context.active().setValue(SUPPRESS_TRACING, true), send);
 const MAX_DESCRIPTION = 200;
-
-const headerSetter = {
-  set(carrier: HeaderRecord, key: string, value: string): void {
-    carrier[key.toLowerCase()] = value;
-  },
-};
 
 function failureDescription(error: unknown, redaction: Redaction): string {
   const message = error instanceof Error ? error.message : typeof error;
@@ -265,7 +252,7 @@ class CallTrace extends OperationTrace {
  * tracer provider nothing records and it costs next to nothing; a failing tracer never fails a call.
  */
 export function tracing(options: TracingOptions = {}): Middleware {
-  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(TRACER_NAME);
+  const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(SCOPE_NAME);
   const settings: TraceSettings = {
     tracer,
     redaction: options.redaction ?? defaultRedaction,
