@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, type CallEvent, HttpError, type Middleware, NetworkError } from '@switchboard/core';
 import { WebChatAPI } from '@switchboard/webchat';
 import { currentTelemetry, hrMs, parentOf, type Telemetry } from '../support/otel.js';
-import { sleep } from '../support/time.js';
+import { eventually } from '../support/time.js';
 
 const baseUrl = 'https://api.webchat.test';
 const SETTINGS = '/api/v2/webchat/settings';
@@ -59,9 +59,9 @@ function withinRoot<T>(body: () => Promise<T>): Promise<{ result: T; rootSpanId:
   });
 }
 
-/** Waits (boundedly) for `count` spans besides the test's own to have ended: a span may end a moment after the caller got its answer. */
+/** Waits for `count` spans besides the test's own to have ended: a span may end a moment after the caller got its answer. */
 async function endedSpans(count: number): Promise<ReadableSpan[]> {
-  for (let i = 0; i < 200 && telemetry.spans().filter((s) => s.name !== 'user request').length < count; i++) await sleep(5);
+  await eventually(() => expect(telemetry.spans().filter((s) => s.name !== 'user request').length).toBeGreaterThanOrEqual(count));
   return telemetry.spans();
 }
 

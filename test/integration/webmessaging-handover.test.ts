@@ -11,7 +11,7 @@ import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { RedisStore } from '@switchboard/middleware/redis';
 import { type SessionMessage, WebMessagingAPI } from '@switchboard/webmessaging';
 import { type RedisServer, startRedis } from '../support/redis.js';
-import { sleep } from '../support/time.js';
+import { eventually } from '../support/time.js';
 
 const WORKER = fileURLToPath(new URL('./session-worker.mjs', import.meta.url));
 type Reported = Pick<SessionMessage, 'id' | 'direction' | 'text' | 'type'>;
@@ -83,7 +83,7 @@ describe('a guest session handed over between processes through Redis', () => {
     await exited(first.child);
 
     // The agent's answer to "second" comes while no worker holds the session.
-    await waitFor(() => emulator.messaging.messagesStored(token) >= 4);
+    await eventually(() => expect(emulator.messaging.messagesStored(token)).toBeGreaterThanOrEqual(4));
     const second = worker('resume', key);
     await exited(second.child);
 
@@ -101,17 +101,12 @@ describe('a guest session handed over between processes through Redis', () => {
 async function waitForRecord(store: RedisStore, key: string, after: string | undefined): Promise<string> {
   const { createHash } = await import('node:crypto');
   const storeKey = `webmessaging:${emulator.webMessagingDeploymentId}:${createHash('sha256').update(key).digest('base64url').slice(0, 16)}`;
-  for (let i = 0; i < 1_000; i++) {
+  return eventually(async () => {
     const record = JSON.parse((await store.get(storeKey)) ?? '{}') as { token?: string; after?: string };
-    if (record.token && record.after === after) return record.token;
-    await sleep(10);
-  }
-  throw new Error('the record never caught up');
-}
-
-async function waitFor(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 3_000 && !done(); i++) await sleep(10);
-  expect(done()).toBe(true);
+    expect(record.after, 'the record never caught up').toBe(after);
+    if (!record.token) throw new Error('the record has no token');
+    return record.token;
+  });
 }
 
 /** Every message of the session's history, read by a client without a key (so from the start). */

@@ -5,7 +5,7 @@
  * pool, open until the server timed them out.)
  */
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -30,9 +30,12 @@ async function startCountingServer(): Promise<CountingServer> {
   const sockets = new Set<Socket>();
   let opened = 0;
   let onChange: (() => void) | undefined;
-  // A short wait before each answer keeps the calls in flight together, so each needs its own connection.
+  // Every call is answered once all have come: they are in flight together, so each needs its own connection.
+  const held: ServerResponse[] = [];
   const server: Server = createServer((_req, res) => {
-    setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), 25);
+    held.push(res);
+    if (held.length < CALLS) return;
+    for (const answer of held.splice(0)) answer.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
   });
   server.keepAliveTimeout = 60_000; // the server would keep them: only the client can close them in time
   server.on('connection', (socket: Socket) => {

@@ -1,7 +1,8 @@
 /** The websocket script: routed on attach, the agent joins, greets, types and answers; heartbeats; leaving. */
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
+import { eventually } from '../../../test/support/time.js';
 import { call, type Chat, GUEST, sleep, startChat } from './helpers.js';
 
 interface Frame {
@@ -43,6 +44,25 @@ async function attach(chat: Chat) {
       );
     });
   return { ws, frames, until };
+}
+
+/**
+ * Resolves once a ping on `ws` has come back: every frame the emulator sent on it before has arrived
+ * by then (one connection delivers in order), so what has not arrived was not sent.
+ */
+function roundTrip(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    ws.once('pong', () => resolve());
+    ws.ping();
+  });
+}
+
+/** The emulator's heartbeats (and, with `Date`, the wall clock a stall ends by) on a fake clock; the sockets, and every other timer, stay real. */
+function fakeHeartbeatClock(toFake: ('setInterval' | 'clearInterval' | 'Date')[] = ['setInterval', 'clearInterval']): void {
+  vi.useFakeTimers({ toFake });
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
 }
 
 let e: Emulator;
@@ -102,11 +122,19 @@ describe('the event stream', () => {
 
   it('sends heartbeat frames on its interval', async () => {
     const chat = await startChat(e);
+    fakeHeartbeatClock();
     const stream = await attach(chat);
-    await sleep(350);
-    const heartbeats = stream.frames.filter((f) => f.topicName === 'channel.metadata');
-    expect(heartbeats.length).toBeGreaterThanOrEqual(2);
-    expect(heartbeats[0]?.eventBody.message).toBe('WebSocket Heartbeat');
+    const heartbeats = () => stream.frames.filter((f) => f.topicName === 'channel.metadata');
+    await vi.advanceTimersByTimeAsync(99);
+    await roundTrip(stream.ws);
+    expect(heartbeats()).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await roundTrip(stream.ws);
+    expect(heartbeats()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(100);
+    await roundTrip(stream.ws);
+    expect(heartbeats()).toHaveLength(2);
+    expect(heartbeats()[0]?.eventBody.message).toBe('WebSocket Heartbeat');
     stream.ws.close();
   });
 
@@ -146,22 +174,29 @@ describe('stream faults', () => {
     expect(e.streams.drop(chat.id)).toBe(1);
     expect(await closed).toBe(1006); // no close frame
     await call(e, 'POST', `${GUEST}/${chat.id}/members/${chat.member.id}/messages`, { token: chat.jwt, body: { body: 'still there?' } });
-    await sleep(200);
-    expect(e.stats.messagesStored(chat.id)).toBe(3); // greeting, message, the reply nobody was connected for
+    await eventually(() => expect(e.stats.messagesStored(chat.id)).toBe(3)); // greeting, message, the reply nobody was connected for
   });
 
   it('stall sends nothing, heartbeats included, while the socket stays open; a socket attached later is not stalled', async () => {
     const chat = await startChat(e);
+    fakeHeartbeatClock(['setInterval', 'clearInterval', 'Date']);
     const stream = await attach(chat);
+    await stream.until((f) => f.metadata.type === 'message'); // the greeting: the agent sends nothing more
+    await vi.advanceTimersByTimeAsync(100);
     await stream.until((f) => f.topicName === 'channel.metadata');
     expect(e.streams.stall(chat.id, 400)).toBe(1);
     const count = stream.frames.length;
     const fresh = await attach(chat);
-    await sleep(300);
+    // Three heartbeats on each socket, up to a millisecond before the stall ends.
+    await vi.advanceTimersByTimeAsync(399);
+    await Promise.all([roundTrip(stream.ws), roundTrip(fresh.ws)]);
     expect(stream.frames.length).toBe(count);
     expect(stream.ws.readyState).toBe(WebSocket.OPEN);
-    expect(fresh.frames.some((f) => f.topicName === 'channel.metadata')).toBe(true);
-    await stream.until((f) => f.topicName === 'channel.metadata', 1_000); // and after the stall, heartbeats again
+    expect(fresh.frames.filter((f) => f.topicName === 'channel.metadata')).toHaveLength(3);
+    // And from the stall's end on, heartbeats again.
+    await vi.advanceTimersByTimeAsync(1);
+    await roundTrip(stream.ws);
+    expect(stream.frames.slice(count).map((f) => f.topicName)).toEqual(['channel.metadata']);
     stream.ws.close();
     fresh.ws.close();
   });

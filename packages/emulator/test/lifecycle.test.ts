@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EmulatorSettings } from '@switchboard/emulator';
-import { sleep } from '../../../test/support/time.js';
+import { eventually } from '../../../test/support/time.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** The CLI from source, as `pnpm emulator` runs it. */
@@ -188,7 +188,7 @@ describe('stopping', () => {
     expect((await tokenRequest(printed)).status).toBe(200);
     await stopCli(shell.child, 'SIGTERM');
     // The CLI outlives the shell until it sees its parent change; then it stops and frees its port.
-    while (isRunning(pid)) await sleep(50);
+    await eventually(() => expect(isRunning(pid)).toBe(false));
     await expect(tokenRequest(printed)).rejects.toThrow();
   });
 

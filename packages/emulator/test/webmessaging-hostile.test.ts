@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
+import { eventually } from '../../../test/support/time.js';
 import { bodyOf, type Guest, GuestPool, isClass } from './guest-client.js';
 
 let e: Emulator;
@@ -189,16 +190,7 @@ describe('a guest that never reads', () => {
       g.ws.send(request);
       if (i % 50 === 49) await new Promise<void>((resolve) => g.ws.send('', () => resolve()));
     }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the emulator kept the socket of a guest that never reads')), 10_000);
-      const check = () => {
-        if (serverSide() < before) {
-          clearTimeout(timer);
-          resolve();
-        } else setImmediate(check);
-      };
-      check();
-    });
+    await eventually(() => expect(serverSide(), 'the emulator kept the socket of a guest that never reads').toBeLessThan(before));
   });
 });
 

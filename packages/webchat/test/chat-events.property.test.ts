@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type ChatEvent, type StreamEvent, type WebChatMessage, WebChatAPI } from '@switchboard/webchat';
 import { propertySeed } from '../../../test/support/property-seed.js';
-import { sleep } from '../../../test/support/time.js';
+import { eventually, sleep } from '../../../test/support/time.js';
 
 const SEED = propertySeed('chat-events.property.test.ts');
 const HEARTBEAT_MS = 100;
@@ -71,13 +71,8 @@ async function runScenario(steps: readonly Step[]): Promise<void> {
   })();
   const agentReplies = () =>
     events.filter((x) => x.type === 'message' && x.message.sender.role === 'AGENT' && x.message.body.startsWith('Thanks')).length;
-  const until = async (test: () => boolean, ms: number, what: string) => {
-    const deadline = performance.now() + ms;
-    while (!test()) {
-      if (performance.now() > deadline) throw new Error(`${what} not seen in ${ms} ms`);
-      await sleep(10);
-    }
-  };
+  const until = (test: () => boolean, ms: number, what: string) =>
+    eventually(() => expect(test(), `${what} not seen in ${ms} ms`).toBe(true), { timeoutMs: ms });
   await until(() => events.some((x) => x.type === 'message' && x.message.sender.role === 'AGENT'), 5_000, 'the greeting');
   let sent = 0;
   const faults: { at: number; kind: string }[] = [];

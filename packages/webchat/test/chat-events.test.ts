@@ -17,7 +17,7 @@ import {
   type WebChatMessage,
   WebChatAPI,
 } from '@switchboard/webchat';
-import { sleep } from '../../../test/support/time.js';
+import { eventually } from '../../../test/support/time.js';
 
 let e: Emulator;
 let api: WebChatAPI;
@@ -139,8 +139,8 @@ describe('chat.events()', () => {
     chat.on('connection', (event) => states.push(event.state));
     const seen = collect(chat);
     await seen.until(() => seen.messages().length >= 1);
-    await sleep(50);
-    expect(messages.map((m) => m.id)).toEqual(seen.messages().map((m) => m.id));
+    // The listener and the iterator hear the same messages (each at its own pace).
+    await eventually(() => expect(messages.map((m) => m.id)).toEqual(seen.messages().map((m) => m.id)));
     stop();
     await chat.leave();
     expect(states).toEqual(['open', 'closed']);
@@ -257,7 +257,7 @@ describe('after close', () => {
       const chat = await api.startGuestChat({ organizationId: e.organizationId, deploymentId: e.deploymentId, routingTarget: { targetType: 'QUEUE', targetAddress: 'q' }, memberInfo: { displayName: 'x' } });
       const states = [];
       chat.on('connection', (event) => states.push(event.state));
-      const opens = (n) => new Promise((resolve) => { const check = () => (states.filter((s) => s === 'open').length >= n ? resolve() : setTimeout(check, 5)); check(); });
+      const opens = (n) => new Promise((resolve) => { const check = () => states.filter((s) => s === 'open').length >= n && resolve(); check(); chat.on('connection', check); });
       await opens(1);
       e.streams.drop(chat.conversationId);
       await opens(2);
@@ -334,8 +334,10 @@ describe('giving up', () => {
     const chat = await api.startGuestChat(chatRequest());
     const abort = new AbortController();
     const iterator = chat.events({ signal: abort.signal })[Symbol.asyncIterator]();
+    // A listener hears the greeting once the iterator's queue holds it, and the agent's join before it.
+    const greeted = new Promise<void>((resolve) => chat.on('message', () => resolve()));
     expect((await iterator.next()).value).toMatchObject({ type: 'connection', state: 'open' });
-    await sleep(300); // the greeting and the agent's join are queued by now
+    await greeted;
     abort.abort();
     expect((await iterator.next()).done).toBe(true);
     expect(heard).toContain('open');

@@ -5,7 +5,7 @@ import { defineRoute, type HttpError, type Middleware } from '@switchboard/core'
 import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { errorBodyOf, type GuestChat, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
-import { sleep } from '../../../test/support/time.js';
+import { eventually, sleep } from '../../../test/support/time.js';
 
 let e: Emulator;
 let oauth: string;
@@ -84,12 +84,13 @@ describe('the guest flow', () => {
     expect(JSON.stringify(chat)).not.toMatch(/eyJ/); // the JWT is not on the session
     const ws = new WebSocket(chat.eventStreamUri);
     await new Promise((resolve) => ws.once('open', resolve));
-    const members: string[] = [];
-    for (let i = 0; i < 50 && members.length < 2; i++) {
-      members.length = 0;
-      for await (const member of chat.members()) members.push(member.role);
-      await sleep(10);
-    }
+    // The agent joins a moment after the stream opens: read the members until both are there.
+    const members = await eventually(async () => {
+      const seen: string[] = [];
+      for await (const member of chat.members()) seen.push(member.role);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      return seen;
+    });
     expect(members.sort()).toEqual(['AGENT', 'CUSTOMER']);
     ws.close();
   });

@@ -5,7 +5,7 @@ import { type Emulator, startEmulator } from '@switchboard/emulator';
 import { type GuestChat, WebChatAPI } from '@switchboard/webchat';
 import WebSocket from 'ws';
 import { settledState } from '../../../test/support/fakes.js';
-import { sleep } from '../../../test/support/time.js';
+import { eventually } from '../../../test/support/time.js';
 
 let e: Emulator;
 let api: WebChatAPI;
@@ -75,12 +75,13 @@ describe('member paging', () => {
     const routed = await api.startGuestChat(chatRequest());
     const ws = new WebSocket(routed.eventStreamUri);
     await new Promise((resolve) => ws.once('open', resolve));
-    const roles: string[] = [];
-    for (let i = 0; i < 100 && roles.length < 2; i++) {
-      roles.length = 0;
-      for await (const member of routed.members({ pageSize: 1 })) roles.push(member.role);
-      await sleep(10);
-    }
+    // The agent joins a moment after the stream opens: read the members until both are there.
+    const roles = await eventually(async () => {
+      const seen: string[] = [];
+      for await (const member of routed.members({ pageSize: 1 })) seen.push(member.role);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      return seen;
+    });
     expect(roles).toEqual(['CUSTOMER', 'AGENT']);
     ws.close();
   });

@@ -15,7 +15,7 @@ import {
   ValidationError,
   type WebMessagingAPI,
 } from '@switchboard/webmessaging';
-import { sleep } from '../../../test/support/time.js';
+import { eventually } from '../../../test/support/time.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -258,7 +258,7 @@ describe('a guest session', () => {
     emulator.messaging.stall(session.token, 5_000); // the echo will not come before the close
     const onWire = session.sendMessage('sent, unanswered').catch((e: unknown) => e);
     const waiting = session.sendMessage('waits for its turn').catch((e: unknown) => e);
-    while (session.stats.sent < 1) await sleep(5);
+    await eventually(() => expect(session.stats.sent).toBeGreaterThanOrEqual(1));
     await session.close();
     const unknown = await onWire;
     expect(unknown).toBeInstanceOf(OutcomeUnknownError);
