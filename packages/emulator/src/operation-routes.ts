@@ -47,7 +47,7 @@ function parseQuery(params: readonly SpecParam[], raw: Record<string, unknown>):
     let value: unknown = raw[spec.name];
     if (Array.isArray(value)) value = value.at(-1);
     // An empty value of an optional parameter is one not given: the guest SDK sends every optional
-    // parameter, the unset ones empty (`?pageSize=&pageNumber=`, `?after=&before=`; design.md §7).
+    // parameter, the unset ones empty (`?pageSize=&pageNumber=`, `?after=&before=`, as test/genesys-sdks.test.ts records).
     if (value === undefined || (value === '' && spec.required !== true)) {
       query[spec.name] = spec.default;
       continue;

@@ -3,8 +3,8 @@
  *
  * - read-only fields are dropped before validation, wherever they are: a GET → change → PUT round
  *   trip sends back `id` and a relative `selfUri` as the GET returned them, and Genesys ignores
- *   read-only fields in requests rather than rejecting them (design.md §7, seen with Genesys' own
- *   SDKs; the spec marks them `readOnly: true`). The handler never sees them, so a client cannot
+ *   read-only fields in requests rather than rejecting them (as Genesys' own SDKs' round trips
+ *   show: test/genesys-sdks.test.ts; the spec marks them `readOnly: true`). The handler never sees them, so a client cannot
  *   set an id.
  * - every other field is checked against the spec's model, and a field the model does not name is
  *   a 400 `constraint.validation`: the spec's models have no `additionalProperties`, and the

@@ -31,7 +31,7 @@ function createApp(options: EmulatorOptions): FastifyInstance {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
   // Genesys accepts `Content-Type: application/json` with an empty body on operations that take
-  // none (Genesys' JS SDKs send it on every request: design.md §7), so an empty JSON body is no
+  // none (Genesys' JS SDKs send it on every request: test/genesys-sdks.test.ts records their wire), so an empty JSON body is no
   // body. Anything else goes to Fastify's own parser, with its protections (prototype poisoning,
   // body size): a non-empty malformed body is still a 400.
   const parseJson = app.getDefaultJsonParser('error', 'error');

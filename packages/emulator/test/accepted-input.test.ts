@@ -1,5 +1,5 @@
 /**
- * Requests Genesys Cloud accepts and Genesys' own SDKs send (design.md §7), which the emulator
+ * Requests Genesys Cloud accepts and Genesys' own SDKs send (genesys-sdks.test.ts records them), which the emulator
  * once refused; and, beside each, what it still refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

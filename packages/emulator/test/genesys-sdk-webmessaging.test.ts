@@ -1,7 +1,7 @@
 /**
  * Genesys' own JS SDK as the judge of Web Messaging's REST side: `purecloud-platform-client-v2`
  * 262.0.0 (`WebDeploymentsApi`, 21 operations; `WebMessagingApi`, 4), unmodified, pointed at the
- * emulator as a user would point it (design.md §7), through a recording proxy so that the wire is
+ * emulator as a user would point it (its `basePath` set to the emulator's URL), through a recording proxy so that the wire is
  * visible. Every answer is checked against the contract's model. The SDK's template labels every
  * operation OAuth and sends the OAuth token to all of them; the contract says which take none and
  * which take a guest JWT, so the test swaps in that JWT for those two (setAccessToken).

@@ -1,7 +1,7 @@
 /**
  * Genesys' own JS SDKs as the judge: `purecloud-platform-client-v2` (the 8 OAuth operations) and
  * `purecloud-guest-chat-client` (the 11 guest operations), unmodified and unstubbed, pointed at the
- * emulator as a user would point them (design.md §7). Every answer is checked against the spec's
+ * emulator as a user would point them (their `basePath` set to the emulator's URL). Every answer is checked against the spec's
  * model; a PUT/PATCH is the GET → change → PUT round trip a user does. The SDKs talk to the
  * emulator through a transparent recording proxy (node:http), so that the table below can say
  * what the SDK really put on the wire.

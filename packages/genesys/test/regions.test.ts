@@ -8,7 +8,7 @@ const notes = JSON.parse(readFileSync(new URL('../../../spec/webmessaging-guest-
 
 describe('regions', () => {
   it('know all 18 with their domains, in either spelling', () => {
-    // The list in shared/design.md §3.
+    // Genesys' published list of regions and their domains (its Platform API SDKs' PureCloudRegionHosts).
     const expected = {
       us_east_1: 'mypurecloud.com',
       eu_west_1: 'mypurecloud.ie',

@@ -1,5 +1,5 @@
 /**
- * Issue 14, the client-wide pause after a 429 as a property, against a loopback server.
+ * The client-wide pause after a 429 as a property, against a loopback server.
  *
  * fast-check generates scenarios: a run of server answers (429 with `Retry-After` 0, 1 or 2 s or
  * an HTTP-date, 429 with a fractional `inin-ratelimit-reset` only, 429 with no wait at all, or
