@@ -45,7 +45,10 @@ function run(args) {
   if (child.status !== 0) process.exit(child.status ?? 1);
 }
 
-run(['install', '--frozen-lockfile', ...(process.env.CI ? [] : ['--prefer-offline'])]);
+// Warnings and errors only: the demo's first lines should be the demo. The first install on a
+// machine downloads a few hundred packages, so it says what it is doing before it goes quiet.
+console.error(`switchboard: installing the workspace from its lockfile with pnpm ${pinned}…`);
+run(['install', '--frozen-lockfile', '--loglevel', 'warn', ...(process.env.CI ? [] : ['--prefer-offline'])]);
 // The test suite runs real Redis servers and real forward proxies (tinyproxy). Redis first: when
 // both are missing, ensure-proxy.mjs reuses the package lists its `apt-get update` fetched.
 if (script === 'check') {

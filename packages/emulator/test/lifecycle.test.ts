@@ -13,6 +13,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const fromSource = ['--conditions=@switchboard/source', '--import', 'tsx', `${root}/packages/emulator/src/cli.ts`];
 /** The CLI as an installed package runs it: the built file, plain node, no tsx and no custom conditions. */
 const builtCli = `${root}/packages/emulator/dist/cli.js`;
+/** The package's bin, as a package manager links it: it loads the built CLI. */
+const bin = `${root}/packages/emulator/bin/switchboard-emulator.js`;
 
 /** CLI processes a test started, killed after it if still running (a failed expectation must not leave one behind). */
 const started = new Set<ChildProcessWithoutNullStreams>();
@@ -210,12 +212,12 @@ describe('stopping', () => {
       expect(stdout).toContain(flag);
   });
 
-  it('the built CLI (dist/cli.js) runs with plain node, as an installed package runs it', async (ctx) => {
+  it('the package bin runs the built CLI with plain node, as an installed package runs it', async (ctx) => {
     if (!existsSync(builtCli)) {
       ctx.skip(`${builtCli} is missing: build the emulator first (node scripts/build.mjs); \`pnpm check\` builds before the tests`);
       return;
     }
-    const { child, out } = await startCli([builtCli, '--port', '0', '--json'], /\n/);
+    const { child, out } = await startCli([bin, '--port', '0', '--json'], /\n/);
     await expectJsonLine(out());
     expect(await stopCli(child)).toBe(0);
   });
