@@ -1,6 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 import prettier from 'eslint-config-prettier';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 const PACKAGES = ['core', 'middleware', 'genesys', 'webchat', 'webmessaging', 'emulator'];
@@ -48,6 +50,18 @@ export default tseslint.config(
       ],
       eqeqeq: ['error', 'always'],
     },
+  },
+  // No import cycles inside a package (between packages, the layers below rule them out): a cycle
+  // makes the order modules load in matter, and a reader cannot start at either end. The rule sees
+  // value imports; a cycle of `import type` alone loads nothing, and is left to review.
+  {
+    files: ['packages/*/src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      ...importX.flatConfigs.typescript.settings,
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'tsconfig.json' })],
+    },
+    rules: { 'import-x/no-cycle': 'error' },
   },
   // A function a reader can take in at once (tests are exempt: a describe block is a function too).
   {
