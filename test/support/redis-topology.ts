@@ -6,9 +6,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify, stripVTControlCharacters } from 'node:util';
 import { closedPort } from './loopback.js';
+import { eventually } from './time.js';
 
 const run = promisify(execFile);
 
@@ -175,26 +175,37 @@ async function stopFleet(fleet: Fleet): Promise<void> {
   await rm(fleet.dir, { recursive: true, force: true });
 }
 
+/** How a {@link waitFor} ended: with the probe's value, or with a server that died that nobody stopped. */
+type Wait<T> = { readonly value: T } | { readonly crashed: Server };
+
 /**
  * Polls probe until it resolves, for at most timeoutMs; the probe throws to say "not yet", and why. Fails early when a
  * server died that nobody stopped, since then waiting longer cannot help.
  */
 async function waitFor<T>(fleet: Fleet, what: string, timeoutMs: number, probe: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let reason: string;
-    try {
-      return await probe();
-    } catch (error) {
-      reason = error instanceof Error ? error.message : String(error);
-    }
-    const crashed = fleet.servers.find((s) => exited(s.child) && !s.expectedExit);
-    if (crashed)
-      throw new Error(`${crashed.name} (port ${crashed.port}) exited while waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
-    if (Date.now() >= deadline)
-      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
-    await sleep(100);
+  let reason = 'none yet';
+  let outcome: Wait<T>;
+  try {
+    outcome = await eventually(
+      async (): Promise<Wait<T>> => {
+        try {
+          return { value: await probe() };
+        } catch (error) {
+          reason = error instanceof Error ? error.message : String(error);
+        }
+        // A crash ends the polling (eventually stops at the first answer), to be thrown below.
+        const crashed = fleet.servers.find((s) => exited(s.child) && !s.expectedExit);
+        if (crashed) return { crashed };
+        throw new Error(reason);
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  } catch {
+    throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
   }
+  if ('value' in outcome) return outcome.value;
+  const { crashed } = outcome;
+  throw new Error(`${crashed.name} (port ${crashed.port}) exited while waiting for ${what} (last check: ${reason})\n${report(fleet)}`);
 }
 
 /** One redis-cli command; -e makes an error reply fail the call instead of printing "ERR …" with exit code 0. */
