@@ -3,6 +3,7 @@
  * limiter): every clock they read or wait on is simulated, so a wait is checked to the millisecond
  * and takes no real time. Sockets stay real, and take no simulated time. Only for vitest files.
  */
+import { setImmediate as realImmediate } from 'node:timers/promises';
 import { expect, vi } from 'vitest';
 import { settledState } from './fakes.js';
 
@@ -52,4 +53,31 @@ export async function runClockUntilSettled<T>(work: Promise<T>, limitMs: number)
   const state = settledState(work);
   await runClockUntil(() => state.current !== 'pending', 'the work to settle', limitMs);
   return work;
+}
+
+/** How long {@link runClockWithSocketsUntil} waits, in real time, for a request or an answer on a socket. */
+const SOCKET_PATIENCE_MS = 10_000;
+
+/**
+ * {@link runClockUntil} for work that also goes over real sockets (a loopback server on the fake
+ * clock): the clock moves on only while `idle()` says nothing is on its way over one (no request
+ * on its way to the server, no answer on its way back), so that a round trip takes no simulated
+ * time and every time stays exact. Until then it lets the real event loop turn, at most
+ * 10 s of real time each time, then fails saying so rather than hang. Timers are fired one
+ * at a time, each followed by a real turn (by then every promise it set going has run as far as
+ * it can, which a turn of the event loop guarantees).
+ */
+export async function runClockWithSocketsUntil(done: () => boolean, idle: () => boolean, what: string, limitMs: number): Promise<void> {
+  const limit = Date.now() + limitMs;
+  for (;;) {
+    const since = process.hrtime.bigint();
+    do {
+      await realImmediate();
+      if (process.hrtime.bigint() - since > BigInt(SOCKET_PATIENCE_MS) * 1_000_000n)
+        throw new Error(`${what}: something was still on a socket after ${SOCKET_PATIENCE_MS} ms of real time`);
+    } while (!idle());
+    if (done() || vi.getTimerCount() === 0 || Date.now() >= limit) break;
+    vi.advanceTimersToNextTimer();
+  }
+  expect(done(), `${what}, within ${limitMs} ms of the fake clock`).toBe(true);
 }
