@@ -5,10 +5,18 @@
  * suppressed. Without it, a service that traces would see ours for every API request and the
  * instrumentation's for these two, beside them and named otherwise.
  */
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace, type TracerProvider } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
+import { context, propagation, type Span, SpanKind, trace, type TracerProvider } from '@opentelemetry/api';
+import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
 import { errorTypeOf, type HttpRequest, type HttpResponse } from '@switchboard/core';
-import { ATTR_OPERATION_ID, ATTR_URL_TEMPLATE, headerSetter, serverAttributes, SUPPRESS_TRACING, SCOPE_NAME } from './otel-attributes.js';
+import {
+  ATTR_OPERATION_ID,
+  ATTR_URL_TEMPLATE,
+  endClientSpan,
+  headerSetter,
+  SCOPE_NAME,
+  serverAttributes,
+  withTracingSuppressed,
+} from './otel-attributes.js';
 
 /** How requests outside a call are traced: as the client's `tracing` middleware is set up, or not at all (`false`). */
 export type RequestTracing =
@@ -64,17 +72,12 @@ export function sendTraced(
   }
   const ended = (status: number | undefined, errorType: string | undefined): void => {
     try {
-      if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
-      if (errorType !== undefined) {
-        span.setAttribute(ATTR_ERROR_TYPE, errorType);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-      }
-      span.end();
+      endClientSpan(span, status, errorType);
     } catch {
       // A tracer that fails does not fail the request.
     }
   };
-  return context.with(context.active().setValue(SUPPRESS_TRACING, true), send).then(
+  return withTracingSuppressed(send).then(
     (response) => {
       ended(response.status, response.status >= 400 ? String(response.status) : undefined);
       return response;

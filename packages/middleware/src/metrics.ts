@@ -24,7 +24,6 @@ export interface MetricsOptions {
   readonly name?: string;
 }
 
-/** Why a retry was refused (`budget`), on `switchboard.client.refused_retries`. */
 // The semantic conventions' advice for http.client.request.duration, in seconds.
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 

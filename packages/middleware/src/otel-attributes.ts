@@ -1,6 +1,12 @@
-/** OpenTelemetry attribute names and values shared by the tracing and metrics middleware. */
-import { type Attributes, createContextKey, SpanKind, type SpanOptions } from '@opentelemetry/api';
-import { ATTR_HTTP_REQUEST_METHOD, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+/** What the tracing and metrics middleware (and the requests traced outside a call) share: OpenTelemetry names and values, and how a CLIENT span of ours is sent and ended. */
+import { type Attributes, context, createContextKey, type Span, SpanKind, type SpanOptions, SpanStatusCode } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+} from '@opentelemetry/semantic-conventions';
 import type { HeaderRecord, RouteDescriptor } from '@switchboard/core';
 import { isOn, originOf } from './url-origin.js';
 
@@ -23,7 +29,20 @@ export const SCOPE_NAME = '@switchboard/middleware';
  * suppressed (`suppressTracing` of `@opentelemetry/core`). `createContextKey` is `Symbol.for` of
  * its description, so the API alone makes the same key, without depending on the SDK's core.
  */
-export const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+const SUPPRESS_TRACING = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
+/** Runs `send` with the HTTP instrumentation under it suppressed: the CLIENT span of ours around it is the one. */
+export const withTracingSuppressed = <T>(send: () => T): T => context.with(context.active().setValue(SUPPRESS_TRACING, true), send);
+
+/** Ends a CLIENT span of ours with how its request ended: the response's status, and the failure's type (which makes it an error). */
+export function endClientSpan(span: Span, status: number | undefined, errorType: string | undefined): void {
+  if (status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+  if (errorType !== undefined) {
+    span.setAttribute(ATTR_ERROR_TYPE, errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
 
 /** Writes a propagator's headers (`traceparent`, `tracestate`) into a request's, in lower case as ours are. */
 export const headerSetter = {

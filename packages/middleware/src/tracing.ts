@@ -43,11 +43,12 @@ import {
   ATTR_WAIT_DURATION_MS,
   ATTR_WAIT_REASON,
   ATTR_WAITED_MS,
+  endClientSpan,
   headerSetter,
   operationNames,
   routeAttributes,
   type RouteAttributes,
-  SUPPRESS_TRACING,
+  withTracingSuppressed,
   SCOPE_NAME,
 } from './otel-attributes.js';
 
@@ -85,7 +86,6 @@ export interface TracingOptions {
   readonly name?: string;
 }
 
-const suppressed = <T>(send: () => T): T => context.with(context.active().setValue(SUPPRESS_TRACING, true), send);
 const MAX_DESCRIPTION = 200;
 
 function failureDescription(error: unknown, redaction: Redaction): string {
@@ -212,7 +212,7 @@ class CallTrace extends OperationTrace {
   }
 
   aroundSend<T>(send: () => T): T {
-    return suppressed(send);
+    return withTracingSuppressed(send);
   }
 
   protected override attemptEnded(event: AttemptEndEvent): void {
@@ -226,13 +226,8 @@ class CallTrace extends OperationTrace {
       this.#beside?.delete(event.attempt);
     }
     if (!span) return;
-    if (event.status !== undefined) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, event.status);
     if (event.correlationId !== undefined) span.setAttribute(this.settings.correlationAttribute, event.correlationId);
-    if (event.errorType !== undefined) {
-      span.setAttribute(ATTR_ERROR_TYPE, event.errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-    }
-    span.end();
+    endClientSpan(span, event.status, event.errorType);
   }
 
   override ended(event: CallEndEvent, error: unknown): void {
@@ -279,7 +274,7 @@ export function tracing(options: TracingOptions = {}): Middleware {
           const spanContext = operation.spanContext();
           const valid = spanContext !== INVALID_SPAN_CONTEXT && trace.isSpanContextValid(spanContext);
           propagation.inject(valid ? trace.setSpan(parent, operation) : parent, ctx.request.headers, headerSetter);
-          return ownSpans && valid ? suppressed(next) : next();
+          return ownSpans && valid ? withTracingSuppressed(next) : next();
         }
       } catch {
         // A tracer that fails does not fail the call.
