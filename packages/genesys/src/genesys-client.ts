@@ -128,8 +128,7 @@ export class GenesysClient {
       loginUrl: () => resolveLoginUrl(options),
       proxy: options.proxy,
       // The token requests are traced as the API's are: by our spans, the instrumentation's, or none.
-      tracing:
-        options.tracing === false ? false : { tracerProvider: options.tracing?.tracerProvider, httpSpans: options.tracing?.httpSpans },
+      tracing: options.tracing,
     });
     const auth = authByScheme({
       schemes: { ...setup.schemes, none: () => undefined, oauth: oauthCredentials(source, setup.apiName) },

@@ -47,7 +47,12 @@ export interface TokenSource {
  */
 export function tokenSource(
   oauth: OAuthSetting | undefined,
-  where: { readonly apiUrl: string; readonly loginUrl: () => string; readonly proxy: ProxySetting; readonly tracing: RequestTracing },
+  where: {
+    readonly apiUrl: string;
+    readonly loginUrl: () => string;
+    readonly proxy: ProxySetting;
+    readonly tracing: RequestTracing | undefined;
+  },
 ): TokenSource {
   if (oauth === undefined || typeof oauth === 'string' || 'getAccessToken' in oauth) return { source: oauth, owned: false };
   return {
