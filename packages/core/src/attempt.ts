@@ -7,14 +7,9 @@
 import type { CallLifecycle } from './call-lifecycle.js';
 import { CallScope } from './call-scope.js';
 import { ConfigurationError } from './errors.js';
-import { errorTypeOf } from './events.js';
+import { errorTypeOf, statusErrorType } from './events.js';
 import type { HttpRequest, HttpResponse, Transport, TransportOptions } from './http.js';
 import { endBody } from './streamed-body.js';
-
-/** `errorType` of a response: its status for 4xx/5xx (OpenTelemetry's convention), none otherwise. */
-function statusErrorType(status: number): string | undefined {
-  return status >= 400 ? String(status) : undefined;
-}
 
 export class Attempt extends CallScope {
   declare attemptTimeout: number;

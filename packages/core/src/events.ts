@@ -173,3 +173,8 @@ export function errorTypeOf(error: unknown): string {
   if (error instanceof Error && /^[\w$.]{1,64}$/.test(error.name)) return error.name;
   return '_OTHER';
 }
+
+/** `error.type` of a response: its status for a 4xx or 5xx (OpenTelemetry's convention), none otherwise. */
+export function statusErrorType(status: number): string | undefined {
+  return status >= 400 ? String(status) : undefined;
+}

@@ -1,6 +1,7 @@
 export type { CallContext, RetryRefusedReport, RetryReport } from './context.js';
 export {
   errorTypeOf,
+  statusErrorType,
   type AttemptEndEvent,
   type AttemptStartEvent,
   type CallEndEvent,

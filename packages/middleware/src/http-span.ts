@@ -7,7 +7,7 @@
  */
 import { context, propagation, type Span, SpanKind, trace, type TracerProvider } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD } from '@opentelemetry/semantic-conventions';
-import { errorTypeOf, type HttpRequest, type HttpResponse } from '@switchboard/core';
+import { errorTypeOf, type HttpRequest, type HttpResponse, statusErrorType } from '@switchboard/core';
 import {
   ATTR_OPERATION_ID,
   ATTR_URL_TEMPLATE,
@@ -79,7 +79,7 @@ export function sendTraced(
   };
   return withTracingSuppressed(send).then(
     (response) => {
-      ended(response.status, response.status >= 400 ? String(response.status) : undefined);
+      ended(response.status, statusErrorType(response.status));
       return response;
     },
     (error: unknown) => {
