@@ -55,9 +55,19 @@ export class RedisHealthCheck {
   #check(key: string, listener: HealthListener): void {
     // Not ready: the connection's own 'ready' and 'close' say all there is to say.
     if (this.connection.status !== 'ready') return;
-    void answeredWithin(HEALTH_TIMEOUT_MS, this.connection.exists(key)).then((answered) =>
-      answered ? listener.redisAnswered() : listener.redisLost(),
-    );
+    // A read that goes unanswered is read again before it counts as an outage. When this process
+    // stalls (a long GC pause, a CPU-bound stretch, a starved machine), Node runs the read's
+    // expired timer before it reads the answer waiting in the socket: one unanswered read says as
+    // much about this process as about Redis, and calling it an outage would move this process to
+    // its fallback share beside the others' shared budget, over the org's limit. A Redis that is
+    // really gone fails the second read too, one command timeout later.
+    void this.#read(key)
+      .then((answered) => answered || this.#read(key))
+      .then((answered) => (answered ? listener.redisAnswered() : listener.redisLost()));
+  }
+
+  #read(key: string): Promise<boolean> {
+    return answeredWithin(HEALTH_TIMEOUT_MS, this.connection.exists(key));
   }
 
   /** Stops the reads of the key; the connection stays open until {@link RedisHealthCheck.disconnect}. */
