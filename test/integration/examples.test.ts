@@ -12,18 +12,20 @@ import { type RedisServer, startRedis } from '../support/redis.js';
 import { leaksIn, reportSecret } from '../support/secrets.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+/**
+ * How an example runs: this Node with tsx's loader, one process. Not the tsx command: it runs the
+ * script in a child of its own and relays each signal to it, and when the child has not said
+ * within 30 ms that the signal reached it (a loaded machine), it sends it again and then SIGKILLs
+ * it, so a test of the examples' shutdown saw a second signal, or no shutdown at all.
+ */
+const node = process.execPath;
+const withTsx = (file: string): string[] => ['--conditions=@switchboard/source', '--import', 'tsx', file];
 
 function runExample(file: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
-      tsx,
-      ['--conditions=@switchboard/source', file],
-      { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
+    execFile(node, withTsx(file), { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
   });
 }
 
@@ -137,8 +139,8 @@ afterEach(() => {
 /** An example run as a service is: in the background, to be signalled. Killed with its process group after `boundMs` (a bound against hangs, not a timing check). */
 function startExample(file: string, env: Record<string, string>, boundMs = 150_000): RunningExample {
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !EXAMPLE_SETTINGS.test(name)));
-  // Its own process group, so that the bound reaches tsx's child (and its workers) too.
-  const child = spawn(tsx, ['--conditions=@switchboard/source', file], {
+  // Its own process group, so that the bound reaches the example's workers too.
+  const child = spawn(node, withTsx(file), {
     cwd: root,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
