@@ -141,9 +141,11 @@ describe('many processes, one org limit', () => {
     const { startEmulator } = await import('@switchboard/emulator');
     const { runWorkers } = await import('../support/workers.js');
     const { fileURLToPath } = await import('node:url');
-    const limit = 60;
-    const windowSeconds = 10;
-    const durationMs = 20_000;
+    // Three of the org's windows in the run, so two window edges, where a 429 would come: the
+    // limiter must carry each process's view of the window across them.
+    const limit = 24;
+    const windowSeconds = 4;
+    const durationMs = 12_000;
     const emulator = await startEmulator({ rateLimit: { limit: 100_000, windowSeconds: 60 }, orgRateLimit: { limit, windowSeconds } });
     try {
       const setup = {
