@@ -459,9 +459,10 @@ describe('examples', () => {
       expect(calls).toBeGreaterThan(0);
       expect(calls).toBeLessThanOrEqual(40);
       // The shared limiter keeps them within the org's windows: no errors, and no more 429s than
-      // the per-process spacing at a window's edge can still let through, one per process in all
-      // (see redis-limiter.test.ts; 0 in every run so far).
-      expect(Number(total?.[2])).toBeLessThanOrEqual(3);
+      // one per process. 0 in a quiet run; a loaded machine can see more, from the reservoir's refill
+      // inside the server's first window ("A known limit" in docs/retry-and-auth.md), and the
+      // output below says what the run saw.
+      expect(Number(total?.[2]), `${stdout}\n${stderr}`).toBeLessThanOrEqual(3);
       expect(rows.every((r) => r.errors === 0)).toBe(true);
       expect(rows.reduce((n, r) => n + r.tooMany, 0)).toBeLessThanOrEqual(3);
       expect(stdout).toMatch(/and sent [0-3] 429s\.$/m);
