@@ -50,6 +50,48 @@ describe('RedisLimiter', () => {
   });
 });
 
+describe("the reservoir's refill and the server's window", () => {
+  /** What bottleneck keeps of the id in Redis: when its reservoir last refilled (ms, the hosts' clock). */
+  async function lastRefill(id: string): Promise<number> {
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port });
+    try {
+      return Number(await admin.hget(`b_{switchboard:${id}}_settings`, 'lastReservoirRefresh'));
+    } finally {
+      admin.disconnect();
+    }
+  }
+
+  it("moves the refill to the server's reset when it would come inside the server's window: the call waiting for it goes after the reset", async () => {
+    const l = limiter('refill-at-reset', { limit: 2, intervalMs: 2_000 });
+    await l.ready();
+    const t0 = performance.now();
+    await Promise.all([take(l, t0), take(l, t0)]);
+    // The server's window began later than the reservoir's and resets in 3 s, 1 s after the
+    // reservoir's refill was due; plenty left in it, so neither a pause nor a spacing holds the call.
+    const reportedAt = performance.now();
+    l.reportWindow({ allowed: 100, count: 10, resetMs: 3_000 });
+    const grantedAt = await take(l, t0);
+    expect(grantedAt - (reportedAt - t0)).toBeGreaterThanOrEqual(3_000);
+    await l.close();
+  });
+
+  it("leaves the refill alone when the server's reset is one interval or more after it (a longer server window than the limiter's)", async () => {
+    const l = limiter('refill-longer-window', { limit: 2, intervalMs: 2_000 });
+    await l.ready();
+    const made = await lastRefill('refill-longer-window');
+    l.reportWindow({ allowed: 100, count: 10, resetMs: 60_000 });
+    // A second report, of a window that resets 500 ms after the refill is due, moves it there; had
+    // the first one moved it (to 58 s from now), this one, earlier, would leave it.
+    const resetAt = made + 2_000 + 500;
+    l.reportWindow({ allowed: 100, count: 10, resetMs: resetAt - Date.now() });
+    await eventually(async () => expect(await lastRefill('refill-longer-window')).not.toBe(made));
+    // The refill is due at the reset (give or take the milliseconds between two Date.now() calls).
+    expect(Math.abs((await lastRefill('refill-longer-window')) + 2_000 - resetAt)).toBeLessThan(50);
+    await l.close();
+  });
+});
+
 describe('closing with calls in flight', () => {
   it('waits for permits still out before it disconnects, so the shared count of calls running goes back to 0', async () => {
     const { Redis } = await import('ioredis');

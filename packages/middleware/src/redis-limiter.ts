@@ -88,6 +88,26 @@ redis.call('HINCRBY', KEYS[1], 'reservoir', 1)
 return 1
 `;
 
+/**
+ * Moves the next refill of bottleneck's reservoir of the id (`KEYS[1]`, its settings hash) to the
+ * server's reset, `ARGV[1]` (epoch ms), when the refill is due before it by less than one interval:
+ * 1 when it moved, 0 when not (or when the keys are gone). Never earlier: a refill inside the
+ * server's window lets every call that waited for it go at once, in every process, into a window
+ * with little left. The times are on the hosts' clocks, as bottleneck's own: its scripts take
+ * `now` from the calling process (`Date.now()`, refs.lua), not from Redis.
+ */
+const REFILL_AT_RESET = `
+local settings = redis.call('HMGET', KEYS[1], 'lastReservoirRefresh', 'reservoirRefreshInterval')
+local last = tonumber(settings[1])
+local interval = tonumber(settings[2])
+if last == nil or interval == nil then return 0 end
+local resetAt = tonumber(ARGV[1])
+local due = last + interval
+if due >= resetAt or resetAt - due >= interval then return 0 end
+redis.call('HSET', KEYS[1], 'lastReservoirRefresh', resetAt - interval)
+return 1
+`;
+
 /** `fallbackFraction` of `count`, at least 1: what one process uses on its own while Redis is unreachable. */
 const fallbackShare = (count: number, options: RedisLimiterOptions): number =>
   Math.max(1, Math.floor(count * (options.fallbackFraction ?? 0.25)));
@@ -133,6 +153,8 @@ export class RedisLimiter extends BottleneckLimiter {
   readonly #startKey: string;
   /** bottleneck's hash of the id's settings and reservoir. */
   readonly #settingsKey: string;
+  /** The server's reset (epoch ms) the reservoir's refill was last moved to, by this process. */
+  #refillAlignedTo = 0;
   /** Where calls go (the shared budget or the local fallback) and what the user has been told. */
   readonly #status: RedisLimiterStatus;
   readonly #health: RedisHealthCheck;
@@ -232,10 +254,28 @@ export class RedisLimiter extends BottleneckLimiter {
     const before = this.startSpacing.spacingMs;
     super.reportWindow(window);
     this.#local.reportWindow(window);
+    this.#refillAtReset(window);
     const { spacingMs, untilMs: until } = this.startSpacing;
     // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
     if (this.#status.shared && spacingMs > 0 && spacingMs >= before * 1.2)
       this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
+  }
+
+  /**
+   * Keeps the shared reservoir's refills with the server's windows: the reservoir refills
+   * `intervalMs` after it was made, then after each refill, while the server's window begins when
+   * the server says (the emulator's, at the first request after the last one ended), so a refill
+   * can come inside a server window. Once per server window, on the first answer of it
+   * that this process sees: its reset is then known best, since the server rounds it up to whole
+   * seconds, and a later answer's rounding would move the refill further than it needs.
+   */
+  #refillAtReset({ allowed, resetMs }: ServerWindow): void {
+    if (!this.#status.shared || !(allowed > 0) || !(resetMs > 0)) return;
+    const resetAt = Date.now() + resetMs;
+    // The same window, as far as whole seconds tell.
+    if (Math.abs(resetAt - this.#refillAlignedTo) < 1_000) return;
+    this.#refillAlignedTo = resetAt;
+    this.#health.connection.eval(REFILL_AT_RESET, 1, this.#settingsKey, resetAt).catch(() => undefined);
   }
 
   /** Closes the shared limiter, then the local fallback, then the connections it made; a Redis or Cluster passed in stays open. */
