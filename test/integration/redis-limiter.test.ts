@@ -62,6 +62,22 @@ describe("the reservoir's refill and the server's window", () => {
     }
   }
 
+  it("begins the reservoir's interval at its first call, not when it was made: a limiter made 1.5 s before its first call refills one interval after that call", async () => {
+    const id = 'interval-at-first-use';
+    const l = limiter(id, { limit: 2, intervalMs: 2_000 });
+    await l.ready();
+    // As if the reservoir had been made, or last refilled, 1.5 s ago: its refill is due in 0.5 s.
+    const { Redis } = await import('ioredis');
+    const admin = new Redis({ host: redis.host, port: redis.port });
+    await admin.hset(`b_{switchboard:${id}}_settings`, 'lastReservoirRefresh', Date.now() - 1_500);
+    admin.disconnect();
+    const t0 = performance.now();
+    await Promise.all([take(l, t0), take(l, t0)]);
+    // The third waits for the refill: one interval after the first call's turn, which came after t0.
+    expect(await take(l, t0)).toBeGreaterThanOrEqual(2_000);
+    await l.close();
+  });
+
   it("moves the refill to the server's reset when it would come inside the server's window: the call waiting for it goes after the reset", async () => {
     const l = limiter('refill-at-reset', { limit: 2, intervalMs: 2_000 });
     await l.ready();

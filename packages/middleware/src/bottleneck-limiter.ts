@@ -232,6 +232,7 @@ export class BottleneckLimiter implements Limiter {
       return this.#leave();
     }
     this.#metrics?.waited(waiter.waitedMs);
+    this.granting();
     if (!this.#holdUntilRelease) {
       this.#leave();
       waiter.grant(FREE);
@@ -252,6 +253,9 @@ export class BottleneckLimiter implements Limiter {
     if (--this.#held === 0) this.#allReleased?.();
     this.#leave();
   }
+
+  /** A call's turn has come: it is granted next. RedisLimiter places the reservoir's interval at its first use. */
+  protected granting(): void {}
 
   /**
    * Returns a reservoir unit that a call did not use, unless the reservoir is full (a refill came

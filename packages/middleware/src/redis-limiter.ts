@@ -104,7 +104,22 @@ if last == nil or interval == nil then return 0 end
 local resetAt = tonumber(ARGV[1])
 local due = last + interval
 if due >= resetAt or resetAt - due >= interval then return 0 end
-redis.call('HSET', KEYS[1], 'lastReservoirRefresh', resetAt - interval)
+redis.call('HSET', KEYS[1], 'lastReservoirRefresh', resetAt - interval, 'switchboardIntervalPlaced', resetAt - interval)
+return 1
+`;
+
+/**
+ * Begins the reservoir's interval of the id (`KEYS[1]`, its settings hash) now, `ARGV[1]` (epoch
+ * ms), unless a call already began it: 1 when it did, 0 when not (or when the keys are gone). A
+ * server's window begins at a request; the reservoir's interval began when it was made, or at its
+ * last refill, however long before its first call that was. Never earlier than it began.
+ */
+const INTERVAL_AT_FIRST_USE = `
+local settings = redis.call('HMGET', KEYS[1], 'lastReservoirRefresh', 'switchboardIntervalPlaced')
+local last = tonumber(settings[1])
+local now = tonumber(ARGV[1])
+if last == nil or settings[2] == settings[1] or now <= last then return 0 end
+redis.call('HSET', KEYS[1], 'lastReservoirRefresh', now, 'switchboardIntervalPlaced', now)
 return 1
 `;
 
@@ -155,6 +170,9 @@ export class RedisLimiter extends BottleneckLimiter {
   readonly #settingsKey: string;
   /** The server's reset (epoch ms) the reservoir's refill was last moved to, by this process. */
   #refillAlignedTo = 0;
+  /** When this process last granted a call (epoch ms). */
+  #lastGrantAt = Number.NEGATIVE_INFINITY;
+  readonly #intervalMs: number;
   /** Where calls go (the shared budget or the local fallback) and what the user has been told. */
   readonly #status: RedisLimiterStatus;
   readonly #health: RedisHealthCheck;
@@ -174,6 +192,7 @@ export class RedisLimiter extends BottleneckLimiter {
     this.#connection = shared.connection;
     this.#startKey = `b_${shared.tag}_next_start`;
     this.#settingsKey = shared.settingsKey;
+    this.#intervalMs = options.intervalMs;
     this.#local = localFallback(options);
     this.#listenToBottleneck();
     this.#status = new RedisLimiterStatus({
@@ -259,6 +278,21 @@ export class RedisLimiter extends BottleneckLimiter {
     // Told when it begins or grows by a fifth or more, not on every response: enough for the processes whose view is older.
     if (this.#status.shared && spacingMs > 0 && spacingMs >= before * 1.2)
       this.bottleneck.publish(`${SPACING}${spacingMs}:${until}`).catch(() => undefined);
+  }
+
+  /**
+   * A process's first call, or its first after a whole interval without one, begins the
+   * reservoir's interval, unless a call of the interval already did: the reservoir was made, or
+   * last refilled, when the processes started, and its refill would otherwise come inside the
+   * server's first window, before any answer of it could move the refill ({@link RedisLimiter.reportWindow}).
+   * Later calls cost nothing: the processes' traffic keeps the intervals placed.
+   */
+  protected override granting(): void {
+    const now = Date.now();
+    const quiet = now - this.#lastGrantAt >= this.#intervalMs;
+    this.#lastGrantAt = now;
+    if (quiet && this.#status.shared)
+      this.#health.connection.eval(INTERVAL_AT_FIRST_USE, 1, this.#settingsKey, now).catch(() => undefined);
   }
 
   /**
