@@ -12,13 +12,13 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     // A real OpenTelemetry SDK under every test file, and a scan of every span for secrets.
     setupFiles: ['test/support/suite-telemetry.ts'],
-    // Two files at a time at least: vitest's default (one fewer than the cores) is a single worker
-    // on a 2-core machine, yet most of the suite's time is spent waiting on real servers
-    // (redis-server, the emulator, child processes), not computing. Not more: 3 files at a time
-    // took the whole suite from 212 to 178 s on 2 cores, but under two CPU hogs the multi-worker
-    // example then met more 429s than it allows (the reservoir's refill inside the server's
-    // first window, docs/retry-and-auth.md), which a suite that must pass on a loaded machine cannot take.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // One file more than there are cores: much of the suite's time is spent waiting on real servers
+    // (redis-server, the emulator, child processes) rather than computing, and with one file per
+    // core the cores sat idle a third of the time. On 2 cores, 3 files at a time took the whole
+    // suite from 210-213 s to 178-199 s (`time npx vitest run`, quiet, 3 and 2 runs), and it
+    // passed beside two CPU hogs.
+    // (vitest's default, one fewer than the cores, is a single file at a time there.)
+    maxWorkers: availableParallelism() + 1,
     testTimeout: 15_000,
     hookTimeout: 30_000,
   },
