@@ -291,8 +291,7 @@ export class RedisLimiter extends BottleneckLimiter {
     const now = Date.now();
     const quiet = now - this.#lastGrantAt >= this.#intervalMs;
     this.#lastGrantAt = now;
-    if (quiet && this.#status.shared)
-      this.#health.connection.eval(INTERVAL_AT_FIRST_USE, 1, this.#settingsKey, now).catch(() => undefined);
+    if (quiet && this.#status.shared) this.#health.connection.eval(INTERVAL_AT_FIRST_USE, 1, this.#settingsKey, now).catch(() => undefined);
   }
 
   /**
