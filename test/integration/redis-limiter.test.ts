@@ -354,6 +354,21 @@ describe('Redis unreachable', () => {
   });
 });
 
+describe('the store failing a call', () => {
+  it('sends a call whose turn the store failed, while Redis still looks reachable, to the local limit: granted, not refused', async () => {
+    const l = limiter('store-fails-once');
+    await l.ready();
+    // What a Cluster's dying primary does to the next command, before the health check has read twice.
+    const { bottleneck } = l as unknown as { bottleneck: { schedule: (...args: unknown[]) => Promise<unknown> } };
+    const schedule = bottleneck.schedule.bind(bottleneck);
+    let failed = 0;
+    bottleneck.schedule = (...args: unknown[]) => (failed++ === 0 ? Promise.reject(new Error('Connection is closed.')) : schedule(...args));
+    expect(await take(l, performance.now())).toBeGreaterThanOrEqual(0);
+    expect(failed).toBe(1);
+    await l.close();
+  });
+});
+
 describe('Redis hanging', () => {
   it('treats a Redis that stops answering (sockets open) as an outage: queued calls move to the local limit', async () => {
     const notices: boolean[] = [];

@@ -139,6 +139,11 @@ export class BottleneckLimiter implements Limiter {
     return undefined;
   }
 
+  /** Where a call goes whose turn the store failed (it was not sent); undefined to refuse it. By default, the {@link BottleneckLimiter.fallback}. */
+  protected afterStoreFailure(): Limiter | undefined {
+    return this.fallback();
+  }
+
   /** Moves every call still waiting to `to`. A call whose turn came is never moved: it cannot run twice. */
   protected moveQueued(to: Limiter): void {
     for (const waiter of [...this.#waiting]) waiter.handTo(to);
@@ -276,7 +281,7 @@ export class BottleneckLimiter implements Limiter {
     this.#leave();
     if (waiter.ended) return;
     // A close that lets queued calls run still lets them use the fallback.
-    const elsewhere = this.#rejecting ? undefined : this.fallback();
+    const elsewhere = this.#rejecting ? undefined : this.afterStoreFailure();
     if (elsewhere) return waiter.handTo(elsewhere);
     const { operationId } = waiter.options;
     waiter.refuse(

@@ -227,6 +227,15 @@ export class RedisLimiter extends BottleneckLimiter {
     return this.#status.shared ? undefined : this.#local;
   }
 
+  /**
+   * A call whose turn the store failed goes to the local limit, even while the health check has
+   * not called it an outage yet (it reads twice before it does): the failure is news of one, and
+   * the call was not sent, so it cannot run twice.
+   */
+  protected override afterStoreFailure(): Limiter {
+    return this.#local;
+  }
+
   protected override usesFallback(): boolean {
     return !this.#status.shared;
   }
