@@ -1,4 +1,5 @@
 /** The rate limiter shared through a real redis-server: one budget across limiters and processes, and a 429 that pauses them all. */
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisLimiter } from '@switchboard/middleware/redis';
 import { count, take, tries } from '../support/permits.js';
@@ -51,26 +52,27 @@ describe('RedisLimiter', () => {
 });
 
 describe("the reservoir's refill and the server's window", () => {
-  /** What bottleneck keeps of the id in Redis: when its reservoir last refilled (ms, the hosts' clock). */
-  async function lastRefill(id: string): Promise<number> {
-    const { Redis } = await import('ioredis');
-    const admin = new Redis({ host: redis.host, port: redis.port });
+  /** Uses bottleneck's hash of the id's settings and reservoir, through a connection of the test's own. */
+  async function withSettings<T>(id: string, use: (admin: Redis, key: string) => Promise<T>): Promise<T> {
+    const ioredis = await import('ioredis');
+    const admin = new ioredis.Redis({ host: redis.host, port: redis.port });
     try {
-      return Number(await admin.hget(`b_{switchboard:${id}}_settings`, 'lastReservoirRefresh'));
+      return await use(admin, `b_{switchboard:${id}}_settings`);
     } finally {
       admin.disconnect();
     }
   }
+
+  /** When the id's reservoir last refilled (ms, the hosts' clock). */
+  const lastRefill = (id: string): Promise<number> =>
+    withSettings(id, (admin, key) => admin.hget(key, 'lastReservoirRefresh')).then(Number);
 
   it("begins the reservoir's interval at its first call, not when it was made: a limiter made 1.5 s before its first call refills one interval after that call", async () => {
     const id = 'interval-at-first-use';
     const l = limiter(id, { limit: 2, intervalMs: 2_000 });
     await l.ready();
     // As if the reservoir had been made, or last refilled, 1.5 s ago: its refill is due in 0.5 s.
-    const { Redis } = await import('ioredis');
-    const admin = new Redis({ host: redis.host, port: redis.port });
-    await admin.hset(`b_{switchboard:${id}}_settings`, 'lastReservoirRefresh', Date.now() - 1_500);
-    admin.disconnect();
+    await withSettings(id, (admin, key) => admin.hset(key, 'lastReservoirRefresh', Date.now() - 1_500));
     const t0 = performance.now();
     await Promise.all([take(l, t0), take(l, t0)]);
     // The third waits for the refill: one interval after the first call's turn, which came after t0.
